@@ -1,0 +1,35 @@
+/* cli.h — shared pieces of the kouan command-line program. */
+#ifndef KOUAN_CLI_H
+#define KOUAN_CLI_H
+#include <stdio.h>
+#include "kouan/kouan.h"
+
+/* Exit codes: 0 success, 1 the work failed, 2 the command line was wrong. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Options that come before the command. */
+typedef struct cli_globals {
+    const char *store;        /* --store SPEC */
+    const char *ontology;     /* --ontology DIR */
+    const char *plugin_path;  /* --plugin-path PATH */
+} cli_globals;
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    const char *usage;        /* full --help text */
+    int (*run)(const cli_globals *g, int argc, char **argv);
+} cli_command;
+
+extern const cli_command cmd_extract, cmd_query, cmd_export, cmd_remove, cmd_plugins;
+
+/* Prints "kouan: error: …" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints a usage error and a hint to run --help; returns EXIT_USAGE. */
+int  cli_usage_error(const cli_command *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Opens a session from the globals. */
+kouan *cli_open(const cli_globals *g, int read_only, int no_plugins);
+/* True when argv[i] asks for help. */
+int  cli_wants_help(int argc, char **argv);
+#endif

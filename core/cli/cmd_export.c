@@ -1,0 +1,87 @@
+/* cmd_export.c — `kouan export`: the store as Turtle, N-Triples or N-Quads. */
+#include "cli.h"
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int run(const cli_globals *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "format", required_argument, NULL, 'F' },
+        { "output", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 } };
+    kouan_export_format fmt = KOUAN_EXPORT_TURTLE;
+    const char *output = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+F:o:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'F':
+            if (!strcmp(optarg, "turtle") || !strcmp(optarg, "ttl")) fmt = KOUAN_EXPORT_TURTLE;
+            else if (!strcmp(optarg, "ntriples") || !strcmp(optarg, "nt")) fmt = KOUAN_EXPORT_NTRIPLES;
+            else if (!strcmp(optarg, "nquads") || !strcmp(optarg, "nq")) fmt = KOUAN_EXPORT_NQUADS;
+            else return cli_usage_error(&cmd_export, "unknown format “%s” (expected "
+                                        "turtle, ntriples or nquads)", optarg);
+            break;
+        case 'o': output = optarg; break;
+        case ':': return cli_usage_error(&cmd_export, "option “%s” needs a value", argv[optind - 1]);
+        default:  return cli_usage_error(&cmd_export, "unknown option “%s”", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(&cmd_export, "unexpected argument “%s”", argv[optind]);
+    kouan *k = cli_open(g, 1, 1);
+    if (!k) return EXIT_FAIL;
+    /* write to a temporary file and rename, so a failure never leaves a
+       truncated export where a good one was */
+    char *tmp = NULL;
+    FILE *out = stdout;
+    if (output && strcmp(output, "-") != 0) {
+        size_t n = strlen(output) + 32;
+        tmp = malloc(n);
+        if (tmp) snprintf(tmp, n, "%s.tmp.%ld", output, (long)getpid());
+        out = tmp ? fopen(tmp, "wb") : NULL;
+        if (!out) {
+            cli_error("%s: cannot write: %s", output, strerror(errno));
+            free(tmp);
+            kouan_close(k);
+            return EXIT_FAIL;
+        }
+    }
+    kouan_error err = {0};
+    int rc = kouan_export(k, fmt, out, &err);
+    if (tmp) {
+        if (fclose(out) != 0 && !rc) {
+            rc = KOUAN_EIO;
+            snprintf(err.message, sizeof err.message, "export: writing failed: %s", strerror(errno));
+        }
+        if (!rc && rename(tmp, output) != 0) {
+            rc = KOUAN_EIO;
+            snprintf(err.message, sizeof err.message, "cannot rename %s to %s: %s",
+                     tmp, output, strerror(errno));
+        }
+        if (rc) unlink(tmp);
+        free(tmp);
+    }
+    if (rc) cli_error("%s%s%s", output ? output : "", output ? ": " : "", err.message);
+    kouan_close(k);
+    return rc ? EXIT_FAIL : EXIT_OK;
+}
+
+const cli_command cmd_export = {
+    "export", "write the graph as Turtle, N-Triples or N-Quads",
+    "Usage: kouan [--store SPEC] export [--format FORMAT] [-o FILE]\n"
+    "\n"
+    "Writes every statement of the store, sorted, each once.\n"
+    "  turtle    the merged view of all documents, with prefixes (default)\n"
+    "  ntriples  the merged view, one triple a line\n"
+    "  nquads    keeps each statement's document graph\n"
+    "Output goes to stdout, or to FILE (written to a temporary file first and\n"
+    "renamed, so a failed export never replaces a good file).\n"
+    "\n"
+    "Example:\n"
+    "  kouan export -o out/border-ports.ttl && rapper -i turtle -c out/border-ports.ttl\n",
+    run
+};

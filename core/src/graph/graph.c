@@ -1,0 +1,290 @@
+/* graph.c — turning plugins' facts into one document's triples; see
+ * graph.h.  Provenance: each fact gets a statement node (rdf:Statement,
+ * reification) in the document's graph that carries its evidence. */
+#include "graph.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RDF   "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#define RDFS  "http://www.w3.org/2000/01/rdf-schema#"
+#define XSD   "http://www.w3.org/2001/XMLSchema#"
+#define SKOS  "http://www.w3.org/2004/02/skos/core#"
+#define PROV  "http://www.w3.org/ns/prov#"
+#define DCT   "http://purl.org/dc/terms/"
+#define KO    KOUAN_NS_ONTOLOGY
+
+/* The longest evidence quote kept, in bytes (cut at a character boundary). */
+#define QUOTE_MAX 1200
+
+static int add(kouan_graph *g, const char *s, const char *p, const char *o,
+               kouan_term_kind kind, const char *lang, const char *dt)
+{
+    size_t ls = strlen(s), lp = strlen(p), lo = strlen(o);
+    size_t ll = lang ? strlen(lang) : 0, ld = dt ? strlen(dt) : 0;
+    char *key = malloc(ls + lp + lo + ll + ld + 8);
+    if (!key) return KOUAN_ENOMEM;
+    sprintf(key, "%s\x1f%s\x1f%s\x1f%d%s\x1f%s", s, p, o, (int)kind,
+            lang ? lang : "", dt ? dt : "");
+    int rc = KOUAN_OK;
+    if (!kouan_strmap_get(&g->seen, key)) {
+        if (g->n == g->cap) {
+            size_t cap = g->cap ? g->cap * 2 : 256;
+            kouan_triple *v = realloc(g->v, cap * sizeof *v);
+            if (!v) { free(key); return KOUAN_ENOMEM; }
+            g->v = v; g->cap = cap;
+        }
+        kouan_triple *t = &g->v[g->n];
+        t->s = kouan_arena_strndup(&g->arena, s, ls);
+        t->p = kouan_arena_strndup(&g->arena, p, lp);
+        t->o = kouan_arena_strndup(&g->arena, o, lo);
+        t->o_kind = kind;
+        t->lang = lang ? kouan_arena_strndup(&g->arena, lang, ll) : NULL;
+        t->datatype = dt ? kouan_arena_strndup(&g->arena, dt, ld) : NULL;
+        if (!t->s || !t->p || !t->o || (lang && !t->lang) || (dt && !t->datatype))
+            rc = KOUAN_ENOMEM;
+        else if ((rc = kouan_strmap_put(&g->seen, key, (void *)1)) == KOUAN_OK)
+            g->n++;
+    }
+    free(key);
+    return rc;
+}
+
+static int add_iri(kouan_graph *g, const char *s, const char *p, const char *o)
+{
+    return add(g, s, p, o, KOUAN_TERM_IRI, NULL, NULL);
+}
+
+static int add_zh(kouan_graph *g, const char *s, const char *p, const char *o)
+{
+    return add(g, s, p, o, KOUAN_TERM_LITERAL, "zh", NULL);
+}
+
+static int add_int(kouan_graph *g, const char *s, const char *p, size_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%zu", v);
+    return add(g, s, p, buf, KOUAN_TERM_LITERAL, NULL, XSD "integer");
+}
+
+int kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
+                     const kouan_resolver *r, const kouan_doc *doc)
+{
+    memset(g, 0, sizeof *g);
+    g->vocab = v;
+    g->resolver = r;
+    g->doc = doc;
+    char iri[600];
+    if (kouan_iri_escape(doc->id, iri, sizeof iri) != 0) return KOUAN_EINVAL;
+    char full[700];
+    snprintf(full, sizeof full, "%s%s", KOUAN_NS_DOC, iri);
+    if (!(g->iri = kouan_arena_strdup(&g->arena, full))) return KOUAN_ENOMEM;
+    int rc = add_iri(g, g->iri, RDF "type", KO "Document");
+    if (!rc) rc = add(g, g->iri, DCT "source", doc->path, KOUAN_TERM_LITERAL, NULL, NULL);
+    if (!rc) rc = add_int(g, g->iri, KO "byteLength", doc->len);
+    for (size_t i = 0; i < doc->n_blocks && !rc; i++)
+        if (doc->blocks[i].kind == KOUAN_BLOCK_HEADING) {
+            rc = add_zh(g, g->iri, DCT "title", doc->blocks[i].text.str);
+            break;
+        }
+    return rc;
+}
+
+void kouan_graph_free(kouan_graph *g)
+{
+    free(g->v);
+    kouan_strmap_free(&g->seen);
+    kouan_arena_clear(&g->arena);
+    memset(g, 0, sizeof *g);
+}
+
+int kouan_graph_set_plugin(kouan_graph *g, const char *name, const char *version)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s %s", name, version);
+    g->plugin = kouan_arena_strdup(&g->arena, buf);
+    g->plugin_facts = 0;
+    return g->plugin ? KOUAN_OK : KOUAN_ENOMEM;
+}
+
+/* Type, label and (when the text wrote it otherwise) altLabel of an entity. */
+static int describe(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
+                    const char *surface)
+{
+    char type[256];
+    snprintf(type, sizeof type, "%s%s", KO, kouan_class_name(cls));
+    int rc = add_iri(g, e->iri, RDF "type", type);
+    if (cls == KOUAN_CLASS_TRANSPORT) return rc;   /* described by kouan.ttl */
+    if (!rc) rc = add_zh(g, e->iri, RDFS "label", e->label);
+    if (!rc && strcmp(surface, e->label) != 0)
+        rc = add_zh(g, e->iri, SKOS "altLabel", surface);
+    return rc;
+}
+
+static size_t line_of(const kouan_doc *d, size_t at)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < at && i < d->len; i++) line += d->bytes[i] == '\n';
+    return line;
+}
+
+/* The statement node: what was said, where, by which plugin and rule. */
+static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
+                    const char *p, const char *o, kouan_term_kind kind,
+                    const char *lang, const char *dt)
+{
+    char node[800];
+    snprintf(node, sizeof node, "%s#f%zu", g->iri, ++g->evidence);
+    int rc = add_iri(g, node, RDF "type", RDF "Statement");
+    if (!rc) rc = add_iri(g, node, RDF "subject", s);
+    if (!rc) rc = add_iri(g, node, RDF "predicate", p);
+    if (!rc) rc = add(g, node, RDF "object", o, kind, lang, dt);
+    if (!rc) rc = add_iri(g, node, PROV "wasDerivedFrom", g->iri);
+    if (!rc) rc = add_int(g, node, KO "evidenceStart", f->evidence.start);
+    if (!rc) rc = add_int(g, node, KO "evidenceEnd", f->evidence.end);
+    if (!rc) rc = add_int(g, node, KO "line", line_of(g->doc, f->evidence.start));
+    if (!rc && f->rule && *f->rule)
+        rc = add(g, node, KO "rule", f->rule, KOUAN_TERM_LITERAL, NULL, NULL);
+    if (!rc && g->plugin)
+        rc = add(g, node, KO "plugin", g->plugin, KOUAN_TERM_LITERAL, NULL, NULL);
+    if (!rc) {
+        size_t n = f->evidence.end - f->evidence.start;
+        if (n > QUOTE_MAX) {
+            n = QUOTE_MAX;
+            while (n && ((unsigned char)g->doc->bytes[f->evidence.start + n] & 0xC0) == 0x80)
+                n--;
+        }
+        char *q = kouan_arena_strndup(&g->arena, g->doc->bytes + f->evidence.start, n);
+        if (!q) return KOUAN_ENOMEM;
+        rc = add(g, node, KO "quote", q, KOUAN_TERM_LITERAL, NULL, NULL);
+    }
+    return rc;
+}
+
+static const char *xsd_type(const char *local, char *buf, size_t n)
+{
+    static const char *const known[] = { "integer", "decimal", "double",
+        "gYear", "date", "string", "boolean", NULL };
+    for (size_t i = 0; known[i]; i++)
+        if (strcmp(local, known[i]) == 0) {
+            snprintf(buf, n, "%s%s", XSD, local);
+            return buf;
+        }
+    return NULL;
+}
+
+int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t n)
+{
+    const char *problem = NULL;
+    if (!f || !f->predicate || !f->subject) {
+        snprintf(msg, n, "a fact without subject or predicate");
+        return KOUAN_EINVAL;
+    }
+    if (f->evidence.start > f->evidence.end || f->evidence.end > g->doc->len) {
+        snprintf(msg, n, "evidence span [%zu,%zu) lies outside the document (%zu bytes)",
+                 f->evidence.start, f->evidence.end, g->doc->len);
+        return KOUAN_EINVAL;
+    }
+    kouan_resolved subj;
+    int rc = kouan_resolve(g->resolver, f->subject_class, f->subject, &subj, &problem);
+    if (rc) {
+        snprintf(msg, n, "subject “%s”: %s", f->subject, problem);
+        return rc;
+    }
+    const char *pred = f->predicate;
+    int is_type = strcmp(pred, "type") == 0;
+    int is_alt = strcmp(pred, "altLabel") == 0 || strcmp(pred, "label") == 0;
+    int kind = is_type || is_alt ? 0 : kouan_vocab_prop(g->vocab, pred);
+    if (!is_type && !is_alt && !kind) {
+        snprintf(msg, n, "predicate “%s” is not declared in ontology/kouan.ttl", pred);
+        return KOUAN_EINVAL;
+    }
+    if (is_type) {
+        if ((rc = describe(g, f->subject_class, &subj, f->subject))) return rc;
+        g->facts++; g->plugin_facts++;
+        return KOUAN_OK;
+    }
+    if (!f->object || !*f->object) {
+        snprintf(msg, n, "predicate “%s” of “%s” has no object", pred, f->subject);
+        return KOUAN_EINVAL;
+    }
+    char piri[300];
+    snprintf(piri, sizeof piri, "%s%s", is_alt ? SKOS : KO, is_alt ? "altLabel" : pred);
+    kouan_resolved obj;
+    const char *o, *lang = NULL, *dt = NULL;
+    kouan_term_kind okind;
+    char dtbuf[128];
+    if (is_alt || kind == KOUAN_PROP_DATATYPE) {
+        if (f->object_class != KOUAN_CLASS_LITERAL) {
+            snprintf(msg, n, "“%s” takes a literal, not an entity", pred);
+            return KOUAN_EINVAL;
+        }
+        o = f->object;
+        okind = KOUAN_TERM_LITERAL;
+        if (f->datatype && !is_alt) {
+            if (!(dt = xsd_type(f->datatype, dtbuf, sizeof dtbuf))) {
+                snprintf(msg, n, "unknown datatype “%s” (expected an XSD name "
+                         "such as integer, decimal, gYear)", f->datatype);
+                return KOUAN_EINVAL;
+            }
+        } else {
+            lang = "zh";
+        }
+    } else {
+        if (f->object_class == KOUAN_CLASS_LITERAL) {
+            snprintf(msg, n, "“%s” takes an entity, not a literal", pred);
+            return KOUAN_EINVAL;
+        }
+        rc = kouan_resolve(g->resolver, f->object_class, f->object, &obj, &problem);
+        if (rc) {
+            snprintf(msg, n, "object “%s”: %s", f->object, problem);
+            return rc;
+        }
+        o = obj.iri;
+        okind = KOUAN_TERM_IRI;
+    }
+    /* an altLabel equal to the canonical label says nothing */
+    if (is_alt && strcmp(o, subj.label) == 0)
+        return describe(g, f->subject_class, &subj, f->subject);
+    if ((rc = describe(g, f->subject_class, &subj, f->subject))) return rc;
+    if (okind == KOUAN_TERM_IRI &&
+        (rc = describe(g, f->object_class, &obj, f->object))) return rc;
+    if ((rc = add(g, subj.iri, piri, o, okind, lang, dt))) return rc;
+    if ((rc = evidence(g, f, subj.iri, piri, o, okind, lang, dt))) return rc;
+    g->facts++; g->plugin_facts++;
+    return KOUAN_OK;
+}
+
+/* ---- the emitter ---------------------------------------------------------------- */
+
+typedef struct emitter_core {
+    kouan_graph *g;
+    char         error[512];   /* the first fact a plugin got wrong */
+} emitter_core;
+
+static int emit_cb(kouan_emitter *self, const kouan_fact *f)
+{
+    kouan_graph *g = self->core;
+    char msg[512];
+    int rc = kouan_graph_add_fact(g, f, msg, sizeof msg);
+    if (rc == KOUAN_ENOTFOUND) {     /* not the plugin's fault: say so, go on */
+        if (g->warn) g->warn(g->warn_user, f->evidence.start, msg);
+        return KOUAN_OK;
+    }
+    if (rc && g->warn) g->warn(g->warn_user, f && f->evidence.start <= g->doc->len
+                               ? f->evidence.start : 0, msg);
+    return rc;
+}
+
+static void warn_cb(kouan_emitter *self, size_t at, const char *message)
+{
+    kouan_graph *g = self->core;
+    if (g->warn) g->warn(g->warn_user, at, message);
+}
+
+void kouan_graph_emitter(kouan_graph *g, kouan_emitter *out)
+{
+    out->emit = emit_cb;
+    out->warn = warn_cb;
+    out->core = g;
+}

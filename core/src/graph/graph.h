@@ -1,0 +1,57 @@
+/* graph.h — one document's graph under construction: plugins' facts are
+ * checked against the vocabulary, their entities resolved to IRIs, and the
+ * result kept as plain triples (no librdf here) until the store writes them
+ * in one go.  Everything is owned by the builder's arena. */
+#ifndef KOUAN_GRAPH_H
+#define KOUAN_GRAPH_H
+#include "kouan/kouan.h"
+#include "util/arena.h"
+#include "util/strmap.h"
+#include "resolve.h"
+#include "vocab.h"
+
+typedef enum kouan_term_kind { KOUAN_TERM_IRI = 0, KOUAN_TERM_LITERAL = 1 } kouan_term_kind;
+
+typedef struct kouan_triple {
+    const char     *s, *p, *o;    /* s and p are absolute IRIs */
+    kouan_term_kind o_kind;
+    const char     *lang;         /* literal language, or NULL */
+    const char     *datatype;     /* literal datatype IRI, or NULL */
+} kouan_triple;
+
+typedef struct kouan_graph {
+    const kouan_vocab    *vocab;     /* borrowed */
+    const kouan_resolver *resolver;  /* borrowed */
+    const kouan_doc      *doc;       /* borrowed */
+    const char           *iri;       /* the document's graph IRI (arena) */
+    kouan_arena           arena;
+    kouan_triple         *v;
+    size_t                n, cap;
+    kouan_strmap          seen;      /* triples and entities already added */
+    size_t                facts, evidence;
+    /* the plugin being run, for provenance */
+    const char           *plugin;    /* "name version" (arena) */
+    size_t                plugin_facts;
+    /* non-fatal problems */
+    void                (*warn)(void *user, size_t at, const char *message);
+    void                 *warn_user;
+} kouan_graph;
+
+/* Starts the graph of doc; adds the kouan:Document description. */
+int  kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
+                      const kouan_resolver *r, const kouan_doc *doc);
+void kouan_graph_free(kouan_graph *g);
+
+/* Sets the plugin whose facts follow ("tables 0.1.0"). */
+int  kouan_graph_set_plugin(kouan_graph *g, const char *name, const char *version);
+
+/* Adds one fact: the triple, type and label of each entity, an altLabel
+ * when the surface form is not the canonical name, and a statement node
+ * with the evidence.  Returns 0; KOUAN_EINVAL for a fact the plugin got
+ * wrong (message in msg); KOUAN_ENOTFOUND when a closed-class name is not in
+ * the gazetteers (the fact is dropped, msg says why); KOUAN_ENOMEM. */
+int  kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t n);
+
+/* The emitter handed to plugins, writing into g. */
+void kouan_graph_emitter(kouan_graph *g, kouan_emitter *out);
+#endif

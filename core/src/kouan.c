@@ -1,0 +1,207 @@
+/* kouan.c — the session: opening the store, vocabulary, gazetteers and
+ * plugins, and one document's way through them (read → plugins by stage →
+ * graph → store). */
+#include "kouan/kouan.h"
+#include "doc/doc.h"
+#include "graph/graph.h"
+#include "plugin/loader.h"
+#include "store/store.h"
+#include "text/utf8check.h"
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef KOUAN_VERSION
+#define KOUAN_VERSION "0.0.0"
+#endif
+#ifndef KOUAN_ONTOLOGY_DIR
+#define KOUAN_ONTOLOGY_DIR "ontology"
+#endif
+
+const char *kouan_version(void) { return KOUAN_VERSION; }
+
+static int cfg_error(const kouan_config *cfg, int code, const char *message)
+{
+    kouan_error *e = cfg->core;
+    e->code = code;
+    snprintf(e->message, sizeof e->message, "%s", message ? message : "error");
+    return code;
+}
+
+kouan *kouan_open(const kouan_options *opts, kouan_error *err)
+{
+    kouan_options o = opts ? *opts : (kouan_options){0};
+    if (!o.store_spec) o.store_spec = getenv("KOUAN_STORE");
+    if (!o.store_spec || !*o.store_spec) o.store_spec = "hashes:kouan.store";
+    if (!o.ontology_dir) o.ontology_dir = getenv("KOUAN_ONTOLOGY");
+    if (!o.ontology_dir || !*o.ontology_dir) o.ontology_dir = KOUAN_ONTOLOGY_DIR;
+
+    kouan *k = calloc(1, sizeof *k);
+    if (!k || !(k->ontology_dir = strdup(o.ontology_dir))) {
+        free(k);
+        err->code = KOUAN_ENOMEM;
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return NULL;
+    }
+    k->world = librdf_new_world();
+    if (!k->world) {
+        err->code = KOUAN_ENOMEM;
+        snprintf(err->message, sizeof err->message, "cannot start Redland");
+        kouan_close(k);
+        return NULL;
+    }
+    librdf_world_open(k->world);
+    int rc = kouan_vocab_load(&k->vocab, k->world, k->ontology_dir, err);
+    if (!rc) {
+        k->have_vocab = 1;
+        rc = kouan_resolver_load(&k->resolver, k->ontology_dir, err);
+    }
+    if (!rc) {
+        k->have_resolver = 1;
+        if (!o.no_plugins) {
+            kouan_config cfg = { KOUAN_PLUGIN_ABI_MAJOR, KOUAN_PLUGIN_ABI_MINOR,
+                                 k->ontology_dir, cfg_error, NULL };
+            rc = kouan_plugins_load(&k->plugins, kouan_plugin_default_path(o.plugin_path),
+                                    &cfg, err);
+            if (!rc && k->plugins.n == 0) {
+                err->code = rc = KOUAN_EPLUGIN;
+                snprintf(err->message, sizeof err->message,
+                         "no extractor plugins found in %s (set KOUAN_PLUGIN_PATH to "
+                         "the folder holding tables.so)",
+                         kouan_plugin_default_path(o.plugin_path));
+            }
+        }
+    }
+    if (!rc && !(k->store = kouan_store_open(k->world, o.store_spec, o.read_only, err)))
+        rc = err->code ? err->code : KOUAN_ESTORE;
+    if (rc) {
+        kouan_close(k);
+        return NULL;
+    }
+    return k;
+}
+
+void kouan_close(kouan *k)
+{
+    if (!k) return;
+    kouan_store_close(k->store);
+    kouan_plugins_unload(&k->plugins);
+    if (k->have_resolver) kouan_resolver_free(&k->resolver);
+    if (k->have_vocab) kouan_vocab_free(&k->vocab);
+    if (k->world) librdf_free_world(k->world);
+    free(k->ontology_dir);
+    free(k);
+}
+
+size_t kouan_plugin_count(const kouan *k) { return k->plugins.n; }
+
+const kouan_plugin_info *kouan_plugin_get(const kouan *k, size_t i)
+{
+    return i < k->plugins.n ? &k->plugins.v[i].info : NULL;
+}
+
+long kouan_store_size(kouan *k) { return kouan_store_count(k->store); }
+
+/* ---- extraction ---------------------------------------------------------------- */
+
+typedef struct warn_ctx {
+    const kouan_doc *doc;
+    const char      *plugin;
+    kouan_warn_cb    cb;
+    void            *user;
+    size_t           count;
+} warn_ctx;
+
+static void on_warn(void *user, size_t at, const char *message)
+{
+    warn_ctx *w = user;
+    w->count++;
+    if (!w->cb) return;
+    size_t line, col;
+    kouan_line_col(w->doc->bytes, w->doc->len, at, &line, &col);
+    char buf[1400];
+    snprintf(buf, sizeof buf, "%s:%zu:%zu: %s%s%s", w->doc->path, line, col,
+             w->plugin ? w->plugin : "", w->plugin ? ": " : "", message);
+    w->cb(buf, w->user);
+}
+
+int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
+                       kouan_warn_cb warn, void *user, kouan_error *err)
+{
+    kouan_extract_report local;
+    if (!rep) rep = &local;
+    memset(rep, 0, sizeof *rep);
+    if (k->plugins.n == 0) {
+        err->code = KOUAN_EPLUGIN;
+        snprintf(err->message, sizeof err->message,
+                 "this session was opened without plugins: nothing can extract");
+        return err->code;
+    }
+    kouan_document *d = kouan_document_load(path, err);
+    if (!d) return err->code;
+    kouan_graph g;
+    int rc = kouan_graph_init(&g, &k->vocab, &k->resolver, &d->view);
+    warn_ctx wc = { &d->view, NULL, warn, user, 0 };
+    g.warn = on_warn;
+    g.warn_user = &wc;
+    /* structure plugins first: they read tables the prose plugins rely on */
+    for (int stage = KOUAN_STAGE_STRUCTURE; stage <= KOUAN_STAGE_PROSE && !rc; stage++) {
+        for (size_t i = 0; i < k->plugins.n && !rc; i++) {
+            kouan_loaded_plugin *p = &k->plugins.v[i];
+            if ((int)p->desc->stage != stage) continue;
+            if ((rc = kouan_graph_set_plugin(&g, p->desc->name, p->desc->version))) break;
+            wc.plugin = p->desc->name;
+            kouan_emitter out;
+            kouan_graph_emitter(&g, &out);
+            rc = p->desc->process(p->state, &d->view, &out);
+            if (rc) {
+                err->code = KOUAN_EPLUGIN;
+                snprintf(err->message, sizeof err->message,
+                         "%s: plugin %s failed (code %d); the store was not changed",
+                         path, p->desc->name, rc);
+                rc = err->code;
+                break;
+            }
+            if (rep->n_plugins < sizeof rep->per_plugin / sizeof rep->per_plugin[0]) {
+                rep->per_plugin[rep->n_plugins].plugin = p->desc->name;
+                rep->per_plugin[rep->n_plugins++].facts = g.plugin_facts;
+            }
+        }
+    }
+    if (!rc) {
+        snprintf(rep->doc_id, sizeof rep->doc_id, "%s", d->view.id);
+        snprintf(rep->graph, sizeof rep->graph, "%s", g.iri);
+        rep->facts = g.facts;
+        rep->triples = g.n;
+        rep->warnings = wc.count;
+        rc = kouan_store_replace_graph(k->store, g.iri, g.v, g.n, err);
+    } else if (rc == KOUAN_ENOMEM && !err->message[0]) {
+        err->code = rc;
+        snprintf(err->message, sizeof err->message, "%s: out of memory", path);
+    }
+    kouan_graph_free(&g);
+    kouan_document_free(d);
+    return rc;
+}
+
+int kouan_remove_document(kouan *k, const char *path_or_id, size_t *removed,
+                          kouan_error *err)
+{
+    char id[256], esc[600], graph[700];
+    kouan_document_id(path_or_id, id, sizeof id);
+    if (!id[0] || kouan_iri_escape(id, esc, sizeof esc) != 0) {
+        err->code = KOUAN_EINVAL;
+        snprintf(err->message, sizeof err->message,
+                 "“%s”: expected a document file name or id", path_or_id);
+        return err->code;
+    }
+    snprintf(graph, sizeof graph, "%s%s", KOUAN_NS_DOC, esc);
+    int rc = kouan_store_remove_graph(k->store, graph, removed, err);
+    if (rc == KOUAN_ENOTFOUND)
+        snprintf(err->message, sizeof err->message,
+                 "%s: no document “%s” in the store (its graph <%s> is empty)",
+                 path_or_id, id, graph);
+    return rc;
+}

@@ -1,0 +1,29 @@
+/* format.h — writing SPARQL results (bindings, booleans, graphs) in the
+ * formats `kouan query` offers.  Chinese stays Chinese: no \u escapes. */
+#ifndef KOUAN_QUERY_FORMAT_H
+#define KOUAN_QUERY_FORMAT_H
+
+#include <stdio.h>
+#include <redland.h>
+#include "kouan/kouan.h"
+
+/* Write all of res to out in fmt.  Bindings: table (aligned, CJK counted
+ * double width), csv (RFC 4180, SPARQL 1.1 CSV header), tsv (header "?var",
+ * values plain: lexical form of literals, <iri> for IRIs, _:b for blank
+ * nodes; tab/newline/backslash escaped as \t \n \\), json (SPARQL 1.1 JSON
+ * results), xml (SPARQL XML results).  Booleans (ASK): table/csv/tsv print
+ * "true"/"false", json/xml the standard forms.  Graphs (CONSTRUCT/DESCRIBE):
+ * Turtle with the kouan prefixes, whatever fmt says.
+ * *rows (may be NULL) receives the number of result rows (triples for graphs).
+ * Returns 0, or a negative KOUAN_E* code with err filled. */
+int kouan_results_write(librdf_world *world, librdf_query_results *res,
+                        kouan_result_format fmt, FILE *out, size_t *rows,
+                        kouan_error *err);
+
+/* Display width of a UTF-8 string in terminal columns (CJK = 2). */
+size_t kouan_display_width(const char *s);
+
+/* The prefixes kouan predeclares, NULL-terminated pairs {prefix, uri}. */
+extern const char *const kouan_prefixes[][2];
+
+#endif

@@ -1,0 +1,258 @@
+/* query.c — SPARQL through Rasqal with kouan's prefixes predeclared, and
+ * export of the store as Turtle, N-Triples or N-Quads (sorted, without the
+ * duplicates the hashes storage keeps when two graphs hold one triple). */
+#include "format.h"
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- query ------------------------------------------------------------------------ */
+
+typedef struct query_log {
+    char message[600];
+    int  line, column, errors;
+} query_log;
+
+static int log_query(void *user, librdf_log_message *m)
+{
+    query_log *ql = user;
+    if (librdf_log_message_level(m) < LIBRDF_LOG_ERROR) return 1;
+    if (!ql->errors++) {
+        raptor_locator *loc = librdf_log_message_locator(m);
+        ql->line = loc ? raptor_locator_line(loc) : -1;
+        ql->column = loc ? raptor_locator_column(loc) : -1;
+        snprintf(ql->message, sizeof ql->message, "%s", librdf_log_message_message(m));
+    }
+    return 1;
+}
+
+int kouan_query(kouan *k, const char *sparql, kouan_result_format fmt,
+                FILE *out, size_t *rows, kouan_error *err)
+{
+    /* predeclare the prefixes on one line, so line numbers stay the user's */
+    size_t need = strlen(sparql) + 2;
+    for (size_t i = 0; kouan_prefixes[i][0]; i++)
+        need += strlen(kouan_prefixes[i][0]) + strlen(kouan_prefixes[i][1]) + 16;
+    char *text = malloc(need);
+    if (!text) {
+        err->code = KOUAN_ENOMEM;
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return err->code;
+    }
+    size_t off = 0;
+    for (size_t i = 0; kouan_prefixes[i][0]; i++) {
+        /* a user's own PREFIX of the same name wins: skip ours */
+        char decl[64];
+        snprintf(decl, sizeof decl, "%s:", kouan_prefixes[i][0]);
+        const char *p = sparql;
+        int declared = 0;
+        while ((p = strcasestr(p, "prefix"))) {
+            p += 6;
+            while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+            if (strncmp(p, decl, strlen(decl)) == 0) { declared = 1; break; }
+        }
+        if (!declared)
+            off += (size_t)sprintf(text + off, "PREFIX %s: <%s> ",
+                                   kouan_prefixes[i][0], kouan_prefixes[i][1]);
+    }
+    sprintf(text + off, "\n%s", sparql);
+
+    query_log ql = {0};
+    librdf_world_set_logger(k->world, &ql, log_query);
+    librdf_query *q = librdf_new_query(k->world, "sparql", NULL,
+                                       (const unsigned char *)text, NULL);
+    librdf_query_results *res = q ? librdf_query_execute(q, kouan_store_model(k->store)) : NULL;
+    librdf_world_set_logger(k->world, NULL, NULL);
+    int rc = KOUAN_OK;
+    if (!q || !res || ql.errors) {
+        rc = KOUAN_EQUERY;
+        err->code = rc;
+        char where[64] = "";
+        if (ql.errors && ql.line > 1 && ql.column > 0)
+            snprintf(where, sizeof where, " line %d, column %d:", ql.line - 1, ql.column);
+        else if (ql.errors && ql.line > 1)
+            snprintf(where, sizeof where, " line %d:", ql.line - 1);
+        snprintf(err->message, sizeof err->message, "query:%s %s", where,
+                 ql.errors ? ql.message : "the query could not be run");
+    } else {
+        rc = kouan_results_write(k->world, res, fmt, out, rows, err);
+    }
+    if (res) librdf_free_query_results(res);
+    if (q) librdf_free_query(q);
+    free(text);
+    return rc;
+}
+
+/* ---- export ------------------------------------------------------------------------ */
+
+typedef struct sbuf {
+    char  *s;
+    size_t len, cap;
+} sbuf;
+
+static int sb_put(sbuf *b, const char *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) return -1;
+        b->s = s; b->cap = cap;
+    }
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+    return 0;
+}
+
+static int sb_str(sbuf *b, const char *s) { return sb_put(b, s, strlen(s)); }
+
+/* N-Triples 1.1 term, UTF-8 kept as is. */
+static int nt_term(sbuf *b, librdf_node *n)
+{
+    char esc[16];
+    if (librdf_node_is_resource(n)) {
+        const unsigned char *u = librdf_uri_as_string(librdf_node_get_uri(n));
+        int rc = sb_put(b, "<", 1);
+        for (; *u && !rc; u++) {
+            if (*u <= 0x20 || strchr("<>\"{}|^`\\", *u)) {
+                snprintf(esc, sizeof esc, "\\u%04X", *u);
+                rc = sb_str(b, esc);
+            } else rc = sb_put(b, (const char *)u, 1);
+        }
+        return rc ? rc : sb_put(b, ">", 1);
+    }
+    if (librdf_node_is_blank(n)) {
+        int rc = sb_str(b, "_:");
+        return rc ? rc : sb_str(b, (const char *)librdf_node_get_blank_identifier(n));
+    }
+    const unsigned char *v = librdf_node_get_literal_value(n);
+    int rc = sb_put(b, "\"", 1);
+    for (; v && *v && !rc; v++) {
+        switch (*v) {
+        case '"':  rc = sb_str(b, "\\\""); break;
+        case '\\': rc = sb_str(b, "\\\\"); break;
+        case '\n': rc = sb_str(b, "\\n"); break;
+        case '\r': rc = sb_str(b, "\\r"); break;
+        default:
+            if (*v < 0x20) { snprintf(esc, sizeof esc, "\\u%04X", *v); rc = sb_str(b, esc); }
+            else rc = sb_put(b, (const char *)v, 1);
+        }
+    }
+    if (!rc) rc = sb_put(b, "\"", 1);
+    const char *lang = librdf_node_get_literal_value_language(n);
+    librdf_uri *dt = librdf_node_get_literal_value_datatype_uri(n);
+    if (!rc && lang && *lang) { rc = sb_put(b, "@", 1); if (!rc) rc = sb_str(b, lang); }
+    else if (!rc && dt) {
+        rc = sb_str(b, "^^<");
+        if (!rc) rc = sb_str(b, (const char *)librdf_uri_as_string(dt));
+        if (!rc) rc = sb_put(b, ">", 1);
+    }
+    return rc;
+}
+
+typedef struct quad {
+    char             *key;   /* the N-Triples / N-Quads line */
+    librdf_statement *st;    /* owned copy (turtle only) */
+} quad;
+
+static int cmp_quad(const void *a, const void *b)
+{
+    return strcmp(((const quad *)a)->key, ((const quad *)b)->key);
+}
+
+/* A librdf stream over a sorted array of statements, for the serializer. */
+typedef struct array_stream { quad *v; size_t n, i; } array_stream;
+static int as_end(void *c) { array_stream *a = c; return a->i >= a->n; }
+static int as_next(void *c) { array_stream *a = c; a->i++; return a->i >= a->n; }
+static void *as_get(void *c, int flags)
+{
+    array_stream *a = c;
+    return flags == LIBRDF_STREAM_GET_METHOD_GET_OBJECT ? a->v[a->i].st : NULL;
+}
+static void as_finish(void *c) { (void)c; }
+
+int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
+{
+    librdf_model *m = kouan_store_model(k->store);
+    librdf_stream *st = librdf_model_as_stream(m);
+    quad *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc = KOUAN_OK;
+    for (; st && !librdf_stream_end(st) && rc == KOUAN_OK; librdf_stream_next(st)) {
+        librdf_statement *s = librdf_stream_get_object(st);
+        sbuf b = {0};
+        int e = nt_term(&b, librdf_statement_get_subject(s)) || sb_put(&b, " ", 1) ||
+                nt_term(&b, librdf_statement_get_predicate(s)) || sb_put(&b, " ", 1) ||
+                nt_term(&b, librdf_statement_get_object(s));
+        if (!e && fmt == KOUAN_EXPORT_NQUADS) {
+            librdf_node *ctx = librdf_stream_get_context2(st);
+            if (ctx) e = sb_put(&b, " ", 1) || nt_term(&b, ctx);
+        }
+        if (!e) e = sb_str(&b, " .\n");
+        if (!e && n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            quad *nv = realloc(v, cap * sizeof *nv);
+            if (nv) v = nv; else e = 1;
+        }
+        if (!e) {
+            v[n].key = b.s;
+            v[n].st = fmt == KOUAN_EXPORT_TURTLE ? librdf_new_statement_from_statement(s) : NULL;
+            if (fmt == KOUAN_EXPORT_TURTLE && !v[n].st) e = 1;
+            else n++;
+        }
+        if (e) {
+            free(b.s);
+            rc = KOUAN_ENOMEM;
+        }
+    }
+    if (st) librdf_free_stream(st);
+    if (rc == KOUAN_OK) {
+        qsort(v, n, sizeof *v, cmp_quad);
+        size_t u = 0;                    /* drop duplicates */
+        for (size_t i = 0; i < n; i++) {
+            if (u && strcmp(v[u - 1].key, v[i].key) == 0) {
+                free(v[i].key);
+                if (v[i].st) librdf_free_statement(v[i].st);
+                continue;
+            }
+            v[u++] = v[i];
+        }
+        n = u;
+        if (fmt == KOUAN_EXPORT_TURTLE) {
+            librdf_serializer *ser = librdf_new_serializer(k->world, "turtle", NULL, NULL);
+            for (size_t i = 0; ser && kouan_prefixes[i][0]; i++) {
+                librdf_uri *u2 = librdf_new_uri(k->world, (const unsigned char *)kouan_prefixes[i][1]);
+                if (u2) {
+                    librdf_serializer_set_namespace(ser, u2, kouan_prefixes[i][0]);
+                    librdf_free_uri(u2);
+                }
+            }
+            array_stream as = { v, n, 0 };
+            librdf_stream *s2 = librdf_new_stream(k->world, &as, as_end, as_next, as_get, as_finish);
+            if (!ser || !s2 ||
+                librdf_serializer_serialize_stream_to_file_handle(ser, out, NULL, s2) != 0)
+                rc = KOUAN_EIO;
+            if (s2) librdf_free_stream(s2);
+            if (ser) librdf_free_serializer(ser);
+        } else {
+            for (size_t i = 0; i < n; i++) fputs(v[i].key, out);
+        }
+        if (rc == KOUAN_OK && (fflush(out) != 0 || ferror(out))) rc = KOUAN_EIO;
+        if (rc) {
+            err->code = rc;
+            snprintf(err->message, sizeof err->message, "export: writing the output failed");
+        }
+    } else {
+        err->code = rc;
+        snprintf(err->message, sizeof err->message, "export: out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].key);
+        if (v[i].st) librdf_free_statement(v[i].st);
+    }
+    free(v);
+    return rc;
+}

@@ -1,0 +1,153 @@
+/* test_reader.c — the Markdown-like reader: blocks, tables, captions,
+ * inline markup, and the byte map back to the original file. */
+#include "doc/doc.h"
+#include "text/utf8check.h"
+#include <stdio.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(cond) do { if (!(cond)) { failures++; \
+    fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)
+#define CHECK_STR(a, b) do { if (strcmp((a), (b)) != 0) { failures++; \
+    fprintf(stderr, "%s:%d: got “%s”, expected “%s”\n", __FILE__, __LINE__, (a), (b)); } } while (0)
+
+/* Every byte of t that was copied (not decoded) must equal the original. */
+static void check_map(const kouan_doc *d, const kouan_text *t)
+{
+    for (size_t i = 0; i < t->len; i++) {
+        CHECK(t->orig[i] < d->len);
+        if (t->orig[i] >= d->len) return;
+    }
+    CHECK(t->orig[t->len] <= d->len);
+}
+
+static const char DOC[] =
+    "# 第一章 口岸\n"                                   /* line 1 */
+    "\n"
+    "边境口岸是边境贸易的载体，<sup>①</sup>国家城镇化\n"  /* 3: joined with 4 */
+    "进程的一部分。The Reality and  \n"
+    "Prospects &amp; more\\_x [链接](http://a.b/c_d)。\n"
+    "\n"
+    "表 1-1 中国边境贸易区和主要边境口岸\n"              /* 7 */
+    "\n"
+    "边贸区\t省区\t边 境 口 岸\n"                          /* 9 */
+    "东北\t黑龙江\t黑河、嘉荫\n"
+    "\t吉林\t<b>珲春</b>、图们\n"
+    "\n"
+    "<sup>①</sup> 注释文字。\n"                         /* 13 */
+    "\n"
+    "续表\n"
+    "\n"
+    "\t辽宁\t丹东\n";                                    /* 17 */
+
+static void test_blocks(void)
+{
+    kouan_error err = {0};
+    kouan_document *doc = kouan_document_parse("t.md", DOC, sizeof DOC - 1, &err);
+    CHECK(doc != NULL);
+    if (!doc) { fprintf(stderr, "%s\n", err.message); return; }
+    const kouan_doc *d = &doc->view;
+    CHECK_STR(d->id, "t");
+    CHECK(d->n_blocks == 7);
+    if (d->n_blocks != 7) { kouan_document_free(doc); return; }
+    const kouan_block *b = d->blocks;
+
+    CHECK(b[0].kind == KOUAN_BLOCK_HEADING && b[0].level == 1 && b[0].line == 1);
+    CHECK_STR(b[0].text.str, "第一章 口岸");
+
+    CHECK(b[1].kind == KOUAN_BLOCK_PARAGRAPH && b[1].line == 3);
+    /* a sentence broken across lines is joined without a space; ASCII words
+       keep one; tags, entities, escapes and link targets are gone */
+    CHECK_STR(b[1].text.str, "边境口岸是边境贸易的载体，①国家城镇化进程的一部分。"
+              "The Reality and Prospects & more_x 链接。");
+    check_map(d, &b[1].text);
+    /* the map leads back: "进程" starts line 4 */
+    const char *p = strstr(b[1].text.str, "进程");
+    size_t at = b[1].text.orig[p - b[1].text.str];
+    CHECK(memcmp(d->bytes + at, "进程", strlen("进程")) == 0);
+    /* the decoded & maps to the '&' of "&amp;" */
+    p = strchr(b[1].text.str, '&');
+    CHECK(d->bytes[b[1].text.orig[p - b[1].text.str]] == '&');
+
+    CHECK(b[2].kind == KOUAN_BLOCK_PARAGRAPH);
+    CHECK(b[3].kind == KOUAN_BLOCK_TABLE && b[3].n_rows == 3 && b[3].line == 9);
+    CHECK(b[3].caption == &b[2].text);
+    CHECK(!b[3].continued);
+    const kouan_row *r = b[3].rows;
+    CHECK(r[0].n_cells == 3 && r[2].n_cells == 3);
+    CHECK_STR(r[0].cells[2].text.str, "边 境 口 岸");
+    CHECK_STR(r[2].cells[0].text.str, "");            /* "same as above" */
+    CHECK_STR(r[2].cells[2].text.str, "珲春、图们");  /* <b> removed */
+    CHECK(r[1].line == 10);
+    /* cell spans point at the cell's own bytes */
+    const kouan_cell *c = &r[1].cells[1];
+    CHECK(c->span.end - c->span.start == strlen("黑龙江"));
+    CHECK(memcmp(d->bytes + c->span.start, "黑龙江", strlen("黑龙江")) == 0);
+    check_map(d, &r[2].cells[2].text);
+    CHECK(strstr(b[3].text.str, "东北\t黑龙江\t黑河、嘉荫\n") != NULL);
+
+    CHECK(b[4].kind == KOUAN_BLOCK_FOOTNOTE && b[4].line == 13);
+    CHECK_STR(b[4].text.str, "① 注释文字。");
+    CHECK(b[5].kind == KOUAN_BLOCK_PARAGRAPH);
+    CHECK(b[6].kind == KOUAN_BLOCK_TABLE && b[6].continued == 1);
+    CHECK(b[6].caption == &b[2].text);                /* inherited */
+    CHECK(b[6].rows[0].n_cells == 3);
+    kouan_document_free(doc);
+}
+
+static void test_refusals(void)
+{
+    kouan_error err = {0};
+    CHECK(kouan_document_parse("e.md", "", 0, &err) == NULL);
+    CHECK(strstr(err.message, "e.md: the file is empty") != NULL);
+
+    static const char bad[] = "口岸\n中\x80文";          /* byte 10 */
+    CHECK(kouan_document_parse("b.md", bad, sizeof bad - 1, &err) == NULL);
+    CHECK(err.code == KOUAN_EINPUT);
+    CHECK(strstr(err.message, "at byte 10 (line 2, column 2)") != NULL);
+    CHECK(strstr(err.message, "continuation byte") != NULL);
+
+    CHECK(kouan_document_load("/nonexistent/x.md", &err) == NULL);
+    CHECK(err.code == KOUAN_ENOTFOUND);
+    CHECK(strstr(err.message, "/nonexistent/x.md: cannot open") != NULL);
+}
+
+static void test_utf8(void)
+{
+    size_t at; const char *why;
+    CHECK(kouan_utf8_check("樟木 ok", strlen("樟木 ok"), &at, &why) == 0);
+    CHECK(kouan_utf8_check("ab\xC0\xAF", 4, &at, &why) != 0 && at == 2);
+    CHECK(strstr(why, "overlong") != NULL);
+    CHECK(kouan_utf8_check("a\xED\xA0\x80", 4, &at, &why) != 0 && at == 1);
+    CHECK(strstr(why, "surrogate") != NULL);
+    CHECK(kouan_utf8_check("ab\xE6\xA8", 4, &at, &why) != 0 && at == 2);
+    CHECK(strstr(why, "cut off") != NULL);
+    CHECK(kouan_utf8_check("\xFF\xFEx\0", 4, &at, &why) != 0 && at == 0);
+    CHECK(strstr(why, "UTF-16") != NULL);
+    CHECK(kouan_utf8_check("ab\0c", 4, &at, &why) != 0 && at == 2);
+    CHECK(strstr(why, "binary") != NULL);
+    size_t l, col;
+    kouan_line_col("ab\n樟木x", 10, 9, &l, &col);
+    CHECK(l == 2 && col == 3);
+}
+
+static void test_doc_id(void)
+{
+    char id[64];
+    kouan_document_id("corpus/000_7180f7658f0f6251.md", id, sizeof id);
+    CHECK_STR(id, "000_7180f7658f0f6251");
+    kouan_document_id("a b/c d#1.txt", id, sizeof id);
+    CHECK_STR(id, "c_d_1");
+    kouan_document_id("西藏口岸.md", id, sizeof id);
+    CHECK_STR(id, "西藏口岸");
+}
+
+int main(void)
+{
+    test_blocks();
+    test_refusals();
+    test_utf8();
+    test_doc_id();
+    if (failures) fprintf(stderr, "%d checks failed\n", failures);
+    return failures != 0;
+}

@@ -1,0 +1,106 @@
+/* test_resolve.c — gazetteers, suffixes, IRIs, and file:line errors for
+ * malformed gazetteer files. */
+#include "graph/resolve.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failures;
+#define CHECK(cond) do { if (!(cond)) { failures++; \
+    fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)
+#define CHECK_STR(a, b) do { if (strcmp((a), (b)) != 0) { failures++; \
+    fprintf(stderr, "%s:%d: got “%s”, expected “%s”\n", __FILE__, __LINE__, (a), (b)); } } while (0)
+
+static void test_real_ontology(void)
+{
+    kouan_resolver r;
+    kouan_error err = {0};
+    int rc = kouan_resolver_load(&r, ONTOLOGY_DIR, &err);
+    CHECK(rc == 0);
+    if (rc) { fprintf(stderr, "%s\n", err.message); return; }
+    kouan_resolved a, b;
+    const char *why;
+    /* aliases of a closed class meet in one IRI */
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PROVINCE, "西藏自治区", &a, &why) == 0);
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PROVINCE, "西藏", &b, &why) == 0);
+    CHECK_STR(a.iri, b.iri);
+    CHECK_STR(a.label, "西藏");
+    CHECK(a.known);
+    CHECK(strncmp(a.iri, KOUAN_NS_ID "province/", strlen(KOUAN_NS_ID "province/")) == 0);
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_TRADE_ZONE, "东北边境贸易区", &a, &why) == 0);
+    CHECK_STR(a.label, "东北");
+    /* an unknown closed-class name is refused and says where to add it */
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PROVINCE, "火星省", &a, &why) == KOUAN_ENOTFOUND);
+    CHECK(why && strstr(why, "provinces.tsv") != NULL);
+    /* open classes drop their suffix; a bare suffix is kept */
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "樟木口岸", &a, &why) == 0);
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "樟木", &b, &why) == 0);
+    CHECK_STR(a.label, "樟木");
+    CHECK_STR(a.iri, b.iri);
+    CHECK_STR(a.iri, KOUAN_NS_ID "port/樟木");
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "X口岸", &a, &why) == 0);
+    CHECK_STR(a.label, "X口岸");
+    /* prefectures and counties keep 市/县/旗 */
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_COUNTY, "二连浩特市", &a, &why) == 0);
+    CHECK_STR(a.label, "二连浩特市");
+    /* IRI-unsafe ASCII is percent-encoded */
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "A B<c>", &a, &why) == 0);
+    CHECK_STR(a.iri, KOUAN_NS_ID "port/A%20B%3Cc%3E");
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "", &a, &why) == KOUAN_EINVAL);
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_TRANSPORT, "Rail", &a, &why) == 0);
+    CHECK_STR(a.iri, KOUAN_NS_ONTOLOGY "Rail");
+    kouan_resolver_free(&r);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_malformed(void)
+{
+    char dir[] = "/tmp/kouan-resolve-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/gazetteer", dir);
+    mkdir(sub, 0777);
+    write_file(dir, "gazetteer/provinces.tsv", "# comment\n西藏\tCN-XZ\t西藏自治区\n新疆 CN-XJ\n");
+    write_file(dir, "gazetteer/trade-zones.tsv", "东北\tNE\t\n");
+    write_file(dir, "gazetteer/countries.tsv", "蒙古\tMN\t蒙古国\t蒙\n");
+    write_file(dir, "names.tsv", "Port\t口岸\n");
+    kouan_resolver r;
+    kouan_error err = {0};
+    CHECK(kouan_resolver_load(&r, dir, &err) == KOUAN_EINVAL);
+    CHECK(strstr(err.message, "gazetteer/provinces.tsv:3: expected label<TAB>code") != NULL);
+
+    write_file(dir, "gazetteer/provinces.tsv", "西藏\tCN-XZ\t西藏自治区\n西藏区\tCN-X2\t西藏自治区\n");
+    CHECK(kouan_resolver_load(&r, dir, &err) == KOUAN_EINVAL);
+    CHECK(strstr(err.message, "provinces.tsv:2:") && strstr(err.message, "西藏自治区"));
+
+    write_file(dir, "gazetteer/provinces.tsv", "西藏\tCN-XZ\t西藏自治区\n");
+    write_file(dir, "names.tsv", "Harbour\t港\n");
+    CHECK(kouan_resolver_load(&r, dir, &err) == KOUAN_EINVAL);
+    CHECK(strstr(err.message, "names.tsv:1: expected Class") != NULL);
+
+    write_file(dir, "names.tsv", "Port\t口岸\n");
+    CHECK(kouan_resolver_load(&r, dir, &err) == 0);
+    kouan_resolver_free(&r);
+
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+int main(void)
+{
+    test_real_ontology();
+    test_malformed();
+    if (failures) fprintf(stderr, "%d checks failed\n", failures);
+    return failures != 0;
+}
