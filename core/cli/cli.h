@@ -29,7 +29,7 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int  cli_usage_error(const cli_command *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Opens a session from the globals. */
-kouan *cli_open(const cli_globals *g, int read_only, int no_plugins);
+kouan *cli_open(const cli_globals *g, int read_only, int no_plugins, int no_create);
 /* True when argv[i] asks for help. */
 int  cli_wants_help(int argc, char **argv);
 #endif

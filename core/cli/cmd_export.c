@@ -16,7 +16,7 @@ static int run(const cli_globals *g, int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+F:o:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:F:o:", opts, NULL)) != -1) {
         switch (c) {
         case 'F':
             if (!strcmp(optarg, "turtle") || !strcmp(optarg, "ttl")) fmt = KOUAN_EXPORT_TURTLE;
@@ -32,7 +32,7 @@ static int run(const cli_globals *g, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error(&cmd_export, "unexpected argument “%s”", argv[optind]);
-    kouan *k = cli_open(g, 1, 1);
+    kouan *k = cli_open(g, 1, 1, 0);
     if (!k) return EXIT_FAIL;
     /* write to a temporary file and rename, so a failure never leaves a
        truncated export where a good one was */

@@ -32,7 +32,7 @@ static int run(const cli_globals *g, int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage_error(&cmd_extract, "name at least one FILE to extract");
-    kouan *k = cli_open(g, 0, 0);
+    kouan *k = cli_open(g, 0, 0, 0);
     if (!k) return EXIT_FAIL;
     int failed = 0, total = argc - optind;
     int progress = !quiet && total > 1 && isatty(fileno(stderr));

@@ -45,7 +45,7 @@ static int run(const cli_globals *g, int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+F:f:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:F:f:", opts, NULL)) != -1) {
         switch (c) {
         case 'F':
             if (parse_format(optarg, &fmt) != 0)
@@ -77,7 +77,7 @@ static int run(const cli_globals *g, int argc, char **argv)
         cli_error("out of memory");
         return EXIT_FAIL;
     }
-    kouan *k = cli_open(g, 1, 1);
+    kouan *k = cli_open(g, 1, 1, 0);
     if (!k) { free(text); return EXIT_FAIL; }
     kouan_error err = {0};
     size_t rows = 0;

@@ -8,7 +8,7 @@ static int run(const cli_globals *g, int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (argv[i][0] == '-' && argv[i][1])
             return cli_usage_error(&cmd_remove, "unknown option “%s”", argv[i]);
-    kouan *k = cli_open(g, 0, 1);
+    kouan *k = cli_open(g, 0, 1, 1);
     if (!k) return EXIT_FAIL;
     int failed = 0;
     for (int i = 1; i < argc; i++) {

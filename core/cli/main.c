@@ -85,9 +85,10 @@ int cli_wants_help(int argc, char **argv)
     return 0;
 }
 
-kouan *cli_open(const cli_globals *g, int read_only, int no_plugins)
+kouan *cli_open(const cli_globals *g, int read_only, int no_plugins, int no_create)
 {
-    kouan_options o = { g->store, g->ontology, g->plugin_path, read_only, no_plugins };
+    kouan_options o = { g->store, g->ontology, g->plugin_path, read_only, no_plugins,
+                        no_create };
     kouan_error err = {0};
     kouan *k = kouan_open(&o, &err);
     if (!k) cli_error("%s", err.message);

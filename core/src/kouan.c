@@ -7,6 +7,7 @@
 #include "plugin/loader.h"
 #include "store/store.h"
 #include "text/utf8check.h"
+#include "util/rdflog.h"
 #include "session.h"
 
 #include <stdio.h>
@@ -52,6 +53,7 @@ kouan *kouan_open(const kouan_options *opts, kouan_error *err)
         kouan_close(k);
         return NULL;
     }
+    KOUAN_RDF_LOG_RESET(k->world);
     librdf_world_open(k->world);
     int rc = kouan_vocab_load(&k->vocab, k->world, k->ontology_dir, err);
     if (!rc) {
@@ -74,7 +76,8 @@ kouan *kouan_open(const kouan_options *opts, kouan_error *err)
             }
         }
     }
-    if (!rc && !(k->store = kouan_store_open(k->world, o.store_spec, o.read_only, err)))
+    if (!rc && !(k->store = kouan_store_open(k->world, o.store_spec, o.read_only,
+                                                 o.no_create, err)))
         rc = err->code ? err->code : KOUAN_ESTORE;
     if (rc) {
         kouan_close(k);

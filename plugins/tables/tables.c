@@ -837,7 +837,7 @@ static void warn_cell(kouan_emitter *out, const kouan_cell *cell,
 {
     char ex[160], msg[512];
     excerpt(ex, sizeof ex, text, 30);
-    snprintf(msg, sizeof msg, "tables: \"%s\" in a %s column %s; skipped",
+    snprintf(msg, sizeof msg, "\"%s\" in a %s column %s; skipped",
              ex, role->name, what);
     out->warn(out, cell->span.start, msg);
 }

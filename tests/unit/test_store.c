@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failures;
 #define CHECK(cond) do { if (!(cond)) { failures++; \
@@ -24,7 +25,7 @@ static const kouan_triple T[] = {
 static void test_replace(librdf_world *w, const char *spec)
 {
     kouan_error err = {0};
-    kouan_store *s = kouan_store_open(w, spec, 0, &err);
+    kouan_store *s = kouan_store_open(w, spec, 0, 0, &err);
     CHECK(s != NULL);
     if (!s) { fprintf(stderr, "%s\n", err.message); return; }
     CHECK(kouan_store_count(s) == 0);
@@ -55,13 +56,17 @@ static void test_persistent(librdf_world *w)
     snprintf(spec, sizeof spec, "hashes:%s", sub);
     kouan_error err = {0};
     /* read-only on a missing store says so */
-    CHECK(kouan_store_open(w, spec, 1, &err) == NULL);
+    CHECK(kouan_store_open(w, spec, 1, 0, &err) == NULL);
     CHECK(strstr(err.message, "no store at") != NULL);
+    /* writable but not creating (remove): refuses, creates nothing */
+    CHECK(kouan_store_open(w, spec, 0, 1, &err) == NULL);
+    CHECK(strstr(err.message, "no store at") != NULL);
+    CHECK(access(sub, F_OK) != 0);
     test_replace(w, spec);
-    kouan_store *s = kouan_store_open(w, spec, 1, &err);
+    kouan_store *s = kouan_store_open(w, spec, 1, 0, &err);
     CHECK(s && kouan_store_count(s) == 1);
     /* a writer cannot start while a reader holds the store */
-    kouan_store *s2 = kouan_store_open(w, spec, 0, &err);
+    kouan_store *s2 = kouan_store_open(w, spec, 0, 0, &err);
     CHECK(s2 == NULL && strstr(err.message, "another kouan process"));
     kouan_store_close(s2);
     kouan_store_close(s);
@@ -73,11 +78,11 @@ static void test_persistent(librdf_world *w)
 static void test_bad_specs(librdf_world *w)
 {
     kouan_error err = {0};
-    CHECK(kouan_store_open(w, "nonsense", 0, &err) == NULL);
+    CHECK(kouan_store_open(w, "nonsense", 0, 0, &err) == NULL);
     CHECK(strstr(err.message, "expected hashes:DIR") != NULL);
-    CHECK(kouan_store_open(w, "hashes:/proc/kouan-no/such", 0, &err) == NULL);
+    CHECK(kouan_store_open(w, "hashes:/proc/kouan-no/such", 0, 0, &err) == NULL);
     CHECK(strstr(err.message, "/proc/kouan-no/such") != NULL);
-    CHECK(kouan_store_open(w, "no-such-storage:", 0, &err) == NULL);
+    CHECK(kouan_store_open(w, "no-such-storage:", 0, 0, &err) == NULL);
     CHECK(strstr(err.message, "no-such-storage") != NULL);
 }
 

@@ -46,6 +46,7 @@ typedef struct kouan_options {
                                   $KOUAN_PLUGIN_PATH, else the build's folder */
     int         read_only;     /* open the store without creating it */
     int         no_plugins;    /* do not load plugins (query/export/remove) */
+    int         no_create;     /* writable, but refuse to create a new store */
 } kouan_options;
 
 typedef struct kouan kouan;

@@ -1,4 +1,5 @@
 /* vocab.c — reads the property declarations of ontology/kouan.ttl. */
+#include "util/rdflog.h"
 #include "vocab.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -67,7 +68,7 @@ int kouan_vocab_load(kouan_vocab *v, librdf_world *world, const char *dir,
     if (st) librdf_free_stream(st);
     if (base) librdf_free_uri(base);
     if (parser) librdf_free_parser(parser);
-    librdf_world_set_logger(world, NULL, NULL);
+    KOUAN_RDF_LOG_RESET(world);
     fclose(f);
     if (rc == KOUAN_OK && (pl.errors || !st)) {
         rc = KOUAN_EINVAL;

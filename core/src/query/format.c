@@ -170,8 +170,8 @@ static term term_of(librdf_node *node)
 
 /* Names are borrowed from the results and live as long as they do.
  * On success *names_out is a malloc'd array the caller frees. */
-static int get_vars(librdf_query_results *res, const char ***names_out,
-                    int *n_out, kouan_error *err)
+static int get_vars(librdf_query_results *res, const char *const *fallback,
+                    const char ***names_out, int *n_out, kouan_error *err)
 {
     const char **names;
     int n, i;
@@ -180,6 +180,18 @@ static int get_vars(librdf_query_results *res, const char ***names_out,
      * make sure it has tried.  An empty result therefore has no variables. */
     (void)librdf_query_results_finished(res);
     n = librdf_query_results_get_bindings_count(res);
+    if (n <= 0 && fallback && librdf_query_results_finished(res)) {
+        /* no rows: take the names the caller read off the parsed query */
+        for (n = 0; fallback[n]; n++) {}
+        names = calloc((size_t)n + 1, sizeof *names);
+        if (!names)
+            return fail(err, KOUAN_ENOMEM, "out of memory listing result variables");
+        for (i = 0; i < n; i++)
+            names[i] = fallback[i];
+        *names_out = names;
+        *n_out = n;
+        return 0;
+    }
 
     if (n < 0)
         return fail(err, KOUAN_EQUERY, "query results have no variables");
@@ -306,7 +318,31 @@ oom:
     return -1;
 }
 
-static int write_table(librdf_query_results *res, FILE *out, size_t *rows,
+/* The value of column i in the current row: a new node (NULL when unbound)
+ * the caller frees; from the synthetic row when synth is set. */
+static librdf_node *value_at(librdf_query_results *res, librdf_node *const *synth_row,
+                             int synth, int i)
+{
+    if (!synth)
+        return librdf_query_results_get_binding_value(res, i);
+    return synth_row[i] ? librdf_new_node_from_node(synth_row[i]) : NULL;
+}
+
+/* Advance to the next row; returns 1 while there is a row to write.
+ * *synth is set when the row to write is empty_row (a query whose
+ * aggregates ran over nothing: SPARQL answers one row, Rasqal none). */
+static int next_row(librdf_query_results *res, librdf_node *const *empty_row,
+                    size_t nrows, int *synth)
+{
+    if (*synth) { *synth = 0; return 0; }
+    if (nrows > 0) librdf_query_results_next(res);
+    if (!librdf_query_results_finished(res)) return 1;
+    if (nrows == 0 && empty_row) { *synth = 1; return 1; }
+    return 0;
+}
+
+static int write_table(librdf_query_results *res, const char *const *vars,
+                       librdf_node *const *empty_row, FILE *out, size_t *rows,
                        kouan_error *err)
 {
     const char **names = NULL;
@@ -315,7 +351,7 @@ static int write_table(librdf_query_results *res, FILE *out, size_t *rows,
     size_t       nrows = 0, cap = 0, r;
     int          n = 0, i, rc;
 
-    if ((rc = get_vars(res, &names, &n, err)))
+    if ((rc = get_vars(res, vars, &names, &n, err)))
         return rc;
     widths = calloc((size_t)n + 1, sizeof *widths);
     if (!widths) {
@@ -325,7 +361,8 @@ static int write_table(librdf_query_results *res, FILE *out, size_t *rows,
     for (i = 0; i < n; i++)
         widths[i] = kouan_display_width(names[i]);
 
-    while (!librdf_query_results_finished(res)) {
+    int synth = 0;
+    while (next_row(res, empty_row, nrows, &synth)) {
         if (nrows == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             char **nc = realloc(cells, ncap * ((size_t)n + 1) * sizeof *nc);
@@ -337,8 +374,8 @@ static int write_table(librdf_query_results *res, FILE *out, size_t *rows,
             cap = ncap;
         }
         for (i = 0; i < n; i++) {
-            /* get_binding_value returns a new node (NULL if unbound): ours */
-            librdf_node *node = librdf_query_results_get_binding_value(res, i);
+            /* a new node (NULL if unbound): ours */
+            librdf_node *node = value_at(res, empty_row, synth, i);
             char *c = table_cell(node);
             if (node)
                 librdf_free_node(node);
@@ -357,7 +394,6 @@ static int write_table(librdf_query_results *res, FILE *out, size_t *rows,
             }
         }
         nrows++;
-        librdf_query_results_next(res);
     }
 
     if (n > 0) {
@@ -655,18 +691,20 @@ static void put_stream_value(FILE *out, kouan_result_format fmt, int i,
     }
 }
 
-static int write_stream(librdf_query_results *res, kouan_result_format fmt,
+static int write_stream(librdf_query_results *res, const char *const *vars,
+                        librdf_node *const *empty_row, kouan_result_format fmt,
                         FILE *out, size_t *rows, kouan_error *err)
 {
     const char **names = NULL;
     size_t       nrows = 0;
     int          n = 0, i, rc;
 
-    if ((rc = get_vars(res, &names, &n, err)))
+    if ((rc = get_vars(res, vars, &names, &n, err)))
         return rc;
     put_stream_head(out, fmt, names, n);
 
-    while (!librdf_query_results_finished(res)) {
+    int synth = 0;
+    while (next_row(res, empty_row, nrows, &synth)) {
         int first = 1;
         if (fmt == KOUAN_RESULTS_JSON)
             fputs(nrows ? ",\n{" : "\n{", out);
@@ -674,7 +712,7 @@ static int write_stream(librdf_query_results *res, kouan_result_format fmt,
             fputs("    <result>\n", out);
         for (i = 0; i < n; i++) {
             /* a new node, or NULL when unbound: ours to free */
-            librdf_node *node = librdf_query_results_get_binding_value(res, i);
+            librdf_node *node = value_at(res, empty_row, synth, i);
             term t = term_of(node);
             put_stream_value(out, fmt, i, names[i], &t, &first);
             if (node)
@@ -687,7 +725,6 @@ static int write_stream(librdf_query_results *res, kouan_result_format fmt,
         else
             fputs(fmt == KOUAN_RESULTS_CSV ? "\r\n" : "\n", out);
         nrows++;
-        librdf_query_results_next(res);
         if (ferror(out))
             break;
     }
@@ -800,6 +837,14 @@ int kouan_results_write(librdf_world *world, librdf_query_results *res,
                         kouan_result_format fmt, FILE *out, size_t *rows,
                         kouan_error *err)
 {
+    return kouan_results_write_vars(world, res, NULL, NULL, fmt, out, rows, err);
+}
+
+int kouan_results_write_vars(librdf_world *world, librdf_query_results *res,
+                             const char *const *vars, librdf_node *const *empty_row,
+                             kouan_result_format fmt, FILE *out, size_t *rows,
+                             kouan_error *err)
+{
     if (rows)
         *rows = 0;
     if (!world || !res || !out)
@@ -808,12 +853,12 @@ int kouan_results_write(librdf_world *world, librdf_query_results *res,
     if (librdf_query_results_is_bindings(res)) {
         switch (fmt) {
         case KOUAN_RESULTS_TABLE:
-            return write_table(res, out, rows, err);
+            return write_table(res, vars, empty_row, out, rows, err);
         case KOUAN_RESULTS_CSV:
         case KOUAN_RESULTS_TSV:
         case KOUAN_RESULTS_JSON:
         case KOUAN_RESULTS_XML:
-            return write_stream(res, fmt, out, rows, err);
+            return write_stream(res, vars, empty_row, fmt, out, rows, err);
         default:
             return fail(err, KOUAN_EINVAL, "unknown result format %d", (int)fmt);
         }

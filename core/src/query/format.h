@@ -20,6 +20,16 @@ int kouan_results_write(librdf_world *world, librdf_query_results *res,
                         kouan_result_format fmt, FILE *out, size_t *rows,
                         kouan_error *err);
 
+/* The same, with the query's variable names (NULL-terminated, borrowed) to
+ * use when a SELECT has no rows (Rasqal learns names from the first row),
+ * and, when empty_row is not NULL, one row of values (one per variable,
+ * NULL = unbound, borrowed) to write when there are no rows: an aggregate
+ * without GROUP BY over nothing answers one row in SPARQL, none in Rasqal. */
+int kouan_results_write_vars(librdf_world *world, librdf_query_results *res,
+                             const char *const *vars, librdf_node *const *empty_row,
+                             kouan_result_format fmt, FILE *out, size_t *rows,
+                             kouan_error *err);
+
 /* Display width of a UTF-8 string in terminal columns (CJK = 2). */
 size_t kouan_display_width(const char *s);
 

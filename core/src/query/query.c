@@ -1,6 +1,7 @@
 /* query.c — SPARQL through Rasqal with kouan's prefixes predeclared, and
  * export of the store as Turtle, N-Triples or N-Quads (sorted, without the
  * duplicates the hashes storage keeps when two graphs hold one triple). */
+#include "util/rdflog.h"
 #include "format.h"
 #include "session.h"
 
@@ -26,6 +27,64 @@ static int log_query(void *user, librdf_log_message *m)
         snprintf(ql->message, sizeof ql->message, "%s", librdf_log_message_message(m));
     }
     return 1;
+}
+
+/* Rasqal gives no position for some errors ('The namespace prefix in
+ * "foo:bar" was not declared.'): find the quoted text in the user's query
+ * and set *line (counting our prefix line, like Rasqal) and *column. */
+static void locate_quoted(const char *sparql, const char *message, int *line, int *column)
+{
+    if (*line > 1) return;
+    const char *q1 = strchr(message, '"');
+    const char *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+    if (!q1 || !q2 || q2 == q1 + 1) return;
+    char needle[256];
+    snprintf(needle, sizeof needle, "%.*s", (int)(q2 - q1 - 1), q1 + 1);
+    const char *at = strstr(sparql, needle);
+    if (!at) return;
+    int l = 2, c = 1;
+    for (const char *p = sparql; p < at; p++) {
+        if (*p == '\n') { l++; c = 1; }
+        else if (((unsigned char)*p & 0xC0) != 0x80) c++;
+    }
+    *line = l;
+    *column = c;
+}
+
+/* For a SELECT whose projection aggregates without GROUP BY, the row SPARQL
+ * answers over no solutions: COUNT and SUM are 0, other aggregates unbound.
+ * NULL when the query is not of that kind.  The nodes are the caller's. */
+static librdf_node **aggregate_row(librdf_world *w, rasqal_query *rq,
+                                   raptor_sequence *seq, int nv)
+{
+    if (rasqal_query_get_verb(rq) != RASQAL_QUERY_VERB_SELECT ||
+        rasqal_query_get_group_condition(rq, 0) != NULL)
+        return NULL;
+    int aggregates = 0;
+    for (int i = 0; i < nv; i++) {
+        rasqal_variable *v = raptor_sequence_get_at(seq, i);
+        if (!v || !v->expression) return NULL;   /* a plain variable: no row */
+        switch (v->expression->op) {
+        case RASQAL_EXPR_COUNT: case RASQAL_EXPR_SUM: case RASQAL_EXPR_AVG:
+        case RASQAL_EXPR_MIN: case RASQAL_EXPR_MAX: case RASQAL_EXPR_SAMPLE:
+        case RASQAL_EXPR_GROUP_CONCAT:
+            aggregates++;
+            break;
+        default:
+            return NULL;
+        }
+    }
+    librdf_node **row = aggregates ? calloc((size_t)nv, sizeof *row) : NULL;
+    if (!row) return NULL;
+    librdf_uri *xint = librdf_new_uri(w, (const unsigned char *)
+                                      "http://www.w3.org/2001/XMLSchema#integer");
+    for (int i = 0; i < nv && xint; i++) {
+        rasqal_op op = ((rasqal_variable *)raptor_sequence_get_at(seq, i))->expression->op;
+        if (op == RASQAL_EXPR_COUNT || op == RASQAL_EXPR_SUM)
+            row[i] = librdf_new_node_from_typed_literal(w, (const unsigned char *)"0", NULL, xint);
+    }
+    if (xint) librdf_free_uri(xint);
+    return row;
 }
 
 int kouan_query(kouan *k, const char *sparql, kouan_result_format fmt,
@@ -64,12 +123,13 @@ int kouan_query(kouan *k, const char *sparql, kouan_result_format fmt,
     librdf_query *q = librdf_new_query(k->world, "sparql", NULL,
                                        (const unsigned char *)text, NULL);
     librdf_query_results *res = q ? librdf_query_execute(q, kouan_store_model(k->store)) : NULL;
-    librdf_world_set_logger(k->world, NULL, NULL);
+    KOUAN_RDF_LOG_RESET(k->world);
     int rc = KOUAN_OK;
     if (!q || !res || ql.errors) {
         rc = KOUAN_EQUERY;
         err->code = rc;
         char where[64] = "";
+        locate_quoted(sparql, ql.message, &ql.line, &ql.column);
         if (ql.errors && ql.line > 1 && ql.column > 0)
             snprintf(where, sizeof where, " line %d, column %d:", ql.line - 1, ql.column);
         else if (ql.errors && ql.line > 1)
@@ -77,7 +137,31 @@ int kouan_query(kouan *k, const char *sparql, kouan_result_format fmt,
         snprintf(err->message, sizeof err->message, "query:%s %s", where,
                  ql.errors ? ql.message : "the query could not be run");
     } else {
-        rc = kouan_results_write(k->world, res, fmt, out, rows, err);
+        /* Rasqal names a SELECT's variables only from its first row; read
+           them off the parsed query so an empty result still has a header */
+        const char **vars = NULL;
+        librdf_node **empty_row = NULL;
+        int nv = 0;
+        rasqal_query *rq = NULL;
+        if (librdf_query_results_is_bindings(res)) {
+            rq = rasqal_new_query(librdf_world_get_rasqal(k->world), "sparql", NULL);
+            raptor_sequence *seq = rq && rasqal_query_prepare(rq, (const unsigned char *)text, NULL) == 0
+                ? rasqal_query_get_bound_variable_sequence(rq) : NULL;
+            nv = seq ? raptor_sequence_size(seq) : 0;
+            if (nv > 0 && (vars = calloc((size_t)nv + 1, sizeof *vars)))
+                for (int i = 0; i < nv; i++) {
+                    rasqal_variable *v = raptor_sequence_get_at(seq, i);
+                    vars[i] = v && v->name ? (const char *)v->name : "";
+                }
+            if (vars) empty_row = aggregate_row(k->world, rq, seq, nv);
+        }
+        rc = kouan_results_write_vars(k->world, res, vars,
+                                      (librdf_node *const *)empty_row, fmt, out, rows, err);
+        for (int i = 0; empty_row && i < nv; i++)
+            if (empty_row[i]) librdf_free_node(empty_row[i]);
+        free(empty_row);
+        free(vars);
+        if (rq) rasqal_free_query(rq);
     }
     if (res) librdf_free_query_results(res);
     if (q) librdf_free_query(q);

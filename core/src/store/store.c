@@ -8,6 +8,7 @@
  * we count by streaming; context_add_statement does not de-duplicate, so a
  * document's graph is removed before it is written again;
  * index-predicates makes graph removal quadratic, so it stays off. */
+#include "util/rdflog.h"
 #include "store.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -87,7 +88,7 @@ static int take_lock(kouan_store *s, const char *dir, int read_only, kouan_error
 }
 
 kouan_store *kouan_store_open(librdf_world *world, const char *spec,
-                              int read_only, kouan_error *err)
+                              int read_only, int no_create, kouan_error *err)
 {
     kouan_store *s = calloc(1, sizeof *s);
     if (!s) { set_err(err, KOUAN_ENOMEM, "out of memory"); return NULL; }
@@ -116,7 +117,7 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
             return NULL;
         }
         int exists = file_exists(dir, "kouan-sp2o.db");
-        if (!exists && read_only) {
+        if (!exists && (read_only || no_create)) {
             set_err(err, KOUAN_ENOTFOUND, "no store at %s: run `kouan extract FILE…` "
                     "first, or name another store with --store or KOUAN_STORE", dir);
             free(s);
@@ -157,7 +158,7 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
     librdf_world_set_logger(world, s, store_log);
     s->storage = librdf_new_storage(world, storage, name, options);
     if (s->storage) s->model = librdf_new_model(world, s->storage, NULL);
-    librdf_world_set_logger(world, NULL, NULL);
+    KOUAN_RDF_LOG_RESET(world);
     if (!s->model) {
         set_err(err, KOUAN_ESTORE, "cannot open store “%s” (Redland storage “%s”)%s%s",
                 spec, storage, s->last_log[0] ? ": " : "", s->last_log);
@@ -243,7 +244,7 @@ int kouan_store_replace_graph(kouan_store *s, const char *graph,
                 rc = set_err(err, KOUAN_ESTORE, "flushing the store to disk failed%s%s",
                              s->last_log[0] ? ": " : "", s->last_log);
         }
-        librdf_world_set_logger(w, NULL, NULL);
+        KOUAN_RDF_LOG_RESET(w);
     }
     for (size_t i = 0; st && i < n; i++)
         if (st[i]) librdf_free_statement(st[i]);

@@ -12,14 +12,14 @@ typedef struct kouan_store kouan_store;
 
 /* Opens the store that spec names:
  *   hashes:DIR     Redland "hashes" on Berkeley DB in DIR, contexts on
- *                  (created when missing unless read_only)
+ *                  (created when missing unless read_only or no_create)
  *   memory:        hashes in memory (tests; gone at exit)
  *   NAME:OPTIONS   any Redland storage; a name='…' option becomes the
  *                  storage name
  * A writer takes an exclusive lock on DIR/kouan.lock; readers a shared one.
  * Returns NULL with err filled (what was expected, which path). */
 kouan_store *kouan_store_open(librdf_world *world, const char *spec,
-                              int read_only, kouan_error *err);
+                              int read_only, int no_create, kouan_error *err);
 void kouan_store_close(kouan_store *s);
 
 /* The model to query or serialize (borrowed, lives as long as s). */

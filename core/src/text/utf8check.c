@@ -17,7 +17,7 @@ static const char *diagnose(const unsigned char *p, size_t n)
     for (size_t i = 1; i < need; i++) {
         if (i >= n) return "a sequence cut off by the end of the file";
         if ((p[i] & 0xC0) != 0x80)
-            return "a continuation byte (0x80-0xBF) after a lead byte";
+            return "a lead byte without the continuation bytes (0x80-0xBF) it needs";
     }
     if (c == 0xED && p[1] >= 0xA0)
         return "a UTF-16 surrogate (U+D800-U+DFFF), not allowed in UTF-8";
