@@ -1,0 +1,698 @@
+#!/bin/bash
+# cli_test.sh CASE — the kouan binary as a user runs it.
+#
+# Environment (set by tests/cli/CMakeLists.txt):
+#   KOUAN              the kouan binary
+#   KOUAN_PLUGIN_PATH  the build's plugin folder (tables.so)
+#   SRC                the source tree (corpus/, tests/bad/, core/include/)
+#   WRONG_ABI_DIR      the folder of the wrong-ABI test plugins
+#
+# Every case runs in a fresh temporary folder (also the current directory,
+# so a default hashes:kouan.store could only land there), removed on exit.
+# Bad input must give exit 1, a one-line message naming the file (and the
+# byte/line where that applies), and leave the store exactly as it was:
+# `kouan export --format nquads` before and after are compared byte for byte.
+set -euo pipefail
+
+CASE=${1:?usage: cli_test.sh CASE}
+: "${KOUAN:?set KOUAN to the kouan binary}"
+: "${SRC:?set SRC to the source tree}"
+: "${KOUAN_PLUGIN_PATH:?set KOUAN_PLUGIN_PATH to the plugin folder}"
+PY=/usr/bin/python3            # the system python, which has rdflib
+SEED_ID=000_7180f7658f0f6251
+SEED=$SRC/corpus/$SEED_ID.md
+unset KOUAN_STORE KOUAN_ONTOLOGY   # only what a case sets itself
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/kouan-cli-$CASE.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+STORE=hashes:$T/store
+
+# ---- helpers -------------------------------------------------------------------
+
+fail() {
+    echo "FAIL [$CASE]: $*" >&2
+    for f in out err; do
+        if [ -s "$T/$f" ]; then
+            echo "--- last std$f:" >&2
+            head -c 3000 "$T/$f" >&2
+            echo >&2
+        fi
+    done
+    exit 1
+}
+pass() { echo "ok [$CASE]: $*"; }
+
+# run CMD…: runs it with stdout in $T/out, stderr in $T/err, status in $RC.
+run() {
+    set +e
+    "$@" >"$T/out" 2>"$T/err"
+    RC=$?
+    set -e
+}
+# expect_exit CODE CMD…
+expect_exit() {
+    local want=$1
+    shift
+    run "$@"
+    [ "$RC" -eq "$want" ] || fail "exit $RC, expected $want: $*"
+}
+# expect_contains TEXT FILE  (fixed string)
+expect_contains() {
+    grep -qF -- "$1" "$2" || fail "$(basename "$2") lacks “$1”"
+}
+expect_not_contains() {
+    ! grep -qF -- "$1" "$2" || fail "$(basename "$2") contains “$1”"
+}
+# expect_eq GOT WANT WHAT
+expect_eq() {
+    [ "$1" = "$2" ] || fail "$3: got “$1”, expected “$2”"
+}
+# expect_one_line FILE: exactly one line (a one-line error message)
+expect_one_line() {
+    local n
+    n=$(wc -l <"$1")
+    [ "$n" -eq 1 ] || fail "$(basename "$1") has $n lines, expected one"
+}
+
+k() { "$KOUAN" --store "$STORE" "$@"; }
+
+# snapshot FILE: the whole store as N-Quads (sorted by kouan)
+snapshot() {
+    "$KOUAN" --store "${2:-$STORE}" export --format nquads >"$1" \
+        || fail "export --format nquads failed"
+}
+# expect_unchanged BEFORE: the store exports exactly as BEFORE
+expect_unchanged() {
+    snapshot "$T/after.nq" "${2:-$STORE}"
+    cmp -s "$1" "$T/after.nq" || {
+        diff "$1" "$T/after.nq" | head -20 >&2
+        fail "the store changed"
+    }
+}
+
+# count: number of statements (a query that still answers when 0: COUNT
+# over an empty store gives no row in Rasqal 0.9.33, see case count_empty)
+count() {
+    k query --format tsv 'SELECT ?s WHERE { ?s ?p ?o }' >"$T/count.tsv" \
+        || fail "the counting query failed"
+    tail -n +2 "$T/count.tsv" | grep -c . || true
+}
+
+# rows FILE: the data rows of a tsv result (header dropped), sorted
+rows() { tail -n +2 "$1" | sort; }
+
+gold() {
+    local g
+    for g in "$SRC/corpus/gold/$SEED_ID.tsv" "$SRC/corpus/$SEED_ID.gold.tsv"; do
+        [ -f "$g" ] && { echo "$g"; return; }
+    done
+    fail "no gold file for $SEED_ID under $SRC/corpus"
+}
+
+extract_seed() {
+    expect_exit 0 k extract -q "$SEED"
+}
+
+PORTS_OF_TIBET='SELECT ?l WHERE { ?p a kouan:Port ; kouan:province ?v ; rdfs:label ?l . ?v rdfs:label "西藏"@zh }'
+
+# ---- cases -----------------------------------------------------------------------
+
+case_help() {
+    local c
+    expect_exit 0 "$KOUAN" --help
+    expect_contains "Usage:" "$T/out"
+    for c in extract query export remove plugins; do
+        expect_contains "$c" "$T/out"
+    done
+    expect_exit 0 "$KOUAN" -h
+    expect_contains "Usage:" "$T/out"
+    expect_exit 0 "$KOUAN" help
+    expect_contains "Usage:" "$T/out"
+    for c in extract query export remove plugins; do
+        expect_exit 0 "$KOUAN" "$c" --help
+        expect_contains "Usage:" "$T/out"
+        expect_contains "kouan" "$T/out"
+        expect_contains " $c" "$T/out"
+        [ ! -s "$T/err" ] || fail "$c --help wrote to stderr"
+        cp "$T/out" "$T/help1"
+        expect_exit 0 "$KOUAN" help "$c"
+        cmp -s "$T/out" "$T/help1" || fail "kouan help $c differs from kouan $c --help"
+        expect_exit 0 "$KOUAN" "$c" -h
+        cmp -s "$T/out" "$T/help1" || fail "kouan $c -h differs from kouan $c --help"
+    done
+    # --help wins over everything else, and touches no store
+    expect_exit 0 "$KOUAN" --store "$STORE" extract --help /nonexistent.md
+    expect_contains "Usage:" "$T/out"
+    [ ! -e "$T/store" ] || fail "extract --help created the store"
+    # no arguments: the help, on stderr, and exit 2
+    expect_exit 2 "$KOUAN"
+    expect_contains "Usage:" "$T/err"
+    # the version, from the top-level CMakeLists.txt
+    local v
+    v=$(sed -n 's/^project(kouan VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+    [ -n "$v" ] || fail "cannot read the version from CMakeLists.txt"
+    expect_exit 0 "$KOUAN" --version
+    expect_contains "kouan $v" "$T/out"
+    expect_exit 0 "$KOUAN" -V
+    expect_contains "kouan $v" "$T/out"
+    pass "help and version"
+}
+
+case_usage() {
+    # expect_usage WORD CMD…: exit 2, stderr names WORD, nothing on stdout
+    expect_usage() {
+        local word=$1
+        shift
+        expect_exit 2 "$@"
+        expect_contains "$word" "$T/err"
+        expect_contains "--help" "$T/err"
+        [ ! -s "$T/out" ] || fail "a usage error wrote to stdout: $*"
+    }
+    expect_usage frobnicate "$KOUAN" frobnicate
+    expect_usage --frobnicate "$KOUAN" --frobnicate query 'ASK {}'
+    expect_usage --frobnicate "$KOUAN" extract --frobnicate "$SEED"
+    expect_usage --frobnicate "$KOUAN" query --frobnicate 'ASK {}'
+    expect_usage --frobnicate "$KOUAN" export --frobnicate
+    expect_usage --frobnicate "$KOUAN" remove --frobnicate
+    expect_usage query "$KOUAN" query
+    expect_usage query "$KOUAN" query 'ASK {}' 'ASK {}'
+    expect_usage bogus "$KOUAN" query --format bogus 'ASK {}'
+    expect_usage bogus "$KOUAN" export --format bogus
+    expect_usage extra "$KOUAN" plugins extra
+    expect_usage extra "$KOUAN" export extra
+    expect_usage FILE "$KOUAN" extract
+    expect_usage frobnicate "$KOUAN" help frobnicate
+    expect_usage --store "$KOUAN" --store
+    # none of this may create a store
+    [ ! -e "$T/kouan.store" ] || fail "a usage error created kouan.store"
+    pass "usage errors exit 2 naming the offending word"
+}
+
+# An option given without its value must say so, not call the option unknown.
+case_usage_missing_value() {
+    local args
+    for args in "query --format" "query -F" "query -f" "export --format" "export -o"; do
+        # shellcheck disable=SC2086
+        expect_exit 2 "$KOUAN" $args
+        expect_contains "needs a value" "$T/err"
+        expect_not_contains "unknown option" "$T/err"
+    done
+    pass "options without a value say “needs a value”"
+}
+
+case_extract_query() {
+    local g
+    g=$(gold)
+    expect_exit 0 k extract "$SEED"
+    expect_contains "tables" "$T/out"
+    expect_contains "$SEED" "$T/out"
+    # the ports of 西藏: exactly the gold's Port subjects with province 西藏
+    awk -F'\t' '$2=="type" && $3=="Port" { port[$1]=1 }
+                $2=="province" && $3=="西藏" { tib[$1]=1 }
+                END { for (s in tib) if (s in port) print s }' "$g" | sort >"$T/want"
+    [ -s "$T/want" ] || fail "the gold lists no ports of 西藏"
+    expect_exit 0 k query --format tsv "$PORTS_OF_TIBET"
+    expect_eq "$(head -n 1 "$T/out")" "?l" "tsv header"
+    rows "$T/out" >"$T/got"
+    diff "$T/want" "$T/got" >&2 || fail "ports of 西藏 differ from the gold (< gold, > kouan)"
+    # all ports with a province: as many as the gold has among the names the
+    # document writes in table rows (a port only prose places, such as
+    # 乌力吉, is the prose extractor's to find)
+    awk -F'\t' 'FNR == NR { if (NF > 1) for (i = 1; i <= NF; i++) {
+                     n = split($i, part, "、")
+                     for (j = 1; j <= n; j++) { sub(/（.*）$/, "", part[j]); intab[part[j]] = 1 } }
+                   next }
+                 $2=="type" && $3=="Port" { port[$1]=1 }
+                 $2=="province" { prov[$1]=1 }
+                 END { for (s in prov) if ((s in port) && (s in intab)) print s }' \
+        "$SEED" "$g" | sort >"$T/want"
+    local want got
+    want=$(wc -l <"$T/want")
+    [ "$want" -gt 0 ] || fail "the gold lists no ports with a province in table rows"
+    expect_exit 0 k query --format tsv 'SELECT DISTINCT ?l WHERE { ?p a kouan:Port ; kouan:province ?v ; rdfs:label ?l }'
+    rows "$T/out" >"$T/got"
+    got=$(wc -l <"$T/got")
+    if ! diff "$T/want" "$T/got" >"$T/out"; then
+        : >"$T/err"
+        fail "ports with a province: kouan $got, gold $want (< gold only, > kouan only)"
+    fi
+    pass "ports of 西藏 = gold ($(wc -l <"$T/want")), ports with a province = gold ($want)"
+}
+
+case_idempotent() {
+    local n1 n2
+    expect_exit 0 k extract "$SEED"
+    cp "$T/out" "$T/report1"
+    n1=$(k query --format tsv 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | tail -n +2)
+    [ -n "$n1" ] && [ "$n1" -gt 0 ] || fail "no statements after extracting the seed ($n1)"
+    snapshot "$T/first.nq"
+    expect_exit 0 k extract "$SEED"
+    cmp -s "$T/out" "$T/report1" || fail "the second extract reported differently"
+    n2=$(k query --format tsv 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | tail -n +2)
+    expect_eq "$n2" "$n1" "statement count after extracting twice"
+    expect_unchanged "$T/first.nq"
+    # and the triple count is the one the report gave
+    grep -qE "[0-9]+ facts .*, $n1 triples in <" "$T/report1" \
+        || fail "the report does not say $n1 triples"
+    pass "extracting twice: $n1 statements, N-Quads byte-identical"
+}
+
+case_remove() {
+    local n
+    extract_seed
+    n=$(count)
+    [ "$n" -gt 0 ] || fail "nothing extracted"
+    expect_exit 0 k remove "$SEED"
+    expect_contains "removed $n statements" "$T/out"
+    expect_exit 0 k query 'ASK { ?s ?p ?o }'
+    expect_eq "$(cat "$T/out")" "false" "ASK after remove"
+    expect_eq "$(count)" "0" "statements after remove"
+    snapshot "$T/empty.nq"
+    [ ! -s "$T/empty.nq" ] || fail "export after remove is not empty"
+    # a second remove: no such document
+    expect_exit 1 k remove "$SEED"
+    expect_contains "no document" "$T/err"
+    expect_contains "$SEED_ID" "$T/err"
+    expect_one_line "$T/err"
+    expect_unchanged "$T/empty.nq"
+
+    # KOUAN_STORE instead of --store, from another folder; remove by id
+    mkdir "$T/elsewhere"
+    (
+        cd "$T/elsewhere"
+        export KOUAN_STORE=hashes:$T/envstore
+        expect_exit 0 "$KOUAN" extract -q "$SEED"
+        expect_exit 0 "$KOUAN" query --format tsv "$PORTS_OF_TIBET"
+        expect_contains "樟木" "$T/out"
+    )
+    [ ! -e "$T/elsewhere/kouan.store" ] || fail "KOUAN_STORE was ignored: kouan.store created"
+    [ -e "$T/envstore" ] || fail "KOUAN_STORE was ignored: no store at it"
+    expect_exit 0 "$KOUAN" --store "hashes:$T/envstore" query --format tsv "$PORTS_OF_TIBET"
+    expect_contains "樟木" "$T/out"
+    (
+        cd "$T/elsewhere"
+        export KOUAN_STORE=hashes:$T/envstore
+        expect_exit 0 "$KOUAN" remove "$SEED_ID"
+        expect_contains "removed" "$T/out"
+        expect_exit 1 "$KOUAN" remove "$SEED_ID"
+        expect_contains "no document" "$T/err"
+    )
+    expect_exit 0 "$KOUAN" --store "hashes:$T/envstore" query 'ASK { ?s ?p ?o }'
+    expect_eq "$(cat "$T/out")" "false" "ASK after remove through KOUAN_STORE"
+    # --store wins over KOUAN_STORE
+    KOUAN_STORE=hashes:$T/nowhere expect_exit 0 k query 'ASK { ?s ?p ?o }'
+    [ ! -e "$T/nowhere" ] || fail "KOUAN_STORE won over --store"
+    pass "remove, second remove fails, KOUAN_STORE"
+}
+
+# remove on a store that does not exist must not create one.
+case_remove_no_store() {
+    expect_exit 1 k remove "$SEED"
+    expect_contains "no store at" "$T/err"
+    [ ! -e "$T/store" ] || fail "remove created a store at $T/store"
+    pass "remove on a missing store"
+}
+
+# SELECT (COUNT(*) …) on an empty store must say 0.
+case_count_empty() {
+    extract_seed
+    expect_exit 0 k remove "$SEED"
+    expect_exit 0 k query --format tsv 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+    expect_eq "$(tail -n +2 "$T/out")" "0" "COUNT(*) over the emptied store"
+    expect_exit 0 k query --format tsv 'SELECT (COUNT(?p) AS ?n) WHERE { ?p a kouan:Nothing }'
+    expect_eq "$(tail -n +2 "$T/out")" "0" "COUNT over no match"
+    pass "COUNT over nothing is 0"
+}
+
+case_export() {
+    local nt turtle_n rdflib_n
+    extract_seed
+    expect_exit 0 k export -o out.ttl
+    [ -s out.ttl ] || fail "export -o wrote nothing"
+    ls out.ttl.tmp.* >/dev/null 2>&1 && fail "export left a temporary file"
+    nt=$(k export --format ntriples | grep -c .)
+    [ "$nt" -gt 0 ] || fail "no N-Triples"
+    expect_exit 0 rapper -i turtle -c out.ttl
+    turtle_n=$(sed -n 's/.*returned \([0-9]*\) triples.*/\1/p' "$T/err")
+    expect_eq "$turtle_n" "$nt" "rapper's triple count vs N-Triples lines"
+    rdflib_n=$("$PY" -c 'import rdflib, sys
+g = rdflib.Graph(); g.parse(sys.argv[1], format="turtle"); print(len(g))' out.ttl) \
+        || fail "rdflib cannot parse the Turtle"
+    expect_eq "$rdflib_n" "$nt" "rdflib's triple count vs N-Triples lines"
+    # the N-Triples parse too, to the same count
+    k export --format ntriples >out.nt
+    expect_exit 0 rapper -i ntriples -c out.nt
+    expect_contains "returned $nt triples" "$T/err"
+    # Chinese as UTF-8, never \u escapes
+    expect_contains "樟木" out.ttl
+    expect_contains "西藏" out.ttl
+    ! grep -qE '\\[uU][0-9A-Fa-f]{4}' out.ttl || fail "the Turtle has \\u escapes"
+    # (N-Triples may write a control character such as TAB as \u0009)
+    ! grep -qE '\\u([1-9A-Fa-f]...|0[1-9A-Fa-f]..|00[89A-Fa-f].)|\\U' out.nt \
+        || fail "the N-Triples escape non-ASCII characters"
+    # N-Quads: four terms a line, the fourth the seed's document graph
+    k export --format nquads >out.nq
+    "$PY" - out.nq "https://w3id.org/kouan/doc/$SEED_ID" "$nt" <<'EOF' || fail "bad N-Quads"
+import re, sys
+path, graph, nt = sys.argv[1], sys.argv[2], int(sys.argv[3])
+iri = r'<[^<>"{}|^`\\\x00-\x20]*>'
+term = r'(?:%s|_:\S+|"(?:[^"\\\n\r]|\\.)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^%s)?)' % (iri, iri)
+quad = re.compile(r'^(%s|_:\S+) (%s) (%s) (%s) \.$' % (iri, iri, term, iri))
+n = 0
+for no, line in enumerate(open(path, encoding="utf-8"), 1):
+    m = quad.match(line.rstrip("\n"))
+    if not m:
+        sys.exit("%s:%d: not a quad of four terms: %s" % (path, no, line[:200]))
+    if m.group(4) != "<%s>" % graph:
+        sys.exit("%s:%d: graph %s, expected <%s>" % (path, no, m.group(4), graph))
+    n += 1
+if n != nt:
+    sys.exit("%d quads, but %d triples" % (n, nt))
+EOF
+    expect_exit 0 rapper -i nquads -c out.nq
+    expect_contains "returned $nt triples" "$T/err"
+    # export -o to a place that cannot be written: exit 1, naming it
+    expect_exit 1 k export -o /proc/kouan-test/out.ttl
+    expect_contains "/proc/kouan-test/out.ttl" "$T/err"
+    expect_one_line "$T/err"
+    pass "Turtle, N-Triples and N-Quads: $nt triples each, UTF-8"
+}
+
+case_formats() {
+    local f
+    extract_seed
+    expect_exit 0 k query --format tsv "$PORTS_OF_TIBET"
+    rows "$T/out" >"$T/want"
+    [ -s "$T/want" ] || fail "no ports of 西藏"
+    # the default format is table
+    expect_exit 0 k query "$PORTS_OF_TIBET"
+    cp "$T/out" "$T/default"
+    for f in table csv tsv json xml; do
+        expect_exit 0 k query --format "$f" "$PORTS_OF_TIBET"
+        cp "$T/out" "$T/res.$f"
+        while read -r label; do
+            expect_contains "$label" "$T/res.$f"
+        done <"$T/want"
+        ! grep -qE '\\[uU][0-9A-Fa-f]{4}|&#' "$T/res.$f" || fail "$f escapes Chinese"
+    done
+    cmp -s "$T/default" "$T/res.table" || fail "the default format is not table"
+    # csv: header, then one row per port
+    expect_eq "$(head -n 1 "$T/res.csv" | tr -d '\r')" "l" "csv header"
+    expect_eq "$(tail -n +2 "$T/res.csv" | tr -d '\r' | sort)" "$(cat "$T/want")" "csv rows"
+    # json: parses, and binds l to exactly the ports
+    "$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+assert d["head"]["vars"] == ["l"], d["head"]
+print("\n".join(sorted(b["l"]["value"] for b in d["results"]["bindings"])))' \
+        "$T/res.json" >"$T/json.rows" || fail "the json does not parse as SPARQL results"
+    diff "$T/want" "$T/json.rows" >&2 || fail "json rows differ from tsv rows"
+    # xml: well-formed, and the same values
+    expect_exit 0 xmllint --noout "$T/res.xml"
+    xmllint --xpath '//*[local-name()="literal"]/text()' "$T/res.xml" >"$T/xml.vals" 2>/dev/null \
+        || fail "no literals in the xml"
+    while read -r label; do
+        expect_contains "$label" "$T/xml.vals"
+    done <"$T/want"
+    # ASK
+    expect_exit 0 k query 'ASK { ?p a kouan:Port }'
+    expect_eq "$(cat "$T/out")" "true" "ASK that holds"
+    expect_exit 0 k query 'ASK { ?p a kouan:NoSuchClass }'
+    expect_eq "$(cat "$T/out")" "false" "ASK that does not hold"
+    # nothing matches: still exit 0, no data rows, in every format
+    for f in table csv tsv json xml; do
+        expect_exit 0 k query --format "$f" 'SELECT ?p WHERE { ?p a kouan:NoSuchClass }'
+        [ ! -s "$T/err" ] || fail "an empty $f result wrote to stderr"
+    done
+    expect_exit 0 k query --format json 'SELECT ?p WHERE { ?p a kouan:NoSuchClass }'
+    "$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["results"]["bindings"] == []' \
+        "$T/out" || fail "empty json result is not empty"
+    # the query from a file, and from stdin
+    printf '%s\n' "$PORTS_OF_TIBET" >q.rq
+    expect_exit 0 k query --format tsv -f q.rq
+    expect_eq "$(rows "$T/out")" "$(cat "$T/want")" "query -f FILE"
+    run k query --format tsv -f - <q.rq
+    expect_eq "$RC" 0 "query -f - exit"
+    expect_eq "$(rows "$T/out")" "$(cat "$T/want")" "query -f -"
+    pass "table csv tsv json xml, ASK, empty results, -f"
+}
+
+# An empty result still names its variables (SPARQL 1.1 results formats:
+# the head lists the projected variables whatever the rows).
+case_empty_result_header() {
+    local q='SELECT ?port ?province WHERE { ?port a kouan:NoSuchClass ; kouan:province ?province }'
+    extract_seed
+    expect_exit 0 k query --format tsv "$q"
+    expect_eq "$(head -n 1 "$T/out")" "$(printf '?port\t?province')" "tsv header of an empty result"
+    expect_exit 0 k query --format csv "$q"
+    expect_eq "$(head -n 1 "$T/out" | tr -d '\r')" "port,province" "csv header of an empty result"
+    expect_exit 0 k query --format json "$q"
+    "$PY" -c 'import json, sys; d = json.load(open(sys.argv[1]))
+assert d["head"]["vars"] == ["port", "province"], d["head"]' "$T/out" \
+        || fail "json head of an empty result: $(head -c 200 "$T/out")"
+    expect_exit 0 k query --format xml "$q"
+    expect_contains '<variable name="port"/>' "$T/out"
+    pass "empty results keep their header"
+}
+
+case_bad_query() {
+    extract_seed
+    snapshot "$T/before.nq"
+    # check_bad LINE QUERY: exit 1, one line on stderr with "query:" and "line LINE"
+    check_bad() {
+        local line=$1
+        shift
+        expect_exit 1 k query "$@"
+        expect_one_line "$T/err"
+        expect_contains "query:" "$T/err"
+        expect_contains "line $line" "$T/err"
+        [ ! -s "$T/out" ] || fail "a bad query printed results"
+    }
+    check_bad 1 'SELECT ?s WHERE { ?s ?p }'
+    check_bad 1 'SELEKT ?s WHERE { ?s ?p ?o }'
+    check_bad 3 $'SELECT ?s\nWHERE {\n  ?s ?p ?o ]'
+    check_bad 2 $'SELECT ?s WHERE {\n  ?s a }'
+    check_bad 4 $'# a comment\nSELECT ?l\nWHERE { ?p rdfs:label ?l }\nORDER BY'
+    # from a file: the message names the file too
+    printf 'SELECT ?s\nWHERE { ?s ?p\n' >bad.rq
+    expect_exit 1 k query -f bad.rq
+    expect_one_line "$T/err"
+    expect_contains "bad.rq" "$T/err"
+    expect_contains "query:" "$T/err"
+    expect_contains "line " "$T/err"
+    # a query file that does not exist
+    expect_exit 1 k query -f missing.rq
+    expect_contains "missing.rq" "$T/err"
+    expect_contains "cannot open" "$T/err"
+    expect_unchanged "$T/before.nq"
+    pass "malformed SPARQL: exit 1, one line with its line number, store unchanged"
+}
+
+# An undeclared prefix is a mistake in the query text: say where it is.
+case_bad_query_prefix() {
+    extract_seed
+    snapshot "$T/before.nq"
+    expect_exit 1 k query $'SELECT ?s\nWHERE {\n  ?s foo:bar ?o }'
+    expect_one_line "$T/err"
+    expect_contains "query:" "$T/err"
+    expect_contains "foo:bar" "$T/err"
+    expect_contains "line 3" "$T/err"
+    expect_unchanged "$T/before.nq"
+    pass "undeclared prefix: line number"
+}
+
+case_bad_store() {
+    # no colon
+    expect_exit 1 "$KOUAN" --store nonsense query 'ASK {}'
+    expect_contains "expected hashes:DIR" "$T/err"
+    expect_contains "nonsense" "$T/err"
+    expect_one_line "$T/err"
+    expect_exit 1 "$KOUAN" --store nonsense extract "$SEED"
+    expect_contains "expected hashes:DIR" "$T/err"
+    [ ! -e "$T/nonsense" ] && [ ! -e "$T/kouan.store" ] || fail "a bad spec created a store"
+    # query/export on a folder that is not there: say so, create nothing
+    expect_exit 1 "$KOUAN" --store "hashes:$T/absent" query 'ASK {}'
+    expect_contains "no store at" "$T/err"
+    expect_contains "$T/absent" "$T/err"
+    expect_one_line "$T/err"
+    expect_exit 1 "$KOUAN" --store "hashes:$T/absent" export
+    expect_contains "no store at" "$T/err"
+    [ ! -e "$T/absent" ] || fail "a read-only command created $T/absent"
+    # a store that cannot be created (not even by root: /proc)
+    expect_exit 1 "$KOUAN" --store hashes:/proc/kouan-test extract "$SEED"
+    expect_contains "/proc/kouan-test" "$T/err"
+    expect_one_line "$T/err"
+    [ ! -s "$T/out" ] || fail "extract into an unwritable store reported success"
+    expect_exit 1 "$KOUAN" --store hashes:/proc/kouan-test query 'ASK {}'
+    expect_contains "/proc/kouan-test" "$T/err"
+    # a storage Redland does not have
+    expect_exit 1 "$KOUAN" --store nosuchstorage:whatever query 'ASK {}'
+    expect_contains "nosuchstorage" "$T/err"
+    pass "bad store specs and folders"
+}
+
+case_wrong_abi() {
+    : "${WRONG_ABI_DIR:?set WRONG_ABI_DIR}"
+    local h=$SRC/core/include/kouan/plugin.h maj min
+    maj=$(sed -n 's/^#define KOUAN_PLUGIN_ABI_MAJOR \([0-9]*\).*/\1/p' "$h")
+    min=$(sed -n 's/^#define KOUAN_PLUGIN_ABI_MINOR \([0-9]*\).*/\1/p' "$h")
+    [ -n "$maj" ] && [ -n "$min" ] || fail "cannot read the ABI version from $h"
+    [ -f "$WRONG_ABI_DIR/wrong_abi_major.so" ] && [ -f "$WRONG_ABI_DIR/wrong_abi_minor.so" ] \
+        || fail "the wrong-ABI plugins are not built in $WRONG_ABI_DIR"
+    # the right ones are listed with the core's ABI
+    expect_exit 0 "$KOUAN" plugins
+    grep -qE "^tables +[^ ]+ +$maj\.$min " "$T/out" || fail "tables is not listed with ABI $maj.$min"
+    # the wrong ones are refused, each named with both versions
+    KOUAN_PLUGIN_PATH=$WRONG_ABI_DIR expect_exit 1 "$KOUAN" plugins
+    expect_contains "$WRONG_ABI_DIR/wrong_abi_major.so" "$T/err"
+    expect_contains "$WRONG_ABI_DIR/wrong_abi_minor.so" "$T/err"
+    grep -F "wrong_abi_major.so" "$T/err" | grep -qF "$((maj + 1)).$min" \
+        || fail "the major refusal does not name ABI $((maj + 1)).$min"
+    grep -F "wrong_abi_major.so" "$T/err" | grep -qF "ABI $maj.$min" \
+        || fail "the major refusal does not name the core's ABI $maj.$min"
+    grep -F "wrong_abi_minor.so" "$T/err" | grep -qF "$maj.$((min + 1))" \
+        || fail "the minor refusal does not name ABI $maj.$((min + 1))"
+    grep -F "wrong_abi_minor.so" "$T/err" | grep -qF "ABI $maj.$min" \
+        || fail "the minor refusal does not name the core's ABI $maj.$min"
+    local n_so
+    n_so=$(find "$WRONG_ABI_DIR" -maxdepth 1 -name '*.so' | wc -l)
+    expect_eq "$(wc -l <"$T/err")" "$n_so" "lines on stderr (one per refused plugin)"
+    # --plugin-path does the same as the variable
+    expect_exit 1 "$KOUAN" --plugin-path "$WRONG_ABI_DIR" plugins
+    expect_contains "wrong_abi_major.so" "$T/err"
+    # extract with them: exit 1, naming the plugin, and the store unchanged
+    extract_seed
+    snapshot "$T/before.nq"
+    [ -s "$T/before.nq" ] || fail "empty store before"
+    KOUAN_PLUGIN_PATH=$WRONG_ABI_DIR expect_exit 1 k extract "$SEED"
+    expect_contains "wrong_abi_" "$T/err"
+    expect_contains "$maj.$min" "$T/err"
+    expect_one_line "$T/err"
+    expect_unchanged "$T/before.nq"
+    # a good plugin next to a wrong one does not make the wrong one pass
+    KOUAN_PLUGIN_PATH=$WRONG_ABI_DIR:$KOUAN_PLUGIN_PATH expect_exit 1 k extract "$SEED"
+    expect_contains "wrong_abi_" "$T/err"
+    expect_unchanged "$T/before.nq"
+    # and no plugins at all
+    expect_exit 1 "$KOUAN" --plugin-path "$T/noplugins" plugins
+    expect_contains "no plugins" "$T/err"
+    expect_exit 1 k --plugin-path "$T/noplugins" extract "$SEED"
+    expect_contains "$T/noplugins" "$T/err"
+    expect_unchanged "$T/before.nq"
+    pass "plugins of ABI $((maj + 1)).$min and $maj.$((min + 1)) refused; core is $maj.$min"
+}
+
+case_missing_file() {
+    expect_exit 1 k extract /nonexistent.md
+    expect_contains "/nonexistent.md" "$T/err"
+    expect_contains "cannot open" "$T/err"
+    expect_one_line "$T/err"
+    # a folder is not a document
+    mkdir "$T/adir"
+    expect_exit 1 k extract "$T/adir"
+    expect_contains "$T/adir" "$T/err"
+    expect_contains "not a regular file" "$T/err"
+    # one bad and one good: the good one is extracted, exit 1
+    expect_exit 1 k extract /nonexistent.md "$SEED"
+    expect_contains "/nonexistent.md" "$T/err"
+    expect_contains "cannot open" "$T/err"
+    expect_one_line "$T/err"
+    expect_contains "$SEED" "$T/out"
+    expect_contains "1 of 2 files" "$T/out"
+    [ "$(count)" -gt 0 ] || fail "the good file was not extracted"
+    expect_exit 0 k query --format tsv "$PORTS_OF_TIBET"
+    expect_contains "樟木" "$T/out"
+    # the same with the bad file last, on a store that has the seed
+    snapshot "$T/before.nq"
+    expect_exit 1 k extract -q "$SEED" "$T/adir"
+    expect_unchanged "$T/before.nq"
+    pass "missing files fail alone"
+}
+
+# Every file of tests/bad: exit 1, one line naming the file and the
+# expected text; a byte position is checked against the bytes; the store
+# (holding the seed) is unchanged.
+case_bad_inputs() {
+    local dir=$SRC/tests/bad exp f n=0
+    # the committed corpus is what make.sh makes
+    mkdir "$T/regen"
+    bash "$dir/make.sh" "$T/regen"
+    diff -r --exclude=make.sh "$T/regen" "$dir" >&2 \
+        || fail "tests/bad differs from what tests/bad/make.sh generates"
+    extract_seed
+    snapshot "$T/before.nq"
+    [ -s "$T/before.nq" ] || fail "the seed gave no statements"
+    for exp in "$dir"/*.expected; do
+        f=${exp%.expected}
+        [ -f "$f" ] || fail "$exp has no input file"
+        expect_exit 1 k extract "$f"
+        expect_one_line "$T/err"
+        expect_contains "$f" "$T/err"
+        expect_contains "$(cat "$exp")" "$T/err"
+        [ ! -s "$T/out" ] || fail "$(basename "$f"): extract reported success"
+        check_position "$f" "$T/err"
+        expect_unchanged "$T/before.nq"
+        n=$((n + 1))
+    done
+    for f in "$dir"/*; do
+        case $f in *.expected | */make.sh) continue ;; esac
+        [ -f "$f.expected" ] || fail "$f has no .expected"
+    done
+    [ "$n" -ge 7 ] || fail "only $n bad inputs"
+    # the seed itself gone bad: same document id, so the store's graph of it
+    # must survive the failed re-extraction
+    mkdir "$T/rotten"
+    "$PY" - "$SEED" "$T/rotten/$SEED_ID.md" <<'EOF'
+import sys
+data = open(sys.argv[1], "rb").read()
+at = data.index("樟木、吉隆".encode()) + 3          # inside the table, after 樟
+open(sys.argv[2], "wb").write(data[:at] + b"\x80" + data[at:])
+EOF
+    expect_exit 1 k extract "$T/rotten/$SEED_ID.md"
+    expect_one_line "$T/err"
+    expect_contains "$T/rotten/$SEED_ID.md" "$T/err"
+    expect_contains "not UTF-8" "$T/err"
+    check_position "$T/rotten/$SEED_ID.md" "$T/err"
+    expect_unchanged "$T/before.nq"
+    pass "$n bad inputs and a rotten copy of the seed: refused, store unchanged"
+}
+
+# check_position FILE ERR: if ERR says "at byte N (line L, column C)", then
+# N is the first byte that is not UTF-8 text (a NUL, an invalid sequence,
+# a UTF-16 byte-order mark) and L, C its line and character column.
+check_position() {
+    grep -q 'at byte [0-9]' "$2" || return 0
+    "$PY" - "$1" "$2" <<'EOF' || fail "$(basename "$1"): the position is wrong"
+import re, sys
+data = open(sys.argv[1], "rb").read()
+msg = open(sys.argv[2], encoding="utf-8", errors="replace").read()
+m = re.search(r"at byte (\d+) \(line (\d+), column (\d+)\)", msg)
+if not m:
+    sys.exit("no “at byte N (line L, column C)” in: " + msg)
+got = tuple(int(x) for x in m.groups())
+if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    first = 0
+else:
+    try:
+        data.decode("utf-8", errors="strict")
+        first = len(data)
+    except UnicodeDecodeError as e:
+        first = e.start
+    nul = data.find(b"\x00")
+    if nul != -1:
+        first = min(first, nul)
+if first == len(data):
+    sys.exit("the file is valid UTF-8 without NUL, yet kouan names byte %d" % got[0])
+before = data[:first]
+line = before.count(b"\n") + 1
+col = len(before[before.rfind(b"\n") + 1:].decode("utf-8")) + 1
+want = (first, line, col)
+if got != want:
+    sys.exit("kouan says byte %d (line %d, column %d); the first bad byte is "
+             "%d (line %d, column %d)" % (got + want))
+EOF
+}
+
+fn=case_$CASE
+declare -F "$fn" >/dev/null || { echo "cli_test.sh: no case “$CASE”" >&2; exit 2; }
+"$fn"
