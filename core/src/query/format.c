@@ -6,28 +6,18 @@
 #include <utf8proc.h>
 
 #include "format.h"
+#include "util/error.h"
 
 #define SPARQL_RESULTS_NS "http://www.w3.org/2005/sparql-results#"
 
 /* ---- errors ------------------------------------------------------------- */
 
-static int fail(kouan_error *err, int code, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        err->code = code;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* fflush + ferror: a full disk or closed pipe shows up only here. */
 static int check_written(FILE *out, kouan_error *err)
 {
     if (fflush(out) != 0 || ferror(out))
-        return fail(err, KOUAN_EIO, "cannot write query results: write error");
+        return kouan_error_set(err, KOUAN_EIO, "cannot write query results: write error");
     return 0;
 }
 
@@ -185,7 +175,7 @@ static int get_vars(librdf_query_results *res, const char *const *fallback,
         for (n = 0; fallback[n]; n++) {}
         names = calloc((size_t)n + 1, sizeof *names);
         if (!names)
-            return fail(err, KOUAN_ENOMEM, "out of memory listing result variables");
+            return kouan_error_set(err, KOUAN_ENOMEM, "out of memory listing result variables");
         for (i = 0; i < n; i++)
             names[i] = fallback[i];
         *names_out = names;
@@ -194,10 +184,10 @@ static int get_vars(librdf_query_results *res, const char *const *fallback,
     }
 
     if (n < 0)
-        return fail(err, KOUAN_EQUERY, "query results have no variables");
+        return kouan_error_set(err, KOUAN_EQUERY, "query results have no variables");
     names = calloc((size_t)n + 1, sizeof *names);
     if (!names)
-        return fail(err, KOUAN_ENOMEM, "out of memory listing result variables");
+        return kouan_error_set(err, KOUAN_ENOMEM, "out of memory listing result variables");
     for (i = 0; i < n; i++) {
         names[i] = librdf_query_results_get_binding_name(res, i);
         if (!names[i])
@@ -355,7 +345,7 @@ static int write_table(librdf_query_results *res, const char *const *vars,
         return rc;
     widths = calloc((size_t)n + 1, sizeof *widths);
     if (!widths) {
-        rc = fail(err, KOUAN_ENOMEM, "out of memory formatting the table");
+        rc = kouan_error_set(err, KOUAN_ENOMEM, "out of memory formatting the table");
         goto done;
     }
     for (i = 0; i < n; i++)
@@ -367,7 +357,7 @@ static int write_table(librdf_query_results *res, const char *const *vars,
             size_t ncap = cap ? cap * 2 : 16;
             char **nc = realloc(cells, ncap * ((size_t)n + 1) * sizeof *nc);
             if (!nc) {
-                rc = fail(err, KOUAN_ENOMEM, "out of memory formatting the table");
+                rc = kouan_error_set(err, KOUAN_ENOMEM, "out of memory formatting the table");
                 goto done;
             }
             cells = nc;
@@ -383,7 +373,7 @@ static int write_table(librdf_query_results *res, const char *const *vars,
                 int j;
                 for (j = 0; j < i; j++)
                     free(cells[nrows * (size_t)n + (size_t)j]);
-                rc = fail(err, KOUAN_ENOMEM, "out of memory formatting the table");
+                rc = kouan_error_set(err, KOUAN_ENOMEM, "out of memory formatting the table");
                 goto done;
             }
             cells[nrows * (size_t)n + (size_t)i] = c;
@@ -398,7 +388,7 @@ static int write_table(librdf_query_results *res, const char *const *vars,
 
     if (n > 0) {
         if (put_table_line(out, (char *const *)names, widths, n)) {
-            rc = fail(err, KOUAN_ENOMEM, "out of memory formatting the table");
+            rc = kouan_error_set(err, KOUAN_ENOMEM, "out of memory formatting the table");
             goto done;
         }
         for (i = 0; i < n; i++) {
@@ -411,7 +401,7 @@ static int write_table(librdf_query_results *res, const char *const *vars,
         fputc('\n', out);
         for (r = 0; r < nrows; r++)
             if (put_table_line(out, cells + r * (size_t)n, widths, n)) {
-                rc = fail(err, KOUAN_ENOMEM, "out of memory formatting the table");
+                rc = kouan_error_set(err, KOUAN_ENOMEM, "out of memory formatting the table");
                 goto done;
             }
     }
@@ -747,7 +737,7 @@ static int write_boolean(librdf_query_results *res, kouan_result_format fmt,
     int         rc;
 
     if (b < 0)
-        return fail(err, KOUAN_EQUERY, "the ASK query could not be evaluated");
+        return kouan_error_set(err, KOUAN_EQUERY, "the ASK query could not be evaluated");
     v = b ? "true" : "false";
     switch (fmt) {
     case KOUAN_RESULTS_JSON:
@@ -790,14 +780,14 @@ static int write_graph(librdf_world *world, librdf_query_results *res,
 
     ser = librdf_new_serializer(world, "turtle", NULL, NULL);   /* ours */
     if (!ser)
-        return fail(err, KOUAN_EINVAL, "the Turtle serializer is not available");
+        return kouan_error_set(err, KOUAN_EINVAL, "the Turtle serializer is not available");
     for (i = 0; kouan_prefixes[i][0]; i++) {
         /* the serializer copies the URI into its namespace: we free ours */
         librdf_uri *u = librdf_new_uri(world,
                                        (const unsigned char *)kouan_prefixes[i][1]);
         if (!u) {
             librdf_free_serializer(ser);
-            return fail(err, KOUAN_ENOMEM, "out of memory setting Turtle prefixes");
+            return kouan_error_set(err, KOUAN_ENOMEM, "out of memory setting Turtle prefixes");
         }
         librdf_serializer_set_namespace(ser, u, kouan_prefixes[i][0]);
         librdf_free_uri(u);
@@ -812,12 +802,12 @@ static int write_graph(librdf_world *world, librdf_query_results *res,
         stream = librdf_new_empty_stream(world);
     if (!stream) {
         librdf_free_serializer(ser);
-        return fail(err, KOUAN_ENOMEM, "cannot read the query's triples");
+        return kouan_error_set(err, KOUAN_ENOMEM, "cannot read the query's triples");
     }
     if (librdf_stream_add_map(stream, count_statement, NULL, &count)) {
         librdf_free_stream(stream);
         librdf_free_serializer(ser);
-        return fail(err, KOUAN_ENOMEM, "out of memory reading the query's triples");
+        return kouan_error_set(err, KOUAN_ENOMEM, "out of memory reading the query's triples");
     }
     rc = librdf_serializer_serialize_stream_to_file_handle(ser, out, NULL, stream);
     librdf_free_stream(stream);
@@ -825,7 +815,7 @@ static int write_graph(librdf_world *world, librdf_query_results *res,
     if (check_written(out, err))
         return KOUAN_EIO;
     if (rc)
-        return fail(err, KOUAN_EIO, "cannot write the query's triples as Turtle");
+        return kouan_error_set(err, KOUAN_EIO, "cannot write the query's triples as Turtle");
     if (rows)
         *rows = count;
     return 0;
@@ -848,7 +838,7 @@ int kouan_results_write_vars(librdf_world *world, librdf_query_results *res,
     if (rows)
         *rows = 0;
     if (!world || !res || !out)
-        return fail(err, KOUAN_EINVAL, "kouan_results_write: missing argument");
+        return kouan_error_set(err, KOUAN_EINVAL, "kouan_results_write: missing argument");
 
     if (librdf_query_results_is_bindings(res)) {
         switch (fmt) {
@@ -860,15 +850,15 @@ int kouan_results_write_vars(librdf_world *world, librdf_query_results *res,
         case KOUAN_RESULTS_XML:
             return write_stream(res, vars, empty_row, fmt, out, rows, err);
         default:
-            return fail(err, KOUAN_EINVAL, "unknown result format %d", (int)fmt);
+            return kouan_error_set(err, KOUAN_EINVAL, "unknown result format %d", (int)fmt);
         }
     }
     if (fmt < KOUAN_RESULTS_TABLE || fmt > KOUAN_RESULTS_XML)
-        return fail(err, KOUAN_EINVAL, "unknown result format %d", (int)fmt);
+        return kouan_error_set(err, KOUAN_EINVAL, "unknown result format %d", (int)fmt);
     if (librdf_query_results_is_boolean(res))
         return write_boolean(res, fmt, out, rows, err);
     if (librdf_query_results_is_graph(res))
         return write_graph(world, res, out, rows, err);
-    return fail(err, KOUAN_EINVAL,
+    return kouan_error_set(err, KOUAN_EINVAL,
                 "unsupported query result type (neither bindings, boolean nor graph)");
 }

@@ -8,6 +8,7 @@
  * we count by streaming; context_add_statement does not de-duplicate, so a
  * document's graph is removed before it is written again;
  * index-predicates makes graph removal quadratic, so it stays off. */
+#include "util/error.h"
 #include "util/rdflog.h"
 #include "store.h"
 #include <errno.h>
@@ -28,17 +29,6 @@ struct kouan_store {
     char            last_log[512];
 };
 
-static int set_err(kouan_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int set_err(kouan_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    err->code = code;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 /* Redland reports storage problems through the world's logger. */
 static int store_log(void *user, librdf_log_message *m)
@@ -76,11 +66,11 @@ static int take_lock(kouan_store *s, const char *dir, int read_only, kouan_error
     s->lock_fd = open(path, read_only ? O_RDONLY : O_RDWR | O_CREAT, 0666);
     if (s->lock_fd < 0) {
         if (read_only && errno == ENOENT) return KOUAN_OK;   /* older store */
-        return set_err(err, KOUAN_ESTORE, "store %s: cannot open %s: %s",
+        return kouan_error_set(err, KOUAN_ESTORE, "store %s: cannot open %s: %s",
                        dir, path, strerror(errno));
     }
     if (flock(s->lock_fd, (read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0)
-        return set_err(err, KOUAN_ESTORE,
+        return kouan_error_set(err, KOUAN_ESTORE,
                        "store %s is being %s by another kouan process; "
                        "try again when it has finished", dir,
                        read_only ? "written" : "used");
@@ -91,12 +81,12 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
                               int read_only, int no_create, kouan_error *err)
 {
     kouan_store *s = calloc(1, sizeof *s);
-    if (!s) { set_err(err, KOUAN_ENOMEM, "out of memory"); return NULL; }
+    if (!s) { kouan_error_set(err, KOUAN_ENOMEM, "out of memory"); return NULL; }
     s->world = world;
     s->lock_fd = -1;
     const char *colon = spec ? strchr(spec, ':') : NULL;
     if (!colon || colon == spec) {
-        set_err(err, KOUAN_EINVAL, "store spec “%s”: expected hashes:DIR, memory: "
+        kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: expected hashes:DIR, memory: "
                 "or NAME:OPTIONS (a Redland storage)", spec ? spec : "");
         free(s);
         return NULL;
@@ -111,26 +101,26 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
     } else if (strcmp(storage, "hashes") == 0) {
         const char *dir = *rest ? rest : "kouan.store";
         if (strchr(dir, '\'') || strlen(dir) > 4000) {
-            set_err(err, KOUAN_EINVAL, "store spec “%s”: the folder name may not "
+            kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: the folder name may not "
                     "contain a quote (') and must be shorter than 4000 bytes", spec);
             free(s);
             return NULL;
         }
         int exists = file_exists(dir, "kouan-sp2o.db");
         if (!exists && (read_only || no_create)) {
-            set_err(err, KOUAN_ENOTFOUND, "no store at %s: run `kouan extract FILE…` "
+            kouan_error_set(err, KOUAN_ENOTFOUND, "no store at %s: run `kouan extract FILE…` "
                     "first, or name another store with --store or KOUAN_STORE", dir);
             free(s);
             return NULL;
         }
         if (!read_only && mkdir_p(dir) != 0) {
-            set_err(err, KOUAN_ESTORE, "store %s: cannot create the folder: %s",
+            kouan_error_set(err, KOUAN_ESTORE, "store %s: cannot create the folder: %s",
                     dir, strerror(errno));
             free(s);
             return NULL;
         }
         if (!read_only && access(dir, W_OK) != 0) {
-            set_err(err, KOUAN_ESTORE, "store %s: the folder is not writable: %s",
+            kouan_error_set(err, KOUAN_ESTORE, "store %s: the folder is not writable: %s",
                     dir, strerror(errno));
             free(s);
             return NULL;
@@ -160,7 +150,7 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
     if (s->storage) s->model = librdf_new_model(world, s->storage, NULL);
     KOUAN_RDF_LOG_RESET(world);
     if (!s->model) {
-        set_err(err, KOUAN_ESTORE, "cannot open store “%s” (Redland storage “%s”)%s%s",
+        kouan_error_set(err, KOUAN_ESTORE, "cannot open store “%s” (Redland storage “%s”)%s%s",
                 spec, storage, s->last_log[0] ? ": " : "", s->last_log);
         kouan_store_close(s);
         return NULL;
@@ -213,10 +203,10 @@ int kouan_store_replace_graph(kouan_store *s, const char *graph,
     librdf_statement **st = calloc(n ? n : 1, sizeof *st);
     librdf_node *ctx = librdf_new_node_from_uri_string(w, (const unsigned char *)graph);
     int rc = KOUAN_OK;
-    if (!st || !ctx) rc = set_err(err, KOUAN_ENOMEM, "out of memory");
+    if (!st || !ctx) rc = kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && rc == KOUAN_OK; i++)
         if (!(st[i] = make_statement(w, &t[i])))
-            rc = set_err(err, KOUAN_EINVAL, "cannot build the triple <%s> <%s> “%s”",
+            rc = kouan_error_set(err, KOUAN_EINVAL, "cannot build the triple <%s> <%s> “%s”",
                          t[i].s, t[i].p, t[i].o);
     if (rc == KOUAN_OK) {
         s->last_log[0] = '\0';
@@ -231,17 +221,17 @@ int kouan_store_replace_graph(kouan_store *s, const char *graph,
         if (i < n) {
             if (txn) librdf_model_transaction_rollback(s->model);
             else librdf_model_context_remove_statements(s->model, ctx);
-            rc = set_err(err, KOUAN_ESTORE, "writing graph <%s> failed after %zu of "
+            rc = kouan_error_set(err, KOUAN_ESTORE, "writing graph <%s> failed after %zu of "
                          "%zu statements%s%s; %s", graph, i, n,
                          s->last_log[0] ? ": " : "", s->last_log,
                          txn ? "nothing was changed"
                              : "the document's graph was removed: extract it again");
         } else {
             if (txn && librdf_model_transaction_commit(s->model) != 0)
-                rc = set_err(err, KOUAN_ESTORE, "committing graph <%s> failed%s%s",
+                rc = kouan_error_set(err, KOUAN_ESTORE, "committing graph <%s> failed%s%s",
                              graph, s->last_log[0] ? ": " : "", s->last_log);
             if (rc == KOUAN_OK && librdf_model_sync(s->model) != 0)
-                rc = set_err(err, KOUAN_ESTORE, "flushing the store to disk failed%s%s",
+                rc = kouan_error_set(err, KOUAN_ESTORE, "flushing the store to disk failed%s%s",
                              s->last_log[0] ? ": " : "", s->last_log);
         }
         KOUAN_RDF_LOG_RESET(w);
@@ -266,14 +256,14 @@ int kouan_store_remove_graph(kouan_store *s, const char *graph,
                              size_t *removed, kouan_error *err)
 {
     librdf_node *ctx = librdf_new_node_from_uri_string(s->world, (const unsigned char *)graph);
-    if (!ctx) return set_err(err, KOUAN_ENOMEM, "out of memory");
+    if (!ctx) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
     size_t n = count_stream(librdf_model_context_as_stream(s->model, ctx));
     int rc = KOUAN_OK;
     if (n == 0) {
-        rc = set_err(err, KOUAN_ENOTFOUND, "the store has no graph <%s>", graph);
+        rc = kouan_error_set(err, KOUAN_ENOTFOUND, "the store has no graph <%s>", graph);
     } else if (librdf_model_context_remove_statements(s->model, ctx) != 0 ||
                librdf_model_sync(s->model) != 0) {
-        rc = set_err(err, KOUAN_ESTORE, "removing graph <%s> failed", graph);
+        rc = kouan_error_set(err, KOUAN_ESTORE, "removing graph <%s> failed", graph);
     }
     librdf_free_node(ctx);
     if (removed) *removed = rc == KOUAN_OK ? n : 0;
