@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define KOUAN_PLUGIN_ABI_MAJOR 1
-#define KOUAN_PLUGIN_ABI_MINOR 0
+#define KOUAN_PLUGIN_ABI_MINOR 1
 
 /* The exported symbol the loader looks up. */
 #define KOUAN_PLUGIN_SYMBOL "kouan_plugin_descriptor"
@@ -94,18 +94,6 @@ typedef struct kouan_block {
                                     previous table) */
 } kouan_block;
 
-typedef struct kouan_doc {
-    const char        *path;     /* as given by the user */
-    const char        *id;       /* stable document id (file name stem) */
-    const char        *bytes;    /* the original file, NUL-terminated */
-    size_t             len;
-    const kouan_block *blocks;
-    size_t             n_blocks;
-    /* ABI 1.1+ will append fields here (sentences, tokens, mentions). */
-} kouan_doc;
-
-/* ---- facts ---------------------------------------------------------------- */
-
 /* Entity classes of the vocabulary; KOUAN_CLASS_LITERAL marks a literal
  * object.  Values are part of the ABI: never renumber. */
 typedef enum kouan_class {
@@ -119,6 +107,57 @@ typedef enum kouan_class {
     KOUAN_CLASS_OPEN_BORDER_CITY = 7,
     KOUAN_CLASS_TRANSPORT      = 8   /* kouan:Rail, kouan:Road */
 } kouan_class;
+
+/* ---- the token view (ABI 1.1) ------------------------------------------
+ * Prose blocks (headings, paragraphs, footnotes) are split into sentences
+ * and segmented into tokens after the structure stage, so the names that
+ * structure plugins emitted (a table listing 甘其毛都) are words of this
+ * document's prose.  Prose plugins read them; structure plugins see
+ * n_sentences == 0. */
+
+typedef enum kouan_token_kind {
+    KOUAN_TOKEN_WORD   = 1,  /* a word of the general lexicon, or unknown */
+    KOUAN_TOKEN_ENTITY = 2,  /* a name of a known class: see kouan_token.cls */
+    KOUAN_TOKEN_NUMBER = 3,  /* digits or Chinese numerals, with a unit if any:
+                                1685.5亿美元, 2.28万公里, 1990年代, 14个 */
+    KOUAN_TOKEN_PUNCT  = 4,  /* punctuation: 、，。；：（）“”《》— … */
+    KOUAN_TOKEN_LATIN  = 5   /* a run of Latin letters/digits: WTO, UNDP */
+} kouan_token_kind;
+
+typedef struct kouan_token {
+    const char      *text;   /* normalised form (NFKC, simplified Chinese),
+                                NUL-terminated: what rules match against */
+    size_t           len;    /* bytes of text */
+    kouan_span       span;   /* the token's bytes in the original file: cutting
+                                them out gives the original form */
+    kouan_token_kind kind;
+    kouan_class      cls;    /* ENTITY: its class (first one when several);
+                                otherwise KOUAN_CLASS_LITERAL (0) */
+} kouan_token;
+
+typedef struct kouan_sentence {
+    const kouan_token *tokens;
+    size_t             n_tokens;
+    kouan_span         span;   /* original bytes, ending punctuation included */
+    size_t             line;   /* 1-based line of the first byte */
+    size_t             block;  /* index into kouan_doc.blocks */
+} kouan_sentence;
+
+typedef struct kouan_doc {
+    const char        *path;     /* as given by the user */
+    const char        *id;       /* stable document id (file name stem) */
+    const char        *bytes;    /* the original file, NUL-terminated */
+    size_t             len;
+    const kouan_block *blocks;
+    size_t             n_blocks;
+    /* ABI 1.1 */
+    const kouan_sentence *sentences;  /* prose stage only; else NULL */
+    size_t                n_sentences;
+    /* later minors append fields here */
+} kouan_doc;
+
+/* ---- facts ---------------------------------------------------------------- */
+
 
 /* One fact: subject predicate object, with its evidence.
  * Emitting a fact about an entity also types and labels it; to state only
