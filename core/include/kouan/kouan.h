@@ -132,6 +132,45 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out,
 /* Number of statements (quads) in the store, counted by streaming. */
 long kouan_store_size(kouan *k);
 
+/* ---- tokens ------------------------------------------------------------- */
+
+typedef struct kouan_token_info {
+    const char *text;       /* normalised token text (borrowed, for the call) */
+    size_t      len;
+    size_t      start, end; /* bytes of the original file */
+    size_t      line;       /* 1-based line of start */
+    int         kind;       /* kouan_token_kind */
+    int         cls;        /* kouan_class for entities, else 0 */
+    int         sentence_start; /* 1 for the first token of a sentence */
+} kouan_token_info;
+
+/* Called for each token in document order; return non-zero to stop. */
+typedef int (*kouan_token_cb)(const kouan_token_info *t, void *user);
+
+/* Reads path and segments its prose (as the prose stage sees it, without
+ * running plugins or touching the store).  Returns 0 or an error. */
+int kouan_tokenize_file(kouan *k, const char *path, kouan_token_cb cb,
+                        void *user, kouan_error *err);
+
+/* ---- evaluation --------------------------------------------------------- */
+
+typedef struct kouan_eval_options {
+    const char *gold_path;  /* gold facts, TSV as in corpus/gold/README.md */
+    const char *doc;        /* only this document's graph (file or id); NULL: all */
+    int         verbose;    /* list missed and spurious facts with evidence */
+} kouan_eval_options;
+
+typedef struct kouan_eval_result {
+    double precision, recall, f1;   /* overall, over the gold's predicates */
+    size_t gold, extracted, correct;
+} kouan_eval_result;
+
+/* Compares the store with gold facts (label-level, suffix-normalised) and
+ * writes a report (per predicate precision, recall, F1; missed and spurious
+ * facts with their evidence sentence) to out. */
+int kouan_eval(kouan *k, const kouan_eval_options *o, FILE *out,
+               kouan_eval_result *res, kouan_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,10 +16,13 @@
  *
  * ABI rules.  KOUAN_PLUGIN_ABI_MAJOR changes when anything here changes
  * incompatibly; the loader refuses a plugin of another major.  The minor grows
- * when fields are appended to the structures below (never inserted or
- * reordered) or callbacks are added to the reserved slots; the loader refuses
- * a plugin built for a newer minor than the core's, since it may read fields
- * this core does not fill in.
+ * when fields are appended to kouan_doc, kouan_config or the emitter (reached
+ * through one pointer: never inserted or reordered), when enum values are
+ * added (plugins skip kinds they do not know), or when callbacks take reserved
+ * slots.  Structures that come in arrays (block, row, cell, sentence, token)
+ * are frozen within a major: their size is part of the ABI.  The loader
+ * refuses a plugin built for a newer minor than the core's, since it may
+ * read fields this core does not fill in.
  */
 #ifndef KOUAN_PLUGIN_H
 #define KOUAN_PLUGIN_H
@@ -77,7 +80,9 @@ typedef enum kouan_block_kind {
     KOUAN_BLOCK_HEADING   = 1,  /* level = 1..6 */
     KOUAN_BLOCK_PARAGRAPH = 2,
     KOUAN_BLOCK_TABLE     = 3,  /* rows, cells */
-    KOUAN_BLOCK_FOOTNOTE  = 4   /* a note such as "<sup>①</sup> …" */
+    KOUAN_BLOCK_FOOTNOTE  = 4,  /* a note such as "<sup>①</sup> …" */
+    KOUAN_BLOCK_FURNITURE = 5   /* ABI 1.1: front matter, table of contents,
+                                   page furniture: not prose, not data */
 } kouan_block_kind;
 
 typedef struct kouan_block {
