@@ -2,6 +2,7 @@
  * graph.h.  Provenance: each fact gets a statement node (rdf:Statement,
  * reification) in the document's graph that carries its evidence. */
 #include "graph.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,7 @@ void kouan_graph_free(kouan_graph *g)
 {
     free(g->v);
     kouan_strmap_free(&g->seen);
+    kouan_strmap_free(&g->names);
     kouan_arena_clear(&g->arena);
     memset(g, 0, sizeof *g);
 }
@@ -115,6 +117,10 @@ static int describe(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
     snprintf(type, sizeof type, "%s%s", KO, kouan_class_name(cls));
     int rc = add_iri(g, e->iri, RDF "type", type);
     if (cls == KOUAN_CLASS_TRANSPORT) return rc;   /* described by kouan.ttl */
+    if (!rc && !kouan_strmap_get(&g->names, surface))
+        rc = kouan_strmap_put(&g->names, surface, (void *)(intptr_t)cls);
+    if (!rc && !kouan_strmap_get(&g->names, e->label))
+        rc = kouan_strmap_put(&g->names, e->label, (void *)(intptr_t)cls);
     if (!rc) rc = add_zh(g, e->iri, RDFS "label", e->label);
     if (!rc && strcmp(surface, e->label) != 0)
         rc = add_zh(g, e->iri, SKOS "altLabel", surface);

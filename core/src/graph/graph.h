@@ -28,6 +28,9 @@ typedef struct kouan_graph {
     kouan_triple         *v;
     size_t                n, cap;
     kouan_strmap          seen;      /* triples and entities already added */
+    kouan_strmap          names;     /* every entity name seen (surface forms
+                                        and canonical labels) → its class:
+                                        the words this document teaches */
     size_t                facts, evidence;
     /* the plugin being run, for provenance */
     const char           *plugin;    /* "name version" (arena) */
