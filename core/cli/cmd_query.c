@@ -107,14 +107,17 @@ const cli_command cmd_query = {
     "\n"
     "Not supported by Rasqal 0.9.33: property paths (a/b, a|b, a+) and\n"
     "DESCRIBE.  Write a|b as a UNION, a/b as two triple patterns.\n"
+    "Rasqal joins patterns in the order written: put the most selective one\n"
+    "(a label, a constant) first, and match rule ids as constants\n"
+    "(?s kouan:rule \"tables:port-province\"), not with FILTER.\n"
     "The same triple stated by two documents is stored once per document:\n"
     "use SELECT DISTINCT when counting across documents.\n"
     "\n"
     "Examples:\n"
     "  # the ports of 西藏 and the chain port → province → trade zone\n"
-    "  kouan query 'SELECT ?port ?zone WHERE { ?p a kouan:Port ;\n"
-    "      kouan:province ?v ; rdfs:label ?port . ?v rdfs:label \"西藏\"@zh ;\n"
-    "      kouan:tradeZone ?z . ?z rdfs:label ?zone }'\n"
+    "  kouan query 'SELECT ?port ?zone WHERE { ?v rdfs:label \"西藏\"@zh ;\n"
+    "      kouan:tradeZone ?z . ?z rdfs:label ?zone .\n"
+    "      ?p kouan:province ?v ; a kouan:Port ; rdfs:label ?port }'\n"
     "  # ports per province, as CSV\n"
     "  kouan query --format csv 'SELECT ?prov (COUNT(?p) AS ?ports) WHERE {\n"
     "      ?p a kouan:Port ; kouan:province ?v . ?v rdfs:label ?prov }\n"
@@ -125,6 +128,7 @@ const cli_command cmd_query = {
     "      ?p rdfs:label \"樟木\"@zh }'\n"
     "\n"
     "Exit status: 0 success (also when nothing matched), 1 a bad query or\n"
-    "store (the message gives the line and column), 2 bad usage.\n",
+    "store (the message gives the line, and the column where Rasqal knows\n"
+    "it), 2 bad usage.\n",
     run
 };

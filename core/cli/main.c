@@ -32,18 +32,12 @@ static const char MAIN_HELP[] =
 "\n"
 "A first session:\n"
 "  kouan extract corpus/000_7180f7658f0f6251.md\n"
-"  kouan query 'SELECT ?port WHERE { ?p a kouan:Port ; kouan:province ?v ;\n"
-"               rdfs:label ?port . ?v rdfs:label \"西藏\"@zh }'\n"
+"  kouan query 'SELECT ?port WHERE { ?v rdfs:label \"西藏\"@zh .\n"
+"               ?p kouan:province ?v ; a kouan:Port ; rdfs:label ?port }'\n"
 "  kouan export -o graph.ttl\n"
 "\n"
 "Exit status: 0 success, 1 the work failed (message on stderr), 2 bad usage.\n";
 
-#ifndef KOUAN_ONTOLOGY_DIR
-#define KOUAN_ONTOLOGY_DIR "ontology"
-#endif
-#ifndef KOUAN_PLUGIN_BUILD_DIR
-#define KOUAN_PLUGIN_BUILD_DIR "plugins"
-#endif
 
 static void print_help(FILE *out)
 {
@@ -52,7 +46,7 @@ static void print_help(FILE *out)
     for (size_t i = 0; COMMANDS[i]; i++)
         off += (size_t)snprintf(list + off, sizeof list - off, "  %-10s %s\n",
                                 COMMANDS[i]->name, COMMANDS[i]->summary);
-    fprintf(out, MAIN_HELP, list, KOUAN_ONTOLOGY_DIR, KOUAN_PLUGIN_BUILD_DIR);
+    fprintf(out, MAIN_HELP, list, kouan_builtin_ontology_dir(), kouan_builtin_plugin_dir());
 }
 
 void cli_error(const char *fmt, ...)

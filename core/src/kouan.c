@@ -22,6 +22,8 @@
 #endif
 
 const char *kouan_version(void) { return KOUAN_VERSION; }
+const char *kouan_builtin_ontology_dir(void) { return KOUAN_ONTOLOGY_DIR; }
+const char *kouan_builtin_plugin_dir(void) { return kouan_plugin_default_path("-"); }
 
 static int cfg_error(const kouan_config *cfg, int code, const char *message)
 {

@@ -36,6 +36,10 @@ typedef struct kouan_error {
 
 const char *kouan_version(void);
 
+/* Where this build looks when nothing says otherwise (static strings). */
+const char *kouan_builtin_ontology_dir(void);
+const char *kouan_builtin_plugin_dir(void);
+
 /* ---- opening ------------------------------------------------------------ */
 
 typedef struct kouan_options {

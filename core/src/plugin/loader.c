@@ -14,6 +14,7 @@
 
 const char *kouan_plugin_default_path(const char *explicit_path)
 {
+    if (explicit_path && strcmp(explicit_path, "-") == 0) return KOUAN_PLUGIN_BUILD_DIR;
     if (explicit_path && *explicit_path) return explicit_path;
     const char *env = getenv("KOUAN_PLUGIN_PATH");
     if (env && *env) return env;

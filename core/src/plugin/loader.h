@@ -18,7 +18,8 @@ typedef struct kouan_plugin_set {
 } kouan_plugin_set;
 
 /* The path to search: explicit, else $KOUAN_PLUGIN_PATH, else the build's
- * plugin folder.  Borrowed (static or from the environment). */
+ * plugin folder ("-" asks for the build's folder itself).  Borrowed (static
+ * or from the environment). */
 const char *kouan_plugin_default_path(const char *explicit_path);
 
 /* Loads every *.so on path (sorted by file name within a folder, folders in
