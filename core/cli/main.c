@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const cli_command *const COMMANDS[] = {
-    &cmd_extract, &cmd_query, &cmd_export, &cmd_remove, &cmd_plugins, NULL
+    &cmd_extract, &cmd_query, &cmd_export, &cmd_remove, &cmd_plugins, &cmd_tokenize, NULL
 };
 
 static const char MAIN_HELP[] =

@@ -7,9 +7,11 @@
 #include "plugin/loader.h"
 #include "store/store.h"
 #include "text/utf8check.h"
+#include "text/view.h"
 #include "util/rdflog.h"
 #include "session.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +95,8 @@ void kouan_close(kouan *k)
     if (!k) return;
     kouan_store_close(k->store);
     kouan_plugins_unload(&k->plugins);
+    kouan_normalizer_free(k->normalizer);
+    kouan_lexicon_close(k->lexicon);
     if (k->have_resolver) kouan_resolver_free(&k->resolver);
     if (k->have_vocab) kouan_vocab_free(&k->vocab);
     if (k->world) librdf_free_world(k->world);
@@ -132,6 +136,40 @@ static void on_warn(void *user, size_t at, const char *message)
     w->cb(buf, w->user);
 }
 
+/* Opens the normaliser and the lexicon on first use. */
+static int open_text_layer(kouan *k, kouan_error *err)
+{
+    if (!k->normalizer && !(k->normalizer = kouan_normalizer_new(err)))
+        return err->code ? err->code : KOUAN_EINVAL;
+    if (!k->lexicon && !(k->lexicon = kouan_lexicon_open(kouan_lexicon_default_path(), err)))
+        return err->code ? err->code : KOUAN_ENOTFOUND;
+    return KOUAN_OK;
+}
+
+/* The token view for the prose stage: the names the structure stage
+ * resolved (surface forms and canonical labels, normalised as prose is)
+ * become words of this document. */
+static int build_token_view(kouan *k, kouan_document *d, const kouan_graph *g,
+                            kouan_error *err)
+{
+    int rc = open_text_layer(k, err);
+    if (rc) return rc;
+    kouan_wordset *ws = kouan_wordset_new();
+    if (!ws) return KOUAN_ENOMEM;
+    for (size_t i = 0; i < g->names.cap && rc == KOUAN_OK; i++) {
+        const char *name = g->names.keys[i];
+        if (!name) continue;
+        kouan_normtext nt = {0};
+        if ((rc = kouan_normalize(k->normalizer, name, strlen(name), &nt, err))) break;
+        rc = kouan_wordset_add(ws, nt.str, nt.len,
+                               (kouan_class)(intptr_t)g->names.vals[i]);
+        kouan_normtext_free(&nt);
+    }
+    if (rc == KOUAN_OK) rc = kouan_view_build(d, k->normalizer, k->lexicon, ws, err);
+    kouan_wordset_free(ws);
+    return rc;
+}
+
 int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
                        kouan_warn_cb warn, void *user, kouan_error *err)
 {
@@ -153,6 +191,20 @@ int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
     g.warn_user = &wc;
     /* structure plugins first: they read tables the prose plugins rely on */
     for (int stage = KOUAN_STAGE_STRUCTURE; stage <= KOUAN_STAGE_PROSE && !rc; stage++) {
+        if (stage == KOUAN_STAGE_PROSE) {
+            int any = 0;
+            for (size_t i = 0; i < k->plugins.n; i++)
+                any |= (int)k->plugins.v[i].desc->stage == KOUAN_STAGE_PROSE;
+            if (!any) break;
+            if ((rc = build_token_view(k, d, &g, err))) {
+                char inner[900];
+                snprintf(inner, sizeof inner, "%s", err->message);
+                snprintf(err->message, sizeof err->message,
+                         "%s: reading the prose failed: %s; the store was not changed",
+                         path, inner);
+                break;
+            }
+        }
         for (size_t i = 0; i < k->plugins.n && !rc; i++) {
             kouan_loaded_plugin *p = &k->plugins.v[i];
             if ((int)p->desc->stage != stage) continue;

@@ -7,6 +7,8 @@
 #include "graph/vocab.h"
 #include "plugin/loader.h"
 #include "store/store.h"
+#include "text/normalize.h"
+#include "text/segment.h"
 
 struct kouan {
     librdf_world     *world;
@@ -16,5 +18,8 @@ struct kouan {
     kouan_plugin_set  plugins;
     char             *ontology_dir;
     int               have_vocab, have_resolver;
+    /* the text layer, opened on the first document a prose plugin reads */
+    kouan_normalizer *normalizer;
+    kouan_lexicon    *lexicon;
 };
 #endif

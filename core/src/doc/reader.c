@@ -1,12 +1,25 @@
 /* reader.c — the Markdown-like chapter reader: lines become headings,
- * paragraphs, footnotes and tab-separated tables; inline HTML and Markdown
- * are removed from the text extractors read, with a byte map back to the
- * original file.
+ * paragraphs, footnotes, tab-separated tables and furniture (front matter,
+ * table of contents); inline HTML and Markdown are removed from the text
+ * extractors read, with a byte map back to the original file.  HTML pages
+ * go to html.c instead (kouan_html_is_page decides).
  *
- * Data flow: bytes ─▶ lines ─▶ blocks (raw spans) ─▶ for each block, the
- * cleaned text (text_buf) copied into the document's arena.  Entities are
- * decoded with libxml2's HTML entity table. */
-#include "doc.h"
+ * Data flow: bytes ─▶ lines ─▶ units (runs of lines of one kind) ─▶
+ * furniture marked, page-break halves joined ─▶ blocks, each with its
+ * cleaned text (text_buf) copied into the document's arena.
+ *
+ * Inline markup (<b>, <sup>①</sup>, <br>) is dropped by a hand scanner,
+ * not by libxml2's HTML parser, on purpose: parsing a fragment makes
+ * libxml2 invent <html><body><p>, re-nest or auto-close tags that open on
+ * one line and close on another, and report positions only through parser
+ * internals (input->cur at callback time) that are exact for verbatim runs
+ * but not for what it repairs; and a stray "<" in prose ("a<b") would be
+ * taken for a tag.  Dropping a well-formed tag needs none of that, and the
+ * scanner's map is exact by construction.  Entities are decoded with
+ * libxml2's HTML entity table (htmlEntityLookup).  Whole pages, where the
+ * structure matters, do go through libxml2 (html.c). */
+#include "build.h"
+#include "html.h"
 #include "text/utf8check.h"
 
 #include <errno.h>
@@ -16,85 +29,6 @@
 #include <sys/stat.h>
 #include <libxml/HTMLparser.h>
 #include <utf8proc.h>
-
-/* ---- growable text with an offset map ------------------------------------ */
-
-typedef struct text_buf {
-    char   *s;
-    size_t *orig;
-    size_t  len, cap;
-    int     failed;   /* an allocation failed: the result is unusable */
-} text_buf;
-
-static void tb_reserve(text_buf *t, size_t more)
-{
-    if (t->failed || t->len + more + 1 <= t->cap) return;
-    size_t cap = t->cap ? t->cap : 256;
-    while (cap < t->len + more + 1) cap *= 2;
-    char *s = realloc(t->s, cap);
-    if (s) t->s = s;
-    size_t *o = realloc(t->orig, cap * sizeof *o);
-    if (o) t->orig = o;
-    if (!s || !o) { t->failed = 1; return; }
-    t->cap = cap;
-}
-
-/* Append n bytes that came from original offsets at, at+1, … */
-static void tb_copy(text_buf *t, const char *p, size_t n, size_t at)
-{
-    tb_reserve(t, n);
-    if (t->failed) return;
-    for (size_t i = 0; i < n; i++) {
-        t->s[t->len] = p[i];
-        t->orig[t->len++] = at + i;
-    }
-}
-
-/* Append n bytes that all stand for the original byte at (a decoded
- * entity, an inserted space). */
-static void tb_put(text_buf *t, const char *p, size_t n, size_t at)
-{
-    tb_reserve(t, n);
-    if (t->failed) return;
-    for (size_t i = 0; i < n; i++) {
-        t->s[t->len] = p[i];
-        t->orig[t->len++] = at;
-    }
-}
-
-/* Append src (text and map) to dst. */
-static void tb_append(text_buf *dst, const text_buf *src)
-{
-    tb_reserve(dst, src->len);
-    if (dst->failed || src->failed) { dst->failed = 1; return; }
-    memcpy(dst->s + dst->len, src->s, src->len);
-    memcpy(dst->orig + dst->len, src->orig, src->len * sizeof *src->orig);
-    dst->len += src->len;
-}
-
-static void tb_trim_end(text_buf *t)
-{
-    while (t->len && (t->s[t->len - 1] == ' ' || t->s[t->len - 1] == '\t'))
-        t->len--;
-}
-
-/* Copy the buffer into the arena as a kouan_text; end is the original
- * offset just past the source. Resets t for reuse. */
-static int tb_finish(text_buf *t, kouan_arena *a, size_t end, kouan_text *out)
-{
-    tb_trim_end(t);
-    if (t->failed) return KOUAN_ENOMEM;
-    char *s = kouan_arena_strndup(a, t->s ? t->s : "", t->len);
-    size_t *o = kouan_arena_alloc(a, (t->len + 1) * sizeof *o);
-    if (!s || !o) return KOUAN_ENOMEM;
-    if (t->len) memcpy(o, t->orig, t->len * sizeof *o);
-    o[t->len] = end;
-    out->str = s; out->len = t->len; out->orig = o;
-    t->len = 0;
-    return KOUAN_OK;
-}
-
-static void tb_free(text_buf *t) { free(t->s); free(t->orig); }
 
 /* ---- inline markup ----------------------------------------------------------- */
 
@@ -237,31 +171,18 @@ static int ascii_alnum(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-typedef struct block_list {
-    kouan_block *v;
-    size_t n, cap;
-} block_list;
-
-static kouan_block *push_block(block_list *bl)
-{
-    if (bl->n == bl->cap) {
-        size_t cap = bl->cap ? bl->cap * 2 : 64;
-        kouan_block *v = realloc(bl->v, cap * sizeof *v);
-        if (!v) return NULL;
-        bl->v = v; bl->cap = cap;
-    }
-    kouan_block *b = &bl->v[bl->n++];
-    memset(b, 0, sizeof *b);
-    return b;
-}
-
-/* Build one heading/paragraph/footnote block from lines [l0, l1). */
+/* Build one heading/paragraph/footnote/furniture block from the lines
+ * listed in idx[0..n) (in order; blank ones contribute nothing).  Lines are
+ * joined without a space (Chinese needs none) unless two ASCII words meet;
+ * with lines_apart, each line ends with '\n' instead (furniture such as a
+ * table of contents stays one entry per line). */
 static int text_block(kouan_document *d, block_list *bl, text_buf *t,
-                      const line *ls, size_t l0, size_t l1,
-                      kouan_block_kind kind, int level)
+                      const line *ls, const size_t *idx, size_t n,
+                      kouan_block_kind kind, int level, int lines_apart)
 {
     const char *b = d->bytes;
-    for (size_t i = l0; i < l1; i++) {
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx[k];
         const char *s = skip_space(b + ls[i].start, b + ls[i].end);
         const char *e = b + ls[i].end;
         if (kind == KOUAN_BLOCK_HEADING) {
@@ -269,10 +190,14 @@ static int text_block(kouan_document *d, block_list *bl, text_buf *t,
             s = skip_space(s, e);
             while (e > s && (e[-1] == '#' || is_blank_byte(e[-1]))) e--;
         }
-        /* joining lines: Chinese needs no space; "and  \nProspects" does */
-        if (t->len && s < e && ascii_alnum((unsigned char)t->s[t->len - 1]) &&
-            ascii_alnum((unsigned char)*s))
-            tb_put(t, " ", 1, ls[i - 1].end);
+        if (s == e) continue;
+        if (lines_apart && t->len) {
+            tb_trim_end(t);
+            tb_put(t, "\n", 1, ls[idx[k - 1]].end);
+        } else if (t->len && ascii_alnum((unsigned char)t->s[t->len - 1]) &&
+                   ascii_alnum((unsigned char)*s)) {
+            tb_put(t, " ", 1, ls[idx[k - 1]].end);
+        }
         clean_inline(t, b, s, e);
         tb_trim_end(t);
     }
@@ -280,9 +205,9 @@ static int text_block(kouan_document *d, block_list *bl, text_buf *t,
     if (!k) return KOUAN_ENOMEM;
     k->kind = kind;
     k->level = level;
-    k->span.start = ls[l0].start;
-    k->span.end = ls[l1 - 1].end;
-    k->line = ls[l0].no;
+    k->span.start = ls[idx[0]].start;
+    k->span.end = ls[idx[n - 1]].end;
+    k->line = ls[idx[0]].no;
     return tb_finish(t, &d->arena, k->span.end, &k->text);
 }
 
@@ -345,14 +270,13 @@ static int starts_with(const kouan_text *t, const char *prefix)
 
 /* Tables: attach the caption paragraph ("表 1-1 …") before them, and mark
  * "续表" continuations (which inherit the caption of the table they
- * continue). */
+ * continue).  A caption the reader already set (HTML <caption>) stays. */
 static void link_tables(kouan_block *v, size_t n)
 {
     const kouan_text *last_caption = NULL;
     for (size_t i = 0; i < n; i++) {
         if (v[i].kind != KOUAN_BLOCK_TABLE) continue;
-        v[i].caption = NULL;
-        if (i > 0 && v[i - 1].kind == KOUAN_BLOCK_PARAGRAPH) {
+        if (!v[i].caption && i > 0 && v[i - 1].kind == KOUAN_BLOCK_PARAGRAPH) {
             const kouan_text *p = &v[i - 1].text;
             if (starts_with(p, "续表") && p->len <= strlen("续表") + 2) {
                 v[i].continued = 1;
@@ -366,6 +290,306 @@ static void link_tables(kouan_block *v, size_t n)
     }
 }
 
+int kouan_doc_set_blocks(kouan_document *d, const block_list *bl)
+{
+    kouan_block *v = kouan_arena_alloc(&d->arena, (bl->n ? bl->n : 1) * sizeof *v);
+    if (!v) return KOUAN_ENOMEM;
+    if (bl->n) memcpy(v, bl->v, bl->n * sizeof *v);
+    link_tables(v, bl->n);
+    d->view.blocks = v;
+    d->view.n_blocks = bl->n;
+    return KOUAN_OK;
+}
+
+/* ---- units: runs of lines of one kind, before they become blocks -----------
+ *
+ * The page-break and front-matter rules look at a whole run of lines (a
+ * "unit") and its neighbours, so lines are grouped first, then classified,
+ * then joined, and only then turned into blocks. */
+
+typedef struct unit {
+    line_kind kind;
+    int       level;
+    size_t    l0, l1;        /* lines [l0, l1) */
+    int       furniture;     /* front matter or table of contents */
+    int       joined;        /* 1: appended to an earlier paragraph */
+} unit;
+
+/* The raw bytes of line i, spaces and tags trimmed at both ends. */
+static void line_core(const char *b, const line *l, const char **ps, const char **pe)
+{
+    const char *s = b + l->start, *e = b + l->end;
+    for (;;) {
+        s = skip_space(s, e);
+        size_t n = s < e && *s == '<' ? tag_length(s, e) : 0;
+        if (!n) break;
+        s += n;
+    }
+    for (;;) {
+        while (e > s && (is_blank_byte(e[-1]) || e[-1] == '\\')) e--;
+        if (e - s >= 3 && (unsigned char)e[-3] == 0xE3 && (unsigned char)e[-2] == 0x80 &&
+            (unsigned char)e[-1] == 0x80) { e -= 3; continue; }
+        if (e > s && e[-1] == '>') {
+            const char *lt = e - 1;
+            while (lt > s && *lt != '<') lt--;
+            if (*lt == '<' && tag_length(lt, e) == (size_t)(e - lt)) { e = lt; continue; }
+        }
+        break;
+    }
+    *ps = s;
+    *pe = e;
+}
+
+static int has(const char *s, const char *e, const char *needle)
+{
+    return memmem(s, (size_t)(e - s), needle, strlen(needle)) != NULL;
+}
+
+static int begins(const char *s, const char *e, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return (size_t)(e - s) >= n && memcmp(s, prefix, n) == 0;
+}
+
+/* The last code point of [s, e), or 0. */
+static int32_t last_cp(const char *s, const char *e)
+{
+    if (e <= s) return 0;
+    const char *p = e - 1;
+    while (p > s && ((unsigned char)*p & 0xC0) == 0x80) p--;
+    utf8proc_int32_t c = 0;
+    utf8proc_iterate((const utf8proc_uint8_t *)p, e - p, &c);
+    return c;
+}
+
+/* Does text that ends with c end a sentence (or a unit that stands alone)? */
+static int ends_unit(int32_t c)
+{
+    static const int32_t fin[] = {
+        0x3002, 0xFF01, 0xFF1F, 0xFF1B, 0xFF1A, '!', '?', ';', ':', '.',
+        0x2026, 0x201D, 0x2019, 0x300D, 0x300F, 0x300B, 0xFF09, ')', 0x3011,
+        ']', 0xFF0E, 0x2014
+    };
+    for (size_t i = 0; i < sizeof fin / sizeof *fin; i++)
+        if (c == fin[i]) return 1;
+    return 0;
+}
+
+static const char *const NUMERALS[] = {
+    "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", NULL
+};
+
+static int numeral_at(const char *s, const char *e)
+{
+    for (size_t i = 0; NUMERALS[i]; i++)
+        if (begins(s, e, NUMERALS[i])) return 1;
+    return 0;
+}
+
+/* Does this line start a new unit: a caption, a note, a source, a list
+ * item, a chapter or section title? */
+static int starts_unit(const char *raw, const char *s, const char *e)
+{
+    const char *r = skip_space(raw, e);
+    if (begins(r, e, "<sup>") || begins(r, e, "#")) return 1;
+    static const char *const leads[] = {
+        "表", "图", "注", "续表", "资料来源", "来源", "数据来源", "说明",
+        "第", "附", "•", "·", "●", "○", "■", "□", "◆", "※", "★",
+        "- ", "* ", "+ ", NULL
+    };
+    for (size_t i = 0; leads[i]; i++)
+        if (begins(s, e, leads[i])) return 1;
+    int32_t c = 0;
+    utf8proc_iterate((const utf8proc_uint8_t *)s, e - s, &c);
+    if (c >= 0x2460 && c <= 0x24FF) return 1;                 /* ① ⑴ ⒈ */
+    const char *p = s;
+    if (begins(p, e, "(") || begins(p, e, "（")) {              /* (1) （一） */
+        p += *p == '(' ? 1 : 3;
+        p = skip_space(p, e);
+        if ((p < e && *p >= '0' && *p <= '9') || numeral_at(p, e)) return 1;
+        return 0;
+    }
+    if (p < e && *p >= '0' && *p <= '9') {                     /* 1. 1、 1) */
+        while (p < e && *p >= '0' && *p <= '9') p++;
+        return begins(p, e, ".") || begins(p, e, "、") || begins(p, e, ")") ||
+               begins(p, e, "）") || begins(p, e, "．");
+    }
+    if (numeral_at(p, e)) {                                    /* 一、 */
+        while (numeral_at(p, e)) p += 3;
+        return begins(p, e, "、") || begins(p, e, " ") || begins(p, e, "．");
+    }
+    return 0;
+}
+
+/* Is line l an entry of a table of contents: a dot leader, then (spaces,
+ * a tab, tags) a page number at the end?  With loose (inside a 目录
+ * section), a trailing page number after a tab or spaces is enough. */
+static int toc_line(const char *b, const line *l, int loose)
+{
+    const char *s, *e;
+    line_core(b, l, &s, &e);
+    const char *p = e;
+    while (p > s && ((p[-1] >= '0' && p[-1] <= '9') || p[-1] == 'i' || p[-1] == 'v' ||
+                     p[-1] == 'x'))
+        p--;
+    if (p == e || e - p > 4) return 0;
+    const char *q = p;
+    int gap = 0;
+    for (;;) {                          /* spaces, tabs and tags before the number */
+        if (q > s && (is_blank_byte(q[-1]))) { q--; gap = 1; continue; }
+        if (q > s && q[-1] == '>') {
+            const char *lt = q - 1;
+            while (lt > s && *lt != '<') lt--;
+            if (*lt == '<') { q = lt; gap = 1; continue; }
+        }
+        break;
+    }
+    int dots = 0;
+    for (;;) {
+        if (q > s && (q[-1] == '.' || q[-1] == ' ')) { dots += q[-1] == '.'; q--; continue; }
+        if (q - s >= 3 && (memcmp(q - 3, "…", 3) == 0 || memcmp(q - 3, "·", 2) == 0 ||
+                           memcmp(q - 3, "．", 3) == 0)) {
+            dots += 2;
+            q -= 3;
+            continue;
+        }
+        if (q - s >= 2 && memcmp(q - 2, "·", 2) == 0) { dots++; q -= 2; continue; }
+        break;
+    }
+    if (q == s) return 0;               /* a bare number is no entry */
+    return dots >= 3 || (loose && gap);
+}
+
+static int toc_unit(const char *b, const line *ls, const unit *u, int loose)
+{
+    size_t yes = 0, all = 0;
+    for (size_t i = u->l0; i < u->l1; i++) {
+        if (ls[i].start == ls[i].end) continue;
+        all++;
+        yes += toc_line(b, &ls[i], loose);
+    }
+    return all && yes * 2 >= all;
+}
+
+/* Raw text of a unit without spaces, for short comparisons. */
+static int unit_is(const char *b, const line *ls, const unit *u, const char *const *words)
+{
+    char buf[64];
+    size_t n = 0;
+    for (size_t i = u->l0; i < u->l1; i++)
+        for (size_t k = ls[i].start; k < ls[i].end; k++) {
+            char c = b[k];
+            if (c == '#' || is_blank_byte(c)) continue;
+            if (n + 1 >= sizeof buf) return 0;
+            buf[n++] = c;
+        }
+    buf[n] = '\0';
+    /* ideographic spaces inside ("目　录") */
+    char *w;
+    while ((w = strstr(buf, "\xE3\x80\x80")) != NULL) memmove(w, w + 3, strlen(w + 3) + 1);
+    for (size_t i = 0; words[i]; i++)
+        if (strcasecmp(buf, words[i]) == 0) return 1;
+    return 0;
+}
+
+static int unit_has(const char *b, const line *ls, const unit *u, const char *needle)
+{
+    return has(b + ls[u->l0].start, b + ls[u->l1 - 1].end, needle);
+}
+
+/* A heading that opens the body of a book: 第…章, 前言, 绪论, … */
+static int chapter_heading(const char *b, const line *ls, const unit *u)
+{
+    static const char *const words[] = {
+        "前言", "序", "序言", "绪论", "导论", "引言", "导言", "总论", "概论",
+        "概述", "摘要", "内容提要", "Preface", "Introduction", NULL
+    };
+    if (u->kind != L_HEADING) return 0;
+    if (unit_is(b, ls, u, words)) return 1;
+    const char *s, *e;
+    line_core(b, &ls[u->l0], &s, &e);
+    while (s < e && *s == '#') s++;
+    s = skip_space(s, e);
+    if (!begins(s, e, "第")) return begins(s, e, "Chapter") || begins(s, e, "CHAPTER");
+    const char *p = s + 3;
+    while (p < e && ((*p >= '0' && *p <= '9') || *p == ' ' || numeral_at(p, e) ||
+                     begins(p, e, "百") || begins(p, e, "零")))
+        p += (unsigned char)*p < 0x80 ? 1 : 3;
+    return p > s + 3 && (begins(p, e, "章") || begins(p, e, "篇") || begins(p, e, "部分") ||
+                         begins(p, e, "编") || begins(p, e, "讲"));
+}
+
+/* Front matter and tables of contents become furniture.
+ *
+ * A table of contents is a run of units whose lines end in a page number
+ * after a dot leader (or, under a 目录 heading, after a gap), with the 目录
+ * heading itself.  The body starts at the first chapter heading (第…章,
+ * 前言, 绪论, …) that is not such an entry; failing one, at the first
+ * heading after the contents.  Everything before the body is front matter
+ * when it holds contents or at least two kinds of publishing cues (ISBN,
+ * CIP, 版次, 定价, 印张, 书号, 开本, 责任编辑, 印刷); with cues but no body
+ * heading, front matter runs to the last cue. */
+static void mark_furniture(const char *b, const line *ls, unit *u, size_t n)
+{
+    static const char *const toc_words[] = {
+        "目录", "目次", "Contents", "TableofContents", NULL
+    };
+    static const char *const cues[] = {
+        "ISBN", "CIP", "版次", "定价", "印张", "书号", "开本", "责任编辑", "印刷", NULL
+    };
+    int in_toc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (u[i].kind == L_HEADING && unit_is(b, ls, &u[i], toc_words)) {
+            u[i].furniture = 1;
+            in_toc = 1;
+        } else if (u[i].kind != L_FOOTNOTE && toc_unit(b, ls, &u[i], in_toc)) {
+            u[i].furniture = 1;
+        } else {
+            in_toc = 0;
+        }
+    }
+    size_t body = n;
+    for (size_t i = 0; i < n && body == n; i++)
+        if (!u[i].furniture && chapter_heading(b, ls, &u[i])) body = i;
+    int toc_front = 0;
+    size_t last_toc = 0;
+    for (size_t i = 0; i < body; i++)
+        if (u[i].furniture) { toc_front = 1; last_toc = i; }
+    if (body == n && toc_front)
+        for (size_t i = last_toc + 1; i < n && body == n; i++)
+            if (u[i].kind == L_HEADING) body = i;
+    int kinds = 0;
+    size_t last_cue = 0;
+    for (size_t c = 0; cues[c]; c++) {
+        int seen = 0;
+        for (size_t i = 0; i < body; i++)
+            if (unit_has(b, ls, &u[i], cues[c])) {
+                seen = 1;
+                if (i > last_cue) last_cue = i;
+            }
+        kinds += seen;
+    }
+    if (!toc_front && kinds < 2) return;
+    size_t end = body < n ? body : (kinds >= 2 ? last_cue + 1 : 0);
+    for (size_t i = 0; i < end; i++) u[i].furniture = 1;
+}
+
+/* Page-break artefacts: a paragraph that does not end a sentence, followed
+ * (across blank lines and footnotes) by a paragraph that does not start a
+ * new unit, continues in it. */
+static int continues(const char *b, const line *ls, const unit *a, const unit *next)
+{
+    if (a->kind != L_TEXT || next->kind != L_TEXT || a->furniture || next->furniture)
+        return 0;
+    const char *s, *e;
+    line_core(b, &ls[a->l0], &s, &e);
+    if (starts_unit(b + ls[a->l0].start, s, e)) return 0;  /* a caption, a note… */
+    line_core(b, &ls[a->l1 - 1], &s, &e);
+    if (e == s || ends_unit(last_cp(s, e))) return 0;
+    line_core(b, &ls[next->l0], &s, &e);
+    return e > s && !starts_unit(b + ls[next->l0].start, s, e);
+}
+
 static int parse_blocks(kouan_document *d)
 {
     const char *b = d->bytes;
@@ -374,7 +598,9 @@ static int parse_blocks(kouan_document *d)
     size_t nl = 1;
     for (size_t i = 0; i < len; i++) nl += b[i] == '\n';
     line *ls = malloc(nl * sizeof *ls);
-    if (!ls) return KOUAN_ENOMEM;
+    unit *us = malloc(nl * sizeof *us);
+    size_t *idx = malloc(nl * sizeof *idx);
+    if (!ls || !us || !idx) { free(ls); free(us); free(idx); return KOUAN_ENOMEM; }
     size_t n = 0, s = 0;
     for (size_t i = 0; i <= len; i++) {
         if (i == len || b[i] == '\n') {
@@ -385,46 +611,81 @@ static int parse_blocks(kouan_document *d)
             s = i + 1;
         }
     }
-    block_list bl = {0};
-    text_buf t = {0};
-    int rc = KOUAN_OK;
-    size_t i = 0;
-    while (i < n && rc == KOUAN_OK) {
+    /* group lines into units */
+    size_t nu = 0;
+    for (size_t i = 0; i < n;) {
         int level = 0;
         line_kind k = classify(b, &ls[i], &level);
         size_t j = i + 1;
-        switch (k) {
-        case L_BLANK:
-            i = j;
+        if (k == L_BLANK) { i = j; continue; }
+        if (k == L_TABLE)
+            while (j < n && classify(b, &ls[j], &level) == L_TABLE) j++;
+        else if (k == L_FOOTNOTE || k == L_TEXT)
+            while (j < n && classify(b, &ls[j], &level) == L_TEXT) j++;
+        unit *u = &us[nu++];
+        memset(u, 0, sizeof *u);
+        u->kind = k;
+        u->level = k == L_HEADING ? level : 0;
+        u->l0 = i;
+        u->l1 = j;
+        i = j;
+    }
+    mark_furniture(b, ls, us, nu);
+
+    block_list bl = {0};
+    text_buf t = {0};
+    int rc = KOUAN_OK;
+    for (size_t i = 0; i < nu && rc == KOUAN_OK; i++) {
+        unit *u = &us[i];
+        if (u->joined) continue;
+        size_t m = 0;
+        for (size_t l = u->l0; l < u->l1; l++) idx[m++] = l;
+        if (u->furniture) {
+            /* headings lose their '#', tables their cells: text only */
+            rc = text_block(d, &bl, &t, ls, idx, m, u->kind == L_HEADING ?
+                            KOUAN_BLOCK_HEADING : KOUAN_BLOCK_FURNITURE, 0, 1);
+            if (rc == KOUAN_OK) bl.v[bl.n - 1].kind = KOUAN_BLOCK_FURNITURE;
             continue;
+        }
+        switch (u->kind) {
         case L_HEADING:
-            rc = text_block(d, &bl, &t, ls, i, j, KOUAN_BLOCK_HEADING, level);
+            rc = text_block(d, &bl, &t, ls, idx, m, KOUAN_BLOCK_HEADING, u->level, 0);
             break;
         case L_TABLE:
-            while (j < n && classify(b, &ls[j], &level) == L_TABLE) j++;
-            rc = table_block(d, &bl, &t, ls, i, j);
+            rc = table_block(d, &bl, &t, ls, u->l0, u->l1);
             break;
         case L_FOOTNOTE:
-        case L_TEXT:
-            while (j < n && classify(b, &ls[j], &level) == L_TEXT) j++;
-            rc = text_block(d, &bl, &t, ls, i, j,
-                            k == L_FOOTNOTE ? KOUAN_BLOCK_FOOTNOTE : KOUAN_BLOCK_PARAGRAPH, 0);
+            rc = text_block(d, &bl, &t, ls, idx, m, KOUAN_BLOCK_FOOTNOTE, 0, 0);
+            break;
+        default: {
+            /* join the continuations, stepping over footnotes between */
+            size_t last = i, notes0 = i + 1, notes1 = i + 1;
+            for (size_t j = i + 1; j < nu; j++) {
+                if (us[j].kind == L_FOOTNOTE && !us[j].furniture) continue;
+                if (!continues(b, ls, &us[last], &us[j])) break;
+                for (size_t l = us[j].l0; l < us[j].l1; l++) idx[m++] = l;
+                us[j].joined = 1;
+                notes1 = j;
+                last = j;
+            }
+            rc = text_block(d, &bl, &t, ls, idx, m, KOUAN_BLOCK_PARAGRAPH, 0, 0);
+            /* footnotes that sat between the halves follow the paragraph */
+            for (size_t j = notes0; j < notes1 && rc == KOUAN_OK; j++) {
+                if (us[j].kind != L_FOOTNOTE) continue;
+                size_t fm = 0;
+                for (size_t l = us[j].l0; l < us[j].l1; l++) idx[fm++] = l;
+                rc = text_block(d, &bl, &t, ls, idx, fm, KOUAN_BLOCK_FOOTNOTE, 0, 0);
+                us[j].joined = 1;
+            }
             break;
         }
-        i = j;
+        }
     }
     tb_free(&t);
     free(ls);
-    if (rc == KOUAN_OK) {
-        kouan_block *v = kouan_arena_alloc(&d->arena, (bl.n ? bl.n : 1) * sizeof *v);
-        if (!v) rc = KOUAN_ENOMEM;
-        else {
-            if (bl.n) memcpy(v, bl.v, bl.n * sizeof *v);
-            link_tables(v, bl.n);
-            d->view.blocks = v;
-            d->view.n_blocks = bl.n;
-        }
-    }
+    free(us);
+    free(idx);
+    if (rc == KOUAN_OK) rc = kouan_doc_set_blocks(d, &bl);
     free(bl.v);
     return rc;
 }
@@ -467,6 +728,11 @@ static kouan_document *parse_owned(const char *path, char *buf, size_t len,
         set_err(err, KOUAN_EINPUT, "%s: the file is empty: nothing to extract%s", path, "");
         return NULL;
     }
+    int html = kouan_html_is_page(path, bytes, len);
+    if (html && kouan_html_check_charset(path, bytes, len, err) != KOUAN_OK) {
+        free(buf);
+        return NULL;
+    }
     size_t bad;
     const char *why;
     if (kouan_utf8_check(bytes, len, &bad, &why) != 0) {
@@ -498,7 +764,12 @@ static kouan_document *parse_owned(const char *path, char *buf, size_t len,
     d->view.len = len;
     d->view.path = p;
     d->view.id = idc;
-    if (parse_blocks(d) != KOUAN_OK) {
+    if (html) {
+        if (kouan_html_parse(d, err) != KOUAN_OK) {
+            kouan_document_free(d);
+            return NULL;
+        }
+    } else if (parse_blocks(d) != KOUAN_OK) {
         kouan_document_free(d);
         set_err(err, KOUAN_ENOMEM, "%s: out of memory while reading%s", path, "");
         return NULL;

@@ -15,15 +15,20 @@
  *     alphanumerics (①②…, ⑴, ⒈, ㉑) are kept as they are: in these books
  *     they are footnote markers, and NFKC would turn "载体①国家" into
  *     "载体1国家", gluing the marker to a number.
- *  2. OpenCC t2s over the intermediate text in ONE call per block (OpenCC's
- *     cost is mostly per call).  t2s is almost always character for
- *     character, so when the output has as many code points as the input,
- *     output code point i maps to the source of intermediate code point i.
- *     When a phrase rule changed the length somewhere, each run of CJK
- *     ideographs is converted on its own and the runs that keep their length
- *     map i → i; a run that still changes length is converted one character
- *     at a time (character table only, no phrase context), so the map stays
- *     exact at character granularity in every case.
+ *  2. OpenCC t2s, run by run: a run of CJK ideographs is handed to OpenCC
+ *     (one call per run, so phrase rules see their context) only when it
+ *     holds a character that t2s changes on its own.  OpenCC costs some
+ *     hundred instructions per byte (a trie prefix search per character),
+ *     and simplified text, nearly all of the input, needs none of it: the
+ *     normaliser learns at start-up which characters of U+3400..U+9FFF t2s
+ *     changes (one OpenCC call over all of them, about 15 ms) and keeps
+ *     them in a bitmap.  A phrase of characters that are all unchanged on
+ *     their own is taken as simplified already.  t2s is almost always
+ *     character for character: when the converted run has as many code
+ *     points as the run, output code point i maps to the source of input
+ *     code point i; otherwise the run is converted one character at a time
+ *     (character table only, no phrase context), so the map stays exact at
+ *     character granularity in every case.
  *
  * Full-width punctuation becomes ASCII under NFKC: ，→ ,  ：→ :  ；→ ;
  * （）→ ()  ！？→ !?  and the ideographic space U+3000 → ' '; 、。“”《》【】
@@ -42,9 +47,16 @@
 #define T2S_NAME "t2s.json"
 #define T2S_PATH "/usr/share/opencc/t2s.json"
 
+/* The bitmap covers CJK extension A and the unified block. */
+#define TRAD_FIRST 0x3400
+#define TRAD_LAST  0x9FFF
+
 struct kouan_normalizer {
-    opencc_t cc;
+    opencc_t      cc;
+    unsigned char trad[(TRAD_LAST - TRAD_FIRST + 1 + 7) / 8];  /* t2s changes it */
 };
+
+static int learn_traditional(kouan_normalizer *n);
 
 kouan_normalizer *kouan_normalizer_new(kouan_error *err)
 {
@@ -54,18 +66,27 @@ kouan_normalizer *kouan_normalizer_new(kouan_error *err)
         return NULL;
     }
     const char *env = getenv("KOUAN_OPENCC_CONFIG");
-    const char *tries[] = { env, T2S_NAME, T2S_PATH };
+    if (env && !*env) env = NULL;
+    /* an explicit KOUAN_OPENCC_CONFIG is the only one tried */
+    const char *tries[] = { env, env ? NULL : T2S_NAME, env ? NULL : T2S_PATH };
     n->cc = (opencc_t)-1;
     for (size_t i = 0; i < sizeof tries / sizeof *tries && n->cc == (opencc_t)-1; i++)
-        if (tries[i] && *tries[i]) n->cc = opencc_open(tries[i]);
+        if (tries[i]) n->cc = opencc_open(tries[i]);
     if (n->cc == (opencc_t)-1) {
         const char *why = opencc_error();
         kouan_error_set(err, KOUAN_EINVAL,
                         "cannot open OpenCC's traditional→simplified configuration "
                         "%s (%s): install Debian's libopencc-data, or point "
                         "KOUAN_OPENCC_CONFIG at a t2s.json",
-                        env && *env ? env : T2S_PATH, why ? why : "no reason given");
+                        env ? env : T2S_PATH, why ? why : "no reason given");
         free(n);
+        return NULL;
+    }
+    if (learn_traditional(n) != KOUAN_OK) {
+        kouan_error_set(err, KOUAN_ENOMEM,
+                        "cannot read OpenCC's traditional→simplified table (%s)",
+                        opencc_error() ? opencc_error() : "out of memory");
+        kouan_normalizer_free(n);
         return NULL;
     }
     return n;
@@ -124,7 +145,7 @@ static int is_han(utf8proc_int32_t c)
 static int nfkc_stable(utf8proc_int32_t c)
 {
     return c < 0xA0 || (c >= 0x4E00 && c <= 0x9FFF) ||
-           (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x3001 && c <= 0x3037);
+           (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x3001 && c <= 0x3035);
 }
 
 /* Footnote markers kept as they are (see the file comment). */
@@ -135,7 +156,7 @@ static int keep_as_is(utf8proc_int32_t c)
 }
 
 /* Pass 1: NFKC of each character of in[0..len) into b. */
-static int nfkc_pass(const char *in, size_t len, cpbuf *b, int *has_han)
+static int nfkc_pass(const char *in, size_t len, cpbuf *b)
 {
     const utf8proc_uint8_t *s = (const utf8proc_uint8_t *)in;
     size_t i = 0;
@@ -147,12 +168,11 @@ static int nfkc_pass(const char *in, size_t len, cpbuf *b, int *has_han)
             if (cp_reserve(b, 1)) return KOUAN_ENOMEM;
             b->cp[b->n] = c;
             b->src[b->n++] = i;
-            if (c >= 0x3400) *has_han = 1;
         } else {
             utf8proc_int32_t d[32];
             int last = 0;
             utf8proc_ssize_t m = utf8proc_decompose_char(
-                c, d, 32, UTF8PROC_COMPAT | UTF8PROC_IGNORE, &last);
+                c, d, 32, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_IGNORE, &last);
             if (m < 0 || m > 32) {          /* cannot happen for valid input */
                 d[0] = c;
                 m = 1;
@@ -164,7 +184,6 @@ static int nfkc_pass(const char *in, size_t len, cpbuf *b, int *has_han)
             for (utf8proc_ssize_t j = 0; j < m; j++) {
                 b->cp[b->n] = d[j];
                 b->src[b->n++] = i;
-                if (is_han(d[j])) *has_han = 1;
             }
         }
         i += (size_t)k;
@@ -257,15 +276,27 @@ static int convert_run(kouan_normalizer *n, outbuf *o, const cpbuf *b,
     return rc;
 }
 
-/* Pass 2 fallback: run by run. */
-static int convert_by_runs(kouan_normalizer *n, outbuf *o, const cpbuf *b)
+/* May t2s change c?  Outside the bitmap: assume so. */
+static int maybe_traditional(const kouan_normalizer *n, utf8proc_int32_t c)
+{
+    if (c < TRAD_FIRST || c > TRAD_LAST) return 1;
+    unsigned k = (unsigned)(c - TRAD_FIRST);
+    return (n->trad[k >> 3] >> (k & 7)) & 1;
+}
+
+/* Pass 2: copy everything, converting the runs of ideographs that hold a
+ * character t2s changes. */
+static int convert_runs(kouan_normalizer *n, outbuf *o, const cpbuf *b)
 {
     size_t i = 0;
     while (i < b->n) {
         size_t j = i;
-        int han = is_han(b->cp[i]);
-        while (j < b->n && is_han(b->cp[j]) == han) j++;
-        if (han) {
+        int han = is_han(b->cp[i]), trad = 0;
+        while (j < b->n && is_han(b->cp[j]) == han) {
+            if (han && !trad && n) trad = maybe_traditional(n, b->cp[j]);
+            j++;
+        }
+        if (trad) {
             int rc = convert_run(n, o, b, i, j);
             if (rc) return rc;
         } else {
@@ -280,37 +311,56 @@ static int convert_by_runs(kouan_normalizer *n, outbuf *o, const cpbuf *b)
     return KOUAN_OK;
 }
 
+/* Fill n->trad: convert every character of the bitmap's range in one call,
+ * one per line so that no phrase rule applies, and compare line by line. */
+static int learn_traditional(kouan_normalizer *n)
+{
+    size_t cap = (size_t)(TRAD_LAST - TRAD_FIRST + 1) * 4 + 1, len = 0;
+    char *all = malloc(cap);
+    if (!all) return KOUAN_ENOMEM;
+    for (utf8proc_int32_t c = TRAD_FIRST; c <= TRAD_LAST; c++) {
+        len += (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)all + len);
+        all[len++] = '\n';
+    }
+    all[len] = '\0';
+    char *conv = opencc_convert_utf8(n->cc, all, len);
+    if (!conv) { free(all); return KOUAN_EINVAL; }
+    const char *p = all, *q = conv;
+    for (utf8proc_int32_t c = TRAD_FIRST; c <= TRAD_LAST && *p && *q; c++) {
+        const char *pe = strchr(p, '\n'), *qe = strchr(q, '\n');
+        if (!pe || !qe) {          /* out of step: assume the rest may change */
+            for (; c <= TRAD_LAST; c++) {
+                unsigned k = (unsigned)(c - TRAD_FIRST);
+                n->trad[k >> 3] |= (unsigned char)(1u << (k & 7));
+            }
+            break;
+        }
+        if (pe - p != qe - q || memcmp(p, q, (size_t)(pe - p)) != 0) {
+            unsigned k = (unsigned)(c - TRAD_FIRST);
+            n->trad[k >> 3] |= (unsigned char)(1u << (k & 7));
+        }
+        p = pe + 1;
+        q = qe + 1;
+    }
+    opencc_convert_utf8_free(conv);
+    free(all);
+    return KOUAN_OK;
+}
+
 int kouan_normalize(kouan_normalizer *n, const char *in, size_t len,
                     kouan_normtext *out, kouan_error *err)
 {
     memset(out, 0, sizeof *out);
     cpbuf b = {0};
     outbuf o = {0};
-    int has_han = 0;
-    int rc = nfkc_pass(in, len, &b, &has_han);
+    int rc = nfkc_pass(in, len, &b);
     if (rc == KOUAN_EINVAL) {
         cp_free(&b);
         return kouan_error_set(err, KOUAN_EINVAL,
                                "normalising text: not valid UTF-8 (the reader "
                                "should have refused it)");
     }
-    if (rc == KOUAN_OK) {
-        size_t mlen;
-        char *mid = encode(&b, 0, b.n, &mlen);
-        if (!mid) rc = KOUAN_ENOMEM;
-        else if (!has_han || !n) {
-            if (put_aligned(&o, mid, mlen, &b, 0)) rc = KOUAN_ENOMEM;
-        } else {
-            char *conv = opencc_convert_utf8(n->cc, mid, mlen);
-            if (conv && count_cps(conv) == b.n) {
-                if (put_aligned(&o, conv, strlen(conv), &b, 0)) rc = KOUAN_ENOMEM;
-            } else {
-                rc = convert_by_runs(n, &o, &b);
-            }
-            if (conv) opencc_convert_utf8_free(conv);
-        }
-        free(mid);
-    }
+    if (rc == KOUAN_OK) rc = convert_runs(n, &o, &b);
     if (rc == KOUAN_OK && out_put(&o, "", 0, NULL, 0)) rc = KOUAN_ENOMEM;
     cp_free(&b);
     if (rc != KOUAN_OK) {
