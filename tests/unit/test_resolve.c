@@ -51,6 +51,10 @@ static void test_real_ontology(void)
     CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "", &a, &why) == KOUAN_EINVAL);
     CHECK(kouan_resolve(&r, KOUAN_CLASS_TRANSPORT, "Rail", &a, &why) == 0);
     CHECK_STR(a.iri, KOUAN_NS_ONTOLOGY "Rail");
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_TRANSPORT, "公路", &a, &why) == 0);
+    CHECK_STR(a.iri, KOUAN_NS_ONTOLOGY "Road");
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_TRANSPORT, "飞机", &a, &why) == KOUAN_ENOTFOUND);
+    CHECK(why && strstr(why, "transport-modes.tsv") != NULL);
     kouan_resolver_free(&r);
 }
 
@@ -73,6 +77,7 @@ static void test_malformed(void)
     write_file(dir, "gazetteer/provinces.tsv", "# comment\n西藏\tCN-XZ\t西藏自治区\n新疆 CN-XJ\n");
     write_file(dir, "gazetteer/trade-zones.tsv", "东北\tNE\t\n");
     write_file(dir, "gazetteer/countries.tsv", "蒙古\tMN\t蒙古国\t蒙\n");
+    write_file(dir, "gazetteer/transport-modes.tsv", "铁路\tRail\t\n");
     write_file(dir, "names.tsv", "Port\t口岸\n");
     kouan_resolver r;
     kouan_error err = {0};

@@ -23,7 +23,7 @@ static const struct {
     [KOUAN_CLASS_PREFECTURE]       = { "Prefecture", "prefecture", NULL },
     [KOUAN_CLASS_COUNTY]           = { "County", "county", NULL },
     [KOUAN_CLASS_OPEN_BORDER_CITY] = { "OpenBorderCity", "city", NULL },
-    [KOUAN_CLASS_TRANSPORT]        = { "TransportMode", NULL, NULL },
+    [KOUAN_CLASS_TRANSPORT]        = { "TransportMode", NULL, "gazetteer/transport-modes.tsv" },
 };
 
 const char *kouan_class_name(kouan_class cls)
@@ -222,18 +222,15 @@ int kouan_resolve(const kouan_resolver *r, kouan_class cls, const char *surface,
         *problem = "empty or overlong name";
         return KOUAN_EINVAL;
     }
-    if (cls == KOUAN_CLASS_TRANSPORT) {
-        if (strcmp(surface, "Rail") && strcmp(surface, "Road")) {
-            *problem = "a transport mode is Rail or Road";
-            return KOUAN_EINVAL;
-        }
-        snprintf(out->label, sizeof out->label, "%s", surface);
-        snprintf(out->iri, sizeof out->iri, "%s%s", KOUAN_NS_ONTOLOGY, surface);
+    char key[640];
+    const entry *e = kouan_strmap_get(&r->by_name[cls], surface);
+    if (e && cls == KOUAN_CLASS_TRANSPORT) {
+        /* the individuals kouan:Rail and kouan:Road of the vocabulary */
+        snprintf(out->label, sizeof out->label, "%s", e->label);
+        snprintf(out->iri, sizeof out->iri, "%s%s", KOUAN_NS_ONTOLOGY, e->code);
         out->known = 1;
         return KOUAN_OK;
     }
-    char key[640];
-    const entry *e = kouan_strmap_get(&r->by_name[cls], surface);
     if (e) {
         snprintf(out->label, sizeof out->label, "%s", e->label);
         if (kouan_iri_escape(e->code, key, sizeof key) != 0) return KOUAN_EINVAL;
@@ -243,6 +240,7 @@ int kouan_resolve(const kouan_resolver *r, kouan_class cls, const char *surface,
             [KOUAN_CLASS_PROVINCE] = "not a province in ontology/gazetteer/provinces.tsv",
             [KOUAN_CLASS_TRADE_ZONE] = "not a trade zone in ontology/gazetteer/trade-zones.tsv",
             [KOUAN_CLASS_COUNTRY] = "not a country in ontology/gazetteer/countries.tsv",
+            [KOUAN_CLASS_TRANSPORT] = "not a transport mode in ontology/gazetteer/transport-modes.tsv",
         };
         *problem = why[cls];
         return KOUAN_ENOTFOUND;
