@@ -5,7 +5,8 @@
 #include <string.h>
 
 static const cli_command *const COMMANDS[] = {
-    &cmd_extract, &cmd_query, &cmd_export, &cmd_remove, &cmd_plugins, &cmd_tokenize, NULL
+    &cmd_extract, &cmd_query, &cmd_export, &cmd_remove, &cmd_eval, &cmd_tokenize,
+    &cmd_plugins, NULL
 };
 
 static const char MAIN_HELP[] =
@@ -146,6 +147,10 @@ int main(int argc, char **argv)
         }
         return COMMANDS[c]->run(&g, argc - i, argv + i);
     }
-    return cli_usage_error(NULL, "unknown command “%s” (commands: extract, query, "
-                           "export, remove, plugins)", name);
+    char names[256] = "";
+    size_t off = 0;
+    for (size_t c = 0; COMMANDS[c]; c++)
+        off += (size_t)snprintf(names + off, sizeof names - off, "%s%s",
+                                c ? ", " : "", COMMANDS[c]->name);
+    return cli_usage_error(NULL, "unknown command “%s” (commands: %s)", name, names);
 }
