@@ -196,6 +196,14 @@ int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
             for (size_t i = 0; i < k->plugins.n; i++)
                 any |= (int)k->plugins.v[i].desc->stage == KOUAN_STAGE_PROSE;
             if (!any) break;
+            /* the structure stage's facts, for rules about sets: a copy,
+               since the prose stage's facts grow g.known */
+            kouan_known_fact *kf = kouan_arena_alloc(&d->arena,
+                                       (g.n_known ? g.n_known : 1) * sizeof *kf);
+            if (!kf) { rc = KOUAN_ENOMEM; break; }
+            if (g.n_known) memcpy(kf, g.known, g.n_known * sizeof *kf);
+            d->view.facts = kf;
+            d->view.n_facts = g.n_known;
             if ((rc = build_token_view(k, d, &g, err))) {
                 char inner[900];
                 snprintf(inner, sizeof inner, "%s", err->message);
@@ -208,7 +216,8 @@ int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
         for (size_t i = 0; i < k->plugins.n && !rc; i++) {
             kouan_loaded_plugin *p = &k->plugins.v[i];
             if ((int)p->desc->stage != stage) continue;
-            if ((rc = kouan_graph_set_plugin(&g, p->desc->name, p->desc->version))) break;
+            if ((rc = kouan_graph_set_plugin(&g, p->desc->name, p->desc->version,
+                                             p->desc->abi_minor))) break;
             wc.plugin = p->desc->name;
             kouan_emitter out;
             kouan_graph_emitter(&g, &out);

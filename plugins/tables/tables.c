@@ -1069,7 +1069,7 @@ static int read_row(const tb_state *st, tb_table *t, const kouan_row *row,
                                  o->e[j].name,
                                  orl->cls == KOUAN_CLASS_LITERAL ?
                                      orl->datatype : NULL,
-                                 row->span, lk->rule };
+                                 row->span, lk->rule, NULL, NULL, NULL };
                 rc = emit_once(t, out, &f);
                 s->e[i].linked = o->e[j].linked = 1;
             }
@@ -1085,13 +1085,13 @@ static int read_row(const tb_state *st, tb_table *t, const kouan_row *row,
             for (size_t a = 0; a < e->alias.n && rc == KOUAN_OK; a++) {
                 kouan_fact f = { role->cls, e->name, "altLabel",
                                  KOUAN_CLASS_LITERAL, e->alias.v[a], NULL,
-                                 row->span, role->rule_alt };
+                                 row->span, role->rule_alt, NULL, NULL, NULL };
                 rc = emit_once(t, out, &f);
                 e->linked = 1;
             }
             if (!e->linked && rc == KOUAN_OK) {
                 kouan_fact f = { role->cls, e->name, "type", 0, NULL, NULL,
-                                 row->span, role->rule_type };
+                                 row->span, role->rule_type, NULL, NULL, NULL };
                 rc = emit_once(t, out, &f);
             }
         }

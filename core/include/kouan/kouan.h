@@ -119,7 +119,7 @@ typedef enum kouan_result_format {
 } kouan_result_format;
 
 /* Run a SPARQL query (the standard prefixes rdf, rdfs, owl, xsd, skos, prov,
- * dcterms and kouan are predeclared) and write its results to out.
+ * dcterms, sosa and kouan are predeclared) and write its results to out.
  * CONSTRUCT/DESCRIBE results are written as Turtle. */
 int kouan_query(kouan *k, const char *sparql, kouan_result_format fmt,
                 FILE *out, size_t *rows, kouan_error *err);

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define KOUAN_PLUGIN_ABI_MAJOR 1
-#define KOUAN_PLUGIN_ABI_MINOR 1
+#define KOUAN_PLUGIN_ABI_MINOR 2
 
 /* The exported symbol the loader looks up. */
 #define KOUAN_PLUGIN_SYMBOL "kouan_plugin_descriptor"
@@ -148,6 +148,19 @@ typedef struct kouan_sentence {
     size_t             block;  /* index into kouan_doc.blocks */
 } kouan_sentence;
 
+/* ---- facts already known (ABI 1.2) ----------------------------------------
+ * What the structure stage established for this document, with names
+ * resolved to their canonical labels: a prose rule about a set ("西藏现有
+ * 边境口岸均为公路运输口岸") applies to the ports the document's tables place
+ * in 西藏.  Frozen within a major (an array element). */
+typedef struct kouan_known_fact {
+    kouan_class  subject_class;
+    const char  *subject;       /* canonical label (西藏, 樟木) */
+    const char  *predicate;     /* vocabulary local name */
+    kouan_class  object_class;  /* KOUAN_CLASS_LITERAL for a literal */
+    const char  *object;        /* canonical label or lexical value */
+} kouan_known_fact;
+
 typedef struct kouan_doc {
     const char        *path;     /* as given by the user */
     const char        *id;       /* stable document id (file name stem) */
@@ -158,6 +171,10 @@ typedef struct kouan_doc {
     /* ABI 1.1 */
     const kouan_sentence *sentences;  /* prose stage only; else NULL */
     size_t                n_sentences;
+    /* ABI 1.2 */
+    const kouan_known_fact *facts;    /* prose stage only: the structure
+                                         stage's facts; else NULL */
+    size_t                  n_facts;
     /* later minors append fields here */
 } kouan_doc;
 
@@ -180,6 +197,13 @@ typedef struct kouan_fact {
                                     Chinese string (@zh) */
     kouan_span   evidence;       /* bytes of the original file that say it */
     const char  *rule;           /* id of the rule or reading that found it */
+    /* ABI 1.2: qualifiers of a statistic (NULL when not given); the core
+     * reads them only from plugins built for 1.2 or later */
+    const char  *year;           /* the year it refers to: "2013" */
+    const char  *unit;           /* the unit of the value: "km2", "USD",
+                                    "persons" (values are in base units) */
+    const char  *share;          /* share of the national total, a decimal
+                                    fraction: "0.205" for 20.5% */
 } kouan_fact;
 
 /* The sink a plugin writes to.  Owned by the core. */
@@ -257,7 +281,7 @@ static inline int kouan_emit_relation(kouan_emitter *out,
                                       kouan_span evidence, const char *rule)
 {
     kouan_fact f = { scls, subject, predicate, ocls, object, NULL,
-                     evidence, rule };
+                     evidence, rule, NULL, NULL, NULL };
     return out->emit(out, &f);
 }
 
@@ -269,7 +293,7 @@ static inline int kouan_emit_value(kouan_emitter *out,
                                    kouan_span evidence, const char *rule)
 {
     kouan_fact f = { scls, subject, predicate, KOUAN_CLASS_LITERAL, value,
-                     datatype, evidence, rule };
+                     datatype, evidence, rule, NULL, NULL, NULL };
     return out->emit(out, &f);
 }
 

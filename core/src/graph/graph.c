@@ -13,6 +13,7 @@
 #define SKOS  "http://www.w3.org/2004/02/skos/core#"
 #define PROV  "http://www.w3.org/ns/prov#"
 #define DCT   "http://purl.org/dc/terms/"
+#define SOSA  "http://www.w3.org/ns/sosa/"
 #define KO    KOUAN_NS_ONTOLOGY
 
 /* The longest evidence quote kept, in bytes (cut at a character boundary). */
@@ -94,14 +95,17 @@ int kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
 void kouan_graph_free(kouan_graph *g)
 {
     free(g->v);
+    free(g->known);
     kouan_strmap_free(&g->seen);
     kouan_strmap_free(&g->names);
     kouan_arena_clear(&g->arena);
     memset(g, 0, sizeof *g);
 }
 
-int kouan_graph_set_plugin(kouan_graph *g, const char *name, const char *version)
+int kouan_graph_set_plugin(kouan_graph *g, const char *name, const char *version,
+                           unsigned abi_minor)
 {
+    g->plugin_minor = abi_minor;
     char buf[256];
     snprintf(buf, sizeof buf, "%s %s", name, version);
     g->plugin = kouan_arena_strdup(&g->arena, buf);
@@ -164,7 +168,43 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
         if (!q) return KOUAN_ENOMEM;
         rc = add(g, node, KO "quote", q, KOUAN_TERM_LITERAL, NULL, NULL);
     }
+    /* a statistic: the statement node is also a SOSA observation of the
+       subject, dated and with its unit and share of the national total */
+    if (!rc && g->plugin_minor >= 2 && (f->year || f->unit || f->share)) {
+        rc = add_iri(g, node, RDF "type", SOSA "Observation");
+        if (!rc) rc = add_iri(g, node, SOSA "hasFeatureOfInterest", s);
+        if (!rc) rc = add_iri(g, node, SOSA "observedProperty", p);
+        if (!rc) rc = add(g, node, SOSA "hasSimpleResult", o, kind, lang, dt);
+        if (!rc && f->year)
+            rc = add(g, node, KO "year", f->year, KOUAN_TERM_LITERAL, NULL, XSD "gYear");
+        if (!rc && f->unit)
+            rc = add(g, node, KO "unit", f->unit, KOUAN_TERM_LITERAL, NULL, NULL);
+        if (!rc && f->share)
+            rc = add(g, node, KO "share", f->share, KOUAN_TERM_LITERAL, NULL, XSD "decimal");
+    }
     return rc;
+}
+
+/* Remembers a fact with canonical labels for the prose stage. */
+static int remember(kouan_graph *g, kouan_class scls, const char *s, const char *p,
+                    kouan_class ocls, const char *o)
+{
+    if (g->n_known == g->cap_known) {
+        size_t cap = g->cap_known ? g->cap_known * 2 : 64;
+        kouan_known_fact *v = realloc(g->known, cap * sizeof *v);
+        if (!v) return KOUAN_ENOMEM;
+        g->known = v;
+        g->cap_known = cap;
+    }
+    kouan_known_fact *k = &g->known[g->n_known];
+    k->subject_class = scls;
+    k->subject = kouan_arena_strdup(&g->arena, s);
+    k->predicate = kouan_arena_strdup(&g->arena, p);
+    k->object_class = ocls;
+    k->object = kouan_arena_strdup(&g->arena, o);
+    if (!k->subject || !k->predicate || !k->object) return KOUAN_ENOMEM;
+    g->n_known++;
+    return KOUAN_OK;
 }
 
 static const char *xsd_type(const char *local, char *buf, size_t n)
@@ -207,6 +247,8 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
     }
     if (is_type) {
         if ((rc = describe(g, f->subject_class, &subj, f->subject))) return rc;
+        if ((rc = remember(g, f->subject_class, subj.label, "type", f->subject_class,
+                           kouan_class_name(f->subject_class)))) return rc;
         g->facts++; g->plugin_facts++;
         return KOUAN_OK;
     }
@@ -257,6 +299,9 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
         (rc = describe(g, f->object_class, &obj, f->object))) return rc;
     if ((rc = add(g, subj.iri, piri, o, okind, lang, dt))) return rc;
     if ((rc = evidence(g, f, subj.iri, piri, o, okind, lang, dt))) return rc;
+    if ((rc = remember(g, f->subject_class, subj.label, is_alt ? "altLabel" : pred,
+                       okind == KOUAN_TERM_IRI ? f->object_class : KOUAN_CLASS_LITERAL,
+                       okind == KOUAN_TERM_IRI ? obj.label : o))) return rc;
     g->facts++; g->plugin_facts++;
     return KOUAN_OK;
 }

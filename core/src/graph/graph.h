@@ -34,7 +34,13 @@ typedef struct kouan_graph {
     size_t                facts, evidence;
     /* the plugin being run, for provenance */
     const char           *plugin;    /* "name version" (arena) */
+    unsigned              plugin_minor; /* the plugin's ABI minor: which
+                                           kouan_fact fields it fills */
     size_t                plugin_facts;
+    /* the facts added so far, with canonical labels (arena strings): the
+       prose stage sees the structure stage's (kouan_doc.facts) */
+    kouan_known_fact     *known;
+    size_t                n_known, cap_known;
     /* non-fatal problems */
     void                (*warn)(void *user, size_t at, const char *message);
     void                 *warn_user;
@@ -45,8 +51,10 @@ int  kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
                       const kouan_resolver *r, const kouan_doc *doc);
 void kouan_graph_free(kouan_graph *g);
 
-/* Sets the plugin whose facts follow ("tables 0.1.0"). */
-int  kouan_graph_set_plugin(kouan_graph *g, const char *name, const char *version);
+/* Sets the plugin whose facts follow ("tables 0.1.0") and the ABI minor it
+ * was built for. */
+int  kouan_graph_set_plugin(kouan_graph *g, const char *name, const char *version,
+                            unsigned abi_minor);
 
 /* Adds one fact: the triple, type and label of each entity, an altLabel
  * when the surface form is not the canonical name, and a statement node

@@ -10,6 +10,7 @@ const char *const kouan_prefixes[][2] = {
     { "skos",    "http://www.w3.org/2004/02/skos/core#" },
     { "prov",    "http://www.w3.org/ns/prov#" },
     { "dcterms", "http://purl.org/dc/terms/" },
+    { "sosa",    "http://www.w3.org/ns/sosa/" },
     { "kouan",   KOUAN_NS_ONTOLOGY },
     { NULL, NULL }
 };
