@@ -325,6 +325,31 @@ case_count_empty() {
     pass "COUNT over nothing is 0"
 }
 
+# A footnote marker in a table cell or a sentence is not part of a name, and
+# the facts its row or sentence gives cite the footnote (dcterms:source).
+case_footnotes() {
+    cat >"$T/notes.md" <<'DOC'
+# 测试章
+
+表 1 测试口岸
+
+边贸区	省区	边境口岸
+西南	西藏	樟木<sup>①</sup>、吉隆
+
+<sup>①</sup> 樟木口岸的官方名称为聂拉木口岸。
+DOC
+    sed -i 's/\\t/\t/g' "$T/notes.md"
+    expect_exit 0 k extract "$T/notes.md"
+    expect_exit 0 k query --format tsv 'SELECT ?l WHERE { ?p a kouan:Port ; rdfs:label ?l }'
+    expect_eq "$(rows "$T/out" | tr '\n' ' ')" "吉隆 樟木 " "port labels (no ① in a name)"
+    expect_exit 0 k query --format tsv 'SELECT ?note WHERE { ?e rdf:subject ?p ;
+        rdf:predicate kouan:province ; dcterms:source ?n . ?p rdfs:label "樟木"@zh .
+        ?n a kouan:Footnote ; rdfs:label ?note }'
+    expect_contains "聂拉木口岸" "$T/out"
+    expect_eq "$(rows "$T/out" | wc -l)" "1" "notes cited by 樟木's province fact"
+    pass "markers stay out of names; facts cite their footnote"
+}
+
 case_export() {
     local nt turtle_n rdflib_n
     extract_seed

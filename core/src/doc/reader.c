@@ -78,6 +78,28 @@ static size_t entity_decode(const char *p, const char *end, char *buf, size_t *n
 /* Append the cleaned text of bytes [s, e) of the file (base = file start):
  * tags dropped, entities decoded, Markdown escapes and link targets removed,
  * runs of spaces collapsed. */
+/* Length of "<sup>M</sup>" at p when M is a footnote marker (one circled
+ * number ①–⑳, or 1–3 digits, optionally in brackets), else 0. */
+static size_t sup_marker_length(const char *p, const char *e)
+{
+    if (e - p < 12 || strncasecmp(p, "<sup>", 5) != 0) return 0;
+    const char *q = p + 5, *close = NULL;
+    for (const char *r = q; r < e && r - q < 16; r++)
+        if (*r == '<') { close = r; break; }
+    if (!close || e - close < 6 || strncasecmp(close, "</sup>", 6) != 0) return 0;
+    size_t n = (size_t)(close - q);
+    const unsigned char *u = (const unsigned char *)q;
+    int marker = (n == 3 && u[0] == 0xE2 && u[1] == 0x91 && u[2] >= 0xA0 && u[2] <= 0xB3);
+    if (!marker) {
+        size_t i = 0, digits = 0;
+        if (i < n && (q[i] == '[' || q[i] == '(')) i++;
+        while (i < n && q[i] >= '0' && q[i] <= '9') { i++; digits++; }
+        if (i < n && (q[i] == ']' || q[i] == ')')) i++;
+        marker = digits >= 1 && digits <= 3 && i == n;
+    }
+    return marker ? (size_t)(close + 6 - p) : 0;
+}
+
 static void clean_inline(text_buf *t, const char *base, const char *s, const char *e)
 {
     const char *p = s;
@@ -85,6 +107,12 @@ static void clean_inline(text_buf *t, const char *base, const char *s, const cha
         size_t at = (size_t)(p - base);
         char c = *p;
         if (c == '<') {
+            /* a footnote marker inside a sentence or a cell (樟木<sup>①</sup>、)
+               is not part of the text rules and tables read: the evidence
+               bytes keep it, and the graph cites the note from there.  A
+               note's own leading marker (t is still empty) stays. */
+            size_t sup = t->len ? sup_marker_length(p, e) : 0;
+            if (sup) { p += sup; continue; }
             size_t n = tag_length(p, e);
             if (n) { p += n; continue; }
         } else if (c == '&') {

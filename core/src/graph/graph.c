@@ -69,6 +69,8 @@ static int add_int(kouan_graph *g, const char *s, const char *p, size_t v)
     return add(g, s, p, buf, KOUAN_TERM_LITERAL, NULL, XSD "integer");
 }
 
+static int index_notes(kouan_graph *g);
+
 int kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
                      const kouan_resolver *r, const kouan_doc *doc)
 {
@@ -81,7 +83,8 @@ int kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
     char full[700];
     snprintf(full, sizeof full, "%s%s", KOUAN_NS_DOC, iri);
     if (!(g->iri = kouan_arena_strdup(&g->arena, full))) return KOUAN_ENOMEM;
-    int rc = add_iri(g, g->iri, RDF "type", KO "Document");
+    int rc = kouan_lines_build(&g->lines, doc->bytes, doc->len);
+    if (!rc) rc = add_iri(g, g->iri, RDF "type", KO "Document");
     if (!rc) rc = add(g, g->iri, DCT "source", doc->path, KOUAN_TERM_LITERAL, NULL, NULL);
     if (!rc) rc = add_int(g, g->iri, KO "byteLength", doc->len);
     for (size_t i = 0; i < doc->n_blocks && !rc; i++)
@@ -89,6 +92,7 @@ int kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
             rc = add_zh(g, g->iri, DCT "title", doc->blocks[i].text.str);
             break;
         }
+    if (!rc) rc = index_notes(g);
     return rc;
 }
 
@@ -96,6 +100,7 @@ void kouan_graph_free(kouan_graph *g)
 {
     free(g->v);
     free(g->known);
+    kouan_lines_free(&g->lines);
     kouan_strmap_free(&g->seen);
     kouan_strmap_free(&g->names);
     kouan_arena_clear(&g->arena);
@@ -131,11 +136,77 @@ static int describe(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
     return rc;
 }
 
-static size_t line_of(const kouan_doc *d, size_t at)
+/* A footnote of the document: "<sup>①</sup> 《…》，http://…" */
+struct kouan_note {
+    size_t      start;      /* where the footnote block starts */
+    char        marker[8];  /* its marker character (UTF-8), e.g. ① */
+    const char *iri;        /* <graph>#note-LINE (arena) */
+};
+
+/* Length of a footnote marker (① … ⑳, U+2460–U+2473) at p, or 0. */
+static size_t marker_at(const char *p, const char *end)
 {
-    size_t line = 1;
-    for (size_t i = 0; i < at && i < d->len; i++) line += d->bytes[i] == '\n';
-    return line;
+    const unsigned char *u = (const unsigned char *)p;
+    if (end - p >= 3 && u[0] == 0xE2 && u[1] == 0x91 && u[2] >= 0xA0 && u[2] <= 0xB3)
+        return 3;
+    return 0;
+}
+
+/* Finds the footnote blocks and gives each a node: its text and line. */
+static int index_notes(kouan_graph *g)
+{
+    const kouan_doc *d = g->doc;
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_blocks; i++) n += d->blocks[i].kind == KOUAN_BLOCK_FOOTNOTE;
+    if (!n) return KOUAN_OK;
+    g->notes = kouan_arena_alloc(&g->arena, n * sizeof *g->notes);
+    if (!g->notes) return KOUAN_ENOMEM;
+    for (size_t i = 0; i < d->n_blocks; i++) {
+        const kouan_block *b = &d->blocks[i];
+        if (b->kind != KOUAN_BLOCK_FOOTNOTE) continue;
+        size_t m = marker_at(b->text.str, b->text.str + b->text.len);
+        if (!m) continue;
+        struct kouan_note *note = &g->notes[g->n_notes];
+        note->start = b->span.start;
+        memcpy(note->marker, b->text.str, m);
+        note->marker[m] = '\0';
+        char iri[800];
+        size_t line = kouan_lines_of(&g->lines, b->span.start);
+        snprintf(iri, sizeof iri, "%s#note-%zu", g->iri, line);
+        if (!(note->iri = kouan_arena_strdup(&g->arena, iri))) return KOUAN_ENOMEM;
+        int rc = add_iri(g, note->iri, RDF "type", KO "Footnote");
+        if (!rc) rc = add_zh(g, note->iri, RDFS "label", b->text.str);
+        if (!rc) rc = add_int(g, note->iri, KO "line", line);
+        if (!rc) rc = add_iri(g, note->iri, DCT "isPartOf", g->iri);
+        if (rc) return rc;
+        g->n_notes++;
+    }
+    return KOUAN_OK;
+}
+
+/* Cites (dcterms:source) every footnote whose marker the evidence bytes
+ * carry: the first footnote with that marker after the marker itself
+ * (books number notes per page). */
+static int cite_notes(kouan_graph *g, const char *node, kouan_span ev)
+{
+    const char *b = g->doc->bytes, *end = b + ev.end;
+    for (const char *p = b + ev.start; p < end; p++) {
+        size_t m = marker_at(p, end);
+        if (!m) continue;
+        size_t at = (size_t)(p - b);
+        int own = 0;          /* the marker that opens a footnote itself */
+        for (size_t i = 0; i < g->n_notes; i++)
+            own |= g->notes[i].start <= at && at - g->notes[i].start < 16;
+        for (size_t i = 0; i < g->n_notes && !own; i++) {
+            const struct kouan_note *n = &g->notes[i];
+            if (n->start <= at || memcmp(n->marker, p, m) != 0) continue;
+            int rc = add_iri(g, node, DCT "source", n->iri);
+            if (rc) return rc;
+            break;
+        }
+        p += m - 1;
+    }
+    return KOUAN_OK;
 }
 
 /* The statement node: what was said, where, by which plugin and rule. */
@@ -152,7 +223,8 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
     if (!rc) rc = add_iri(g, node, PROV "wasDerivedFrom", g->iri);
     if (!rc) rc = add_int(g, node, KO "evidenceStart", f->evidence.start);
     if (!rc) rc = add_int(g, node, KO "evidenceEnd", f->evidence.end);
-    if (!rc) rc = add_int(g, node, KO "line", line_of(g->doc, f->evidence.start));
+    if (!rc) rc = add_int(g, node, KO "line", kouan_lines_of(&g->lines, f->evidence.start));
+    if (!rc) rc = cite_notes(g, node, f->evidence);
     if (!rc && f->rule && *f->rule)
         rc = add(g, node, KO "rule", f->rule, KOUAN_TERM_LITERAL, NULL, NULL);
     if (!rc && g->plugin)

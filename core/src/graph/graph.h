@@ -7,6 +7,7 @@
 #include "kouan/kouan.h"
 #include "util/arena.h"
 #include "util/strmap.h"
+#include "util/lines.h"
 #include "resolve.h"
 #include "vocab.h"
 
@@ -41,6 +42,10 @@ typedef struct kouan_graph {
        prose stage sees the structure stage's (kouan_doc.facts) */
     kouan_known_fact     *known;
     size_t                n_known, cap_known;
+    kouan_lines           lines;     /* byte offset → line */
+    /* footnotes: where each starts, its marker (①) and its node IRI */
+    struct kouan_note    *notes;
+    size_t                n_notes;
     /* non-fatal problems */
     void                (*warn)(void *user, size_t at, const char *message);
     void                 *warn_user;

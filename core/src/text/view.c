@@ -6,6 +6,7 @@
  * to the block text through normtext.src, and the block text maps to the
  * original file through kouan_text.orig. */
 #include "view.h"
+#include "util/lines.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,18 +56,10 @@ int kouan_view_build(kouan_document *d, kouan_normalizer *nz,
     size_t nseg = 0, segcap = 0;
     kouan_range *ranges = NULL;
     int rc = KOUAN_OK;
-    /* line starts, for the line of each sentence (blocks joined across a
-       page break are not in file order) */
-    size_t nlines = 1;
-    for (size_t i = 0; i < doc->len; i++) nlines += doc->bytes[i] == '\n';
-    size_t *line_start = malloc(nlines * sizeof *line_start);
-    if (!line_start) rc = KOUAN_ENOMEM;
-    else {
-        size_t k = 0;
-        line_start[k++] = 0;
-        for (size_t i = 0; i < doc->len; i++)
-            if (doc->bytes[i] == '\n') line_start[k++] = i + 1;
-    }
+    /* lines by binary search: blocks joined across a page break are not in
+       file order */
+    kouan_lines lines = {0};
+    rc = kouan_lines_build(&lines, doc->bytes, doc->len);
 
     for (size_t b = 0; b < doc->n_blocks && rc == KOUAN_OK; b++) {
         const kouan_block *blk = &doc->blocks[b];
@@ -92,12 +85,7 @@ int kouan_view_build(kouan_document *d, kouan_normalizer *nz,
             s->n_tokens = nseg;
             s->block = b;
             s->span = original_span(&blk->text, nt.src[a], nt.src[z]);
-            size_t lo = 0, hi = nlines;          /* last start <= span.start */
-            while (hi - lo > 1) {
-                size_t mid = (lo + hi) / 2;
-                if (line_start[mid] <= s->span.start) lo = mid; else hi = mid;
-            }
-            s->line = lo + 1;
+            s->line = kouan_lines_of(&lines, s->span.start);
             for (size_t i = 0; i < nseg; i++) {
                 kouan_token *t = vec_push(&toks);
                 if (!t) { rc = KOUAN_ENOMEM; break; }
@@ -129,7 +117,7 @@ int kouan_view_build(kouan_document *d, kouan_normalizer *nz,
         err->code = rc;
         strcpy(err->message, "out of memory building the token view");
     }
-    free(line_start);
+    kouan_lines_free(&lines);
     free(ranges);
     free(segs);
     free(sents.v);
