@@ -66,6 +66,13 @@ kouan *kouan_open(const kouan_options *opts, kouan_error *err)
     }
     if (!rc) {
         k->have_resolver = 1;
+        /* names are matched normalised (NFKC, traditional → simplified), so
+           滿洲里 and 满洲里 are one entity: extraction needs the normaliser */
+        if (!o.no_plugins && !(k->normalizer = kouan_normalizer_new(err)))
+            rc = err->code ? err->code : KOUAN_EINVAL;
+        k->resolver.nz = k->normalizer;
+    }
+    if (!rc) {
         if (!o.no_plugins) {
             kouan_config cfg = { KOUAN_PLUGIN_ABI_MAJOR, KOUAN_PLUGIN_ABI_MINOR,
                                  k->ontology_dir, cfg_error, NULL };

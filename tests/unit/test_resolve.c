@@ -55,6 +55,20 @@ static void test_real_ontology(void)
     CHECK_STR(a.iri, KOUAN_NS_ONTOLOGY "Road");
     CHECK(kouan_resolve(&r, KOUAN_CLASS_TRANSPORT, "飞机", &a, &why) == KOUAN_ENOTFOUND);
     CHECK(why && strstr(why, "transport-modes.tsv") != NULL);
+    /* traditional and simplified forms are one entity (OpenCC t2s) */
+    kouan_error e2 = {0};
+    kouan_normalizer *nz = kouan_normalizer_new(&e2);
+    CHECK(nz != NULL);
+    r.nz = nz;
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "滿洲里口岸", &a, &why) == 0);
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "满洲里", &b, &why) == 0);
+    CHECK_STR(a.iri, b.iri);
+    CHECK_STR(a.label, "满洲里");
+    CHECK(a.why && strcmp(a.why, "simplified") == 0);
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PROVINCE, "黑龍江省", &a, &why) == 0);
+    CHECK_STR(a.label, "黑龙江");
+    r.nz = NULL;
+    kouan_normalizer_free(nz);
     kouan_resolver_free(&r);
 }
 
@@ -96,6 +110,23 @@ static void test_malformed(void)
     write_file(dir, "names.tsv", "Port\t口岸\n");
     CHECK(kouan_resolver_load(&r, dir, &err) == 0);
     kouan_resolver_free(&r);
+
+    /* merges.tsv: a user's same/distinct, with file:line for mistakes */
+    write_file(dir, "merges.tsv", "same\tPort\t凭祥友谊关\t友谊关\ndistinct\tPort\t某某口岸\n");
+    CHECK(kouan_resolver_load(&r, dir, &err) == 0);
+    kouan_resolved a;
+    const char *why;
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "凭祥友谊关", &a, &why) == 0);
+    CHECK_STR(a.label, "友谊关");
+    CHECK(a.why && strcmp(a.why, "merges.tsv") == 0);
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "某某口岸", &a, &why) == 0);
+    CHECK_STR(a.label, "某某口岸");
+    CHECK(kouan_resolve(&r, KOUAN_CLASS_PORT, "樟木口岸", &a, &why) == 0);
+    CHECK(a.why && strcmp(a.why, "suffix") == 0);
+    kouan_resolver_free(&r);
+    write_file(dir, "merges.tsv", "# ok\nsame\tHarbour\tA\tB\n");
+    CHECK(kouan_resolver_load(&r, dir, &err) == KOUAN_EINVAL);
+    CHECK(strstr(err.message, "merges.tsv:2: expected same") != NULL);
 
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

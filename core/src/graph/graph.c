@@ -119,8 +119,15 @@ int kouan_graph_set_plugin(kouan_graph *g, const char *name, const char *version
 }
 
 /* Type, label and (when the text wrote it otherwise) altLabel of an entity. */
+static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
+                    const char *p, const char *o, kouan_term_kind kind,
+                    const char *lang, const char *dt);
+
+/* Type, label and (when the text wrote it otherwise) altLabel of an entity;
+ * the first time a form is merged into an entity, the altLabel gets a
+ * statement node saying why (kouan:rule "resolve:suffix", …) and where. */
 static int describe(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
-                    const char *surface)
+                    const char *surface, const kouan_fact *f)
 {
     char type[256];
     snprintf(type, sizeof type, "%s%s", KO, kouan_class_name(cls));
@@ -131,8 +138,22 @@ static int describe(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
     if (!rc && !kouan_strmap_get(&g->names, e->label))
         rc = kouan_strmap_put(&g->names, e->label, (void *)(intptr_t)cls);
     if (!rc) rc = add_zh(g, e->iri, RDFS "label", e->label);
-    if (!rc && strcmp(surface, e->label) != 0)
+    if (!rc && strcmp(surface, e->label) != 0) {
+        size_t before = g->n;
         rc = add_zh(g, e->iri, SKOS "altLabel", surface);
+        if (!rc && g->n > before && e->why) {
+            char rule[64];
+            snprintf(rule, sizeof rule, "resolve:%s", e->why);
+            kouan_fact why = *f;
+            why.rule = rule;
+            why.year = why.unit = why.share = NULL;
+            unsigned minor = g->plugin_minor;
+            g->plugin_minor = 0;            /* no statistics qualifiers */
+            rc = evidence(g, &why, e->iri, SKOS "altLabel", surface,
+                          KOUAN_TERM_LITERAL, "zh", NULL);
+            g->plugin_minor = minor;
+        }
+    }
     return rc;
 }
 
@@ -318,7 +339,7 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
         return KOUAN_EINVAL;
     }
     if (is_type) {
-        if ((rc = describe(g, f->subject_class, &subj, f->subject))) return rc;
+        if ((rc = describe(g, f->subject_class, &subj, f->subject, f))) return rc;
         if ((rc = remember(g, f->subject_class, subj.label, "type", f->subject_class,
                            kouan_class_name(f->subject_class)))) return rc;
         g->facts++; g->plugin_facts++;
@@ -365,10 +386,10 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
     }
     /* an altLabel equal to the canonical label says nothing */
     if (is_alt && strcmp(o, subj.label) == 0)
-        return describe(g, f->subject_class, &subj, f->subject);
-    if ((rc = describe(g, f->subject_class, &subj, f->subject))) return rc;
+        return describe(g, f->subject_class, &subj, f->subject, f);
+    if ((rc = describe(g, f->subject_class, &subj, f->subject, f))) return rc;
     if (okind == KOUAN_TERM_IRI &&
-        (rc = describe(g, f->object_class, &obj, f->object))) return rc;
+        (rc = describe(g, f->object_class, &obj, f->object, f))) return rc;
     if ((rc = add(g, subj.iri, piri, o, okind, lang, dt))) return rc;
     if ((rc = evidence(g, f, subj.iri, piri, o, okind, lang, dt))) return rc;
     if ((rc = remember(g, f->subject_class, subj.label, is_alt ? "altLabel" : pred,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct entry {
     struct entry *next;
@@ -168,6 +169,29 @@ static int names_line(kouan_resolver *r, int unused, char **f, size_t n,
     return KOUAN_OK;
 }
 
+/* merges.tsv: same<TAB>Class<TAB>name<TAB>canonical, or
+ * distinct<TAB>Class<TAB>name (keep the name as it is written). */
+static int merges_line(kouan_resolver *r, int unused, char **f, size_t n,
+                       const char *file, size_t lineno, kouan_error *err)
+{
+    int is_same = n == 4 && strcmp(f[0], "same") == 0;
+    int is_distinct = n == 3 && strcmp(f[0], "distinct") == 0;
+    int cls = (is_same || is_distinct) ? class_by_name(f[1]) : -1;
+    if (cls < 0 || !*f[2] || (is_same && !*f[3]))
+        return fail(err, KOUAN_EINVAL, file, lineno,
+                    "expected same<TAB>Class<TAB>name<TAB>canonical name, or "
+                    "distinct<TAB>Class<TAB>name (Class: Port, Prefecture, County, …)");
+    if (is_distinct)
+        return kouan_strmap_put(&r->distinct[cls], f[2], (void *)1) == KOUAN_OK
+            ? KOUAN_OK : fail(err, KOUAN_ENOMEM, file, lineno, "out of memory");
+    char *to = strdup(f[3]);
+    if (!to || kouan_strmap_put(&r->same[cls], f[2], to) != KOUAN_OK) {
+        free(to);
+        return fail(err, KOUAN_ENOMEM, file, lineno, "out of memory");
+    }
+    return KOUAN_OK;
+}
+
 int kouan_resolver_load(kouan_resolver *r, const char *dir, kouan_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -177,6 +201,12 @@ int kouan_resolver_load(kouan_resolver *r, const char *dir, kouan_error *err)
         if (rc) { kouan_resolver_free(r); return rc; }
     }
     int rc = read_table(r, 0, dir, "names.tsv", names_line, err);
+    if (!rc) {   /* merges.tsv is optional: a user's overrides */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/merges.tsv", dir);
+        if (access(path, F_OK) == 0)
+            rc = read_table(r, 0, dir, "merges.tsv", merges_line, err);
+    }
     if (rc) kouan_resolver_free(r);
     return rc;
 }
@@ -185,6 +215,9 @@ void kouan_resolver_free(kouan_resolver *r)
 {
     for (int c = 0; c < KOUAN_N_CLASSES; c++) {
         kouan_strmap_free(&r->by_name[c]);
+        for (size_t i = 0; i < r->same[c].cap; i++) free(r->same[c].vals[i]);
+        kouan_strmap_free(&r->same[c]);
+        kouan_strmap_free(&r->distinct[c]);
         for (char **s = r->suffixes[c]; s && *s; s++) free(*s);
         free(r->suffixes[c]);
     }
@@ -223,7 +256,25 @@ int kouan_resolve(const kouan_resolver *r, kouan_class cls, const char *surface,
         return KOUAN_EINVAL;
     }
     char key[640];
+    const char *written = surface;
+    char norm[256];
+    out->why = NULL;
+    if (r->nz) {
+        kouan_normtext nt = {0};
+        kouan_error e2 = {0};
+        if (kouan_normalize(r->nz, surface, strlen(surface), &nt, &e2) == KOUAN_OK &&
+            nt.len < sizeof norm) {
+            memcpy(norm, nt.str, nt.len + 1);
+            if (strcmp(norm, surface) != 0) { surface = norm; out->why = "simplified"; }
+        }
+        kouan_normtext_free(&nt);
+    }
+    const char *merged = kouan_strmap_get(&r->same[cls], surface);
+    if (!merged) merged = kouan_strmap_get(&r->same[cls], written);
+    if (merged) { surface = merged; out->why = "merges.tsv"; }
     const entry *e = kouan_strmap_get(&r->by_name[cls], surface);
+    if (!e && surface != written) e = kouan_strmap_get(&r->by_name[cls], written);
+    if (e && strcmp(e->label, written) != 0 && !out->why) out->why = "gazetteer";
     if (e && cls == KOUAN_CLASS_TRANSPORT) {
         /* the individuals kouan:Rail and kouan:Road of the vocabulary */
         snprintf(out->label, sizeof out->label, "%s", e->label);
@@ -246,11 +297,13 @@ int kouan_resolve(const kouan_resolver *r, kouan_class cls, const char *surface,
         return KOUAN_ENOTFOUND;
     } else {
         size_t len = strlen(surface);
-        for (char **s = r->suffixes[cls]; s && *s; s++) {
+        int keep = kouan_strmap_get(&r->distinct[cls], surface) != NULL;
+        for (char **s = r->suffixes[cls]; !keep && s && *s; s++) {
             size_t sl = strlen(*s);
             /* keep at least two characters' worth of name */
             if (len > sl + 3 && memcmp(surface + len - sl, *s, sl) == 0) {
                 len -= sl;
+                if (!out->why) out->why = "suffix";
                 break;
             }
         }
