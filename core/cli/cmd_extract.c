@@ -22,18 +22,21 @@ static double now(void)
 static int run(const cli_globals *g, int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 } };
-    int quiet = 0, c;
+        { "quiet", no_argument, NULL, 'q' }, { "force", no_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 } };
+    int quiet = 0, force = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+qf", opts, NULL)) != -1) {
         if (c == 'q') quiet = 1;
+        else if (c == 'f') force = 1;
         else return cli_usage_error(&cmd_extract, "unknown option “%s”", argv[optind - 1]);
     }
     if (optind >= argc)
         return cli_usage_error(&cmd_extract, "name at least one FILE to extract");
     kouan *k = cli_open(g, 0, 0, 0);
     if (!k) return EXIT_FAIL;
+    kouan_set_force(k, force);
     int failed = 0, total = argc - optind;
     int progress = !quiet && total > 1 && isatty(fileno(stderr));
     double start = now();
@@ -51,6 +54,11 @@ static int run(const cli_globals *g, int argc, char **argv)
             continue;
         }
         if (quiet) continue;
+        if (rep.unchanged) {
+            printf("%s: unchanged (sha256 %.12s…), skipped; --force extracts it again\n",
+                   argv[i], rep.sha256);
+            continue;
+        }
         printf("%s: %zu facts (", argv[i], rep.facts);
         for (size_t p = 0; p < rep.n_plugins; p++)
             printf("%s%s %zu", p ? ", " : "", rep.per_plugin[p].plugin, rep.per_plugin[p].facts);
@@ -66,12 +74,13 @@ static int run(const cli_globals *g, int argc, char **argv)
 
 const cli_command cmd_extract = {
     "extract", "read documents and store their facts (one named graph each)",
-    "Usage: kouan [--store SPEC] extract [-q] FILE…\n"
+    "Usage: kouan [--store SPEC] extract [-q] [--force] FILE…\n"
     "\n"
     "Reads each FILE (Markdown-like chapters with tab-separated tables and\n"
     "inline HTML, or plain text; UTF-8), runs every extractor plugin on it and\n"
     "replaces the document's named graph https://w3id.org/kouan/doc/<name> in\n"
-    "the store: extracting a file again never duplicates its facts.  A file\n"
+    "the store: extracting a file again never duplicates its facts, and a\n"
+    "file whose SHA-256 the store already holds is skipped.  A file\n"
     "that cannot be read or extracted leaves the store as it was; the other\n"
     "files are still extracted.\n"
     "\n"
@@ -82,6 +91,7 @@ const cli_command cmd_extract = {
     "\n"
     "Options:\n"
     "  -q, --quiet   print errors only\n"
+    "  -f, --force   extract files again even when unchanged\n"
     "\n"
     "Example:\n"
     "  kouan extract corpus/*.md\n"

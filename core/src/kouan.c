@@ -12,6 +12,8 @@
 #include "session.h"
 
 #include <stdint.h>
+#include <time.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +179,20 @@ static int build_token_view(kouan *k, kouan_document *d, const kouan_graph *g,
     return rc;
 }
 
+void kouan_set_force(kouan *k, int force) { k->force = force; }
+
+/* Hex SHA-256 of bytes (nettle). */
+static void sha256_hex(const char *bytes, size_t len, char out[65])
+{
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, (const uint8_t *)bytes);
+    sha256_digest(&ctx, sizeof digest, digest);
+    for (size_t i = 0; i < sizeof digest; i++)
+        sprintf(out + 2 * i, "%02x", digest[i]);
+}
+
 int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
                        kouan_warn_cb warn, void *user, kouan_error *err)
 {
@@ -193,6 +209,28 @@ int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
     if (!d) return err->code;
     kouan_graph g;
     int rc = kouan_graph_init(&g, &k->vocab, &k->resolver, &d->view);
+    sha256_hex(d->view.bytes, d->view.len, rep->sha256);
+    snprintf(rep->doc_id, sizeof rep->doc_id, "%s", d->view.id);
+    if (!rc) snprintf(rep->graph, sizeof rep->graph, "%s", g.iri);
+    /* the same bytes are already in the store: nothing to do */
+    char old[80];
+    if (!rc && !k->force &&
+        kouan_lookup_literal(k, g.iri, KOUAN_NS_ONTOLOGY "sha256", old, sizeof old) == KOUAN_OK &&
+        strcmp(old, rep->sha256) == 0) {
+        rep->unchanged = 1;
+        kouan_graph_free(&g);
+        kouan_document_free(d);
+        return KOUAN_OK;
+    }
+    if (!rc) {
+        char when[40], agent[64];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        snprintf(agent, sizeof agent, "kouan %s", KOUAN_VERSION);
+        rc = kouan_graph_document_meta(&g, rep->sha256, when, agent);
+    }
     warn_ctx wc = { &d->view, NULL, warn, user, 0 };
     g.warn = on_warn;
     g.warn_user = &wc;
@@ -244,8 +282,6 @@ int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
         }
     }
     if (!rc) {
-        snprintf(rep->doc_id, sizeof rep->doc_id, "%s", d->view.id);
-        snprintf(rep->graph, sizeof rep->graph, "%s", g.iri);
         rep->facts = g.facts;
         rep->triples = g.n;
         rep->warnings = wc.count;

@@ -21,5 +21,10 @@ struct kouan {
     /* the text layer, opened on the first document a prose plugin reads */
     kouan_normalizer *normalizer;
     kouan_lexicon    *lexicon;
+    int               force;       /* re-extract unchanged files */
 };
+/* The lexical form of one literal object of (s, p) in the store, copied to
+ * out; 0 when found, KOUAN_ENOTFOUND otherwise (query.c). */
+int kouan_lookup_literal(kouan *k, const char *s_iri, const char *p_iri,
+                         char *out, size_t n);
 #endif

@@ -96,6 +96,9 @@ typedef struct kouan_extract_report {
     size_t             warnings;
     kouan_plugin_tally per_plugin[32];
     size_t             n_plugins;
+    char               sha256[65];   /* of the file's bytes, hex */
+    int                unchanged;    /* the store already held this version:
+                                        nothing was done */
 } kouan_extract_report;
 
 /* Read path, run every plugin, and replace the document's named graph with
@@ -105,6 +108,10 @@ typedef struct kouan_extract_report {
 typedef void (*kouan_warn_cb)(const char *message, void *user);
 int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
                        kouan_warn_cb warn, void *user, kouan_error *err);
+
+/* Set to re-extract files whose SHA-256 the store already holds (by default
+ * they are skipped and reported unchanged). */
+void kouan_set_force(kouan *k, int force);
 
 /* Drop the named graph of the document read from path (or of that doc id).
  * Returns KOUAN_ENOTFOUND if the store has no such document. */

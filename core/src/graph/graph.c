@@ -96,6 +96,20 @@ int kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
     return rc;
 }
 
+int kouan_graph_document_meta(kouan_graph *g, const char *sha256,
+                              const char *when, const char *agent)
+{
+    int rc = add(g, g->iri, KO "sha256", sha256, KOUAN_TERM_LITERAL, NULL, NULL);
+    if (!rc) rc = add(g, g->iri, PROV "generatedAtTime", when, KOUAN_TERM_LITERAL,
+                      NULL, XSD "dateTime");
+    if (!rc) rc = add(g, g->iri, PROV "wasAttributedTo", agent, KOUAN_TERM_LITERAL,
+                      NULL, NULL);
+    const char *base = strrchr(g->doc->path, '/');
+    if (!rc) rc = add(g, g->iri, KO "fileName", base ? base + 1 : g->doc->path,
+                      KOUAN_TERM_LITERAL, NULL, NULL);
+    return rc;
+}
+
 void kouan_graph_free(kouan_graph *g)
 {
     free(g->v);

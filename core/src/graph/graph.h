@@ -56,6 +56,11 @@ int  kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
                       const kouan_resolver *r, const kouan_doc *doc);
 void kouan_graph_free(kouan_graph *g);
 
+/* Adds the document's provenance: SHA-256 of its bytes, when and by which
+ * kouan it was extracted (prov:generatedAtTime, prov:wasAttributedTo). */
+int  kouan_graph_document_meta(kouan_graph *g, const char *sha256,
+                               const char *when, const char *agent);
+
 /* Sets the plugin whose facts follow ("tables 0.1.0") and the ABI minor it
  * was built for. */
 int  kouan_graph_set_plugin(kouan_graph *g, const char *name, const char *version,

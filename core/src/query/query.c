@@ -169,6 +169,23 @@ int kouan_query(kouan *k, const char *sparql, kouan_result_format fmt,
     return rc;
 }
 
+int kouan_lookup_literal(kouan *k, const char *s_iri, const char *p_iri,
+                         char *out, size_t n)
+{
+    librdf_node *s = librdf_new_node_from_uri_string(k->world, (const unsigned char *)s_iri);
+    librdf_node *p = librdf_new_node_from_uri_string(k->world, (const unsigned char *)p_iri);
+    librdf_node *o = s && p ? librdf_model_get_target(kouan_store_model(k->store), s, p) : NULL;
+    int rc = KOUAN_ENOTFOUND;
+    if (o && librdf_node_is_literal(o)) {
+        snprintf(out, n, "%s", (const char *)librdf_node_get_literal_value(o));
+        rc = KOUAN_OK;
+    }
+    if (o) librdf_free_node(o);          /* get_target returns a new node */
+    if (s) librdf_free_node(s);
+    if (p) librdf_free_node(p);
+    return rc;
+}
+
 /* ---- export ------------------------------------------------------------------------ */
 
 typedef struct sbuf {
