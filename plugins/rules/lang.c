@@ -35,6 +35,8 @@ struct rl_node {
     int       abbrev;     /* ENT Country: also one-character abbreviations */
     int       kind;       /* KIND */
     size_t    min, max;   /* REPEAT, GAP */
+    unsigned  no_cls;     /* GAP: bit c set: never skip a name of class c */
+    unsigned  no_kind;    /* GAP: bit k set: never skip a token of kind k */
     rl_node **kids;       /* SEQ items; ALT branches; LIST: element, separator;
                              REPEAT, CAPTURE: the one child */
     size_t    n;
@@ -94,6 +96,21 @@ static int is_ideograph(unsigned cp)
 {
     return (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
            (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+size_t rl_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i += utf8_len((unsigned char)s[i])) c++;
+    return c;
+}
+
+const char *rl_canonical(const rl_data *data, int cls, const char *name)
+{
+    for (size_t i = 0; i < data->n_aliases; i++)
+        if (data->aliases[i].cls == cls && !strcmp(data->aliases[i].form, name))
+            return data->aliases[i].label;
+    return name;
 }
 
 /* ---- nodes ------------------------------------------------------------------------ */
@@ -257,17 +274,46 @@ static rl_node *parse_atom(parser *ps)
         ps->p++;
         return parse_spec(ps);
     }
-    if (*p == '[') {
+    if (*p == '[') {                    /* [0,8] or [0,8 no Port PUNCT] */
         unsigned long lo, hi;
         int used = 0;
-        if (sscanf(p, "[%lu,%lu]%n", &lo, &hi, &used) != 2 || !used || lo > hi || hi > 200)
+        if (sscanf(p, "[%lu,%lu%n", &lo, &hi, &used) != 2 || !used || lo > hi || hi > 200)
             return fail_at(ps, "expected a gap [MIN,MAX] of tokens (0 ≤ MIN ≤ MAX ≤ 200) "
                            "at “%s”", p);
-        ps->p += used;
+        const char *q = p + used, *close = strchr(q, ']');
+        unsigned no_cls = 0, no_kind = 0;
+        if (close && q < close) {
+            while (*q == ' ') q++;
+            if (strncmp(q, "no ", 3)) close = NULL;
+            else q += 3;
+            while (close && q < close) {
+                char w[32];
+                size_t n = 0;
+                while (q < close && *q == ' ') q++;
+                while (q + n < close && q[n] != ' ') n++;
+                if (!n) break;
+                if (n >= sizeof w) { close = NULL; break; }
+                memcpy(w, q, n);
+                w[n] = '\0';
+                q += n;
+                int c = rl_class_by_name(w);
+                if (c > 0) no_cls |= 1u << c;
+                else if (!strcmp(w, "PUNCT")) no_kind |= 1u << KOUAN_TOKEN_PUNCT;
+                else if (!strcmp(w, "NUMBER")) no_kind |= 1u << KOUAN_TOKEN_NUMBER;
+                else if (!strcmp(w, "ENTITY")) no_kind |= 1u << KOUAN_TOKEN_ENTITY;
+                else close = NULL;
+            }
+        }
+        if (!close)
+            return fail_at(ps, "expected a gap [MIN,MAX] or [MIN,MAX no Class|PUNCT|NUMBER|"
+                           "ENTITY …] at “%s”", p);
+        ps->p = close + 1;
         rl_node *g = node_new(N_GAP);
         if (!g) return fail_at(ps, "%s", "out of memory");
         g->min = lo;
         g->max = hi;
+        g->no_cls = no_cls;
+        g->no_kind = no_kind;
         return g;
     }
     if (!strncmp(p, "list(", 5)) {
@@ -396,8 +442,8 @@ static void rule_free(rl_rule *r)
     for (size_t i = 0; i < r->n_unless; i++) free(r->unless[i]);
     free(r->unless);
     for (size_t i = 0; i < r->n_emits; i++) {
-        free(r->emits[i].s.text); free(r->emits[i].s.datatype);
-        free(r->emits[i].o.text); free(r->emits[i].o.datatype);
+        free(r->emits[i].s.text); free(r->emits[i].s.datatype); free(r->emits[i].s.pred);
+        free(r->emits[i].o.text); free(r->emits[i].o.datatype); free(r->emits[i].o.pred);
         free(r->emits[i].pred);
     }
     free(r->emits);
@@ -464,6 +510,22 @@ static int parse_term(parser *ps, char *w, rl_term *t)
         }
         return (t->text = strdup(w + 1)) ? KOUAN_OK : KOUAN_ENOMEM;
     }
+    char *br = strchr(w, '[');
+    if (br) {                             /* Port[province=$p] */
+        char *eq = strchr(br, '='), *close = strchr(br, ']');
+        *br = '\0';
+        if ((t->cls = rl_class_by_name(w)) < 0 || !eq || !close || close < eq ||
+            eq[1] != '$' || close[1] || eq == br + 1 || close == eq + 2) {
+            fail_at(ps, "expected Class[predicate=$capture] (Port[province=$p]), "
+                    "not “%s[…”", w);
+            return KOUAN_EINVAL;
+        }
+        *eq = '\0';
+        *close = '\0';
+        t->kind = RL_EACH;
+        if (!(t->pred = strdup(br + 1)) || !(t->text = strdup(eq + 2))) return KOUAN_ENOMEM;
+        return KOUAN_OK;
+    }
     char *colon = strchr(w, ':');
     if (colon) {
         *colon++ = '\0';
@@ -479,6 +541,19 @@ static int parse_term(parser *ps, char *w, rl_term *t)
     return KOUAN_EINVAL;
 }
 
+static const rl_pred *find_pred(const rl_data *d, const char *name);
+
+/* Port[province=$p]: the predicate must take an entity. */
+static int each_ok(parser *ps, const rl_data *d, const rl_term *t)
+{
+    if (t->kind != RL_EACH) return KOUAN_OK;
+    const rl_pred *p = find_pred(d, t->pred);
+    if (p && p->datatype == 0) return KOUAN_OK;
+    fail_at(ps, "expected a predicate between entities inside [ ] (province, opensTo, …), "
+            "not “%s”", t->pred);
+    return KOUAN_EINVAL;
+}
+
 static const rl_pred *find_pred(const rl_data *d, const char *name)
 {
     for (size_t i = 0; i < d->n_preds; i++)
@@ -488,7 +563,7 @@ static const rl_pred *find_pred(const rl_data *d, const char *name)
 
 static int term_known(const rl_rule *r, const rl_term *t)
 {
-    if (t->kind != RL_CAPTURE) return 1;
+    if (t->kind != RL_CAPTURE && t->kind != RL_EACH) return 1;
     if (has_capture(r->pattern, t->text)) return 1;
     for (size_t i = 0; i < r->n_context; i++)
         if (has_capture(r->context[i], t->text)) return 1;
@@ -507,6 +582,7 @@ static int parse_emit(parser *ps, rl_rule *r, char *rest, const rl_data *data)
         return KOUAN_EINVAL;
     }
     int rc = parse_term(ps, w, &e.s);
+    if (!rc) rc = each_ok(ps, data, &e.s);
     if (rc) goto bad;
     if (e.s.kind == RL_LITERAL) { fail_at(ps, "expected an entity as subject, not \"%s\"", e.s.text); rc = KOUAN_EINVAL; goto bad; }
     if (!(e.pred = strdup(pw))) { rc = KOUAN_ENOMEM; goto bad; }
@@ -520,7 +596,7 @@ static int parse_emit(parser *ps, rl_rule *r, char *rest, const rl_data *data)
     if (ow) {
         if (!pd) { fail_at(ps, "%s", "expected nothing after “type” (emit $x type; the class "
                             "comes from the capture or $x:Class)"); rc = KOUAN_EINVAL; goto bad; }
-        if ((rc = parse_term(ps, ow, &e.o))) goto bad;
+        if ((rc = parse_term(ps, ow, &e.o)) || (rc = each_ok(ps, data, &e.o))) goto bad;
         e.has_object = 1;
         if (pd->datatype == 1 && e.o.kind == RL_CONST) {
             fail_at(ps, "expected a literal or a capture as object of “%s” (it takes a "
@@ -551,7 +627,8 @@ static int parse_emit(parser *ps, rl_rule *r, char *rest, const rl_data *data)
     v[r->n_emits++] = e;
     return KOUAN_OK;
 bad:
-    free(e.s.text); free(e.s.datatype); free(e.o.text); free(e.o.datatype); free(e.pred);
+    free(e.s.text); free(e.s.datatype); free(e.s.pred);
+    free(e.o.text); free(e.o.datatype); free(e.o.pred); free(e.pred);
     if (rc == KOUAN_ENOMEM) fail_at(ps, "%s", "out of memory");
     return rc;
 }
@@ -757,6 +834,8 @@ int rl_sentence_init(rl_sentence *s, const kouan_sentence *sent)
 
 void rl_sentence_free(rl_sentence *s)
 {
+    for (size_t i = 0; i < s->n_mentions; i++) free(s->mentions[i].name);
+    free(s->mentions);
     free(s->text);
     free(s->tok_start);
     free(s->tok_end);
@@ -942,6 +1021,15 @@ static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
                 run_marked(st, k, pos, s->tok_end[t], n->cls, NULL))
                 return 1;
         }
+        /* a name the mention pass found (磨憨 of 磨憨口岸); its name may be
+           the document's spelling of a variant */
+        for (size_t i = 0; i < s->n_mentions; i++) {
+            const rl_mention *mn = &s->mentions[i];
+            if (mn->start != pos || mn->cls != n->cls) continue;
+            int same = mn->end - mn->start == strlen(mn->name) &&
+                       !memcmp(s->text + pos, mn->name, mn->end - mn->start);
+            if (run_marked(st, k, pos, mn->end, n->cls, same ? NULL : mn->name)) return 1;
+        }
         if (n->abbrev && pos < s->len) {
             size_t cl = utf8_len((unsigned char)s->text[pos]);
             for (size_t i = 0; i < st->data->n_abbrevs; i++) {
@@ -992,7 +1080,16 @@ static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
         for (size_t count = 0; count <= n->max; count++) {
             if (count >= n->min && run(st, k, p)) return 1;
             if (p >= s->len) break;
-            p = s->tok_end[s->tok_at[p]];
+            const kouan_token *t = &s->sent->tokens[s->tok_at[p]];
+            if (n->no_kind & (1u << t->kind)) break;
+            if (t->kind == KOUAN_TOKEN_ENTITY && (n->no_cls & (1u << t->cls))) break;
+            size_t next = s->tok_end[s->tok_at[p]];
+            int named = 0;
+            for (size_t i = 0; i < s->n_mentions && n->no_cls; i++)
+                named |= s->mentions[i].start < next && p < s->mentions[i].end &&
+                         (n->no_cls & (1u << s->mentions[i].cls));
+            if (named) break;
+            p = next;
         }
         return 0;
     }

@@ -22,24 +22,55 @@ typedef struct rl_pred {
     int  datatype;       /* 1: takes a literal; 0: takes an entity; -1: type */
 } rl_pred;
 
+/* A name of a closed class and its canonical label (the gazetteers):
+ * 西藏自治区 → 西藏. */
+typedef struct rl_alias {
+    int  cls;
+    char form[96];
+    char label[64];
+} rl_alias;
+
+/* A list of words (mention cues), NUL-terminated UTF-8, folded. */
+typedef struct rl_words {
+    char  **w;
+    size_t  n;
+} rl_words;
+
+/* Cues for port mentions in prose (ontology/mentions.tsv). */
+typedef struct rl_cues {
+    rl_words head;      /* the word that makes a name a port: 口岸 */
+    rl_words generic;   /* modifiers that make X口岸 a kind of port, not a name */
+    rl_words stop;      /* words that are never (part of) a port's name */
+    rl_words dash;      /* marks between the two ports of a pair: — - ~ */
+    rl_words clause;    /* punctuation that ends a clause: ， ； 。 */
+} rl_cues;
+
 typedef struct rl_data {
     rl_abbrev *abbrevs;
     size_t     n_abbrevs;
     rl_pred   *preds;
     size_t     n_preds;
+    rl_alias  *aliases;
+    size_t     n_aliases;
+    rl_cues    cues;
 } rl_data;
 
 /* ---- compiled rules ---------------------------------------------------------- */
 
 typedef struct rl_node rl_node;      /* a pattern, opaque */
 
-typedef enum rl_term_kind { RL_CAPTURE = 1, RL_CONST = 2, RL_LITERAL = 3 } rl_term_kind;
+typedef enum rl_term_kind {
+    RL_CAPTURE = 1, RL_CONST = 2, RL_LITERAL = 3,
+    RL_EACH = 4     /* Port[province=$p]: every entity the structure stage's
+                       facts (kouan_doc.facts) relate to the capture's value */
+} rl_term_kind;
 
 typedef struct rl_term {
     rl_term_kind kind;
     char        *text;      /* capture name, constant name, or literal value */
     int          cls;       /* class override / constant's class; 0: none */
     char        *datatype;  /* literals: XSD local name or NULL */
+    char        *pred;      /* RL_EACH: the predicate of the known facts */
 } rl_term;
 
 typedef struct rl_emit {
@@ -78,12 +109,24 @@ RL_HIDDEN void rl_ruleset_free(rl_ruleset *rs);
 
 /* One sentence prepared for matching: its tokens' texts concatenated
  * (fullwidth forms folded to ASCII), with each token's place in that string. */
+/* A name the mention pass found in a sentence: {Port} matches it as if
+ * it were a token of that class (mention.c). */
+typedef struct rl_mention {
+    size_t start, end;      /* bytes of rl_sentence.text */
+    int    cls;
+    char  *name;            /* what to emit: the text, or the document's
+                               spelling of a variant (owned) */
+    int    learned;         /* found by the name alone, not by its cue */
+} rl_mention;
+
 typedef struct rl_sentence {
     const kouan_sentence *sent;
     char   *text;
     size_t  len;
     size_t *tok_start, *tok_end;   /* per token, into text */
     int    *tok_at;                /* per byte of text: the token holding it */
+    rl_mention *mentions;          /* the mention pass's names (mention.c) */
+    size_t      n_mentions;
 } rl_sentence;
 
 RL_HIDDEN int  rl_sentence_init(rl_sentence *s, const kouan_sentence *sent);
@@ -114,6 +157,32 @@ RL_HIDDEN void rl_match_free(rl_match *m);
 
 /* Folds fullwidth ASCII forms (，→ ,) and the ideographic space in place. */
 RL_HIDDEN void rl_fold(char *s);
+
+/* The canonical label of a closed-class name (西藏自治区 → 西藏), or the
+ * name itself.  Borrowed from data or from name. */
+RL_HIDDEN const char *rl_canonical(const rl_data *data, int cls, const char *name);
+
+/* ---- the mention pass (mention.c) ------------------------------------------------- */
+
+/* A spelling of a known port that the prose writes differently (阿拉哈沙特
+ * for the tables' 阿日哈沙特), merged by the mention pass. */
+typedef struct rl_variant {
+    char  *label;            /* the known name (owned) */
+    char  *alt;              /* the prose spelling (owned) */
+    size_t sentence;         /* where the evidence is */
+} rl_variant;
+
+/* Finds the port mentions of every sentence of doc (sents[i] prepared from
+ * doc->sentences[i]) and stores them in sents[i].mentions; variants of
+ * known ports found on the way go to *variants (free with
+ * rl_variants_free).  Returns KOUAN_OK or KOUAN_ENOMEM. */
+RL_HIDDEN int  rl_mentions_find(rl_sentence *sents, size_t n, const kouan_doc *doc,
+                                const rl_data *data, rl_variant **variants,
+                                size_t *n_variants);
+RL_HIDDEN void rl_variants_free(rl_variant *v, size_t n);
+
+/* Number of UTF-8 characters in the n bytes at s. */
+RL_HIDDEN size_t rl_chars(const char *s, size_t n);
 
 /* Class by vocabulary local name ("Port"), or -1. */
 RL_HIDDEN int  rl_class_by_name(const char *name);

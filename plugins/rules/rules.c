@@ -9,7 +9,11 @@
  * name order; a missing folder means no rules), gazetteer/countries.tsv (the
  * 4th field: one-character abbreviations, for {Country|abbrev}) and kouan.ttl
  * (which predicates exist and whether they take an entity or a value, so a
- * rule with a wrong predicate is refused at start-up, not mid-document). */
+ * rule with a wrong predicate is refused at start-up, not mid-document),
+ * gazetteer/{provinces,countries,trade-zones}.tsv (labels and aliases: a
+ * province written 西藏自治区 is 西藏 when compared with the structure
+ * stage's facts) and mentions.tsv (cues of the mention pass, mention.c; a
+ * missing file means no mention pass). */
 #define _POSIX_C_SOURCE 200809L
 #include <kouan/plugin.h>
 #include "lang.h"
@@ -82,6 +86,97 @@ static int load_abbrevs(rl_data *d, const kouan_config *cfg)
             snprintf(v[d->n_abbrevs].label, sizeof v->label, "%s", f[0]);
             d->n_abbrevs++;
         }
+    }
+    free(text);
+    return rc ? fail(cfg, rc, "%s%s", "out of memory", "") : KOUAN_OK;
+}
+
+/* Labels and aliases of a gazetteer (label TAB code TAB aliases …). */
+static int load_aliases(rl_data *d, const kouan_config *cfg, const char *file, int cls)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/gazetteer/%s", cfg->ontology_dir, file);
+    char *text = read_file(path, NULL);
+    if (!text) return fail(cfg, KOUAN_EIO, "%s: cannot read (%s)", path, strerror(errno));
+    int rc = KOUAN_OK;
+    for (char *line = text, *nl; line && !rc; line = nl) {
+        nl = strchr(line, '\n');
+        if (nl) *nl++ = '\0';
+        if (*line == '#' || !*line) continue;
+        char *f[3] = { line, NULL, NULL };
+        for (int i = 1; i < 3; i++) {
+            char *tab = f[i - 1] ? strchr(f[i - 1], '\t') : NULL;
+            if (tab) { *tab = '\0'; f[i] = tab + 1; }
+        }
+        if (f[2]) { char *tab = strchr(f[2], '\t'); if (tab) *tab = '\0'; }
+        char *save = NULL;
+        for (char *w = f[2] ? strtok_r(f[2], " \r", &save) : NULL; ; w = strtok_r(NULL, " \r", &save)) {
+            const char *form = w ? w : f[0];
+            rl_alias *v = realloc(d->aliases, (d->n_aliases + 1) * sizeof *v);
+            if (!v) { rc = KOUAN_ENOMEM; break; }
+            d->aliases = v;
+            v[d->n_aliases].cls = cls;
+            snprintf(v[d->n_aliases].form, sizeof v->form, "%s", form);
+            snprintf(v[d->n_aliases].label, sizeof v->label, "%s", f[0]);
+            d->n_aliases++;
+            if (!w) break;
+        }
+    }
+    free(text);
+    return rc ? fail(cfg, rc, "%s%s", "out of memory", "") : KOUAN_OK;
+}
+
+static int words_add(rl_words *w, const char *word)
+{
+    char **v = realloc(w->w, (w->n + 1) * sizeof *v);
+    if (!v) return KOUAN_ENOMEM;
+    w->w = v;
+    if (!(v[w->n] = strdup(word))) return KOUAN_ENOMEM;
+    rl_fold(v[w->n++]);
+    return KOUAN_OK;
+}
+
+static void words_free(rl_words *w)
+{
+    for (size_t i = 0; i < w->n; i++) free(w->w[i]);
+    free(w->w);
+    memset(w, 0, sizeof *w);
+}
+
+/* mentions.tsv: "cue<TAB>word word …" per line; the cues are head, generic,
+ * stop, dash and clause.  Missing: no mention pass. */
+static int load_cues(rl_data *d, const kouan_config *cfg)
+{
+    char path[4096];
+    int missing = 0;
+    snprintf(path, sizeof path, "%s/mentions.tsv", cfg->ontology_dir);
+    char *text = read_file(path, &missing);
+    if (!text) return missing ? KOUAN_OK
+                      : fail(cfg, KOUAN_EIO, "%s: cannot read (%s)", path, strerror(errno));
+    static const char *const KEYS[] = { "head", "generic", "stop", "dash", "clause" };
+    rl_words *lists[] = { &d->cues.head, &d->cues.generic, &d->cues.stop, &d->cues.dash,
+                          &d->cues.clause };
+    int rc = KOUAN_OK;
+    size_t line_no = 0;
+    for (char *line = text, *nl; line && !rc; line = nl) {
+        nl = strchr(line, '\n');
+        if (nl) *nl++ = '\0';
+        line_no++;
+        if (*line == '#' || !*line || *line == '\r') continue;
+        char *tab = strchr(line, '\t');
+        if (tab) *tab = '\0';
+        size_t k = 0;
+        while (k < 5 && strcmp(line, KEYS[k])) k++;
+        if (!tab || k == 5) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "%s:%zu: expected head, generic, stop, dash or clause, "
+                     "a TAB and words separated by spaces, not “%.60s”", path, line_no, line);
+            free(text);
+            return fail(cfg, KOUAN_EINVAL, "%s%s", msg, "");
+        }
+        char *save = NULL;
+        for (char *w = strtok_r(tab + 1, " \t\r", &save); w && !rc; w = strtok_r(NULL, " \t\r", &save))
+            rc = words_add(lists[k], w);
     }
     free(text);
     return rc ? fail(cfg, rc, "%s%s", "out of memory", "") : KOUAN_OK;
@@ -169,6 +264,12 @@ static void rules_fini(void *state)
     rl_ruleset_free(&st->set);
     free(st->data.abbrevs);
     free(st->data.preds);
+    free(st->data.aliases);
+    words_free(&st->data.cues.head);
+    words_free(&st->data.cues.generic);
+    words_free(&st->data.cues.stop);
+    words_free(&st->data.cues.dash);
+    words_free(&st->data.cues.clause);
     free(st);
 }
 
@@ -178,6 +279,10 @@ static int rules_init(const kouan_config *cfg, void **state)
     if (!st) return fail(cfg, KOUAN_ENOMEM, "%s%s", "out of memory", "");
     int rc = load_abbrevs(&st->data, cfg);
     if (!rc) rc = load_predicates(&st->data, cfg);
+    if (!rc) rc = load_aliases(&st->data, cfg, "provinces.tsv", KOUAN_CLASS_PROVINCE);
+    if (!rc) rc = load_aliases(&st->data, cfg, "countries.tsv", KOUAN_CLASS_COUNTRY);
+    if (!rc) rc = load_aliases(&st->data, cfg, "trade-zones.tsv", KOUAN_CLASS_TRADE_ZONE);
+    if (!rc) rc = load_cues(&st->data, cfg);
     if (!rc) rc = load_rules(st, cfg);
     if (rc) { rules_fini(st); return rc; }
     *state = st;
@@ -189,17 +294,45 @@ static int rules_init(const kouan_config *cfg, void **state)
 typedef struct values {
     const rl_value **v;
     size_t           n;
+    rl_value        *each;     /* RL_EACH: the values found (owned array; texts borrowed) */
 } values;
 
 /* Every value a term stands for: a capture's values (from the match and the
  * context matches), or the one constant/literal (in *tmp). */
 static int term_values(const rl_term *t, const rl_match *m, const rl_match *ctx,
-                       size_t n_ctx, rl_value *tmp, values *out)
+                       size_t n_ctx, rl_value *tmp, values *out, const kouan_doc *doc,
+                       const rl_data *data)
 {
     out->n = 0;
+    out->each = NULL;
     size_t cap = 1 + m->n;
     for (size_t c = 0; c < n_ctx; c++) cap += ctx[c].n;
+    if (t->kind == RL_EACH) cap += doc->n_facts;
     if (!(out->v = malloc(cap * sizeof *out->v))) return KOUAN_ENOMEM;
+    if (t->kind == RL_EACH) {
+        /* every entity of the class that a known fact relates to the capture's value */
+        rl_term cap_t = { RL_CAPTURE, t->text, 0, NULL, NULL };
+        values keys = { 0 };
+        int rc = term_values(&cap_t, m, ctx, n_ctx, tmp, &keys, doc, data);
+        if (rc) return rc;
+        if (!(out->each = calloc(doc->n_facts + 1, sizeof *out->each))) { free(keys.v); return KOUAN_ENOMEM; }
+        for (size_t i = 0; i < doc->n_facts; i++) {
+            const kouan_known_fact *f = &doc->facts[i];
+            if ((int)f->subject_class != t->cls || strcmp(f->predicate, t->pred) || !f->object) continue;
+            int hit = 0;
+            for (size_t k = 0; k < keys.n && !hit; k++)
+                hit = !strcmp(rl_canonical(data, (int)f->object_class, keys.v[k]->text), f->object);
+            for (size_t j = 0; j < out->n && hit; j++)
+                hit = strcmp(out->v[j]->text, f->subject) != 0;
+            if (!hit) continue;
+            rl_value *v = &out->each[out->n];
+            v->text = (char *)f->subject;
+            v->cls = t->cls;
+            out->v[out->n++] = v;
+        }
+        free(keys.v);
+        return KOUAN_OK;
+    }
     if (t->kind != RL_CAPTURE) {
         memset(tmp, 0, sizeof *tmp);
         tmp->text = t->text;
@@ -265,12 +398,13 @@ static int emit_one(kouan_emitter *out, const rl_rule *r, const rl_emit *e,
 }
 
 static int run_emit(kouan_emitter *out, const rl_rule *r, const rl_emit *e,
-                    const rl_match *m, const rl_match *ctx, size_t n_ctx, kouan_span ev)
+                    const rl_match *m, const rl_match *ctx, size_t n_ctx, kouan_span ev,
+                    const kouan_doc *doc, const rl_data *data)
 {
     rl_value ts, to;
     values S = { 0 }, O = { 0 };
-    int rc = term_values(&e->s, m, ctx, n_ctx, &ts, &S);
-    if (!rc && e->has_object) rc = term_values(&e->o, m, ctx, n_ctx, &to, &O);
+    int rc = term_values(&e->s, m, ctx, n_ctx, &ts, &S, doc, data);
+    if (!rc && e->has_object) rc = term_values(&e->o, m, ctx, n_ctx, &to, &O, doc, data);
     if (rc) goto done;
     if (!e->has_object) {
         for (size_t i = 0; i < S.n && !rc; i++) rc = emit_one(out, r, e, S.v[i], NULL, ev);
@@ -291,6 +425,8 @@ static int run_emit(kouan_emitter *out, const rl_rule *r, const rl_emit *e,
 done:
     free(S.v);
     free(O.v);
+    free(S.each);
+    free(O.each);
     return rc;
 }
 
@@ -338,6 +474,25 @@ static int rules_process(void *state, const kouan_doc *doc, kouan_emitter *out)
     int rc = KOUAN_OK;
     for (size_t i = 0; i < doc->n_sentences && !rc; i++)
         rc = rl_sentence_init(&sents[i], &doc->sentences[i]);
+    /* the mention pass: ports named in prose (mention.c), and the spellings
+       it merged with a known port, each an altLabel with its sentence */
+    rl_variant *variants = NULL;
+    size_t n_variants = 0;
+    if (!rc) rc = rl_mentions_find(sents, doc->n_sentences, doc, &st->data, &variants, &n_variants);
+    for (size_t v = 0; v < n_variants && !rc; v++) {
+        rc = kouan_emit_value(out, KOUAN_CLASS_PORT, variants[v].label, "altLabel",
+                              variants[v].alt, NULL, doc->sentences[variants[v].sentence].span,
+                              "mention-variant");
+        if (rc != KOUAN_ENOMEM) rc = KOUAN_OK;
+    }
+    rl_variants_free(variants, n_variants);
+    if (!rc && getenv("KOUAN_RULES_MENTIONS"))      /* a debugging aid: the mentions found */
+        for (size_t i = 0; i < doc->n_sentences; i++)
+            for (size_t m = 0; m < sents[i].n_mentions; m++)
+                fprintf(stderr, "%s:%zu: mention %s “%.*s”%s\n", doc->path, doc->sentences[i].line,
+                        sents[i].mentions[m].name, (int)(sents[i].mentions[m].end - sents[i].mentions[m].start),
+                        sents[i].text + sents[i].mentions[m].start,
+                        sents[i].mentions[m].learned ? " (learned)" : "");
     for (size_t i = 0; i < doc->n_sentences && !rc; i++) {
         kouan_span ev = doc->sentences[i].span;
         for (size_t ri = 0; ri < st->set.n && !rc; ri++) {
@@ -358,7 +513,7 @@ static int rules_process(void *state, const kouan_doc *doc, kouan_emitter *out)
                     else if (f) n_ctx++;
                 }
                 for (size_t k = 0; k < r->n_emits && !rc; k++)
-                    rc = run_emit(out, r, &r->emits[k], &m, ctx, n_ctx, ev);
+                    rc = run_emit(out, r, &r->emits[k], &m, ctx, n_ctx, ev, doc, &st->data);
                 for (size_t c = 0; c < n_ctx; c++) rl_match_free(&ctx[c]);
                 rl_match_free(&m);
             }

@@ -1,7 +1,9 @@
 /* test_rules.c — the rules plugin (build/plugins/rules.so, loaded as the core
  * loads it) on hand-built sentences: the real rule files of ontology/rules on
  * the seed's constructions, segmentation that cuts literals differently, the
- * future-tense guard, context, and file:line errors for malformed rules. */
+ * future-tense guard, context, and file:line errors for malformed rules; the
+ * mention pass (ports named in prose, generic 边境口岸 not a port, variant
+ * spellings) and the constructions of prose without tables. */
 #define _POSIX_C_SOURCE 200809L
 #include <kouan/plugin.h>
 
@@ -135,10 +137,15 @@ static int init_with(const char *dir, void **state)
     return plugin->init(&cfg, state);
 }
 
+static const kouan_known_fact *known;   /* the structure stage's facts for run_doc */
+static size_t n_known;
+
 static void run_doc(void *state, const char *const *spec)
 {
     built *b = calloc(1, sizeof *b);
     build(b, spec);
+    b->doc.facts = known;
+    b->doc.n_facts = n_known;
     kouan_emitter out = { emit_cb, warn_cb, NULL };
     n_facts = 0;
     CHECK(plugin->process(state, &b->doc, &out) == KOUAN_OK);
@@ -197,7 +204,7 @@ static void test_seed_constructions(void)
     EXPECT("二连浩特", "opensTo", "蒙古");
     EXPECT("丹东", "province", "辽宁");
     EXPECT("满洲里", "province", "内蒙古");
-    CHECK(count("opensTo") == 3 && count("province") == 2);
+    CHECK(count("opensTo") == 3 && !has("二连浩特", "province", "内蒙古"));
 
     /* future tense is not a current fact; the present is */
     static const char *const future[] = {
@@ -249,6 +256,164 @@ static void test_seed_constructions(void)
     plugin->fini(st);
 }
 
+/* Ports no table taught: X口岸 (one token or two), pairs, foreign names cut
+ * into pieces, names learned from X口岸 and written bare later. */
+static void test_mentions(void)
+{
+    void *st = NULL;
+    CHECK(init_with(ONTOLOGY_DIR, &st) == KOUAN_OK);
+    if (!st) { fprintf(stderr, "init: %s\n", cfg_message); return; }
+
+    /* 磨憨口岸对应老挝磨丁口岸 (one token each); 云南的瑞丽口岸与缅甸木姐口岸隔河相望 */
+    static const char *const opposite[] = {
+        "磨憨口岸/W", "对应/W", "老挝/E:" C, "磨丁口岸/W", ",/P", "是/W", "通往/W", "老挝/E:" C,
+        "的/W", "门户/W", "。/P", "||",
+        "云南/E:" P, "的/W", "瑞丽/W", "口岸/W", "与/W", "缅甸/E:" C, "木姐口岸/W", "隔河相望/W", "。/P", NULL };
+    run_doc(st, opposite);
+    EXPECT("磨憨", "counterpart", "磨丁");
+    EXPECT("磨憨", "opensTo", "老挝");
+    EXPECT("磨丁", "country", "老挝");
+    EXPECT("瑞丽", "province", "云南");
+    EXPECT("瑞丽", "counterpart", "木姐");
+    EXPECT("木姐", "country", "缅甸");
+    CHECK(count("counterpart") == 2);
+
+    /* a foreign name in pieces after its country: 俄罗斯 后 贝加尔 斯克口岸;
+     * the Chinese port is the subject of the first clause */
+    static const char *const pieces[] = {
+        "内蒙古自治区/E:" P, "的/W", "满洲里/W", "口岸/W", "是/W", "中国/E:" C, "最大/W", "的/W",
+        "陆路/W", "口岸/W", ",/P", "对应/W", "俄罗斯/E:" C, "后/W", "贝加尔/W", "斯克口岸/W", "。/P", NULL };
+    run_doc(st, pieces);
+    EXPECT("满洲里", "province", "内蒙古自治区");
+    EXPECT("满洲里", "counterpart", "后贝加尔斯克");
+    EXPECT("后贝加尔斯克", "country", "俄罗斯");
+    CHECK(count("counterpart") == 1);
+
+    /* generic kinds of port are not ports: 边境口岸, 铁路口岸, 国家 一类口岸,
+     * 对俄口岸, 陆路 口岸; verbs before 口岸 neither */
+    static const char *const generic[] = {
+        "边境口岸/W", "、/P", "铁路口岸/W", "和/W", "国家/W", "一类口岸/W", "都/W", "面向/W",
+        "俄罗斯/E:" C, "。/P", "||",
+        "对俄口岸/W", "与/W", "俄罗斯/E:" C, "后/W", "贝加尔/W", "斯克口岸/W", "相对/W", "。/P", "||",
+        "陆路/W", "口岸/W", "对应/W", "蒙古/E:" C, "扎门/W", "乌德口岸/W", "。/P", "||",
+        "提高/W", "口岸/W", "通关/W", "能力/W", ",/P", "对应/W", "蒙古/E:" C, "口岸/W", "。/P", NULL };
+    run_doc(st, generic);
+    CHECK(count("opensTo") == 0 && count("counterpart") == 0 && count("country") == 0);
+
+    /* a pair across the border: 乌力吉—查 干 德勒 乌拉 口岸, with 中蒙 before */
+    static const char *const pair[] = {
+        "中/W", "蒙/W", "合作/W", "。/P", "||",
+        "加快/W", "推进/W", "乌力吉/W", "—/P", "查/W", "干/W", "德勒/W", "乌拉/W", "口岸/W",
+        "开放/W", "。/P", NULL };
+    run_doc(st, pair);
+    EXPECT("乌力吉", "counterpart", "查干德勒乌拉");
+    EXPECT("乌力吉", "opensTo", "蒙古");
+    CHECK(count("counterpart") == 1);
+
+    /* a name learned from X口岸 is the port when written bare: 其中阿拉山口是铁路口岸;
+     * list(Port) 都面向 Country */
+    static const char *const learned[] = {
+        "霍尔果斯/W", "口岸/W", "和/W", "阿拉山口/W", "口岸/W", "都/W", "面向/W", "哈萨克斯坦/E:" C,
+        ",/P", "其中/W", "阿拉山口/W", "是/W", "铁路口岸/W", "。/P", NULL };
+    run_doc(st, learned);
+    EXPECT("霍尔果斯", "opensTo", "哈萨克斯坦");
+    EXPECT("阿拉山口", "opensTo", "哈萨克斯坦");
+    EXPECT("阿拉山口", "transport", "Rail");
+    CHECK(!has("霍尔果斯", "transport", "Rail"));
+
+    /* future tense: 未来，红其拉甫有望成为连接中巴铁路的口岸 gives no rail */
+    static const char *const future[] = {
+        "红其拉甫/W", "口岸/W", "是/W", "陆路/W", "口岸/W", "。/P", "||",
+        "未来/W", ",/P", "红其拉甫/W", "有望/W", "成为/W", "连接/W", "中巴/W", "铁路/W", "的/W",
+        "口岸/W", "。/P", "||",
+        "吉隆/W", "口岸/W", "有望/W", "成为/W", "铁路口岸/W", "。/P", NULL };
+    run_doc(st, future);
+    CHECK(count("transport") == 0);
+
+    /* both modes: 河口口岸与越南老街口岸相对，既是铁路口岸，也是公路口岸 — the
+     * Chinese port, not the foreign one */
+    static const char *const both[] = {
+        "河口/W", "口岸/W", "与/W", "越南/E:" C, "老街/W", "口岸/W", "相对/W", ",/P", "既/W", "是/W",
+        "铁路口岸/W", ",/P", "也/W", "是/W", "公路口岸/W", "。/P", NULL };
+    run_doc(st, both);
+    EXPECT("河口", "transport", "Rail");
+    EXPECT("河口", "transport", "Road");
+    EXPECT("河口", "counterpart", "老街");
+    CHECK(count("transport") == 2);
+    plugin->fini(st);
+}
+
+/* Provinces: zone, neighbours with a count word, 周边有…等国家; the
+ * set-level road rule over the structure stage's facts; variant spellings. */
+static void test_provinces_and_sets(void)
+{
+    void *st = NULL;
+    CHECK(init_with(ONTOLOGY_DIR, &st) == KOUAN_OK);
+    if (!st) { fprintf(stderr, "init: %s\n", cfg_message); return; }
+
+    static const char *const zone[] = {
+        "云南省/E:" P, "位于/W", "西南边境贸易区/E:" T, ",/P", "与/W", "缅甸/E:" C, "、/P",
+        "老挝/E:" C, "、/P", "越南/E:" C, "三国/W", "接壤/W", "。/P", "||",
+        "新疆维吾尔自治区/E:" P, "属于/W", "西北边境贸易区/E:" T, ",/P", "周边/W", "有/W",
+        "哈萨克斯坦/E:" C, "、/P", "巴基斯坦/E:" C, "等/W", "国家/W", "。/P", "||",
+        "吉林省/E:" P, "也/W", "属于/W", "东北边境贸易区/E:" T, ",/P", "毗邻/W", "朝鲜/E:" C,
+        "和/W", "俄罗斯/E:" C, "。/P", NULL };
+    run_doc(st, zone);
+    EXPECT("云南省", "tradeZone", "西南边境贸易区");
+    EXPECT("云南省", "neighbour", "缅甸");
+    EXPECT("云南省", "neighbour", "越南");
+    EXPECT("新疆维吾尔自治区", "neighbour", "巴基斯坦");
+    EXPECT("吉林省", "neighbour", "俄罗斯");
+    CHECK(count("neighbour") == 7 && count("tradeZone") == 3);
+
+    /* the last item of a zone's list is not the subject of 毗邻 */
+    static const char *const list[] = {
+        "东北边境贸易区/E:" T, "包括/W", "辽宁/E:" P, "、/P", "内蒙古/E:" P, ",/P", "毗邻/W",
+        "朝鲜/E:" C, "。/P", NULL };
+    run_doc(st, list);
+    CHECK(!has("内蒙古", "neighbour", "朝鲜"));
+
+    /* 西藏现有边境口岸均为公路运输口岸: every port the tables place in 西藏 */
+    static const kouan_known_fact tables[] = {
+        { KOUAN_CLASS_PORT, "樟木", "province", KOUAN_CLASS_PROVINCE, "西藏" },
+        { KOUAN_CLASS_PORT, "吉隆", "province", KOUAN_CLASS_PROVINCE, "西藏" },
+        { KOUAN_CLASS_PORT, "满洲里", "province", KOUAN_CLASS_PROVINCE, "内蒙古" },
+        { KOUAN_CLASS_PORT, "阿日哈沙特", "province", KOUAN_CLASS_PROVINCE, "内蒙古" },
+        { KOUAN_CLASS_PORT, "策克", "province", KOUAN_CLASS_PROVINCE, "内蒙古" },
+    };
+    known = tables;
+    n_known = sizeof tables / sizeof tables[0];
+    static const char *const set[] = {
+        "西藏自治区/E:" P, "现有/W", "边境口岸/W", "均为/W", "公路运输/W", "口岸/W", ",/P",
+        "未来/W", "将/W", "有/W", "铁路/W", "。/P", NULL };
+    run_doc(st, set);
+    EXPECT("樟木", "transport", "Road");
+    EXPECT("吉隆", "transport", "Road");
+    CHECK(count("transport") == 2);
+    static const char *const future_set[] = {
+        "未来/W", "西藏/E:" P, "现有/W", "口岸/W", "都/W", "将/W", "是/W", "公路/W", "口岸/W", "。/P", NULL };
+    run_doc(st, future_set);
+    CHECK(count("transport") == 0);
+
+    /* 阿拉哈沙特—哈比日嘎口岸 beside another 内蒙古 port: 阿日哈沙特 of the tables */
+    static const char *const variant[] = {
+        "中/W", "蒙/W", "。/P", "||",
+        "策克/E:" O, "—/P", "西伯/W", "库伦/W", "、/P", "阿拉/W", "哈/W", "沙特/W", "—/P",
+        "哈比日嘎口岸/W", "开放/W", "。/P", NULL };
+    run_doc(st, variant);
+    EXPECT("阿日哈沙特", "altLabel", "阿拉哈沙特");
+    EXPECT("阿日哈沙特", "counterpart", "哈比日嘎");
+    /* …but not without a port or the province of 阿日哈沙特 in the sentence */
+    static const char *const lone[] = {
+        "中/W", "蒙/W", "。/P", "||",
+        "阿拉/W", "哈/W", "沙特/W", "—/P", "哈比日嘎口岸/W", "开放/W", "。/P", NULL };
+    run_doc(st, lone);
+    CHECK(count("altLabel") == 0 && has("阿拉哈沙特", "counterpart", "哈比日嘎"));
+    known = NULL;
+    n_known = 0;
+    plugin->fini(st);
+}
+
 /* Each malformed file is refused at init with file:line: expected … */
 static void test_malformed(void)
 {
@@ -267,6 +432,11 @@ static void test_malformed(void)
         { "rule a\n  match list(x:{Port} 、)\n  emit $x type\n", 2, "expected ‘,’" },
         { "rule a\n  match x:{Port} [8,2]\n  emit $x type\n", 2, "expected a gap" },
         { "rule a\n  match x:{Port}\n  emit $x officialName Country:中国\n", 3, "takes a value" },
+        { "rule a\n  match x:{Port} [0,4 no Harbour]\n  emit $x type\n", 2, "expected a gap" },
+        { "rule a\n  match x:{Province}\n  emit Port[province=x] transport TransportMode:Road\n", 3,
+          "expected Class[predicate=$capture]" },
+        { "rule a\n  match x:{Province}\n  emit Port[officialName=$x] transport TransportMode:Road\n", 3,
+          "expected a predicate between entities" },
     };
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
         make_ontology(BAD[i].text);
@@ -309,6 +479,8 @@ int main(void)
     snprintf(tmpdir, sizeof tmpdir, "%s/kouan-rules-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
              (int)getpid());
     test_seed_constructions();
+    test_mentions();
+    test_provinces_and_sets();
     test_malformed();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
