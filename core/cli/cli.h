@@ -23,6 +23,7 @@ typedef struct cli_command {
 
 extern const cli_command cmd_extract, cmd_query, cmd_export, cmd_remove, cmd_plugins;
 extern const cli_command cmd_eval;
+extern const cli_command cmd_explain, cmd_check;
 extern const cli_command cmd_tokenize;
 
 /* Prints "kouan: error: …" to stderr. */

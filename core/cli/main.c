@@ -5,7 +5,7 @@
 #include <string.h>
 
 static const cli_command *const COMMANDS[] = {
-    &cmd_extract, &cmd_query, &cmd_export, &cmd_remove, &cmd_eval, &cmd_tokenize,
+    &cmd_extract, &cmd_query, &cmd_export, &cmd_remove, &cmd_eval, &cmd_explain, &cmd_check, &cmd_tokenize,
     &cmd_plugins, NULL
 };
 

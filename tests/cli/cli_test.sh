@@ -358,6 +358,48 @@ DOC
     pass "markers stay out of names; facts cite their footnote"
 }
 
+# explain: everything about an entity, with the sentences, whatever form
+# of its name the user types.
+case_explain() {
+    extract_seed
+    expect_exit 0 k explain 樟木
+    cp "$T/out" "$T/zhangmu"
+    expect_contains "樟木  (Port)" "$T/zhangmu"
+    expect_contains "province" "$T/zhangmu"
+    expect_contains "西藏" "$T/zhangmu"
+    expect_contains "officialName" "$T/zhangmu"
+    expect_contains "聂拉木" "$T/zhangmu"
+    expect_contains "transport" "$T/zhangmu"
+    expect_contains "$(basename "$SEED"):" "$T/zhangmu"
+    expect_contains "官方名称" "$T/zhangmu"      # the sentence itself
+    expect_not_contains $'\033[' "$T/zhangmu"   # no colours into a pipe
+    expect_exit 0 k explain 樟木口岸
+    cmp -s "$T/out" "$T/zhangmu" || fail "explain 樟木口岸 differs from explain 樟木"
+    expect_exit 0 k explain 西藏自治区
+    expect_contains "← province" "$T/out"
+    expect_exit 1 k explain 不存在的口岸
+    expect_contains "nothing in the store" "$T/err"
+    pass "explain 樟木: province, official name, transport and sentences"
+}
+
+# check: no violations on the seed; a contradictory document is reported
+# with both conflicting facts and their lines, and exit 1.
+case_check() {
+    extract_seed
+    expect_exit 0 k check
+    expect_contains "no violations" "$T/out"
+    expect_exit 0 k extract "$SRC/tests/cli/fixtures/contradictory.md"
+    expect_exit 1 k check
+    expect_contains "瑞丽 is placed in more than one province" "$T/out"
+    expect_contains "云南 belongs to more than one trade zone" "$T/out"
+    expect_contains "contradictory.md:6" "$T/out"
+    expect_contains "contradictory.md:12" "$T/out"
+    expect_contains "2 violations" "$T/err"
+    expect_exit 0 k remove "$SRC/tests/cli/fixtures/contradictory.md"
+    expect_exit 0 k check
+    pass "check reports the contradictions with their evidence"
+}
+
 case_export() {
     local nt turtle_n rdflib_n
     extract_seed

@@ -143,6 +143,23 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out,
 /* Number of statements (quads) in the store, counted by streaming. */
 long kouan_store_size(kouan *k);
 
+/* ---- explain and check ------------------------------------------------ */
+
+/* Writes everything the store knows about the entities a name stands for
+ * (each class it resolves in), grouped by predicate, each fact with its
+ * document, line, rule and sentence; color highlights the names in the
+ * sentences (for a terminal).  *found = number of entities shown. */
+int kouan_explain(kouan *k, const char *name, FILE *out, int color,
+                  size_t *found, kouan_error *err);
+
+/* Checks constraints over the whole graph — a port in two provinces, a
+ * province in two trade zones, an opensTo that is not a Country, a
+ * counterpart whose country the port does not open to, a county without a
+ * prefecture — writing each violation with its facts and evidence.
+ * *violations = how many. */
+int kouan_check(kouan *k, FILE *out, int color, size_t *violations,
+                kouan_error *err);
+
 /* ---- tokens ------------------------------------------------------------- */
 
 typedef struct kouan_token_info {
