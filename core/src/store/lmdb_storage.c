@@ -1,0 +1,1369 @@
+/* lmdb_storage.c — kouan's Redland storage module on LMDB: a term
+ * dictionary and four quad indexes, one write transaction per document,
+ * readers on MVCC snapshots.  See lmdb_storage.h for the options.
+ *
+ * Layout (one LMDB environment, five named databases):
+ *   terms   id (8 bytes, big-endian) → the term: 'U' IRI | 'B' blank id |
+ *           'L' u8 langlen, lang, u16 dtlen, datatype IRI, value.
+ *           An id is a 64-bit hash of those bytes (0 is reserved for "no
+ *           context"); on a collision the next free id is taken, and since
+ *           terms are never removed, lookups probe the same way.  Hashing
+ *           rather than a counter: one database instead of two (term → id
+ *           and id → term), and a lookup needs no second index.
+ *   spoc posc ospc cspo   MDB_DUPSORT|MDB_DUPFIXED: the key is the first id
+ *           of the order, the value the other three (24 bytes).  Fixed-size
+ *           duplicates are packed without per-entry headers (that is what
+ *           keeps a quad near 150 bytes on disk with four indexes), and
+ *           MDB_NODUPDATA makes "add" report an existing quad.
+ *   meta    "format" → "kouan-lmdb 1".
+ * Every triple pattern is a prefix range of one index: s, sp, spo → SPOC;
+ * p, po → POSC; o, os → OSPC; nothing bound → SPOC.  With a context, CSPO
+ * answers c, cs, csp, cspo; other shapes take the triple index's range and
+ * keep the context's quads (or CSPO filtered, when mdb_cursor_count says the
+ * graph is the smaller range).  A fully bound quad is one seek.
+ *
+ * Semantics (Redland leaves them open; hashes differs):
+ *   - find_statements (the merged default graph) returns each triple ONCE,
+ *     however many graphs hold it: the context is last in SPOC/POSC/OSPC,
+ *     so copies are adjacent and skipped.  Its stream's context is the first
+ *     graph holding the triple.  (A Rasqal `GRAPH ?g` with ?g unbound goes
+ *     through this merged view: it binds that first graph only.)
+ *   - serialise (librdf_model_as_stream) returns every quad with its graph.
+ *   - size is the exact number of quads (mdb_stat, O(1)).
+ *   - add/remove without a context act on the default graph (context id 0).
+ *   - Writes outside librdf_model_transaction_start() collect in an implicit
+ *     write transaction committed by librdf_model_sync() or close.
+ *   - A read (stream, contains, size) inside a write transaction sees that
+ *     transaction; otherwise it uses a shared read snapshot, taken when the
+ *     first open stream starts and released when the last one ends.
+ *   - One MDB_env per folder per process (LMDB forbids two), shared by the
+ *     storages opened on it, with their write transaction.
+ *
+ * Ownership (Redland): init owns and frees the options hash;
+ * librdf_new_statement_from_nodes takes its three nodes; a stream's
+ * statement and context node, and an iterator's node, are ours and only
+ * lent to the caller until the next call; streams and iterators hold a
+ * reference on the storage (librdf_storage_add_reference) so it outlives
+ * them.  Nodes passed to us are borrowed. */
+#include "lmdb_storage.h"
+#include <lmdb.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { I_SPOC, I_POSC, I_OSPC, I_CSPO, N_IDX };
+static const char *const IDX_NAME[N_IDX] = { "spoc", "posc", "ospc", "cspo" };
+/* position in the index → quad component (0 s, 1 p, 2 o, 3 c) */
+static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} };
+
+#define FORMAT_TAG "kouan-lmdb 1"
+#define CACHE_SLOTS 65536u
+
+/* ---- the environment: one per folder per process ------------------------------ */
+
+typedef struct cache_slot { uint64_t h, id; uint32_t len; unsigned char *bytes; } cache_slot;
+
+typedef struct kenv {
+    struct kenv *next;
+    dev_t        dev;
+    ino_t        ino;
+    pid_t        pid;         /* an env is not usable after fork() */
+    int          refs, read_only;
+    MDB_env     *env;
+    MDB_dbi      terms, meta, idx[N_IDX];
+    MDB_txn     *wtxn;        /* the write transaction, or NULL */
+    int          explicit_txn;/* started by transaction_start */
+    unsigned     wgen;        /* bumped when a write transaction ends */
+    MDB_txn     *rtxn;        /* the shared read snapshot (reset when idle) */
+    int          rusers;
+    cache_slot  *cache;       /* term bytes → id, only terms known stored */
+    struct pend *pend;        /* quads added in the explicit transaction, */
+    size_t       npend, cappend; /* written sorted, index by index, by flush */
+} kenv;
+
+typedef struct pend { uint64_t q[4]; int dup; } pend;
+
+static kenv *envs;            /* open environments of this process */
+
+typedef struct kstore {
+    struct kstore  *next;
+    librdf_world   *world;
+    librdf_storage *storage;
+    kenv           *e;
+    char           *dir;
+} kstore;
+
+static kstore *stores;        /* live instances, for kouan_lmdb_is_ours */
+
+/* ---- ids, keys, hashing ------------------------------------------------------- */
+
+static void put64(unsigned char *b, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) { b[i] = (unsigned char)v; v >>= 8; }
+}
+
+static uint64_t get64(const unsigned char *b)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | b[i];
+    return v;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27; x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = mix64(h ^ w);
+        p += 8; n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    h = mix64(h ^ w ^ ((uint64_t)n << 56));
+    return h ? h : 1;
+}
+
+/* quad q (s p o c) → the 32 bytes of index i (key 8, value 24) */
+static void encode_quad(int i, const uint64_t q[4], unsigned char out[32])
+{
+    for (int k = 0; k < 4; k++) put64(out + 8 * k, q[PERM[i][k]]);
+}
+
+static void decode_quad(int i, const unsigned char key[8], const unsigned char val[24],
+                        uint64_t q[4])
+{
+    q[PERM[i][0]] = get64(key);
+    for (int k = 1; k < 4; k++) q[PERM[i][k]] = get64(val + 8 * (k - 1));
+}
+
+/* ---- terms ----------------------------------------------------------------------- */
+
+typedef struct tbuf { unsigned char *p; size_t len; unsigned char small[512]; } tbuf;
+
+static void tbuf_free(tbuf *b) { if (b->p != b->small) free(b->p); }
+
+/* Serialises node into b (b->p is b->small or malloc'd).  Returns 0 or -1. */
+static int term_encode(librdf_node *n, tbuf *b)
+{
+    const unsigned char *v = NULL, *dt = NULL;
+    const char *lang = NULL;
+    size_t vlen = 0, dtlen = 0, langlen = 0, head = 1;
+    char kind;
+    b->p = b->small;
+    if (librdf_node_is_resource(n)) {
+        kind = 'U';
+        v = librdf_uri_as_counted_string(librdf_node_get_uri(n), &vlen);
+    } else if (librdf_node_is_blank(n)) {
+        kind = 'B';
+        v = librdf_node_get_counted_blank_identifier(n, &vlen);
+    } else if (librdf_node_is_literal(n)) {
+        kind = 'L';
+        v = librdf_node_get_literal_value_as_counted_string(n, &vlen);
+        lang = librdf_node_get_literal_value_language(n);
+        langlen = lang ? strlen(lang) : 0;
+        librdf_uri *du = librdf_node_get_literal_value_datatype_uri(n);
+        if (du) dt = librdf_uri_as_counted_string(du, &dtlen);
+        if (langlen > 255 || dtlen > 65535) return -1;
+        head = 1 + 1 + langlen + 2 + dtlen;
+    } else return -1;
+    if (!v) { v = (const unsigned char *)""; vlen = 0; }
+    b->len = head + vlen;
+    if (b->len > sizeof b->small && !(b->p = malloc(b->len))) { b->p = b->small; return -1; }
+    unsigned char *o = b->p;
+    *o++ = (unsigned char)kind;
+    if (kind == 'L') {
+        *o++ = (unsigned char)langlen;
+        if (langlen) memcpy(o, lang, langlen);
+        o += langlen;
+        *o++ = (unsigned char)(dtlen >> 8);
+        *o++ = (unsigned char)dtlen;
+        if (dtlen) memcpy(o, dt, dtlen);
+        o += dtlen;
+    }
+    if (vlen) memcpy(o, v, vlen);
+    return 0;
+}
+
+/* A new node for the stored term bytes (the caller owns it), or NULL. */
+static librdf_node *term_decode(librdf_world *w, const unsigned char *p, size_t n)
+{
+    if (n < 1) return NULL;
+    if (p[0] == 'U') return librdf_new_node_from_counted_uri_string(w, p + 1, n - 1);
+    if (p[0] == 'B') return librdf_new_node_from_counted_blank_identifier(w, p + 1, n - 1);
+    if (p[0] != 'L' || n < 4) return NULL;
+    size_t langlen = p[1];
+    if (2 + langlen + 2 > n) return NULL;
+    const unsigned char *lang = p + 2;
+    size_t dtlen = (size_t)p[2 + langlen] << 8 | p[3 + langlen];
+    const unsigned char *dt = p + 4 + langlen;
+    if (4 + langlen + dtlen > n) return NULL;
+    const unsigned char *v = dt + dtlen;
+    size_t vlen = n - 4 - langlen - dtlen;
+    librdf_uri *du = NULL;
+    if (dtlen) {
+        char stackbuf[512], *s = dtlen < sizeof stackbuf ? stackbuf : malloc(dtlen + 1);
+        if (!s) return NULL;
+        memcpy(s, dt, dtlen);
+        s[dtlen] = '\0';
+        du = librdf_new_uri(w, (const unsigned char *)s);
+        if (s != stackbuf) free(s);
+        if (!du) return NULL;
+    }
+    /* the value must be NUL-terminated for Redland's counted constructor */
+    char stackv[512], *vs = vlen < sizeof stackv ? stackv : malloc(vlen + 1);
+    librdf_node *node = NULL;
+    if (vs) {
+        memcpy(vs, v, vlen);
+        vs[vlen] = '\0';
+        node = librdf_new_node_from_typed_counted_literal(w, (const unsigned char *)vs, vlen,
+                   langlen ? (const char *)lang : NULL, langlen, du);
+        if (vs != stackv) free(vs);
+    }
+    if (du) librdf_free_uri(du);
+    return node;
+}
+
+static void cache_clear(kenv *e)
+{
+    if (!e->cache) return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        free(e->cache[i].bytes);
+        e->cache[i] = (cache_slot){0};
+    }
+}
+
+static int cache_get(kenv *e, uint64_t h, const tbuf *b, uint64_t *id)
+{
+    cache_slot *c = &e->cache[h & (CACHE_SLOTS - 1)];
+    if (c->h == h && c->len == b->len && c->bytes && memcmp(c->bytes, b->p, b->len) == 0) {
+        *id = c->id;
+        return 1;
+    }
+    return 0;
+}
+
+static void cache_put(kenv *e, uint64_t h, const tbuf *b, uint64_t id)
+{
+    if (b->len > 256) return;                      /* long literals: not worth it */
+    cache_slot *c = &e->cache[h & (CACHE_SLOTS - 1)];
+    unsigned char *bytes = c->len >= b->len && c->bytes ? c->bytes : realloc(c->bytes, b->len ? b->len : 1);
+    if (!bytes) return;
+    memcpy(bytes, b->p, b->len);
+    *c = (cache_slot){ h, id, (uint32_t)b->len, bytes };
+}
+
+/* The id of node: 0 with *id set, MDB_NOTFOUND when the term is not stored
+ * (and create is 0), or an LMDB error. */
+static int term_id(kenv *e, MDB_txn *txn, librdf_node *n, int create, uint64_t *id)
+{
+    tbuf b;
+    if (term_encode(n, &b) != 0) return ENOMEM;
+    uint64_t h = hash_bytes(b.p, b.len);
+    if (cache_get(e, h, &b, id)) { tbuf_free(&b); return 0; }
+    int rc;
+    for (uint64_t probe = h;; probe = probe + 1 ? probe + 1 : 1) {
+        unsigned char k[8];
+        put64(k, probe);
+        MDB_val key = { 8, k }, val;
+        rc = mdb_get(txn, e->terms, &key, &val);
+        if (rc == 0) {
+            if (val.mv_size == b.len && memcmp(val.mv_data, b.p, b.len) == 0) {
+                *id = probe;
+                break;
+            }
+            continue;                               /* a collision: probe on */
+        }
+        if (rc != MDB_NOTFOUND || !create) break;
+        val.mv_size = b.len;
+        val.mv_data = b.p;
+        if ((rc = mdb_put(txn, e->terms, &key, &val, 0)) == 0) *id = probe;
+        break;
+    }
+    if (rc == 0) cache_put(e, h, &b, *id);
+    tbuf_free(&b);
+    return rc;
+}
+
+/* A new node for id (the caller owns it), or NULL. */
+static librdf_node *id_node(kenv *e, librdf_world *w, MDB_txn *txn, uint64_t id)
+{
+    unsigned char k[8];
+    put64(k, id);
+    MDB_val key = { 8, k }, val;
+    if (mdb_get(txn, e->terms, &key, &val) != 0) return NULL;
+    return term_decode(w, val.mv_data, val.mv_size);
+}
+
+/* ---- transactions ------------------------------------------------------------- */
+
+static void log_mdb(librdf_world *w, const char *what, int rc)
+{
+    librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+               "kouan store: %s: %s", what, mdb_strerror(rc));
+}
+
+static int flush(kenv *e);
+
+/* The transaction a read should use: the write transaction when one is
+ * open (its pending quads written first), else the shared snapshot
+ * (counted: pair with rd_end). */
+static MDB_txn *rd_begin(kenv *e, int *is_w)
+{
+    if (e->wtxn) { *is_w = 1; return flush(e) ? NULL : e->wtxn; }
+    *is_w = 0;
+    if (e->rusers == 0) {
+        int rc = e->rtxn ? mdb_txn_renew(e->rtxn)
+                         : mdb_txn_begin(e->env, NULL, MDB_RDONLY, &e->rtxn);
+        if (rc) {
+            if (e->rtxn) { mdb_txn_abort(e->rtxn); e->rtxn = NULL; }
+            return NULL;
+        }
+    }
+    e->rusers++;
+    return e->rtxn;
+}
+
+static void rd_end(kenv *e, int is_w)
+{
+    if (is_w || e->rusers <= 0) return;
+    if (--e->rusers == 0) mdb_txn_reset(e->rtxn);
+}
+
+/* The write transaction, started (implicitly) when none is open. */
+static MDB_txn *wr_txn(kstore *k)
+{
+    kenv *e = k->e;
+    if (e->read_only) {
+        librdf_log(k->world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store %s was opened read-only", k->dir);
+        return NULL;
+    }
+    if (!e->wtxn) {
+        int rc = mdb_txn_begin(e->env, NULL, 0, &e->wtxn);
+        if (rc) { e->wtxn = NULL; log_mdb(k->world, "starting a write transaction", rc); return NULL; }
+        e->explicit_txn = 0;
+    }
+    return e->wtxn;
+}
+
+static void wr_abort(kenv *e);
+
+static int wr_commit(kstore *k)
+{
+    kenv *e = k->e;
+    if (!e->wtxn) return 0;
+    int rc = flush(e);
+    if (rc) { log_mdb(k->world, "writing the transaction's statements", rc); wr_abort(e); return 1; }
+    rc = mdb_txn_commit(e->wtxn);
+    e->wtxn = NULL;
+    e->explicit_txn = 0;
+    e->wgen++;
+    if (rc) {
+        cache_clear(e);                 /* terms of the lost transaction */
+        log_mdb(k->world, "committing", rc);
+        return 1;
+    }
+    return 0;
+}
+
+static void wr_abort(kenv *e)
+{
+    e->npend = 0;
+    if (!e->wtxn) return;
+    mdb_txn_abort(e->wtxn);
+    e->wtxn = NULL;
+    e->explicit_txn = 0;
+    e->wgen++;
+    cache_clear(e);
+}
+
+/* ---- quads -------------------------------------------------------------------- */
+
+/* Adds quad q: 0 added, 1 already there, else an LMDB error. */
+static int quad_add(kenv *e, MDB_txn *txn, const uint64_t q[4])
+{
+    unsigned char b[32];
+    encode_quad(I_SPOC, q, b);
+    MDB_val key = { 8, b }, val = { 24, b + 8 };
+    int rc = mdb_put(txn, e->idx[I_SPOC], &key, &val, MDB_NODUPDATA);
+    if (rc == MDB_KEYEXIST) return 1;
+    for (int i = 1; i < N_IDX && rc == 0; i++) {
+        encode_quad(i, q, b);
+        key = (MDB_val){ 8, b };
+        val = (MDB_val){ 24, b + 8 };
+        rc = mdb_put(txn, e->idx[i], &key, &val, MDB_NODUPDATA);
+        if (rc == MDB_KEYEXIST) rc = 0;
+    }
+    return rc;
+}
+
+/* Removes quad q: 0 removed, MDB_NOTFOUND when absent, else an error. */
+static int quad_del(kenv *e, MDB_txn *txn, const uint64_t q[4], int skip_cspo)
+{
+    int rc = 0;
+    for (int i = 0; i < N_IDX && rc == 0; i++) {
+        if (i == I_CSPO && skip_cspo) continue;
+        unsigned char b[32];
+        encode_quad(i, q, b);
+        MDB_val key = { 8, b }, val = { 24, b + 8 };
+        rc = mdb_del(txn, e->idx[i], &key, &val);
+        if (rc == MDB_NOTFOUND && i > 0) rc = 0;   /* indexes agree; be lenient */
+    }
+    return rc;
+}
+
+static int pend_idx;
+static int cmp_pend(const void *a, const void *b)
+{
+    const uint64_t *x = ((const pend *)a)->q, *y = ((const pend *)b)->q;
+    for (int k = 0; k < 4; k++) {
+        uint64_t u = x[PERM[pend_idx][k]], v = y[PERM[pend_idx][k]];
+        if (u != v) return u < v ? -1 : 1;
+    }
+    return 0;
+}
+
+/* Writes the pending quads: sorted in each index's order, through one
+ * cursor per index, so that the B-tree is walked in order (about twice as
+ * fast as inserting each quad into four indexes as it comes).  A quad
+ * already stored (SPOC says so) is skipped in the other indexes. */
+static int flush(kenv *e)
+{
+    if (!e->npend || !e->wtxn) { e->npend = 0; return 0; }
+    int rc = 0;
+    for (int i = 0; i < N_IDX && !rc; i++) {
+        pend_idx = i;
+        if (e->npend) qsort(e->pend, e->npend, sizeof *e->pend, cmp_pend);
+        MDB_cursor *cur;
+        if ((rc = mdb_cursor_open(e->wtxn, e->idx[i], &cur))) break;
+        for (size_t j = 0; j < e->npend && !rc; j++) {
+            pend *p = &e->pend[j];
+            if (i == I_SPOC) {
+                if (j && memcmp(p->q, e->pend[j - 1].q, sizeof p->q) == 0) { p->dup = 1; continue; }
+                p->dup = 0;
+            } else if (p->dup) continue;
+            unsigned char b[32];
+            encode_quad(i, p->q, b);
+            MDB_val key = { 8, b }, val = { 24, b + 8 };
+            rc = mdb_cursor_put(cur, &key, &val, MDB_NODUPDATA);
+            if (rc == MDB_KEYEXIST) { rc = 0; if (i == I_SPOC) p->dup = 1; }
+        }
+        mdb_cursor_close(cur);
+    }
+    e->npend = 0;
+    return rc;
+}
+
+/* ---- scans: a prefix range of one index, filtered ---------------------------- */
+
+typedef struct scan {
+    kenv          *e;
+    MDB_txn       *txn;
+    MDB_cursor    *cur;
+    int            is_w;
+    unsigned       wgen;
+    int            idx;
+    unsigned char  prefix[32];
+    int            plen;          /* bytes of prefix: 0, 8, 16, 24 or 32 */
+    uint64_t       want[4];       /* 0: any; else this id (s p o c) */
+    int            want_c;        /* the context must equal want[3] (even 0) */
+    int            distinct;      /* merged view: skip copies of a triple */
+    int            done;
+    uint64_t       q[4];          /* the current quad */
+    uint64_t       prev[3];
+    int            have_prev;
+} scan;
+
+static int scan_alive(scan *s)
+{
+    if (s->done) return 0;
+    if (s->is_w && (s->e->wtxn != s->txn || s->e->wgen != s->wgen)) {
+        s->cur = NULL;                /* the transaction ended: its cursors too */
+        s->done = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static int scan_match(scan *s, const MDB_val *key, const MDB_val *val)
+{
+    if (s->plen > 8 && memcmp(val->mv_data, s->prefix + 8, (size_t)s->plen - 8) != 0)
+        return -1;                                    /* past the range */
+    decode_quad(s->idx, key->mv_data, val->mv_data, s->q);
+    for (int k = 0; k < 3; k++)
+        if (s->want[k] && s->q[k] != s->want[k]) return 0;
+    if (s->want_c && s->q[3] != s->want[3]) return 0;
+    if (s->distinct) {
+        if (s->have_prev && s->q[0] == s->prev[0] && s->q[1] == s->prev[1] &&
+            s->q[2] == s->prev[2]) return 0;
+        memcpy(s->prev, s->q, sizeof s->prev);
+        s->have_prev = 1;
+    }
+    return 1;
+}
+
+/* Moves to the first (first != 0) or next match; sets done at the end. */
+static void scan_step(scan *s, int first)
+{
+    if (!scan_alive(s)) return;
+    MDB_val key, val;
+    int rc;
+    unsigned char pad[24];
+    if (first) {
+        key = (MDB_val){ 8, s->prefix };
+        if (s->plen == 0) rc = mdb_cursor_get(s->cur, &key, &val, MDB_FIRST);
+        else if (s->plen == 8) rc = mdb_cursor_get(s->cur, &key, &val, MDB_SET_KEY);
+        else {
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, s->prefix + 8, (size_t)s->plen - 8);
+            val = (MDB_val){ 24, pad };
+            rc = mdb_cursor_get(s->cur, &key, &val, MDB_GET_BOTH_RANGE);
+        }
+    } else {
+        rc = mdb_cursor_get(s->cur, &key, &val, s->plen ? MDB_NEXT_DUP : MDB_NEXT);
+    }
+    for (;;) {
+        if (rc != 0) { s->done = 1; return; }
+        int m = scan_match(s, &key, &val);
+        if (m < 0) { s->done = 1; return; }
+        if (m > 0) return;
+        rc = mdb_cursor_get(s->cur, &key, &val, s->plen ? MDB_NEXT_DUP : MDB_NEXT);
+    }
+}
+
+static void scan_close(scan *s)
+{
+    if (s->cur && !(s->is_w && (s->e->wtxn != s->txn || s->e->wgen != s->wgen)))
+        mdb_cursor_close(s->cur);
+    s->cur = NULL;
+    if (s->txn) rd_end(s->e, s->is_w);
+    s->txn = NULL;
+}
+
+static size_t dup_count(kenv *e, MDB_txn *txn, int idx, uint64_t first)
+{
+    MDB_cursor *c;
+    if (mdb_cursor_open(txn, e->idx[idx], &c)) return SIZE_MAX;
+    unsigned char k[8];
+    put64(k, first);
+    MDB_val key = { 8, k }, val;
+    size_t n = 0;
+    if (mdb_cursor_get(c, &key, &val, MDB_SET_KEY) == 0 && mdb_cursor_count(c, &n) != 0) n = 0;
+    mdb_cursor_close(c);
+    return n;
+}
+
+/* Plans and opens a scan for pattern q (0 = unbound); with_c: only quads of
+ * context q[3] (0 = the default graph); else the merged view (distinct).
+ * quads: every quad (serialise), no distinct.  Returns 0 or an LMDB error. */
+static int scan_open(scan *s, kenv *e, const uint64_t q[4], int with_c, int quads)
+{
+    memset(s, 0, sizeof *s);
+    s->e = e;
+    if (!(s->txn = rd_begin(e, &s->is_w))) return MDB_BAD_TXN;
+    s->wgen = e->wgen;
+    uint64_t S = q[0], P = q[1], O = q[2], C = q[3];
+    int idx, n;           /* how many leading components of the order are bound */
+    if (with_c) {
+        s->want_c = 1;
+        s->want[3] = C;
+        if (S || (!P && !O)) {
+            idx = I_CSPO;
+            n = 1 + (S ? 1 + (P ? 1 + (O ? 1 : 0) : 0) : 0);
+        } else if (P && O) { idx = I_POSC; n = 2; }
+        else if (O) { idx = I_OSPC; n = 1; }
+        else {            /* p alone: the smaller of the predicate and the graph */
+            idx = dup_count(e, s->txn, I_POSC, P) <= dup_count(e, s->txn, I_CSPO, C)
+                  ? I_POSC : I_CSPO;
+            n = 1;
+        }
+    } else {
+        s->distinct = !quads;
+        if (S && O && !P) { idx = I_OSPC; n = 2; }
+        else if (S) { idx = I_SPOC; n = 1 + (P ? 1 + (O ? 1 : 0) : 0); }
+        else if (P) { idx = I_POSC; n = 1 + (O ? 1 : 0); }
+        else if (O) { idx = I_OSPC; n = 1; }
+        else { idx = I_SPOC; n = 0; }
+    }
+    s->idx = idx;
+    s->plen = 8 * n;
+    for (int k = 0; k < n; k++) put64(s->prefix + 8 * k, q[PERM[idx][k]]);
+    for (int k = 0; k < 3; k++) s->want[k] = q[k];
+    int rc = mdb_cursor_open(s->txn, e->idx[idx], &s->cur);
+    if (rc) { s->cur = NULL; scan_close(s); return rc; }
+    scan_step(s, 1);
+    return 0;
+}
+
+/* ---- the pattern of a statement → ids ----------------------------------------- */
+
+/* Fills q[0..2] from statement (NULL parts: 0) and q[3] from context.
+ * Returns 0, MDB_NOTFOUND when a bound term is not in the dictionary (so
+ * nothing can match), or an error. */
+static int pattern_ids(kenv *e, MDB_txn *txn, librdf_statement *st, librdf_node *ctx,
+                       int create, uint64_t q[4])
+{
+    librdf_node *n[4] = { NULL, NULL, NULL, ctx };
+    if (st) {
+        n[0] = librdf_statement_get_subject(st);
+        n[1] = librdf_statement_get_predicate(st);
+        n[2] = librdf_statement_get_object(st);
+    }
+    for (int k = 0; k < 4; k++) {
+        q[k] = 0;
+        if (!n[k]) continue;
+        int rc = term_id(e, txn, n[k], create, &q[k]);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* ---- streams ------------------------------------------------------------------ */
+
+typedef struct kstream {
+    kstore           *k;
+    scan              sc;
+    librdf_statement *st;         /* current statement (ours, lent) */
+    librdf_node      *ctx;        /* current context node (ours, lent) */
+    uint64_t          ctx_id;
+    uint64_t          node_id[3]; /* last decoded ids, to reuse their nodes */
+    librdf_node      *node[3];
+    int               want_ctx_nodes;
+} kstream;
+
+static void ks_clear_current(kstream *ks)
+{
+    if (ks->st) { librdf_free_statement(ks->st); ks->st = NULL; }
+    if (ks->ctx) { librdf_free_node(ks->ctx); ks->ctx = NULL; }
+}
+
+static int ks_is_end(void *c)
+{
+    kstream *ks = c;
+    return ks->sc.done || !scan_alive(&ks->sc);
+}
+
+static int ks_next(void *c)
+{
+    kstream *ks = c;
+    ks_clear_current(ks);
+    scan_step(&ks->sc, 0);
+    return ks->sc.done;
+}
+
+static librdf_node *ks_node(kstream *ks, int k)
+{
+    uint64_t id = ks->sc.q[k];
+    if (!ks->node[k] || ks->node_id[k] != id) {
+        if (ks->node[k]) librdf_free_node(ks->node[k]);
+        ks->node[k] = id_node(ks->k->e, ks->k->world, ks->sc.txn, id);
+        ks->node_id[k] = id;
+    }
+    return ks->node[k] ? librdf_new_node_from_node(ks->node[k]) : NULL;
+}
+
+static void *ks_get(void *c, int flags)
+{
+    kstream *ks = c;
+    if (!scan_alive(&ks->sc)) return NULL;
+    if (flags == LIBRDF_STREAM_GET_METHOD_GET_OBJECT) {
+        if (!ks->st) {
+            librdf_node *s = ks_node(ks, 0), *p = ks_node(ks, 1), *o = ks_node(ks, 2);
+            if (!s || !p || !o) {
+                if (s) librdf_free_node(s);
+                if (p) librdf_free_node(p);
+                if (o) librdf_free_node(o);
+                return NULL;
+            }
+            ks->st = librdf_new_statement_from_nodes(ks->k->world, s, p, o);   /* owns s p o */
+        }
+        return ks->st;
+    }
+    if (flags == LIBRDF_STREAM_GET_METHOD_GET_CONTEXT) {
+        if (!ks->sc.q[3]) return NULL;
+        if (!ks->ctx) ks->ctx = id_node(ks->k->e, ks->k->world, ks->sc.txn, ks->sc.q[3]);
+        return ks->ctx;
+    }
+    return NULL;
+}
+
+static void ks_finish(void *c)
+{
+    kstream *ks = c;
+    ks_clear_current(ks);
+    for (int k = 0; k < 3; k++) if (ks->node[k]) librdf_free_node(ks->node[k]);
+    scan_close(&ks->sc);
+    librdf_storage_remove_reference(ks->k->storage);
+    free(ks);
+}
+
+static librdf_stream *stream_for(librdf_storage *storage, librdf_statement *pattern,
+                                 librdf_node *ctx, int with_c, int quads)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    kenv *e = k->e;
+    int is_w;
+    MDB_txn *txn = rd_begin(e, &is_w);
+    if (!txn) { log_mdb(k->world, "starting a read transaction", MDB_BAD_TXN); return NULL; }
+    uint64_t q[4];
+    int rc = pattern_ids(e, txn, pattern, ctx, 0, q);
+    if (rc == MDB_NOTFOUND) { rd_end(e, is_w); return librdf_new_empty_stream(k->world); }
+    if (rc) { rd_end(e, is_w); log_mdb(k->world, "reading the dictionary", rc); return NULL; }
+    kstream *ks = calloc(1, sizeof *ks);
+    if (!ks) { rd_end(e, is_w); return NULL; }
+    ks->k = k;
+    rc = scan_open(&ks->sc, e, q, with_c, quads);
+    rd_end(e, is_w);                  /* the scan holds its own use */
+    if (rc) { free(ks); log_mdb(k->world, "opening a cursor", rc); return NULL; }
+    librdf_storage_add_reference(storage);
+    return librdf_new_stream(k->world, ks, ks_is_end, ks_next, ks_get, ks_finish);
+    /* librdf_new_stream fails only without memory; ks leaks then, as in
+       Redland's own storages */
+}
+
+/* ---- iterators over distinct nodes (sources, arcs, targets, contexts) -------- */
+
+typedef struct kiter {
+    kstore      *k;
+    scan         sc;
+    int          part;            /* quad component to return */
+    uint64_t     last;
+    librdf_node *node, *ctx;
+} kiter;
+
+static int ki_is_end(void *c) { kiter *it = c; return it->sc.done || !scan_alive(&it->sc); }
+
+static int ki_next(void *c)
+{
+    kiter *it = c;
+    if (it->node) { librdf_free_node(it->node); it->node = NULL; }
+    if (it->ctx) { librdf_free_node(it->ctx); it->ctx = NULL; }
+    /* the wanted part is last-but-context in its index, so copies (other
+       graphs, or for contexts every quad) are adjacent */
+    do scan_step(&it->sc, 0);
+    while (!it->sc.done && it->sc.q[it->part] == it->last);
+    if (!it->sc.done) it->last = it->sc.q[it->part];
+    return it->sc.done;
+}
+
+static void *ki_get(void *c, int flags)
+{
+    kiter *it = c;
+    if (!scan_alive(&it->sc)) return NULL;
+    if (flags == LIBRDF_ITERATOR_GET_METHOD_GET_OBJECT) {
+        if (!it->node) it->node = id_node(it->k->e, it->k->world, it->sc.txn, it->sc.q[it->part]);
+        return it->node;
+    }
+    if (flags == LIBRDF_ITERATOR_GET_METHOD_GET_CONTEXT) {
+        if (it->part == 3 || !it->sc.q[3]) return NULL;
+        if (!it->ctx) it->ctx = id_node(it->k->e, it->k->world, it->sc.txn, it->sc.q[3]);
+        return it->ctx;
+    }
+    return NULL;
+}
+
+static void ki_finish(void *c)
+{
+    kiter *it = c;
+    if (it->node) librdf_free_node(it->node);
+    if (it->ctx) librdf_free_node(it->ctx);
+    scan_close(&it->sc);
+    librdf_storage_remove_reference(it->k->storage);
+    free(it);
+}
+
+/* contexts: next key of CSPO (not every quad) */
+static int kc_next(void *c)
+{
+    kiter *it = c;
+    if (it->node) { librdf_free_node(it->node); it->node = NULL; }
+    if (!scan_alive(&it->sc)) return 1;
+    MDB_val key, val;
+    if (mdb_cursor_get(it->sc.cur, &key, &val, MDB_NEXT_NODUP) != 0) { it->sc.done = 1; return 1; }
+    decode_quad(I_CSPO, key.mv_data, val.mv_data, it->sc.q);
+    return 0;
+}
+
+/* An iterator over the distinct values of part among the quads matching
+ * (a, b) placed at parts pa, pb (NULL node: unbound). */
+static librdf_iterator *iter_for(librdf_storage *storage, librdf_node *a, int pa,
+                                 librdf_node *b, int pb, int part)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    kenv *e = k->e;
+    int is_w;
+    MDB_txn *txn = rd_begin(e, &is_w);
+    if (!txn) return NULL;
+    uint64_t q[4] = {0, 0, 0, 0};
+    int rc = 0;
+    if (a) rc = term_id(e, txn, a, 0, &q[pa]);
+    if (!rc && b) rc = term_id(e, txn, b, 0, &q[pb]);
+    if (rc == MDB_NOTFOUND) { rd_end(e, is_w); return librdf_new_empty_iterator(k->world); }
+    if (rc) { rd_end(e, is_w); return NULL; }
+    kiter *it = calloc(1, sizeof *it);
+    if (!it) { rd_end(e, is_w); return NULL; }
+    it->k = k;
+    it->part = part;
+    if (part == 3) {
+        /* contexts: the keys of CSPO, skipping the default graph (0) */
+        memset(&it->sc, 0, sizeof it->sc);
+        it->sc.e = e;
+        it->sc.txn = rd_begin(e, &it->sc.is_w);
+        it->sc.wgen = e->wgen;
+        it->sc.idx = I_CSPO;
+        rc = it->sc.txn ? mdb_cursor_open(it->sc.txn, e->idx[I_CSPO], &it->sc.cur) : MDB_BAD_TXN;
+        if (!rc) scan_step(&it->sc, 1);
+        if (!rc && !it->sc.done && it->sc.q[3] == 0) {
+            MDB_val key, val;     /* jump over the default graph's quads */
+            if (mdb_cursor_get(it->sc.cur, &key, &val, MDB_NEXT_NODUP) == 0)
+                decode_quad(I_CSPO, key.mv_data, val.mv_data, it->sc.q);
+            else it->sc.done = 1;
+        }
+    } else {
+        rc = scan_open(&it->sc, e, q, 0, 1);
+    }
+    rd_end(e, is_w);
+    if (rc) { if (part == 3) scan_close(&it->sc); free(it); return NULL; }
+    it->last = it->sc.q[part];
+    librdf_storage_add_reference(storage);
+    return librdf_new_iterator(k->world, it, ki_is_end, part == 3 ? kc_next : ki_next,
+                               ki_get, ki_finish);
+}
+
+/* ---- the factory's methods ------------------------------------------------------ */
+
+static void env_release(kenv *e)
+{
+    if (!e || --e->refs > 0) return;
+    if (e->wtxn) mdb_txn_abort(e->wtxn);         /* uncommitted: not kept */
+    if (e->rtxn) mdb_txn_abort(e->rtxn);
+    mdb_env_close(e->env);
+    cache_clear(e);
+    free(e->cache);
+    free(e->pend);
+    for (kenv **pp = &envs; *pp; pp = &(*pp)->next)
+        if (*pp == e) { *pp = e->next; break; }
+    free(e);
+}
+
+static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t map_size)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store %s: not a folder", dir);
+        return NULL;
+    }
+    for (kenv *e = envs; e; e = e->next)
+        if (e->dev == sb.st_dev && e->ino == sb.st_ino && e->pid == getpid()) {
+            if (e->read_only && !read_only) {
+                librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                           "kouan store %s is open read-only in this process", dir);
+                return NULL;
+            }
+            e->refs++;
+            return e;
+        }
+    kenv *e = calloc(1, sizeof *e);
+    if (!e || !(e->cache = calloc(CACHE_SLOTS, sizeof *e->cache))) { free(e); return NULL; }
+    e->dev = sb.st_dev;
+    e->ino = sb.st_ino;
+    e->pid = getpid();
+    e->refs = 1;
+    e->read_only = read_only;
+    int rc = mdb_env_create(&e->env);
+    if (!rc) rc = mdb_env_set_maxdbs(e->env, 8);
+    if (!rc) rc = mdb_env_set_mapsize(e->env, map_size);
+    if (!rc) rc = mdb_env_open(e->env, dir, MDB_NOTLS | MDB_NORDAHEAD |
+                               (read_only ? MDB_RDONLY : 0), 0666);
+    const char *what = "opening";
+    MDB_txn *txn = NULL;
+    if (!rc) { what = "starting"; rc = mdb_txn_begin(e->env, NULL, read_only ? MDB_RDONLY : 0, &txn); }
+    unsigned create = read_only ? 0 : MDB_CREATE;
+    if (!rc) { what = "opening the dictionary"; rc = mdb_dbi_open(txn, "terms", create, &e->terms); }
+    if (!rc) rc = mdb_dbi_open(txn, "meta", create, &e->meta);
+    for (int i = 0; i < N_IDX && !rc; i++)
+        rc = mdb_dbi_open(txn, IDX_NAME[i], create | MDB_DUPSORT | MDB_DUPFIXED, &e->idx[i]);
+    if (!rc) {
+        MDB_val key = { 6, "format" }, val;
+        int g = mdb_get(txn, e->meta, &key, &val);
+        if (g == MDB_NOTFOUND && !read_only) {
+            val = (MDB_val){ strlen(FORMAT_TAG), FORMAT_TAG };
+            rc = mdb_put(txn, e->meta, &key, &val, 0);
+        } else if (g == 0 && (val.mv_size != strlen(FORMAT_TAG) ||
+                              memcmp(val.mv_data, FORMAT_TAG, val.mv_size) != 0)) {
+            librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                       "kouan store %s: unknown format “%.*s” (this kouan reads “%s”)",
+                       dir, (int)val.mv_size, (const char *)val.mv_data, FORMAT_TAG);
+            rc = -1;
+        } else if (g) rc = g;
+    }
+    if (txn) {
+        if (!rc) { what = "creating the databases"; rc = mdb_txn_commit(txn); }
+        else mdb_txn_abort(txn);
+    }
+    if (rc) {
+        if (rc > 0 || rc < -1)
+            librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                       "kouan store %s: %s: %s", dir, what,
+                       rc == MDB_NOTFOUND ? "not a kouan store (no indexes)" : mdb_strerror(rc));
+        mdb_env_close(e->env);
+        free(e->cache);
+        free(e);
+        return NULL;
+    }
+    e->next = envs;
+    envs = e;
+    return e;
+}
+
+static int k_init(librdf_storage *storage, const char *name, librdf_hash *options)
+{
+    librdf_world *w = librdf_storage_get_world(storage);
+    kstore *k = calloc(1, sizeof *k);
+    char *dir = options ? librdf_hash_get(options, "dir") : NULL;
+    int read_only = options && librdf_hash_get_as_boolean(options, "write") == 0;
+    char *ms = options ? librdf_hash_get(options, "map-size") : NULL;
+    size_t map_size = ms ? (size_t)strtoull(ms, NULL, 10) : 0;
+    if (!map_size) map_size = (size_t)64 << 30;
+    if (ms) librdf_free_memory(ms);
+    if (options) librdf_free_hash(options);       /* ours since init */
+    if (!k || !dir) {
+        if (!dir) librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                             "kouan store: the option dir='FOLDER' is required");
+        if (dir) librdf_free_memory(dir);
+        free(k);
+        return 1;
+    }
+    k->world = w;
+    k->storage = storage;
+    k->dir = strdup(dir);
+    librdf_free_memory(dir);
+    if (!k->dir || !(k->e = env_acquire(w, k->dir, read_only, map_size))) {
+        free(k->dir);
+        free(k);
+        return 1;
+    }
+    k->next = stores;
+    stores = k;
+    librdf_storage_set_instance(storage, k);
+    return 0;
+}
+
+static void k_terminate(librdf_storage *storage)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    if (!k) return;
+    kenv *e = k->e;
+    if (e->wtxn && !e->explicit_txn && e->refs == 1) wr_commit(k);   /* implicit: keep */
+    env_release(e);
+    for (kstore **pp = &stores; *pp; pp = &(*pp)->next)
+        if (*pp == k) { *pp = k->next; break; }
+    free(k->dir);
+    free(k);
+}
+
+static int k_open(librdf_storage *storage, librdf_model *model) { return 0; }
+
+static int k_close(librdf_storage *storage)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    if (k->e->wtxn && !k->e->explicit_txn) return wr_commit(k);
+    return 0;
+}
+
+static int k_size(librdf_storage *storage)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    int is_w;
+    MDB_txn *txn = rd_begin(k->e, &is_w);
+    if (!txn) return -1;
+    MDB_stat st;
+    int rc = mdb_stat(txn, k->e->idx[I_SPOC], &st);
+    rd_end(k->e, is_w);
+    if (rc) return -1;
+    return st.ms_entries > INT32_MAX ? INT32_MAX : (int)st.ms_entries;
+}
+
+static int k_context_add_statement(librdf_storage *storage, librdf_node *ctx,
+                                   librdf_statement *statement)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    if (!librdf_statement_is_complete(statement)) return 1;
+    MDB_txn *txn = wr_txn(k);
+    if (!txn) return 1;
+    uint64_t q[4];
+    kenv *e = k->e;
+    int rc = pattern_ids(e, txn, statement, ctx, 1, q);
+    if (!rc && e->explicit_txn) {                  /* written sorted by flush */
+        if (e->npend == e->cappend) {
+            size_t cap = e->cappend ? e->cappend * 2 : 4096;
+            pend *np = realloc(e->pend, cap * sizeof *np);
+            if (!np) { log_mdb(k->world, "adding a statement", ENOMEM); return 1; }
+            e->pend = np;
+            e->cappend = cap;
+        }
+        memcpy(e->pend[e->npend++].q, q, sizeof q);
+        return 0;
+    }
+    if (!rc) rc = quad_add(e, txn, q);
+    if (rc == 1) return 0;                         /* already stored: once */
+    if (rc) {
+        log_mdb(k->world, "adding a statement", rc);
+        if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL || rc == MDB_BAD_TXN) {
+            /* the transaction cannot go on: an explicit one is kept for
+               rollback to discard; an implicit one is discarded now */
+            if (!k->e->explicit_txn) wr_abort(k->e);
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static int k_add_statement(librdf_storage *storage, librdf_statement *statement)
+{
+    return k_context_add_statement(storage, NULL, statement);
+}
+
+static int k_add_statements(librdf_storage *storage, librdf_stream *stream)
+{
+    for (; !librdf_stream_end(stream); librdf_stream_next(stream)) {
+        librdf_statement *st = librdf_stream_get_object(stream);
+        librdf_node *ctx = librdf_stream_get_context2(stream);
+        if (!st || k_context_add_statement(storage, ctx, st)) return 1;
+    }
+    return 0;
+}
+
+static int k_context_remove_statement(librdf_storage *storage, librdf_node *ctx,
+                                      librdf_statement *statement)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    if (!librdf_statement_is_complete(statement)) return 1;
+    MDB_txn *txn = wr_txn(k);
+    if (!txn) return 1;
+    uint64_t q[4];
+    int rc = flush(k->e);
+    if (!rc) rc = pattern_ids(k->e, txn, statement, ctx, 0, q);
+    if (rc == MDB_NOTFOUND) return 0;              /* nothing to remove */
+    if (!rc) rc = quad_del(k->e, txn, q, 0);
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) { log_mdb(k->world, "removing a statement", rc); return 1; }
+    return 0;
+}
+
+static int k_remove_statement(librdf_storage *storage, librdf_statement *statement)
+{
+    return k_context_remove_statement(storage, NULL, statement);
+}
+
+static int cmp_quad_idx;
+static int cmp_quads(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    for (int k = 0; k < 4; k++) {
+        uint64_t u = x[PERM[cmp_quad_idx][k]], v = y[PERM[cmp_quad_idx][k]];
+        if (u != v) return u < v ? -1 : 1;
+    }
+    return 0;
+}
+
+/* Removes a whole graph through CSPO: its quads are read, the graph's key
+ * is dropped at once, and the other indexes lose them in their own order. */
+static int k_context_remove_statements(librdf_storage *storage, librdf_node *ctx)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    kenv *e = k->e;
+    MDB_txn *txn = wr_txn(k);
+    if (!txn) return 1;
+    uint64_t c = 0;
+    int rc = flush(e);
+    if (!rc && ctx) rc = term_id(e, txn, ctx, 0, &c);
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) { log_mdb(k->world, "reading the dictionary", rc); return 1; }
+    uint64_t (*v)[4] = NULL;
+    size_t n = 0, cap = 0;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(txn, e->idx[I_CSPO], &cur))) { log_mdb(k->world, "cursor", rc); return 1; }
+    unsigned char kb[8];
+    put64(kb, c);
+    MDB_val key = { 8, kb }, val;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            void *nv = realloc(v, cap * sizeof *v);
+            if (!nv) { free(v); mdb_cursor_close(cur); return 1; }
+            v = nv;
+        }
+        decode_quad(I_CSPO, key.mv_data, val.mv_data, v[n++]);
+    }
+    mdb_cursor_close(cur);
+    rc = 0;
+    if (n) {
+        key = (MDB_val){ 8, kb };
+        rc = mdb_del(txn, e->idx[I_CSPO], &key, NULL);        /* every duplicate */
+        for (int i = 0; i < I_CSPO && !rc; i++) {
+            cmp_quad_idx = i;
+            qsort(v, n, sizeof *v, cmp_quads);
+            for (size_t j = 0; j < n && !rc; j++) {
+                unsigned char b[32];
+                encode_quad(i, v[j], b);
+                MDB_val kk = { 8, b }, vv = { 24, b + 8 };
+                rc = mdb_del(txn, e->idx[i], &kk, &vv);
+                if (rc == MDB_NOTFOUND) rc = 0;
+            }
+        }
+    }
+    free(v);
+    if (rc) { log_mdb(k->world, "removing a graph", rc); return 1; }
+    return 0;
+}
+
+static int k_contains_statement(librdf_storage *storage, librdf_statement *statement)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    int is_w;
+    MDB_txn *txn = rd_begin(k->e, &is_w);
+    if (!txn) return 0;
+    uint64_t q[4];
+    int found = 0;
+    if (pattern_ids(k->e, txn, statement, NULL, 0, q) == 0) {
+        MDB_cursor *cur;
+        if (mdb_cursor_open(txn, k->e->idx[I_SPOC], &cur) == 0) {
+            unsigned char b[32];
+            q[3] = 0;
+            encode_quad(I_SPOC, q, b);
+            MDB_val key = { 8, b }, val = { 24, b + 8 };
+            /* the first quad at or after (s, p, o, 0): any graph */
+            if (mdb_cursor_get(cur, &key, &val, MDB_GET_BOTH_RANGE) == 0 &&
+                memcmp(val.mv_data, b + 8, 16) == 0)
+                found = 1;
+            mdb_cursor_close(cur);
+        }
+    }
+    rd_end(k->e, is_w);
+    return found;
+}
+
+static librdf_stream *k_serialise(librdf_storage *storage)
+{
+    return stream_for(storage, NULL, NULL, 0, 1);
+}
+
+static librdf_stream *k_find_statements(librdf_storage *storage, librdf_statement *st)
+{
+    return stream_for(storage, st, NULL, 0, 0);
+}
+
+static librdf_stream *k_find_in_context(librdf_storage *storage, librdf_statement *st,
+                                        librdf_node *ctx)
+{
+    if (!ctx) return stream_for(storage, st, NULL, 0, 0);
+    return stream_for(storage, st, ctx, 1, 0);
+}
+
+static librdf_stream *k_context_serialise(librdf_storage *storage, librdf_node *ctx)
+{
+    return stream_for(storage, NULL, ctx, 1, 0);
+}
+
+static librdf_iterator *k_find_sources(librdf_storage *s, librdf_node *arc, librdf_node *target)
+{ return iter_for(s, arc, 1, target, 2, 0); }
+static librdf_iterator *k_find_arcs(librdf_storage *s, librdf_node *src, librdf_node *target)
+{ return iter_for(s, src, 0, target, 2, 1); }
+static librdf_iterator *k_find_targets(librdf_storage *s, librdf_node *src, librdf_node *arc)
+{ return iter_for(s, src, 0, arc, 1, 2); }
+static librdf_iterator *k_get_arcs_in(librdf_storage *s, librdf_node *node)
+{ return iter_for(s, node, 2, NULL, 0, 1); }
+static librdf_iterator *k_get_arcs_out(librdf_storage *s, librdf_node *node)
+{ return iter_for(s, node, 0, NULL, 0, 1); }
+
+static librdf_iterator *k_get_contexts(librdf_storage *storage)
+{
+    return iter_for(storage, NULL, 0, NULL, 0, 3);
+}
+
+/* has_arc_in(node, property): is there (?, property, node)?  Redland's
+ * header and its code disagree on the direction; we follow the code. */
+static int k_has_arc_in(librdf_storage *storage, librdf_node *node, librdf_node *property)
+{
+    librdf_iterator *it = k_find_sources(storage, property, node);
+    int r = it && !librdf_iterator_end(it);
+    if (it) librdf_free_iterator(it);
+    return r;
+}
+
+static int k_has_arc_out(librdf_storage *storage, librdf_node *node, librdf_node *property)
+{
+    librdf_iterator *it = k_find_targets(storage, node, property);
+    int r = it && !librdf_iterator_end(it);
+    if (it) librdf_free_iterator(it);
+    return r;
+}
+
+static int k_sync(librdf_storage *storage)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    if (k->e->wtxn && !k->e->explicit_txn) return wr_commit(k);
+    return 0;
+}
+
+static librdf_node *k_get_feature(librdf_storage *storage, librdf_uri *feature)
+{
+    const unsigned char *u = feature ? librdf_uri_as_string(feature) : NULL;
+    if (u && strcmp((const char *)u, LIBRDF_MODEL_FEATURE_CONTEXTS) == 0)
+        return librdf_new_node_from_typed_literal(librdf_storage_get_world(storage),
+                                                  (const unsigned char *)"1", NULL, NULL);
+    return NULL;
+}
+
+static int k_transaction_start(librdf_storage *storage)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    if (k->e->explicit_txn) {
+        librdf_log(k->world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store %s: a transaction is already open", k->dir);
+        return 1;
+    }
+    if (k->e->wtxn && wr_commit(k)) return 1;     /* earlier implicit writes */
+    if (!wr_txn(k)) return 1;
+    k->e->explicit_txn = 1;
+    return 0;
+}
+
+static int k_transaction_commit(librdf_storage *storage)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    if (!k->e->explicit_txn) return 1;
+    return wr_commit(k);
+}
+
+static int k_transaction_rollback(librdf_storage *storage)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    if (!k->e->explicit_txn) return 1;
+    wr_abort(k->e);
+    return 0;
+}
+
+static void *k_transaction_get_handle(librdf_storage *storage)
+{
+    kstore *k = librdf_storage_get_instance(storage);
+    return k->e->explicit_txn ? k->e->wtxn : NULL;
+}
+
+static void k_register(librdf_storage_factory *f)
+{
+    f->version = LIBRDF_STORAGE_INTERFACE_VERSION;
+    f->init = k_init;
+    f->terminate = k_terminate;
+    f->open = k_open;
+    f->close = k_close;
+    f->size = k_size;
+    f->add_statement = k_add_statement;
+    f->add_statements = k_add_statements;
+    f->remove_statement = k_remove_statement;
+    f->contains_statement = k_contains_statement;
+    f->has_arc_in = k_has_arc_in;
+    f->has_arc_out = k_has_arc_out;
+    f->serialise = k_serialise;
+    f->find_statements = k_find_statements;
+    f->find_sources = k_find_sources;
+    f->find_arcs = k_find_arcs;
+    f->find_targets = k_find_targets;
+    f->get_arcs_in = k_get_arcs_in;
+    f->get_arcs_out = k_get_arcs_out;
+    f->context_add_statement = k_context_add_statement;
+    f->context_remove_statement = k_context_remove_statement;
+    f->context_remove_statements = k_context_remove_statements;
+    f->context_serialise = k_context_serialise;
+    f->find_statements_in_context = k_find_in_context;
+    f->sync = k_sync;
+    f->get_contexts = k_get_contexts;
+    f->get_feature = k_get_feature;
+    f->transaction_start = k_transaction_start;
+    f->transaction_commit = k_transaction_commit;
+    f->transaction_rollback = k_transaction_rollback;
+    f->transaction_get_handle = k_transaction_get_handle;
+}
+
+int kouan_lmdb_register(librdf_world *world)
+{
+    const char *name;
+    for (unsigned i = 0; librdf_storage_enumerate(world, i, &name, NULL) == 0; i++)
+        if (strcmp(name, KOUAN_LMDB_STORAGE_NAME) == 0) return 0;
+    return librdf_storage_register_factory(world, KOUAN_LMDB_STORAGE_NAME,
+                                           "kouan quad store on LMDB", k_register);
+}
+
+int kouan_lmdb_is_ours(librdf_storage *storage)
+{
+    void *inst = storage ? librdf_storage_get_instance(storage) : NULL;
+    for (kstore *k = stores; k && inst; k = k->next)
+        if (k == inst && k->storage == storage) return 1;
+    return 0;
+}
+
+int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
+{
+    if (!kouan_lmdb_is_ours(storage)) return -1;
+    kstore *k = librdf_storage_get_instance(storage);
+    kenv *e = k->e;
+    memset(out, 0, sizeof *out);
+    int is_w;
+    MDB_txn *txn = rd_begin(e, &is_w);
+    if (!txn) return -1;
+    MDB_stat st;
+    int rc = mdb_stat(txn, e->idx[I_SPOC], &st);
+    if (!rc) out->quads = st.ms_entries;
+    if (!rc && !(rc = mdb_stat(txn, e->terms, &st))) out->terms = st.ms_entries;
+    MDB_cursor *cur = NULL;
+    MDB_val key, val;
+    /* distinct triples: SPOC holds a triple's graphs next to each other */
+    if (!rc && !(rc = mdb_cursor_open(txn, e->idx[I_SPOC], &cur))) {
+        unsigned char last[24];
+        int have = 0;
+        for (int r = mdb_cursor_get(cur, &key, &val, MDB_FIRST); r == 0;
+             r = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+            unsigned char now[24];
+            memcpy(now, key.mv_data, 8);
+            memcpy(now + 8, val.mv_data, 16);
+            if (!have || memcmp(now, last, 24) != 0) out->triples++;
+            memcpy(last, now, 24);
+            have = 1;
+        }
+        mdb_cursor_close(cur);
+    }
+    if (!rc && !(rc = mdb_cursor_open(txn, e->idx[I_CSPO], &cur))) {
+        for (int r = mdb_cursor_get(cur, &key, &val, MDB_FIRST); r == 0;
+             r = mdb_cursor_get(cur, &key, &val, MDB_NEXT_NODUP))
+            if (get64(key.mv_data) != 0) out->graphs++;
+        mdb_cursor_close(cur);
+    }
+    rd_end(e, is_w);
+    MDB_envinfo info;
+    if (!rc && !mdb_env_info(e->env, &info)) {
+        MDB_stat es;
+        mdb_env_stat(e->env, &es);
+        out->used_bytes = (info.me_last_pgno + 1) * (size_t)es.ms_psize;
+        out->map_bytes = info.me_mapsize;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/data.mdb", k->dir);
+    struct stat sb;
+    if (stat(path, &sb) == 0) out->file_bytes = (size_t)sb.st_blocks * 512;
+    return rc ? -1 : 0;
+}

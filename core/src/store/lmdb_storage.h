@@ -1,0 +1,42 @@
+/* lmdb_storage.h — kouan's own Redland storage module ("kouan"), on LMDB.
+ *
+ * Registered with Redland's factory API, so Rasqal, the parsers, the
+ * serializers and every kouan command use it through librdf_model_* like
+ * any other storage:
+ *
+ *   librdf_new_storage(world, "kouan", NULL, "dir='DIR',write='yes'")
+ *
+ * Options: dir='DIR' (required; the folder must exist), write='no' opens
+ * read-only, map-size='BYTES' (default 64 GiB, sparse).  The files are
+ * DIR/data.mdb and DIR/lock.mdb.  Design, semantics and numbers: the
+ * comment at the top of lmdb_storage.c and README.md ("The store"). */
+#ifndef KOUAN_LMDB_STORAGE_H
+#define KOUAN_LMDB_STORAGE_H
+#include <redland.h>
+#include <stddef.h>
+
+#define KOUAN_LMDB_STORAGE_NAME "kouan"
+
+/* Registers the "kouan" storage factory with world (once per world; a
+ * second call is a no-op).  Returns 0, or non-zero when Redland refused. */
+int kouan_lmdb_register(librdf_world *world);
+
+/* What `kouan store info` prints. */
+typedef struct kouan_lmdb_stats {
+    size_t quads;        /* statements, each in its graph (= librdf size) */
+    size_t triples;      /* distinct (s, p, o) over all graphs */
+    size_t graphs;       /* named graphs (the default graph not counted) */
+    size_t terms;        /* dictionary entries (never removed) */
+    size_t used_bytes;   /* pages in use */
+    size_t file_bytes;   /* size of data.mdb on disk */
+    size_t map_bytes;    /* the map size */
+} kouan_lmdb_stats;
+
+/* Fills st for a storage of this module (from a read snapshot, or the
+ * open write transaction).  Returns 0, or -1 when storage is not a "kouan"
+ * storage or LMDB failed. */
+int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *st);
+
+/* True when storage was made by this module. */
+int kouan_lmdb_is_ours(librdf_storage *storage);
+#endif

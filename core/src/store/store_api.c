@@ -1,0 +1,59 @@
+/* store_api.c — the embedding API's store section (kouan.h): info, and
+ * copying between the session's store and another SPEC. */
+#include "util/error.h"
+#include "session.h"
+#include "store.h"
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int no_store(kouan_error *err)
+{
+    return kouan_error_set(err, KOUAN_EINVAL, "this session was opened without a store");
+}
+
+int kouan_store_get_info(kouan *k, kouan_store_info *info, kouan_error *err)
+{
+    if (!k->store) return no_store(err);
+    return kouan_store_stats(k->store, info, err);
+}
+
+/* Both sides in one folder would copy a store onto itself. */
+static int same_store(kouan_store *a, kouan_store *b)
+{
+    const char *da = kouan_store_dir(a), *db = kouan_store_dir(b);
+    if (!da || !db) return 0;
+    char ra[PATH_MAX], rb[PATH_MAX];
+    return realpath(da, ra) && realpath(db, rb) && strcmp(ra, rb) == 0;
+}
+
+static int copy_with(kouan *k, const char *other_spec, int import, size_t *quads,
+                     kouan_error *err)
+{
+    if (quads) *quads = 0;
+    if (!k->store) return no_store(err);
+    if (!other_spec || !*other_spec)
+        return kouan_error_set(err, KOUAN_EINVAL, "expected the other store's SPEC "
+                               "(kouan:DIR, hashes:DIR or NAME:OPTIONS)");
+    kouan_store *other = kouan_store_open(k->world, other_spec, import, 0, err);
+    if (!other) return err->code ? err->code : KOUAN_ESTORE;
+    int rc;
+    if (same_store(k->store, other))
+        rc = kouan_error_set(err, KOUAN_EINVAL, "“%s” is the session's own store: "
+                             "import and export need two stores", other_spec);
+    else
+        rc = import ? kouan_store_copy(other, k->store, quads, err)
+                    : kouan_store_copy(k->store, other, quads, err);
+    kouan_store_close(other);
+    return rc;
+}
+
+int kouan_store_import(kouan *k, const char *other_spec, size_t *quads, kouan_error *err)
+{
+    return copy_with(k, other_spec, 1, quads, err);
+}
+
+int kouan_store_export(kouan *k, const char *other_spec, size_t *quads, kouan_error *err)
+{
+    return copy_with(k, other_spec, 0, quads, err);
+}

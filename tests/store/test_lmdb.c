@@ -1,0 +1,419 @@
+/* test_lmdb.c — kouan's LMDB storage module through the librdf API alone:
+ * every pattern shape with and without a context against a brute-force
+ * answer, a triple in two graphs returned once, duplicates stored once,
+ * contexts, transactions, reopening, MVCC snapshots, and kill -9. */
+#include "store/lmdb_storage.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+#define CHECK(cond) do { if (!(cond)) { failures++; \
+    fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)
+
+static librdf_world *W;
+static char DIR_[256];
+
+#define EX "http://example.org/"
+
+/* ---- a small data set: terms and quads (context -1 = default graph) ------- */
+
+enum { S1, S2, BN, P1, P2, O1, LZH, LEN, LINT, LPLAIN, G1, G2, NT };
+static librdf_node *T[NT];
+
+static void make_terms(void)
+{
+    T[S1] = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "s1");
+    T[S2] = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "s2");
+    T[BN] = librdf_new_node_from_blank_identifier(W, (const unsigned char *)"b0");
+    T[P1] = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "p1");
+    T[P2] = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "p2");
+    T[O1] = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "o1");
+    T[LZH] = librdf_new_node_from_typed_literal(W, (const unsigned char *)"樟木", "zh", NULL);
+    T[LEN] = librdf_new_node_from_typed_literal(W, (const unsigned char *)"樟木", "en", NULL);
+    librdf_uri *xint = librdf_new_uri(W, (const unsigned char *)"http://www.w3.org/2001/XMLSchema#integer");
+    T[LINT] = librdf_new_node_from_typed_literal(W, (const unsigned char *)"21", NULL, xint);
+    librdf_free_uri(xint);
+    T[LPLAIN] = librdf_new_node_from_typed_literal(W, (const unsigned char *)"21", NULL, NULL);
+    T[G1] = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "g1");
+    T[G2] = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "g2");
+}
+
+static const int Q[][4] = {
+    { S1, P1, O1, G1 }, { S1, P1, O1, G2 },        /* one triple in two graphs */
+    { S1, P1, LZH, G1 }, { S1, P2, LEN, G1 }, { S1, P2, LINT, G2 },
+    { S2, P1, O1, G2 }, { S2, P1, LPLAIN, G2 }, { S2, P2, S1, G1 },
+    { BN, P1, O1, -1 }, { BN, P2, LZH, -1 }, { S1, P1, O1, -1 },  /* default graph */
+    { S2, P2, BN, G1 }, { O1, P1, S2, G2 },
+};
+#define NQ (sizeof Q / sizeof Q[0])
+
+static librdf_storage *open_storage(const char *write)
+{
+    char opts[400];
+    snprintf(opts, sizeof opts, "dir='%s',write='%s'", DIR_, write);
+    return librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, opts);
+}
+
+static librdf_statement *stmt(int s, int p, int o)
+{
+    return librdf_new_statement_from_nodes(W,
+        s >= 0 ? librdf_new_node_from_node(T[s]) : NULL,
+        p >= 0 ? librdf_new_node_from_node(T[p]) : NULL,
+        o >= 0 ? librdf_new_node_from_node(T[o]) : NULL);
+}
+
+static int term_of(librdf_node *n)
+{
+    for (int i = 0; i < NT; i++) if (n && librdf_node_equals(n, T[i])) return i;
+    return -2;
+}
+
+static size_t count_stream(librdf_stream *st)
+{
+    size_t n = 0;
+    for (; st && !librdf_stream_end(st); librdf_stream_next(st)) n++;
+    if (st) librdf_free_stream(st);
+    return n;
+}
+
+/* ---- every shape × {merged, each graph, default graph} vs brute force ---- */
+
+static void check_shape(librdf_model *m, int s, int p, int o, int ctx_mode, int g)
+{
+    /* expected: distinct triples (merged) or the quads of graph g */
+    int want[NQ], nwant = 0;
+    for (size_t i = 0; i < NQ; i++) {
+        if ((s >= 0 && Q[i][0] != s) || (p >= 0 && Q[i][1] != p) || (o >= 0 && Q[i][2] != o))
+            continue;
+        if (ctx_mode && Q[i][3] != g) continue;
+        int dup = 0;
+        for (int j = 0; j < nwant && !ctx_mode; j++)
+            if (Q[want[j]][0] == Q[i][0] && Q[want[j]][1] == Q[i][1] && Q[want[j]][2] == Q[i][2])
+                dup = 1;
+        if (!dup) want[nwant++] = (int)i;
+    }
+    librdf_statement *pat = stmt(s, p, o);
+    librdf_stream *st = ctx_mode ? librdf_model_find_statements_in_context(m, pat,
+                                       g >= 0 ? T[g] : NULL)
+                                 : librdf_model_find_statements(m, pat);
+    int seen[NQ] = {0}, got = 0, bad = 0;
+    for (; st && !librdf_stream_end(st); librdf_stream_next(st)) {
+        librdf_statement *r = librdf_stream_get_object(st);
+        int a = term_of(librdf_statement_get_subject(r)), b = term_of(librdf_statement_get_predicate(r)),
+            c = term_of(librdf_statement_get_object(r));
+        librdf_node *rc = librdf_stream_get_context2(st);
+        int found = -1;
+        for (int j = 0; j < nwant; j++)
+            if (Q[want[j]][0] == a && Q[want[j]][1] == b && Q[want[j]][2] == c) found = j;
+        if (found < 0 || seen[found]++) bad++;
+        if (ctx_mode && g >= 0 && (!rc || !librdf_node_equals(rc, T[g]))) bad++;
+        got++;
+    }
+    if (st) librdf_free_stream(st);
+    librdf_free_statement(pat);
+    if (got != nwant || bad)
+        fprintf(stderr, "shape s=%d p=%d o=%d ctx=%d g=%d: got %d (bad %d), want %d\n",
+                s, p, o, ctx_mode, g, got, bad, nwant);
+    CHECK(got == nwant && bad == 0);
+}
+
+static void test_shapes(librdf_model *m)
+{
+    /* bind parts from every stored quad, and from absent combinations */
+    for (size_t i = 0; i < NQ; i++)
+        for (int mask = 0; mask < 8; mask++) {
+            int s = mask & 1 ? Q[i][0] : -1, p = mask & 2 ? Q[i][1] : -1,
+                o = mask & 4 ? Q[i][2] : -1;
+            check_shape(m, s, p, o, 0, 0);
+            check_shape(m, s, p, o, 1, G1);
+            check_shape(m, s, p, o, 1, G2);
+        }
+    check_shape(m, S2, P2, LZH, 0, 0);            /* terms stored, triple not */
+    check_shape(m, LZH, -1, -1, 0, 0);            /* a literal as subject */
+    check_shape(m, -1, -1, LEN, 1, G2);
+    /* a term the store has never seen: nothing, not an error */
+    librdf_node *x = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "nowhere");
+    librdf_statement *pat = librdf_new_statement_from_nodes(W, x, NULL, NULL);
+    librdf_stream *st = librdf_model_find_statements(m, pat);
+    CHECK(st != NULL && count_stream(st) == 0);
+    librdf_free_statement(pat);
+}
+
+/* ---- the merged view, sizes, contexts ------------------------------------- */
+
+static void test_basics(librdf_model *m)
+{
+    CHECK(librdf_model_size(m) == (int)NQ);
+    /* s1 p1 o1 is in g1, g2 and the default graph: once in the merged view,
+       three times in as_stream */
+    librdf_statement *t = stmt(S1, P1, O1);
+    CHECK(count_stream(librdf_model_find_statements(m, t)) == 1);
+    CHECK(librdf_model_contains_statement(m, t));
+    librdf_free_statement(t);
+    CHECK(count_stream(librdf_model_as_stream(m)) == NQ);
+    /* every quad of as_stream carries its graph */
+    librdf_stream *st = librdf_model_as_stream(m);
+    size_t in_g = 0;
+    for (; !librdf_stream_end(st); librdf_stream_next(st)) if (librdf_stream_get_context2(st)) in_g++;
+    librdf_free_stream(st);
+    CHECK(in_g == NQ - 3);
+    /* contexts: g1 and g2, not the default graph */
+    librdf_iterator *it = librdf_model_get_contexts(m);
+    int g1 = 0, g2 = 0, other = 0;
+    for (; it && !librdf_iterator_end(it); librdf_iterator_next(it)) {
+        int k = term_of(librdf_iterator_get_object(it));
+        if (k == G1) g1++; else if (k == G2) g2++; else other++;
+    }
+    if (it) librdf_free_iterator(it);
+    CHECK(g1 == 1 && g2 == 1 && other == 0);
+    CHECK(count_stream(librdf_model_context_as_stream(m, T[G1])) == 5);
+    /* nodes through the indexes */
+    librdf_iterator *src = librdf_model_get_sources(m, T[P1], T[O1]);
+    int n = 0;
+    for (; src && !librdf_iterator_end(src); librdf_iterator_next(src)) n++;
+    if (src) librdf_free_iterator(src);
+    CHECK(n == 3);                               /* s1, s2, _:b0 — each once */
+    librdf_node *tgt = librdf_model_get_target(m, T[S2], T[P2]);
+    CHECK(tgt && (term_of(tgt) == S1 || term_of(tgt) == BN));
+    if (tgt) librdf_free_node(tgt);
+    librdf_iterator *arcs = librdf_model_get_arcs(m, T[S1], T[O1]);
+    n = 0;
+    for (; arcs && !librdf_iterator_end(arcs); librdf_iterator_next(arcs)) n++;
+    if (arcs) librdf_free_iterator(arcs);
+    CHECK(n == 1);
+    CHECK(librdf_model_has_arc_out(m, T[S1], T[P2]));
+    CHECK(!librdf_model_has_arc_out(m, T[O1], T[P2]));
+    CHECK(librdf_model_has_arc_in(m, T[LINT], T[P2]));
+    CHECK(!librdf_model_has_arc_in(m, T[LINT], T[P1]));
+    /* literals keep language and datatype: "21" typed and plain differ */
+    librdf_statement *typed = stmt(S1, P2, LINT), *plain = stmt(S1, P2, LPLAIN);
+    CHECK(librdf_model_contains_statement(m, typed) && !librdf_model_contains_statement(m, plain));
+    librdf_free_statement(typed);
+    librdf_free_statement(plain);
+}
+
+static void load(librdf_model *m)
+{
+    for (size_t i = 0; i < NQ; i++) {
+        librdf_statement *s = stmt(Q[i][0], Q[i][1], Q[i][2]);
+        CHECK(librdf_model_context_add_statement(m, Q[i][3] >= 0 ? T[Q[i][3]] : NULL, s) == 0);
+        librdf_free_statement(s);
+    }
+}
+
+static void test_duplicates_and_removal(librdf_model *m)
+{
+    /* adding what is there changes nothing */
+    load(m);
+    CHECK(librdf_model_size(m) == (int)NQ);
+    /* remove one quad: the triple stays visible through its other graphs */
+    librdf_statement *t = stmt(S1, P1, O1);
+    CHECK(librdf_model_context_remove_statement(m, T[G1], t) == 0);
+    CHECK(librdf_model_size(m) == (int)NQ - 1);
+    CHECK(librdf_model_contains_statement(m, t));
+    CHECK(librdf_model_context_add_statement(m, T[G1], t) == 0);
+    librdf_free_statement(t);
+    /* remove a whole graph through the context index */
+    CHECK(librdf_model_context_remove_statements(m, T[G2]) == 0);
+    CHECK(librdf_model_size(m) == (int)NQ - 5);
+    CHECK(count_stream(librdf_model_context_as_stream(m, T[G2])) == 0);
+    librdf_statement *gone = stmt(S2, P1, LPLAIN);
+    CHECK(!librdf_model_contains_statement(m, gone));
+    librdf_free_statement(gone);
+    CHECK(librdf_model_sync(m) == 0);
+    load(m);
+    CHECK(librdf_model_size(m) == (int)NQ);
+}
+
+static void test_transactions(librdf_model *m)
+{
+    librdf_node *g3 = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "g3");
+    librdf_statement *t = stmt(S2, P2, LEN);
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(librdf_model_context_add_statement(m, g3, t) == 0);
+    CHECK(librdf_model_size(m) == (int)NQ + 1);       /* the transaction sees itself */
+    CHECK(librdf_model_transaction_rollback(m) == 0);
+    CHECK(librdf_model_size(m) == (int)NQ);
+    CHECK(!librdf_model_contains_statement(m, t));
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(librdf_model_transaction_start(m) != 0);   /* no nesting */
+    CHECK(librdf_model_context_add_statement(m, g3, t) == 0);
+    CHECK(librdf_model_transaction_commit(m) == 0);
+    CHECK(librdf_model_size(m) == (int)NQ + 1 && librdf_model_contains_statement(m, t));
+    CHECK(librdf_model_context_remove_statements(m, g3) == 0 && librdf_model_sync(m) == 0);
+    CHECK(librdf_model_size(m) == (int)NQ);
+    librdf_free_statement(t);
+    librdf_free_node(g3);
+}
+
+/* ---- another process: snapshots and kill -9 ------------------------------- */
+
+static librdf_node *graph_n(int i)
+{
+    char u[64];
+    snprintf(u, sizeof u, EX "doc/%d", i);
+    return librdf_new_node_from_uri_string(W, (const unsigned char *)u);
+}
+
+/* Writes document i: n quads in graph doc/i, in one transaction. */
+static int write_doc(librdf_model *m, int i, int n)
+{
+    librdf_node *g = graph_n(i);
+    int rc = librdf_model_transaction_start(m);
+    for (int j = 0; j < n && !rc; j++) {
+        char s[64], o[64];
+        snprintf(s, sizeof s, EX "e/%d/%d", i, j);
+        snprintf(o, sizeof o, "value %d of %d", j, i);
+        librdf_statement *st = librdf_new_statement_from_nodes(W,
+            librdf_new_node_from_uri_string(W, (const unsigned char *)s),
+            librdf_new_node_from_node(T[P1]),
+            librdf_new_node_from_typed_literal(W, (const unsigned char *)o, "zh", NULL));
+        rc = librdf_model_context_add_statement(m, g, st);
+        librdf_free_statement(st);
+    }
+    if (!rc) rc = librdf_model_transaction_commit(m);
+    librdf_free_node(g);
+    return rc;
+}
+
+static void test_snapshot(librdf_model *m)
+{
+    /* a reader's open stream keeps its snapshot while another process commits */
+    librdf_stream *st = librdf_model_as_stream(m);
+    int pfd[2];
+    CHECK(pipe(pfd) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        librdf_storage *s2 = open_storage("yes");
+        librdf_model *m2 = s2 ? librdf_new_model(W, s2, NULL) : NULL;
+        int rc = m2 ? write_doc(m2, 900, 100) : 1;
+        if (m2) librdf_free_model(m2);
+        if (s2) librdf_free_storage(s2);
+        _exit(rc);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(count_stream(st) == NQ);                 /* the old snapshot */
+    CHECK(librdf_model_size(m) == (int)NQ + 100);  /* a new one */
+    librdf_node *g = graph_n(900);
+    CHECK(librdf_model_context_remove_statements(m, g) == 0 && librdf_model_sync(m) == 0);
+    librdf_free_node(g);
+    close(pfd[0]);
+    close(pfd[1]);
+}
+
+static void test_crash(void)
+{
+    /* a child writes documents of 3000 quads, one transaction each, until
+       it is killed at some moment; every document must be all or nothing */
+    for (int round = 0; round < 6; round++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            librdf_storage *s = open_storage("yes");
+            librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+            for (int i = 0; m; i++) write_doc(m, round * 1000 + i, 3000);
+            _exit(1);
+        }
+        struct timespec ts = { 0, (long)(40 + 37 * round) * 1000000L };
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        CHECK(WIFSIGNALED(status));
+        librdf_storage *s = open_storage("yes");
+        librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+        CHECK(m != NULL);
+        if (!m) { if (s) librdf_free_storage(s); return; }
+        int docs = 0, partial = 0;
+        librdf_iterator *it = librdf_model_get_contexts(m);
+        for (; it && !librdf_iterator_end(it); librdf_iterator_next(it)) {
+            librdf_node *g = librdf_iterator_get_object(it);
+            const char *u = (const char *)librdf_uri_as_string(librdf_node_get_uri(g));
+            if (!strstr(u, "/doc/") || strstr(u, "/doc/99999")) continue;
+            size_t n = count_stream(librdf_model_context_as_stream(m, g));
+            docs++;
+            if (n != 3000) partial++;
+        }
+        if (it) librdf_free_iterator(it);
+        CHECK(partial == 0);
+        /* and the store still takes writes */
+        CHECK(write_doc(m, 99999, 10) == 0);
+        librdf_node *g = graph_n(99999);
+        CHECK(count_stream(librdf_model_context_as_stream(m, g)) == 10);
+        librdf_free_node(g);
+        if (round == 5) fprintf(stderr, "crash test: %d whole documents survived, none partial\n", docs);
+        librdf_free_model(m);
+        librdf_free_storage(s);
+    }
+}
+
+static int quiet(void *u, librdf_log_message *msg)
+{
+    (void)u;
+    if (getenv("KOUAN_TEST_VERBOSE")) fprintf(stderr, "redland: %s\n", librdf_log_message_message(msg));
+    return 1;
+}
+
+int main(void)
+{
+    W = librdf_new_world();
+    librdf_world_set_logger(W, NULL, quiet);
+    librdf_world_open(W);
+    CHECK(kouan_lmdb_register(W) == 0);
+    CHECK(kouan_lmdb_register(W) == 0);           /* twice: a no-op */
+    make_terms();
+    snprintf(DIR_, sizeof DIR_, "/tmp/kouan-lmdb-XXXXXX");
+    CHECK(mkdtemp(DIR_) != NULL);
+
+    /* no dir option, or not a folder: refused with a message */
+    CHECK(librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, "write='yes'") == NULL);
+    CHECK(librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, "dir='/nonexistent/x'") == NULL);
+
+    librdf_storage *s = open_storage("yes");
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return 1;
+    CHECK(kouan_lmdb_is_ours(s));
+    load(m);
+    CHECK(librdf_model_sync(m) == 0);
+    test_basics(m);
+    test_shapes(m);
+    test_duplicates_and_removal(m);
+    test_transactions(m);
+    test_snapshot(m);
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.quads == NQ && st.graphs == 2);
+    CHECK(st.triples == NQ - 2);                   /* s1 p1 o1 three times */
+    librdf_free_model(m);
+    librdf_free_storage(s);
+
+    /* reopening (read-only) finds everything again */
+    s = open_storage("no");
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        test_basics(m);
+        test_shapes(m);
+        librdf_statement *t = stmt(S2, P2, LEN);
+        CHECK(librdf_model_add_statement(m, t) != 0);   /* read-only */
+        librdf_free_statement(t);
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+
+    test_crash();
+
+    for (int i = 0; i < NT; i++) librdf_free_node(T[i]);
+    librdf_free_world(W);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", DIR_);
+    CHECK(system(cmd) == 0);
+    if (failures) fprintf(stderr, "%d checks failed\n", failures);
+    return failures != 0;
+}
