@@ -1,4 +1,5 @@
-/* cmd_export.c — `kouan export`: the store as Turtle, N-Triples or N-Quads. */
+/* cmd_export.c — `kouan export`: the store as Turtle, N-Triples or N-Quads,
+ * or for people as a Graphviz picture (DOT, SVG, PNG) or a CSV of ports. */
 #include "cli.h"
 #include <errno.h>
 #include <getopt.h>
@@ -22,8 +23,12 @@ static int run(const cli_globals *g, int argc, char **argv)
             if (!strcmp(optarg, "turtle") || !strcmp(optarg, "ttl")) fmt = KOUAN_EXPORT_TURTLE;
             else if (!strcmp(optarg, "ntriples") || !strcmp(optarg, "nt")) fmt = KOUAN_EXPORT_NTRIPLES;
             else if (!strcmp(optarg, "nquads") || !strcmp(optarg, "nq")) fmt = KOUAN_EXPORT_NQUADS;
+            else if (!strcmp(optarg, "dot") || !strcmp(optarg, "gv")) fmt = KOUAN_EXPORT_DOT;
+            else if (!strcmp(optarg, "svg")) fmt = KOUAN_EXPORT_SVG;
+            else if (!strcmp(optarg, "png")) fmt = KOUAN_EXPORT_PNG;
+            else if (!strcmp(optarg, "csv")) fmt = KOUAN_EXPORT_CSV;
             else return cli_usage_error(&cmd_export, "unknown format “%s” (expected "
-                                        "turtle, ntriples or nquads)", optarg);
+                                        "turtle, ntriples, nquads, dot, svg, png or csv)", optarg);
             break;
         case 'o': output = optarg; break;
         case ':': return cli_usage_error(&cmd_export, "option “%s” needs a value", argv[optind - 1]);
@@ -32,6 +37,9 @@ static int run(const cli_globals *g, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error(&cmd_export, "unexpected argument “%s”", argv[optind]);
+    if (fmt == KOUAN_EXPORT_PNG && (!output || !strcmp(output, "-")) && isatty(STDOUT_FILENO))
+        return cli_usage_error(&cmd_export, "a PNG is not for a terminal: give -o FILE.png "
+                               "(or redirect stdout)");
     kouan *k = cli_open(g, 1, 1, 0);
     if (!k) return EXIT_FAIL;
     /* write to a temporary file and rename, so a failure never leaves a
@@ -71,17 +79,28 @@ static int run(const cli_globals *g, int argc, char **argv)
 }
 
 const cli_command cmd_export = {
-    "export", "write the graph as Turtle, N-Triples or N-Quads",
+    "export", "write the graph as RDF, a Graphviz picture or a CSV of ports",
     "Usage: kouan [--store SPEC] export [--format FORMAT] [-o FILE]\n"
     "\n"
-    "Writes every statement of the store, sorted, each once.\n"
+    "RDF: every statement of the store, sorted, each once, so that exporting\n"
+    "the same store again gives the same bytes (a re-export diffs cleanly).\n"
     "  turtle    the merged view of all documents, with prefixes (default)\n"
     "  ntriples  the merged view, one triple a line\n"
     "  nquads    keeps each statement's document graph\n"
+    "For people:\n"
+    "  dot       Graphviz: one cluster per border trade zone holding its\n"
+    "            provinces and their ports; port → province → zone, and dashed\n"
+    "            port → country; render with dot -Tsvg\n"
+    "  svg, png  that graph laid out by Graphviz (libgvc)\n"
+    "  csv       one row per Chinese port: port, province, zone, countries,\n"
+    "            transport, counterpart (several values joined by \"; \"),\n"
+    "            sorted by zone, province and port; for a spreadsheet\n"
     "Output goes to stdout, or to FILE (written to a temporary file first and\n"
     "renamed, so a failed export never replaces a good file).\n"
     "\n"
-    "Example:\n"
-    "  kouan export -o out/border-ports.ttl && rapper -i turtle -c out/border-ports.ttl\n",
+    "Examples:\n"
+    "  kouan export -o out/border-ports.ttl && rapper -i turtle -c out/border-ports.ttl\n"
+    "  kouan export --format svg -o out/ports.svg\n"
+    "  kouan export --format csv -o out/ports.csv\n",
     run
 };

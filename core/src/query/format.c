@@ -332,8 +332,8 @@ static int next_row(librdf_query_results *res, librdf_node *const *empty_row,
 }
 
 static int write_table(librdf_query_results *res, const char *const *vars,
-                       librdf_node *const *empty_row, FILE *out, size_t *rows,
-                       kouan_error *err)
+                       librdf_node *const *empty_row, FILE *out, size_t max_rows,
+                       int *truncated, size_t *rows, kouan_error *err)
 {
     const char **names = NULL;
     char       **cells = NULL;     /* nrows * n cells, each malloc'd: ours */
@@ -353,6 +353,10 @@ static int write_table(librdf_query_results *res, const char *const *vars,
 
     int synth = 0;
     while (next_row(res, empty_row, nrows, &synth)) {
+        if (max_rows && nrows == max_rows) {   /* one row more is there */
+            if (truncated) *truncated = 1;
+            break;
+        }
         if (nrows == cap) {
             size_t ncap = cap ? cap * 2 : 16;
             char **nc = realloc(cells, ncap * ((size_t)n + 1) * sizeof *nc);
@@ -683,7 +687,8 @@ static void put_stream_value(FILE *out, kouan_result_format fmt, int i,
 
 static int write_stream(librdf_query_results *res, const char *const *vars,
                         librdf_node *const *empty_row, kouan_result_format fmt,
-                        FILE *out, size_t *rows, kouan_error *err)
+                        FILE *out, size_t max_rows, int *truncated, size_t *rows,
+                        kouan_error *err)
 {
     const char **names = NULL;
     size_t       nrows = 0;
@@ -696,6 +701,10 @@ static int write_stream(librdf_query_results *res, const char *const *vars,
     int synth = 0;
     while (next_row(res, empty_row, nrows, &synth)) {
         int first = 1;
+        if (max_rows && nrows == max_rows) {   /* one row more is there */
+            if (truncated) *truncated = 1;
+            break;
+        }
         if (fmt == KOUAN_RESULTS_JSON)
             fputs(nrows ? ",\n{" : "\n{", out);
         else if (fmt == KOUAN_RESULTS_XML)
@@ -761,21 +770,30 @@ static int write_boolean(librdf_query_results *res, kouan_result_format fmt,
 
 /* ---- graphs ------------------------------------------------------------- */
 
-/* Stream map that counts the statements passing through; changes nothing. */
+/* Stream map that counts the statements passing through and, past the
+ * limit, drops them (a map returning NULL skips the statement). */
+typedef struct graph_count { size_t n, max; int over; } graph_count;
+
 static librdf_statement *count_statement(librdf_stream *stream, void *ctx,
                                          librdf_statement *st)
 {
+    graph_count *c = ctx;
     (void)stream;
-    ++*(size_t *)ctx;
+    if (c->max && c->n >= c->max) {
+        c->over = 1;
+        return NULL;
+    }
+    c->n++;
     return st;
 }
 
 static int write_graph(librdf_world *world, librdf_query_results *res,
-                       FILE *out, size_t *rows, kouan_error *err)
+                       FILE *out, size_t max_rows, int *truncated, size_t *rows,
+                       kouan_error *err)
 {
     librdf_serializer *ser;
     librdf_stream     *stream;
-    size_t             count = 0;
+    graph_count        count = { 0, max_rows, 0 };
     int                i, rc;
 
     ser = librdf_new_serializer(world, "turtle", NULL, NULL);   /* ours */
@@ -817,7 +835,9 @@ static int write_graph(librdf_world *world, librdf_query_results *res,
     if (rc)
         return kouan_error_set(err, KOUAN_EIO, "cannot write the query's triples as Turtle");
     if (rows)
-        *rows = count;
+        *rows = count.n;
+    if (truncated && count.over)
+        *truncated = 1;
     return 0;
 }
 
@@ -835,20 +855,32 @@ int kouan_results_write_vars(librdf_world *world, librdf_query_results *res,
                              kouan_result_format fmt, FILE *out, size_t *rows,
                              kouan_error *err)
 {
+    return kouan_results_write_bounded(world, res, vars, empty_row, fmt, out, 0,
+                                       NULL, rows, err);
+}
+
+int kouan_results_write_bounded(librdf_world *world, librdf_query_results *res,
+                                const char *const *vars, librdf_node *const *empty_row,
+                                kouan_result_format fmt, FILE *out, size_t max_rows,
+                                int *truncated, size_t *rows, kouan_error *err)
+{
     if (rows)
         *rows = 0;
+    if (truncated)
+        *truncated = 0;
     if (!world || !res || !out)
         return kouan_error_set(err, KOUAN_EINVAL, "kouan_results_write: missing argument");
 
     if (librdf_query_results_is_bindings(res)) {
         switch (fmt) {
         case KOUAN_RESULTS_TABLE:
-            return write_table(res, vars, empty_row, out, rows, err);
+            return write_table(res, vars, empty_row, out, max_rows, truncated, rows, err);
         case KOUAN_RESULTS_CSV:
         case KOUAN_RESULTS_TSV:
         case KOUAN_RESULTS_JSON:
         case KOUAN_RESULTS_XML:
-            return write_stream(res, vars, empty_row, fmt, out, rows, err);
+            return write_stream(res, vars, empty_row, fmt, out, max_rows, truncated,
+                                rows, err);
         default:
             return kouan_error_set(err, KOUAN_EINVAL, "unknown result format %d", (int)fmt);
         }
@@ -858,7 +890,7 @@ int kouan_results_write_vars(librdf_world *world, librdf_query_results *res,
     if (librdf_query_results_is_boolean(res))
         return write_boolean(res, fmt, out, rows, err);
     if (librdf_query_results_is_graph(res))
-        return write_graph(world, res, out, rows, err);
+        return write_graph(world, res, out, max_rows, truncated, rows, err);
     return kouan_error_set(err, KOUAN_EINVAL,
                 "unsupported query result type (neither bindings, boolean nor graph)");
 }

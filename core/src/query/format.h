@@ -30,6 +30,13 @@ int kouan_results_write_vars(librdf_world *world, librdf_query_results *res,
                              kouan_result_format fmt, FILE *out, size_t *rows,
                              kouan_error *err);
 
+/* The same, writing at most max_rows rows (triples for a graph; 0: no
+ * limit).  *truncated (may be NULL) is set to 1 when the results had more. */
+int kouan_results_write_bounded(librdf_world *world, librdf_query_results *res,
+                                const char *const *vars, librdf_node *const *empty_row,
+                                kouan_result_format fmt, FILE *out, size_t max_rows,
+                                int *truncated, size_t *rows, kouan_error *err);
+
 /* Display width of a UTF-8 string in terminal columns (CJK = 2). */
 size_t kouan_display_width(const char *s);
 

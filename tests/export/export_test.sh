@@ -1,0 +1,120 @@
+#!/bin/bash
+# export_test.sh CASE — `kouan export` for people (DOT, SVG, PNG, CSV) and
+# the determinism of the RDF exports, over the seed chapter.
+#
+# Environment (set by tests/export/CMakeLists.txt): KOUAN, KOUAN_PLUGIN_PATH,
+# SRC (the source tree).
+set -euo pipefail
+
+CASE=${1:?usage: export_test.sh CASE}
+: "${KOUAN:?}" "${SRC:?}" "${KOUAN_PLUGIN_PATH:?}"
+PY=/usr/bin/python3
+SEED=$SRC/corpus/000_7180f7658f0f6251.md
+SECOND=$SRC/corpus/001_southwest_northwest.md
+unset KOUAN_STORE KOUAN_ONTOLOGY
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/kouan-export-$CASE.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+STORE=kouan:$T/store
+fail() { echo "FAIL [$CASE]: $*" >&2; [ -s "$T/err" ] && head -c 2000 "$T/err" >&2; exit 1; }
+pass() { echo "ok [$CASE]: $*"; }
+"$KOUAN" --store "$STORE" extract "$SEED" >/dev/null 2>"$T/err" || fail "extract"
+
+case "$CASE" in
+
+dot)
+    "$KOUAN" --store "$STORE" export --format dot -o g.dot 2>"$T/err" || fail "export --format dot"
+    dot -Tsvg g.dot -o g.svg 2>"$T/err" || fail "dot -Tsvg does not read the DOT"
+    grep -q 'subgraph "cluster_' g.dot || fail "no clusters"
+    for z in 东北 西北 西南; do grep -q "label=\"$z\"" g.dot || fail "no cluster for $z"; done
+    # the chain for all nine provinces: province → zone edges, a port → each province
+    "$PY" - g.dot <<'PYEOF' || fail "the chain is not there for every province"
+import re, sys
+dot = open(sys.argv[1], encoding="utf-8").read()
+edges = re.findall(r'"([^"]+)" -> "([^"]+)"', dot)
+prov = lambda x: "/province/" in x
+zone_of = {a: b for a, b in edges if prov(a) and "/zone/" in b}
+assert len(zone_of) == 9, zone_of
+ported = {b for a, b in edges if "/port/" in a and prov(b)}
+assert ported == set(zone_of), set(zone_of) - ported
+assert any("/port/" in a and "/country/" in b for a, b in edges)
+PYEOF
+    pass "DOT parses with dot -Tsvg; three zone clusters; port → province → zone for nine provinces"
+    ;;
+
+svg_png)
+    "$KOUAN" --store "$STORE" export --format svg -o g.svg 2>"$T/err" || fail "export --format svg"
+    xmllint --noout g.svg || fail "the SVG is not XML"
+    grep -q '樟木' g.svg || fail "the SVG lacks 樟木"
+    for p in 西藏 黑龙江 吉林 辽宁 内蒙古 新疆 甘肃 云南 广西; do
+        grep -q ">$p<" g.svg || fail "the SVG lacks $p"
+    done
+    "$KOUAN" --store "$STORE" export --format png -o g.png 2>"$T/err" || fail "export --format png"
+    [ "$(head -c 8 g.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "not a PNG"
+    [ "$(stat -c %s g.png)" -gt 10000 ] || fail "the PNG is tiny"
+    pass "SVG (XML, 樟木 and the nine provinces) and PNG through libgvc"
+    ;;
+
+csv)
+    "$KOUAN" --store "$STORE" export --format csv -o ports.csv 2>"$T/err" || fail "export --format csv"
+    "$PY" - ports.csv "$SEED" <<'PYEOF' || fail "the CSV does not hold 表 1-1"
+import csv, re, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+assert rows[0] == ["port", "province", "zone", "countries", "transport", "counterpart"], rows[0]
+by_port = {r[0]: r for r in rows[1:]}
+# 表 1-1 of the seed: zone (blank: same as above), province, ports joined by 、
+lines = open(sys.argv[2], encoding="utf-8").read().split("\n")
+start = lines.index("表 1-1 中国边境贸易区和主要边境口岸") + 3
+want, zone = [], None
+for line in lines[start:]:
+    if not line.strip(): break
+    z, p, ports = line.split("\t")
+    zone = z or zone
+    for port in ports.split("、"):
+        want.append((re.sub(r"（.*）", "", port), p, zone))
+assert len(want) == 91, len(want)
+missing = [w for w in want if w[0] not in by_port]
+assert not missing, missing
+wrong = [(w, by_port[w[0]][1:3]) for w in want if by_port[w[0]][1:3] != [w[1], w[2]]]
+assert not wrong, wrong
+assert by_port["二连浩特"][3] == "蒙古" and by_port["二连浩特"][4] == "Rail", by_port["二连浩特"]
+assert by_port["甘其毛都"][5] == "嘎舒苏海图", by_port["甘其毛都"]
+PYEOF
+    pass "CSV header and the 91 ports of 表 1-1 with province and zone"
+    ;;
+
+deterministic)
+    "$KOUAN" --store "$STORE" export -o a.ttl && "$KOUAN" --store "$STORE" export -o b.ttl
+    cmp -s a.ttl b.ttl || fail "two Turtle exports of one store differ"
+    # another store, other documents first, another storage: the same bytes
+    "$KOUAN" --store "$STORE" extract "$SECOND" >/dev/null
+    "$KOUAN" --store "$STORE" export -o a.ttl
+    "$KOUAN" --store "hashes:$T/h" extract "$SECOND" "$SEED" >/dev/null
+    "$KOUAN" --store "hashes:$T/h" export -o c.ttl
+    # prov:generatedAtTime is when each extraction ran: the one line allowed to differ
+    grep -v 'prov:generatedAtTime' a.ttl >a.cmp
+    grep -v 'prov:generatedAtTime' c.ttl >c.cmp
+    cmp -s a.cmp c.cmp || { diff a.cmp c.cmp | head -20 >"$T/err" || true
+                            fail "extraction order or storage changes the Turtle"; }
+    ! grep -q '_:' a.ttl || fail "blank nodes in the export (their labels would not be stable)"
+    for f in csv dot; do
+        "$KOUAN" --store "$STORE" export --format $f -o 1.$f
+        "$KOUAN" --store "hashes:$T/h" export --format $f -o 2.$f
+        cmp -s 1.$f 2.$f || fail "the $f export depends on the store"
+    done
+    pass "Turtle (but for the extraction times), CSV and DOT: same bytes whatever the storage or the order documents came in"
+    ;;
+
+usage)
+    set +e
+    "$KOUAN" --store "$STORE" export --format jpeg 2>"$T/err"; rc=$?
+    set -e
+    [ "$rc" = 2 ] || fail "unknown format: exit $rc"
+    grep -q 'dot, svg, png or csv' "$T/err" || fail "the message does not list the formats"
+    "$KOUAN" export --help | grep -q 'one cluster per border trade zone' || fail "--help"
+    pass "an unknown format is a usage error naming the formats"
+    ;;
+
+*) echo "export_test.sh: unknown case $CASE" >&2; exit 2 ;;
+esac
