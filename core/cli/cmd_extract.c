@@ -1,16 +1,98 @@
-/* cmd_extract.c — `kouan extract FILE…`: read documents, run the plugins,
- * replace each document's graph in the store. */
+/* cmd_extract.c — `kouan extract FILE|DIR…`: read documents on all cores,
+ * run the plugins, write each document's graph (to the store, or as N-Quads
+ * to stdout). */
 #include "cli.h"
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-static void print_warning(const char *message, void *user)
+typedef struct files {
+    char  **v;
+    size_t  n, cap;
+    double  bytes;
+} files;
+
+static int add_file(files *f, const char *path, off_t size)
 {
-    int *quiet = user;
-    if (!*quiet) fprintf(stderr, "kouan: warning: %s\n", message);
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        char **v = realloc(f->v, cap * sizeof *v);
+        if (!v) return -1;
+        f->v = v;
+        f->cap = cap;
+    }
+    if (!(f->v[f->n] = strdup(path))) return -1;
+    f->n++;
+    f->bytes += (double)size;
+    return 0;
 }
+
+/* Documents kouan reads, by extension, when walking a folder; a folder's
+ * README is about the folder, not a document of it. */
+static int is_document(const char *path)
+{
+    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (strncasecmp(name, "README", 6) == 0) return 0;
+    static const char *const ext[] = { ".md", ".markdown", ".txt", ".html", ".htm", NULL };
+    size_t n = strlen(name);
+    for (size_t i = 0; ext[i]; i++) {
+        size_t e = strlen(ext[i]);
+        if (n > e && strcasecmp(name + n - e, ext[i]) == 0) return 1;
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds path, or the documents under it (sorted, recursively). */
+static int walk(files *f, const char *path, int top)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return top ? add_file(f, path, 0) : 0;   /* extract says why */
+    if (!S_ISDIR(st.st_mode))
+        return top || is_document(path) ? add_file(f, path, st.st_size) : 0;
+    DIR *d = opendir(path);
+    if (!d) {
+        cli_error("%s: cannot read the folder: %s", path, strerror(errno));
+        return -1;
+    }
+    files sub = {0};
+    struct dirent *e;
+    int rc = 0;
+    while (!rc && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;       /* ., .., hidden files */
+        size_t n = strlen(path) + strlen(e->d_name) + 2;
+        char *p = malloc(n);
+        if (!p) { rc = -1; break; }
+        snprintf(p, n, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", e->d_name);
+        rc = add_file(&sub, p, 0);
+        free(p);
+    }
+    closedir(d);
+    if (sub.n) qsort(sub.v, sub.n, sizeof *sub.v, cmp_str);
+    for (size_t i = 0; i < sub.n; i++) {
+        if (!rc) rc = walk(f, sub.v[i], 0);
+        free(sub.v[i]);
+    }
+    free(sub.v);
+    return rc;
+}
+
+typedef struct progress {
+    int     quiet, tty, emit;
+    size_t  done, total, failed, unchanged;
+    double  bytes_done, bytes_total, start;
+    files  *f;
+} progress;
 
 static double now(void)
 {
@@ -19,70 +101,138 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void print_warning(const char *message, void *user)
+{
+    progress *p = user;
+    if (p->quiet) return;
+    if (p->tty) fputs("\r\033[K", stderr);
+    fprintf(stderr, "kouan: warning: %s\n", message);
+}
+
+static void on_done(const char *path, const kouan_extract_report *rep,
+                    const kouan_error *err, void *user)
+{
+    progress *p = user;
+    struct stat st;
+    p->done++;
+    if (stat(path, &st) == 0) p->bytes_done += (double)st.st_size;
+    if (p->tty) fputs("\r\033[K", stderr);
+    if (err) {
+        p->failed++;
+        cli_error("%s", err->message);
+    } else if (rep->unchanged) {
+        p->unchanged++;
+        if (!p->quiet)
+            fprintf(p->emit ? stderr : stdout,
+                    "%s: unchanged (sha256 %.12s…), skipped; --force extracts it again\n",
+                    path, rep->sha256);
+    } else if (!p->quiet) {
+        FILE *o = p->emit ? stderr : stdout;   /* stdout carries the N-Quads */
+        fprintf(o, "%s: %zu facts (", path, rep->facts);
+        for (size_t i = 0; i < rep->n_plugins; i++)
+            fprintf(o, "%s%s %zu", i ? ", " : "", rep->per_plugin[i].plugin,
+                    rep->per_plugin[i].facts);
+        fprintf(o, "), %zu triples in <%s>", rep->triples, rep->graph);
+        if (rep->warnings) fprintf(o, ", %zu warnings", rep->warnings);
+        fputc('\n', o);
+    }
+    if (p->tty && p->done < p->total) {
+        double t = now() - p->start, mbs = t > 0 ? p->bytes_done / 1e6 / t : 0;
+        double left = mbs > 0 ? (p->bytes_total - p->bytes_done) / 1e6 / mbs : 0;
+        fprintf(stderr, "[%zu/%zu] %.1f MB/s, about %.0f s left", p->done, p->total,
+                mbs, left);
+        fflush(stderr);
+    }
+}
+
 static int run(const cli_globals *g, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "quiet", no_argument, NULL, 'q' }, { "force", no_argument, NULL, 'f' },
+        { "jobs", required_argument, NULL, 'j' }, { "emit", required_argument, NULL, 'e' },
         { NULL, 0, NULL, 0 } };
-    int quiet = 0, force = 0, c;
+    int quiet = 0, force = 0, jobs = 0, emit = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+qf", opts, NULL)) != -1) {
-        if (c == 'q') quiet = 1;
-        else if (c == 'f') force = 1;
-        else return cli_usage_error(&cmd_extract, "unknown option “%s”", argv[optind - 1]);
+    while ((c = getopt_long(argc, argv, "+:qfj:", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'q': quiet = 1; break;
+        case 'f': force = 1; break;
+        case 'j':
+            jobs = (int)strtol(optarg, &end, 10);
+            if (*end || jobs < 1 || jobs > 256)
+                return cli_usage_error(&cmd_extract, "-j takes a number of workers "
+                                       "from 1 to 256, not “%s”", optarg);
+            break;
+        case 'e':
+            if (strcmp(optarg, "nquads") != 0)
+                return cli_usage_error(&cmd_extract, "--emit takes nquads, not “%s”", optarg);
+            emit = 1;
+            break;
+        case ':': return cli_usage_error(&cmd_extract, "option “%s” needs a value", argv[optind - 1]);
+        default:  return cli_usage_error(&cmd_extract, "unknown option “%s”", argv[optind - 1]);
+        }
     }
     if (optind >= argc)
-        return cli_usage_error(&cmd_extract, "name at least one FILE to extract");
-    kouan *k = cli_open(g, 0, 0, 0);
-    if (!k) return EXIT_FAIL;
-    kouan_set_force(k, force);
-    int failed = 0, total = argc - optind;
-    int progress = !quiet && total > 1 && isatty(fileno(stderr));
-    double start = now();
-    for (int i = optind; i < argc; i++) {
-        if (progress)
-            fprintf(stderr, "\r\033[K[%d/%d %.0fs] %s", i - optind + 1, total,
-                    now() - start, argv[i]);
-        kouan_extract_report rep;
-        kouan_error err = {0};
-        int rc = kouan_extract_file(k, argv[i], &rep, print_warning, &quiet, &err);
-        if (progress) fputs("\r\033[K", stderr);
-        if (rc) {
-            cli_error("%s", err.message);
-            failed++;
-            continue;
+        return cli_usage_error(&cmd_extract, "name at least one FILE or folder to extract");
+    files f = {0};
+    for (int i = optind; i < argc; i++)
+        if (walk(&f, argv[i], 1) != 0) {
+            for (size_t j = 0; j < f.n; j++) free(f.v[j]);
+            free(f.v);
+            return EXIT_FAIL;
         }
-        if (quiet) continue;
-        if (rep.unchanged) {
-            printf("%s: unchanged (sha256 %.12s…), skipped; --force extracts it again\n",
-                   argv[i], rep.sha256);
-            continue;
-        }
-        printf("%s: %zu facts (", argv[i], rep.facts);
-        for (size_t p = 0; p < rep.n_plugins; p++)
-            printf("%s%s %zu", p ? ", " : "", rep.per_plugin[p].plugin, rep.per_plugin[p].facts);
-        printf("), %zu triples in <%s>", rep.triples, rep.graph);
-        if (rep.warnings) printf(", %zu warnings", rep.warnings);
-        putchar('\n');
+    if (f.n == 0) {
+        cli_error("no documents (*.md, *.txt, *.html) under %s", argv[optind]);
+        free(f.v);
+        return EXIT_FAIL;
     }
-    if (!quiet && total > 1)
-        printf("%d of %d files extracted in %.1fs\n", total - failed, total, now() - start);
+    kouan_options o = { .store_spec = g->store, .ontology_dir = g->ontology,
+                        .plugin_path = g->plugin_path, .no_store = emit };
+    kouan_error err = {0};
+    kouan *k = kouan_open(&o, &err);
+    if (!k) {
+        cli_error("%s", err.message);
+        for (size_t j = 0; j < f.n; j++) free(f.v[j]);
+        free(f.v);
+        return EXIT_FAIL;
+    }
+    kouan_set_force(k, force);
+    progress p = { quiet, !quiet && isatty(fileno(stderr)) && f.n > 1, emit, 0, f.n,
+                   0, 0, 0, f.bytes, now(), &f };
+    int rc = kouan_extract_batch(k, f.v, f.n, jobs, emit ? stdout : NULL, on_done,
+                                 print_warning, &p, &err);
+    if (p.tty) fputs("\r\033[K", stderr);
+    if (rc && rc != KOUAN_EINPUT) cli_error("%s", err.message);
+    if (!quiet && f.n > 1)
+        fprintf(emit ? stderr : stdout, "%zu of %zu files extracted%s in %.1fs\n",
+                f.n - p.failed, f.n, p.unchanged ? " (some unchanged)" : "", now() - p.start);
     kouan_close(k);
-    return failed ? EXIT_FAIL : EXIT_OK;
+    for (size_t j = 0; j < f.n; j++) free(f.v[j]);
+    free(f.v);
+    return rc ? EXIT_FAIL : EXIT_OK;
 }
 
 const cli_command cmd_extract = {
     "extract", "read documents and store their facts (one named graph each)",
-    "Usage: kouan [--store SPEC] extract [-q] [--force] FILE…\n"
+    "Usage: kouan [--store SPEC] extract [-q] [--force] [-j N] [--emit nquads] FILE|DIR…\n"
     "\n"
-    "Reads each FILE (Markdown-like chapters with tab-separated tables and\n"
-    "inline HTML, or plain text; UTF-8), runs every extractor plugin on it and\n"
-    "replaces the document's named graph https://w3id.org/kouan/doc/<name> in\n"
-    "the store: extracting a file again never duplicates its facts, and a\n"
-    "file whose SHA-256 the store already holds is skipped.  A file\n"
-    "that cannot be read or extracted leaves the store as it was; the other\n"
-    "files are still extracted.\n"
+    "Reads each FILE — or every document under DIR (*.md, *.txt, *.html,\n"
+    "not README files; recursively, in name order): Markdown-like chapters\n"
+    "with tab-separated tables and inline HTML, HTML pages, or plain text, in\n"
+    "UTF-8 — runs every\n"
+    "extractor plugin on it and replaces the document's named graph\n"
+    "https://w3id.org/kouan/doc/<name> in the store: extracting a file again\n"
+    "never duplicates its facts, and a file whose SHA-256 the store already\n"
+    "holds is skipped.  A file that cannot be read or extracted leaves the\n"
+    "store as it was; the other files are still extracted.\n"
+    "\n"
+    "Documents are extracted in parallel (-j, default one worker per core)\n"
+    "and written by one writer in the order given, one graph (and one\n"
+    "transaction) per document; memory holds a few documents, never the\n"
+    "whole corpus.  On a terminal a progress line shows documents, MB/s and\n"
+    "the time left.\n"
     "\n"
     "Prints, per file, how many facts each plugin produced and how many\n"
     "triples were written (facts, types, labels and one evidence node per fact:\n"
@@ -90,11 +240,16 @@ const cli_command cmd_extract = {
     "not know, a cell that is not a name) go to stderr as file:line:col.\n"
     "\n"
     "Options:\n"
-    "  -q, --quiet   print errors only\n"
-    "  -f, --force   extract files again even when unchanged\n"
+    "  -q, --quiet        print errors only\n"
+    "  -f, --force        extract files again even when unchanged\n"
+    "  -j, --jobs N       N workers (default: the number of cores)\n"
+    "  --emit nquads      write each document's graph to stdout as N-Quads\n"
+    "                     instead of storing it (no store is opened): compose\n"
+    "                     with xargs -P, GNU parallel or a cluster's map step\n"
     "\n"
-    "Example:\n"
-    "  kouan extract corpus/*.md\n"
+    "Examples:\n"
+    "  kouan extract corpus/\n"
+    "  kouan extract --emit nquads chapter.md > chapter.nq\n"
     "\n"
     "Exit status: 0 when every file was extracted, 1 otherwise, 2 bad usage.\n",
     run

@@ -34,7 +34,7 @@ static int by_line(const void *a, const void *b)
 /* One output line per input line, tokens separated by single spaces. */
 static void print_text(printer *p)
 {
-    qsort(p->toks, p->n, sizeof *p->toks, by_line);
+    if (p->n) qsort(p->toks, p->n, sizeof *p->toks, by_line);   /* toks NULL when n is 0 */
     size_t lines = 0;
     for (size_t i = 0; i < p->len; i++) lines += p->bytes[i] == '\n';
     if (p->len && p->bytes[p->len - 1] != '\n') lines++;
@@ -176,8 +176,9 @@ static int run(const cli_globals *g, int argc, char **argv)
         return cli_usage_error(&cmd_tokenize, "give exactly one FILE to tokenize");
     const char *path = argv[optind];
 
-    /* No store is needed: an in-memory one keeps the session light. */
-    kouan_options o = { "memory:", g->ontology, g->plugin_path, 0, 1, 0 };
+    /* No store is needed, and no plugins run. */
+    kouan_options o = { .ontology_dir = g->ontology, .plugin_path = g->plugin_path,
+                        .no_plugins = 1, .no_store = 1 };
     kouan_error err = {0};
     kouan *k = kouan_open(&o, &err);
     if (!k) {

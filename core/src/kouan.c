@@ -12,6 +12,7 @@
 #include "session.h"
 
 #include <stdint.h>
+#include <libxml/parser.h>
 #include <time.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
@@ -41,11 +42,12 @@ kouan *kouan_open(const kouan_options *opts, kouan_error *err)
 {
     kouan_options o = opts ? *opts : (kouan_options){0};
     if (!o.store_spec) o.store_spec = getenv("KOUAN_STORE");
-    if (!o.store_spec || !*o.store_spec) o.store_spec = "hashes:kouan.store";
+    if (!o.store_spec || !*o.store_spec) o.store_spec = "kouan:kouan.store";
     if (!o.ontology_dir) o.ontology_dir = getenv("KOUAN_ONTOLOGY");
     if (!o.ontology_dir || !*o.ontology_dir) o.ontology_dir = KOUAN_ONTOLOGY_DIR;
 
     kouan *k = calloc(1, sizeof *k);
+    if (k) k->opts = o;   /* strings borrowed from the caller/environment */
     if (!k || !(k->ontology_dir = strdup(o.ontology_dir))) {
         free(k);
         err->code = KOUAN_ENOMEM;
@@ -61,6 +63,7 @@ kouan *kouan_open(const kouan_options *opts, kouan_error *err)
     }
     KOUAN_RDF_LOG_RESET(k->world);
     librdf_world_open(k->world);
+    xmlInitParser();   /* once, before worker threads read HTML */
     int rc = kouan_vocab_load(&k->vocab, k->world, k->ontology_dir, err);
     if (!rc) {
         k->have_vocab = 1;
@@ -89,7 +92,7 @@ kouan *kouan_open(const kouan_options *opts, kouan_error *err)
             }
         }
     }
-    if (!rc && !(k->store = kouan_store_open(k->world, o.store_spec, o.read_only,
+    if (!rc && !o.no_store && !(k->store = kouan_store_open(k->world, o.store_spec, o.read_only,
                                                  o.no_create, err)))
         rc = err->code ? err->code : KOUAN_ESTORE;
     if (rc) {
@@ -120,7 +123,7 @@ const kouan_plugin_info *kouan_plugin_get(const kouan *k, size_t i)
     return i < k->plugins.n ? &k->plugins.v[i].info : NULL;
 }
 
-long kouan_store_size(kouan *k) { return kouan_store_count(k->store); }
+long kouan_store_size(kouan *k) { return k->store ? kouan_store_count(k->store) : -1; }
 
 /* ---- extraction ---------------------------------------------------------------- */
 
@@ -193,33 +196,40 @@ static void sha256_hex(const char *bytes, size_t len, char out[65])
         sprintf(out + 2 * i, "%02x", digest[i]);
 }
 
-int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
-                       kouan_warn_cb warn, void *user, kouan_error *err)
+void kouan_extracted_free(kouan_extracted *x)
 {
-    kouan_extract_report local;
-    if (!rep) rep = &local;
-    memset(rep, 0, sizeof *rep);
+    if (x->have_graph) kouan_graph_free(&x->graph);
+    kouan_document_free(x->doc);
+    x->have_graph = 0;
+    x->doc = NULL;
+}
+
+int kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
+                      kouan_warn_cb warn, void *user)
+{
+    kouan_extract_report *rep = &x->rep;
+    kouan_error *err = &x->err;
+    memset(x, 0, sizeof *x);
     if (k->plugins.n == 0) {
-        err->code = KOUAN_EPLUGIN;
+        err->code = x->rc = KOUAN_EPLUGIN;
         snprintf(err->message, sizeof err->message,
                  "this session was opened without plugins: nothing can extract");
-        return err->code;
+        return x->rc;
     }
-    kouan_document *d = kouan_document_load(path, err);
-    if (!d) return err->code;
-    kouan_graph g;
-    int rc = kouan_graph_init(&g, &k->vocab, &k->resolver, &d->view);
+    kouan_document *d = x->doc = kouan_document_load(path, err);
+    if (!d) return x->rc = err->code;
+    kouan_graph *g = &x->graph;
+    int rc = kouan_graph_init(g, &k->vocab, &k->resolver, &d->view);
+    x->have_graph = 1;
     sha256_hex(d->view.bytes, d->view.len, rep->sha256);
     snprintf(rep->doc_id, sizeof rep->doc_id, "%s", d->view.id);
-    if (!rc) snprintf(rep->graph, sizeof rep->graph, "%s", g.iri);
+    if (!rc) snprintf(rep->graph, sizeof rep->graph, "%s", g->iri);
     /* the same bytes are already in the store: nothing to do */
     char old[80];
-    if (!rc && !k->force &&
-        kouan_lookup_literal(k, g.iri, KOUAN_NS_ONTOLOGY "sha256", old, sizeof old) == KOUAN_OK &&
+    if (!rc && !k->force && k->store &&
+        kouan_lookup_literal(k, g->iri, KOUAN_NS_ONTOLOGY "sha256", old, sizeof old) == KOUAN_OK &&
         strcmp(old, rep->sha256) == 0) {
         rep->unchanged = 1;
-        kouan_graph_free(&g);
-        kouan_document_free(d);
         return KOUAN_OK;
     }
     if (!rc) {
@@ -229,11 +239,11 @@ int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
         gmtime_r(&now, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
         snprintf(agent, sizeof agent, "kouan %s", KOUAN_VERSION);
-        rc = kouan_graph_document_meta(&g, rep->sha256, when, agent);
+        rc = kouan_graph_document_meta(g, rep->sha256, when, agent);
     }
     warn_ctx wc = { &d->view, NULL, warn, user, 0 };
-    g.warn = on_warn;
-    g.warn_user = &wc;
+    g->warn = on_warn;
+    g->warn_user = &wc;
     /* structure plugins first: they read tables the prose plugins rely on */
     for (int stage = KOUAN_STAGE_STRUCTURE; stage <= KOUAN_STAGE_PROSE && !rc; stage++) {
         if (stage == KOUAN_STAGE_PROSE) {
@@ -242,14 +252,14 @@ int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
                 any |= (int)k->plugins.v[i].desc->stage == KOUAN_STAGE_PROSE;
             if (!any) break;
             /* the structure stage's facts, for rules about sets: a copy,
-               since the prose stage's facts grow g.known */
+               since the prose stage's facts grow g->known */
             kouan_known_fact *kf = kouan_arena_alloc(&d->arena,
-                                       (g.n_known ? g.n_known : 1) * sizeof *kf);
+                                       (g->n_known ? g->n_known : 1) * sizeof *kf);
             if (!kf) { rc = KOUAN_ENOMEM; break; }
-            if (g.n_known) memcpy(kf, g.known, g.n_known * sizeof *kf);
+            if (g->n_known) memcpy(kf, g->known, g->n_known * sizeof *kf);
             d->view.facts = kf;
-            d->view.n_facts = g.n_known;
-            if ((rc = build_token_view(k, d, &g, err))) {
+            d->view.n_facts = g->n_known;
+            if ((rc = build_token_view(k, d, g, err))) {
                 char inner[900];
                 snprintf(inner, sizeof inner, "%s", err->message);
                 snprintf(err->message, sizeof err->message,
@@ -261,11 +271,11 @@ int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
         for (size_t i = 0; i < k->plugins.n && !rc; i++) {
             kouan_loaded_plugin *p = &k->plugins.v[i];
             if ((int)p->desc->stage != stage) continue;
-            if ((rc = kouan_graph_set_plugin(&g, p->desc->name, p->desc->version,
+            if ((rc = kouan_graph_set_plugin(g, p->desc->name, p->desc->version,
                                              p->desc->abi_minor))) break;
             wc.plugin = p->desc->name;
             kouan_emitter out;
-            kouan_graph_emitter(&g, &out);
+            kouan_graph_emitter(g, &out);
             rc = p->desc->process(p->state, &d->view, &out);
             if (rc) {
                 err->code = KOUAN_EPLUGIN;
@@ -277,21 +287,47 @@ int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
             }
             if (rep->n_plugins < sizeof rep->per_plugin / sizeof rep->per_plugin[0]) {
                 rep->per_plugin[rep->n_plugins].plugin = p->desc->name;
-                rep->per_plugin[rep->n_plugins++].facts = g.plugin_facts;
+                rep->per_plugin[rep->n_plugins++].facts = g->plugin_facts;
             }
         }
     }
-    if (!rc) {
-        rep->facts = g.facts;
-        rep->triples = g.n;
-        rep->warnings = wc.count;
-        rc = kouan_store_replace_graph(k->store, g.iri, g.v, g.n, err);
-    } else if (rc == KOUAN_ENOMEM && !err->message[0]) {
+    g->warn = NULL;            /* wc lives on this stack frame only */
+    g->warn_user = NULL;
+    rep->facts = g->facts;
+    rep->triples = g->n;
+    rep->warnings = wc.count;
+    if (rc == KOUAN_ENOMEM && !err->message[0]) {
         err->code = rc;
         snprintf(err->message, sizeof err->message, "%s: out of memory", path);
     }
-    kouan_graph_free(&g);
-    kouan_document_free(d);
+    return x->rc = rc;
+}
+
+int kouan_write_doc(kouan *k, kouan_extracted *x, FILE *emit, kouan_error *err)
+{
+    if (x->rc || x->rep.unchanged) return KOUAN_OK;
+    if (emit) return kouan_graph_write_nquads(&x->graph, emit, err);
+    return kouan_store_replace_graph(k->store, x->graph.iri, x->graph.v, x->graph.n, err);
+}
+
+int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
+                       kouan_warn_cb warn, void *user, kouan_error *err)
+{
+    kouan_extracted *x = malloc(sizeof *x);
+    if (!x) {
+        err->code = KOUAN_ENOMEM;
+        snprintf(err->message, sizeof err->message, "%s: out of memory", path);
+        return err->code;
+    }
+    int rc = kouan_extract_doc(k, path, x, warn, user);
+    if (rc) *err = x->err;
+    else if (!k->store) {
+        err->code = rc = KOUAN_ESTORE;
+        snprintf(err->message, sizeof err->message, "this session has no store");
+    } else rc = kouan_write_doc(k, x, NULL, err);
+    if (rep) *rep = x->rep;
+    kouan_extracted_free(x);
+    free(x);
     return rc;
 }
 

@@ -9,6 +9,8 @@
 #include "store/store.h"
 #include "text/normalize.h"
 #include "text/segment.h"
+#include "doc/doc.h"
+#include "graph/graph.h"
 
 struct kouan {
     librdf_world     *world;
@@ -22,7 +24,29 @@ struct kouan {
     kouan_normalizer *normalizer;
     kouan_lexicon    *lexicon;
     int               force;       /* re-extract unchanged files */
+    kouan_options     opts;        /* as opened (for worker sessions) */
 };
+/* One document extracted but not yet written: its bytes, blocks and graph
+ * (owned), the report and the outcome.  Free with kouan_extracted_free. */
+typedef struct kouan_extracted {
+    kouan_document      *doc;
+    kouan_graph          graph;
+    int                  have_graph;
+    kouan_extract_report rep;
+    kouan_error          err;
+    int                  rc;
+} kouan_extracted;
+
+/* Reads and extracts path with k's plugins (k->store, when there is one,
+ * only tells whether the same bytes are already there).  Fills x; returns
+ * x->rc.  warn may be called during the call. */
+int  kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
+                       kouan_warn_cb warn, void *user);
+/* Writes x: to the store (replacing the document's graph), or as N-Quads
+ * to emit when emit is not NULL.  Nothing for a failed or unchanged one. */
+int  kouan_write_doc(kouan *k, kouan_extracted *x, FILE *emit, kouan_error *err);
+void kouan_extracted_free(kouan_extracted *x);
+
 /* The lexical form of one literal object of (s, p) in the store, copied to
  * out; 0 when found, KOUAN_ENOTFOUND otherwise (query.c). */
 int kouan_lookup_literal(kouan *k, const char *s_iri, const char *p_iri,

@@ -4,6 +4,7 @@
  * in one go.  Everything is owned by the builder's arena. */
 #ifndef KOUAN_GRAPH_H
 #define KOUAN_GRAPH_H
+#include <stdio.h>
 #include "kouan/kouan.h"
 #include "util/arena.h"
 #include "util/strmap.h"
@@ -72,6 +73,9 @@ int  kouan_graph_set_plugin(kouan_graph *g, const char *name, const char *versio
  * wrong (message in msg); KOUAN_ENOTFOUND when a closed-class name is not in
  * the gazetteers (the fact is dropped, msg says why); KOUAN_ENOMEM. */
 int  kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t n);
+
+/* Writes the graph as N-Quads (UTF-8 kept, lines sorted) to out. */
+int  kouan_graph_write_nquads(const kouan_graph *g, FILE *out, kouan_error *err);
 
 /* The emitter handed to plugins, writing into g. */
 void kouan_graph_emitter(kouan_graph *g, kouan_emitter *out);

@@ -1,0 +1,193 @@
+/* batch.c — extracting many documents on all cores with one ordered writer.
+ *
+ * Workers are threads, each with its own session opened without a store
+ * (its own plugins' state, normaliser and lexicon map: nothing shared but
+ * read-only data).  They take the next file index, extract it into a slot
+ * of a small ring, and wait while the ring is full, so memory is bounded by
+ * a few documents, never the corpus.  The calling thread is the writer: it
+ * writes slot i when it is done, in input order — one graph, one
+ * transaction per document — and reports it. */
+#include "session.h"
+#include "util/error.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct slot {
+    kouan_extracted x;
+    int             ready;     /* extracted, waiting for the writer */
+} slot;
+
+typedef struct batch {
+    char *const    *paths;
+    size_t          n;
+    size_t          next;      /* next index to take */
+    size_t          written;   /* indexes below are written */
+    size_t          window;    /* ring size: how far ahead workers may go */
+    slot           *ring;
+    int             stop;      /* the writer failed: workers quit */
+    pthread_mutex_t mu;
+    pthread_cond_t  cond;
+    pthread_mutex_t warn_mu;   /* one warning at a time */
+    kouan_warn_cb   warn;
+    void           *user;
+} batch;
+
+typedef struct worker {
+    batch     *b;
+    kouan     *k;
+    pthread_t  thread;
+    int        started;
+} worker;
+
+static void warn_serialised(const char *message, void *user)
+{
+    batch *b = user;
+    pthread_mutex_lock(&b->warn_mu);
+    if (b->warn) b->warn(message, b->user);
+    pthread_mutex_unlock(&b->warn_mu);
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    batch *b = w->b;
+    for (;;) {
+        pthread_mutex_lock(&b->mu);
+        while (!b->stop && b->next < b->n && b->next >= b->written + b->window)
+            pthread_cond_wait(&b->cond, &b->mu);
+        if (b->stop || b->next >= b->n) {
+            pthread_mutex_unlock(&b->mu);
+            return NULL;
+        }
+        size_t i = b->next++;
+        pthread_mutex_unlock(&b->mu);
+
+        slot *s = &b->ring[i % b->window];
+        kouan_extract_doc(w->k, b->paths[i], &s->x, warn_serialised, b);
+
+        pthread_mutex_lock(&b->mu);
+        s->ready = 1;
+        pthread_cond_broadcast(&b->cond);
+        pthread_mutex_unlock(&b->mu);
+    }
+}
+
+/* Whether the store already holds path's bytes: workers have no store. */
+static int unchanged(kouan *k, kouan_extracted *x)
+{
+    char old[80];
+    return !k->force && k->store && x->rc == KOUAN_OK && x->have_graph &&
+           kouan_lookup_literal(k, x->graph.iri, KOUAN_NS_ONTOLOGY "sha256",
+                                old, sizeof old) == KOUAN_OK &&
+           strcmp(old, x->rep.sha256) == 0;
+}
+
+int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
+                        FILE *emit, kouan_done_cb done, kouan_warn_cb warn,
+                        void *user, kouan_error *err)
+{
+    if (!emit && !k->store)
+        return kouan_error_set(err, KOUAN_ESTORE, "this session has no store");
+    if (jobs <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = cores > 0 ? (int)cores : 1;
+    }
+    if ((size_t)jobs > n) jobs = n ? (int)n : 1;
+    int failed = 0, rc = KOUAN_OK;
+
+    if (jobs == 1) {                     /* no threads: this session does all */
+        kouan_extracted *x = malloc(sizeof *x);
+        if (!x) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n && !rc; i++) {
+            kouan_extract_doc(k, paths[i], x, warn, user);
+            kouan_error werr = {0};
+            int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);
+            if (x->rc) failed++;
+            if (done) done(paths[i], &x->rep, x->rc ? &x->err : wrc ? &werr : NULL, user);
+            if (!x->rc && wrc) { *err = werr; rc = wrc; }
+            kouan_extracted_free(x);
+        }
+        free(x);
+        return rc ? rc : failed ? KOUAN_EINPUT : KOUAN_OK;
+    }
+
+    batch b;
+    memset(&b, 0, sizeof b);
+    b.paths = paths;
+    b.n = n;
+    b.window = (size_t)jobs * 2;
+    b.warn = warn;
+    b.user = user;
+    b.ring = calloc(b.window, sizeof *b.ring);
+    worker *ws = calloc((size_t)jobs, sizeof *ws);
+    if (!b.ring || !ws) {
+        free(b.ring);
+        free(ws);
+        return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
+    }
+    pthread_mutex_init(&b.mu, NULL);
+    pthread_cond_init(&b.cond, NULL);
+    pthread_mutex_init(&b.warn_mu, NULL);
+
+    /* worker sessions: the same ontology and plugins, no store; opened here,
+       one after the other (Redland parses the vocabulary at open) */
+    kouan_options o = k->opts;
+    o.no_store = 1;
+    o.read_only = 1;
+    o.ontology_dir = k->ontology_dir;
+    for (int j = 0; j < jobs && !rc; j++) {
+        ws[j].b = &b;
+        if (!(ws[j].k = kouan_open(&o, err))) { rc = err->code ? err->code : KOUAN_EPLUGIN; break; }
+        ws[j].k->force = 1;              /* the writer decides what is unchanged */
+    }
+    for (int j = 0; j < jobs && !rc; j++) {
+        if (pthread_create(&ws[j].thread, NULL, work, &ws[j]) != 0) {
+            rc = kouan_error_set(err, KOUAN_ENOMEM, "cannot start a worker thread");
+            break;
+        }
+        ws[j].started = 1;
+    }
+
+    /* the writer: document i as soon as it is extracted, in order */
+    for (size_t i = 0; i < n && !rc; i++) {
+        slot *s = &b.ring[i % b.window];
+        pthread_mutex_lock(&b.mu);
+        while (!s->ready) pthread_cond_wait(&b.cond, &b.mu);
+        pthread_mutex_unlock(&b.mu);
+
+        kouan_extracted *x = &s->x;
+        if (unchanged(k, x)) x->rep.unchanged = 1;
+        kouan_error werr = {0};
+        int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);
+        if (x->rc) failed++;
+        if (done) done(paths[i], &x->rep, x->rc ? &x->err : wrc ? &werr : NULL, user);
+        if (!x->rc && wrc) { *err = werr; rc = wrc; }
+        kouan_extracted_free(x);
+
+        pthread_mutex_lock(&b.mu);
+        s->ready = 0;
+        b.written = i + 1;
+        pthread_cond_broadcast(&b.cond);
+        pthread_mutex_unlock(&b.mu);
+    }
+
+    pthread_mutex_lock(&b.mu);
+    b.stop = 1;                          /* on success all are taken anyway */
+    pthread_cond_broadcast(&b.cond);
+    pthread_mutex_unlock(&b.mu);
+    for (int j = 0; j < jobs; j++) {
+        if (ws[j].started) pthread_join(ws[j].thread, NULL);
+        kouan_close(ws[j].k);
+    }
+    for (size_t i = 0; i < b.window; i++)        /* left over after a failure */
+        if (b.ring[i].ready) kouan_extracted_free(&b.ring[i].x);
+    pthread_mutex_destroy(&b.mu);
+    pthread_cond_destroy(&b.cond);
+    pthread_mutex_destroy(&b.warn_mu);
+    free(b.ring);
+    free(ws);
+    return rc ? rc : failed ? KOUAN_EINPUT : KOUAN_OK;
+}
