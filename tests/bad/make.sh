@@ -48,7 +48,12 @@ bad latin1-ff.md "$H"'Nyal\xFFm\n' \
 # GBK bytes in a UTF-8 file: 口岸 in GBK is BF DA B0 B6; BF is a
 # continuation byte, so the first GBK byte is already wrong.
 bad gbk.md "$H"'樟木\xBF\xDA\xB0\xB6\n' \
-    'not UTF-8 text: at byte 28 (line 3, column 3) found a continuation byte where a character should start'
+    'not UTF-8 text: at byte 28 (line 3, column 3) found a continuation byte where a character should start: the bytes from here look like GBK/GB18030 (they read “口岸”)'
+
+# A whole file in GBK: 樟木口岸位于聂拉木县。 (iconv -t GB18030); the first byte
+# is already wrong, and kouan names the encoding and shows the characters.
+bad gbk-file.md '\xD5\xC1\xC4\xBE\xBF\xDA\xB0\xB6\xCE\xBB\xD3\xDA\xC4\xF4\xC0\xAD\xC4\xBE\xCF\xD8\xA1\xA3\n' \
+    'not UTF-8 text: at byte 0 (line 1, column 1) found a lead byte without the continuation bytes (0x80-0xBF) it needs: the bytes from here look like GBK/GB18030 (they read “樟木口岸”); convert the file with `iconv -f GB18030 -t UTF-8`'
 
 # A lead byte E5 followed by ASCII: 口 (E5 8F A3) lost its last two bytes.
 bad lead-then-ascii.md "$H"'樟木\xE5口岸\n' \
@@ -69,7 +74,12 @@ bad utf16be.txt '\xFE\xFF\x53\xE3\x5C\xB8\x00\x0A' \
 # UTF-16LE without a byte-order mark: "口岸" = E3 53 B8 5C; E3 53 is a lead
 # byte followed by ASCII.
 bad utf16le-nobom.txt '\xE3\x53\xB8\x5C\x0A\x00' \
-    'not UTF-8 text: at byte 0 (line 1, column 1) found a lead byte without the continuation bytes (0x80-0xBF) it needs'
+    'not UTF-8 text: at byte 0 (line 1, column 1) found a lead byte without the continuation bytes (0x80-0xBF) it needs: the file looks like UTF-16LE without a byte-order mark; convert it with `iconv -f UTF-16LE -t UTF-8`'
+
+# UTF-16BE without a byte-order mark: "樟木口岸\n" = 6A 1F, 67 28, 53 E3,
+# 5C B8, 00 0A; the first byte that is not UTF-8 is E3 followed by 5C.
+bad utf16be-nobom.txt '\x6A\x1F\x67\x28\x53\xE3\x5C\xB8\x00\x0A' \
+    'not UTF-8 text: at byte 5 (line 1, column 6) found a lead byte without the continuation bytes (0x80-0xBF) it needs: the file looks like UTF-16BE without a byte-order mark; convert it with `iconv -f UTF-16BE -t UTF-8`'
 
 # The start of an ELF file: NUL bytes.
 bad binary.bin '\x7FELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00' \

@@ -59,6 +59,7 @@ static inline void tb_append(text_buf *dst, const text_buf *src)
 {
     tb_reserve(dst, src->len);
     if (dst->failed || src->failed) { dst->failed = 1; return; }
+    if (src->len == 0) return;          /* src->s may still be NULL */
     memcpy(dst->s + dst->len, src->s, src->len);
     memcpy(dst->orig + dst->len, src->orig, src->len * sizeof *src->orig);
     dst->len += src->len;

@@ -261,10 +261,15 @@ static void map_chunk(html_state *st, const char *ch, size_t n, size_t pos,
         *entity = 1;
         return;
     }
-    /* elsewhere after the cursor */
-    const char *hit = n ? memmem(b + st->cursor, st->d->view.len - st->cursor, ch, n) : NULL;
+    /* elsewhere after the cursor; text found nowhere (libxml2 may hand over
+     * text after the whole file was consumed) maps to the cursor, kept
+     * inside the file so that spans and maps never pass its end */
+    size_t len = st->d->view.len;
+    const char *hit = n && st->cursor < len ? memmem(b + st->cursor, len - st->cursor, ch, n)
+                                            : NULL;
+    size_t nowhere = st->cursor < len ? st->cursor : len ? len - 1 : 0;
     for (size_t k = 0; k < n; k++)
-        at[k] = hit ? (size_t)(hit - b) + k : st->cursor;
+        at[k] = hit ? (size_t)(hit - b) + k : nowhere;
 }
 
 static void on_text(void *ctx, const xmlChar *ch, int len)
@@ -474,8 +479,12 @@ static void emit_table(html_state *st, size_t end)
         if (!k) st->rc = KOUAN_ENOMEM;
         else {
             k->kind = KOUAN_BLOCK_TABLE;
-            k->span.start = t->start;
+            /* the table covers its rows even when libxml2 reported a row's
+             * position before the <table> tag (it does on broken markup) */
+            k->span.start = t->start < rows[0]->start ? t->start : rows[0]->start;
             k->span.end = end > t->start ? end : rows[nrows - 1]->end;
+            if (k->span.end < k->span.start) k->span.end = k->span.start;
+            if (k->span.end < rows[nrows - 1]->end) k->span.end = rows[nrows - 1]->end;
             k->line = line_of(st, t->start);
             k->rows = out;
             k->n_rows = nrows;
@@ -630,6 +639,18 @@ int kouan_html_parse(kouan_document *d, kouan_error *err)
     /* the bytes are UTF-8 (checked): no <meta> may switch the decoder */
     xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8);
     htmlParseDocument(ctxt);
+    /* a fatal error (libxml2 stops at elements nested 256 deep) loses the
+     * rest of the page: refuse it rather than read half of it */
+    const xmlError *fatal = xmlCtxtGetLastError(ctxt);
+    if (!st.rc && fatal && fatal->level == XML_ERR_FATAL) {
+        char what[200];
+        snprintf(what, sizeof what, "%s", fatal->message ? fatal->message : "a fatal error");
+        for (char *q = what; *q; q++) if (*q == '\n') *q = ' ';
+        size_t at = consumed(&st);
+        st.rc = kouan_error_set(err, KOUAN_EINPUT, "%s: line %zu (byte %zu): the HTML parser "
+                                "stopped: %s (expected elements nested less than 256 deep)",
+                                path, line_of(&st, at), at, what);
+    }
     /* libxml2 closes what is open at the end; anything left is ours */
     if (st.tables > 0 && !st.rc) {
         close_row(&st, d->view.len);
@@ -644,6 +665,7 @@ int kouan_html_parse(kouan_document *d, kouan_error *err)
     tb_free(&st.flow.tb);
     free(st.bl.v);
     free(st.line_at);
+    if (rc == KOUAN_EINPUT) return rc;             /* err says what */
     if (rc != KOUAN_OK)
         return kouan_error_set(err, rc, "%s: out of memory while reading the page", path);
     return KOUAN_OK;

@@ -30,6 +30,9 @@
 #include <libxml/HTMLparser.h>
 #include <utf8proc.h>
 
+/* The longest line a Markdown-like or plain-text document may have. */
+#define KOUAN_MAX_LINE (1 << 20)
+
 /* ---- inline markup ----------------------------------------------------------- */
 
 static int is_blank_byte(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -774,6 +777,25 @@ static kouan_document *parse_owned(const char *path, char *buf, size_t len,
         }
         free(buf);
         return NULL;
+    }
+    /* a line is a paragraph or a table row: one of megabytes is no prose
+     * (a data dump, a minified file) and would only cost time downstream */
+    for (size_t i = 0, start = 0; !html && i <= len; i++) {
+        if (i < len && bytes[i] != '\n') continue;
+        if (i - start > KOUAN_MAX_LINE) {
+            size_t l, c;
+            kouan_line_col(bytes, len, start, &l, &c);
+            if (err) {
+                err->code = KOUAN_EINPUT;
+                snprintf(err->message, sizeof err->message, "%s: line %zu (from byte %zu) "
+                         "is %zu bytes long: expected lines of text of at most %d bytes; "
+                         "is this a data dump or a file without line breaks?",
+                         path, l, start, i - start, KOUAN_MAX_LINE);
+            }
+            free(buf);
+            return NULL;
+        }
+        start = i + 1;
     }
     kouan_document *d = calloc(1, sizeof *d);
     char *copy = buf;

@@ -433,12 +433,10 @@ static char *trim(char *s)
     return s;
 }
 
-static int gold_load(ev_gold *gd, kouan_arena *a, const char *path, kouan_error *err)
+/* Reads gold facts from f, named path in messages; f stays open. */
+static int gold_read(ev_gold *gd, kouan_arena *a, FILE *f, const char *path,
+                     kouan_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return kouan_error_set(err, KOUAN_ENOTFOUND, "%s: cannot open the gold facts: %s",
-                               path, strerror(errno));
     char *line = NULL;
     size_t cap = 0, no = 0;
     ssize_t len;
@@ -542,10 +540,31 @@ static int gold_load(ev_gold *gd, kouan_arena *a, const char *path, kouan_error 
     if (!rc && ferror(f))
         rc = kouan_error_set(err, KOUAN_EIO, "%s: cannot read: %s", path, strerror(errno));
     free(line);
-    fclose(f);
     if (!rc && gd->n == 0)
         rc = kouan_error_set(err, KOUAN_EINVAL, "%s: no gold facts (expected lines "
                              "subject<TAB>predicate<TAB>object)", path);
+    return rc;
+}
+
+static int gold_load(ev_gold *gd, kouan_arena *a, const char *path, kouan_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return kouan_error_set(err, KOUAN_ENOTFOUND, "%s: cannot open the gold facts: %s",
+                               path, strerror(errno));
+    int rc = gold_read(gd, a, f, path, err);
+    fclose(f);
+    return rc;
+}
+
+int kouan_eval_gold_check(FILE *f, const char *path, size_t *n_facts, kouan_error *err)
+{
+    ev_gold gd = { 0 };
+    kouan_arena a = { 0 };
+    int rc = gold_read(&gd, &a, f, path, err);
+    if (n_facts) *n_facts = rc ? 0 : gd.n;
+    gold_free(&gd);
+    kouan_arena_clear(&a);
     return rc;
 }
 
@@ -754,7 +773,7 @@ int kouan_eval(kouan *k, const kouan_eval_options *o, FILE *out,
         e->sl = display_of(&g, t->s, T_IRI);
         e->ol = !strcmp(name, "type") ? local_name(t->o) : display_of(&g, t->o, t->o_kind);
     }
-    qsort(ext, n_ext, sizeof *ext, ext_cmp);
+    if (n_ext) qsort(ext, n_ext, sizeof *ext, ext_cmp);
     for (size_t i = 0; i < n_ext; i++) {
         match_fact(&g, &gd, &ext[i]);
         ev_pred *p = &gd.preds[ext[i].pred];

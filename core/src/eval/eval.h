@@ -4,6 +4,8 @@
 #ifndef KOUAN_EVAL_H
 #define KOUAN_EVAL_H
 #include <stddef.h>
+#include <stdio.h>
+#include "kouan/kouan.h"
 
 /* Writes the label-level form of label to out (at most n bytes, always
  * NUL-terminated): surrounding spaces trimmed, then the suffixes the gold
@@ -31,4 +33,11 @@ int kouan_eval_parse_stat(const char *s, kouan_eval_stat *st);
  * store states them (the vocabulary fixes each predicate's unit, and the
  * year may live elsewhere). */
 int kouan_eval_stat_match(const kouan_eval_stat *gold, const kouan_eval_stat *got);
+
+/* Reads a gold file from f (named path in messages; f stays open, the
+ * caller closes it) exactly as kouan eval does, and keeps nothing.  Returns
+ * 0 with *n_facts set (may be NULL), or an error code with err naming
+ * path:line and what was expected.  For tests and the fuzzer. */
+int kouan_eval_gold_check(FILE *f, const char *path, size_t *n_facts,
+                          kouan_error *err);
 #endif

@@ -11,6 +11,7 @@
 #include "text/lexicon.h"
 #include "text/segment.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,9 +299,29 @@ typedef struct scratch {
 
 static _Thread_local scratch S;
 
+/* A thread's scratch is freed when the thread ends (a key destructor; the
+ * thread-local S is still there while destructors run), so worker threads
+ * that segment leave nothing behind. */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+    scratch *s = p;
+    free(s->cp); free(s->off); free(s->score); free(s->next); free(s->path);
+    free(s->kind); free(s->cls);
+    memset(s, 0, sizeof *s);
+}
+
+static void scratch_key_new(void) { pthread_key_create(&scratch_key, scratch_free); }
+
 static int scratch_reserve(size_t n)
 {
     if (n + 1 <= S.cap) return KOUAN_OK;
+    if (!S.cap) {
+        pthread_once(&scratch_once, scratch_key_new);
+        pthread_setspecific(scratch_key, &S);
+    }
     size_t cap = S.cap ? S.cap : 256;
     while (cap < n + 1) cap *= 2;
     uint32_t *cp = realloc(S.cp, cap * sizeof *cp);
