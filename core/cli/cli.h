@@ -25,6 +25,9 @@ extern const cli_command cmd_extract, cmd_query, cmd_export, cmd_remove, cmd_plu
 extern const cli_command cmd_eval;
 extern const cli_command cmd_explain, cmd_check;
 extern const cli_command cmd_tokenize;
+extern const cli_command cmd_store;
+extern const cli_command cmd_serve;
+extern const cli_command cmd_push;
 
 /* Prints "kouan: error: …" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,7 +6,7 @@
 
 static const cli_command *const COMMANDS[] = {
     &cmd_extract, &cmd_query, &cmd_export, &cmd_remove, &cmd_eval, &cmd_explain, &cmd_check, &cmd_tokenize,
-    &cmd_plugins, NULL
+    &cmd_store, &cmd_serve, &cmd_push, &cmd_plugins, NULL
 };
 
 static const char MAIN_HELP[] =
@@ -19,7 +19,8 @@ static const char MAIN_HELP[] =
 "\n"
 "Global options (before the command):\n"
 "  --store SPEC        where the graph lives (default: $KOUAN_STORE, else\n"
-"                      hashes:kouan.store in the current folder)\n"
+"                      kouan:kouan.store in the current folder)\n"
+"                        kouan:DIR      kouan's own store on LMDB\n"
 "                        hashes:DIR     Redland hashes storage on Berkeley DB\n"
 "                        memory:        in memory, gone when kouan exits\n"
 "                        NAME:OPTIONS   any Redland storage, e.g.\n"
@@ -42,12 +43,16 @@ static const char MAIN_HELP[] =
 
 static void print_help(FILE *out)
 {
-    char list[1024] = "";
-    size_t off = 0;
-    for (size_t i = 0; COMMANDS[i]; i++)
-        off += (size_t)snprintf(list + off, sizeof list - off, "  %-10s %s\n",
-                                COMMANDS[i]->name, COMMANDS[i]->summary);
-    fprintf(out, MAIN_HELP, list, kouan_builtin_ontology_dir(), kouan_builtin_plugin_dir());
+    /* the command list, sized to fit however many commands there are */
+    char *list = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&list, &len);
+    for (size_t i = 0; m && COMMANDS[i]; i++)
+        fprintf(m, "  %-10s %s\n", COMMANDS[i]->name, COMMANDS[i]->summary);
+    if (m) fclose(m);
+    fprintf(out, MAIN_HELP, list ? list : "", kouan_builtin_ontology_dir(),
+            kouan_builtin_plugin_dir());
+    free(list);
 }
 
 void cli_error(const char *fmt, ...)
@@ -82,8 +87,9 @@ int cli_wants_help(int argc, char **argv)
 
 kouan *cli_open(const cli_globals *g, int read_only, int no_plugins, int no_create)
 {
-    kouan_options o = { g->store, g->ontology, g->plugin_path, read_only, no_plugins,
-                        no_create };
+    kouan_options o = { .store_spec = g->store, .ontology_dir = g->ontology,
+                        .plugin_path = g->plugin_path, .read_only = read_only,
+                        .no_plugins = no_plugins, .no_create = no_create };
     kouan_error err = {0};
     kouan *k = kouan_open(&o, &err);
     if (!k) cli_error("%s", err.message);
@@ -147,9 +153,9 @@ int main(int argc, char **argv)
         }
         return COMMANDS[c]->run(&g, argc - i, argv + i);
     }
-    char names[256] = "";
+    char names[512] = "";
     size_t off = 0;
-    for (size_t c = 0; COMMANDS[c]; c++)
+    for (size_t c = 0; COMMANDS[c] && off < sizeof names; c++)
         off += (size_t)snprintf(names + off, sizeof names - off, "%s%s",
                                 c ? ", " : "", COMMANDS[c]->name);
     return cli_usage_error(NULL, "unknown command “%s” (commands: %s)", name, names);

@@ -43,14 +43,16 @@ const char *kouan_builtin_plugin_dir(void);
 /* ---- opening ------------------------------------------------------------ */
 
 typedef struct kouan_options {
-    const char *store_spec;    /* "hashes:DIR", "memory:", "NAME:OPTIONS";
-                                  NULL: $KOUAN_STORE, else "hashes:kouan.store" */
+    const char *store_spec;    /* "kouan:DIR", "hashes:DIR", "memory:",
+                                  "NAME:OPTIONS"; NULL: $KOUAN_STORE, else
+                                  "kouan:kouan.store" */
     const char *ontology_dir;  /* NULL: $KOUAN_ONTOLOGY, else the built-in path */
     const char *plugin_path;   /* colon-separated folders; NULL:
                                   $KOUAN_PLUGIN_PATH, else the build's folder */
     int         read_only;     /* open the store without creating it */
     int         no_plugins;    /* do not load plugins (query/export/remove) */
     int         no_create;     /* writable, but refuse to create a new store */
+    int         no_store;      /* open no store (extraction to N-Quads only) */
 } kouan_options;
 
 typedef struct kouan kouan;
@@ -109,6 +111,21 @@ typedef void (*kouan_warn_cb)(const char *message, void *user);
 int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
                        kouan_warn_cb warn, void *user, kouan_error *err);
 
+/* Extracts n files with jobs worker threads (0: one per core) and one
+ * ordered writer: each document is written — to the store, one graph and
+ * one transaction per document, or as N-Quads to emit when emit is not
+ * NULL — in the order given, as soon as it and those before it are done;
+ * at most a few documents wait in memory.  done (may be NULL) is called in
+ * that order, from the calling thread, with err NULL on success; warn may
+ * be called from any thread (never two at once).  Returns 0 when every
+ * file was extracted, KOUAN_EINPUT when some were not (each reported), or
+ * the error that stopped the writer (the store, the output). */
+typedef void (*kouan_done_cb)(const char *path, const kouan_extract_report *rep,
+                              const kouan_error *err, void *user);
+int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
+                        FILE *emit, kouan_done_cb done, kouan_warn_cb warn,
+                        void *user, kouan_error *err);
+
 /* Set to re-extract files whose SHA-256 the store already holds (by default
  * they are skipped and reported unchanged). */
 void kouan_set_force(kouan *k, int force);
@@ -132,7 +149,11 @@ int kouan_query(kouan *k, const char *sparql, kouan_result_format fmt,
                 FILE *out, size_t *rows, kouan_error *err);
 
 typedef enum kouan_export_format {
-    KOUAN_EXPORT_TURTLE, KOUAN_EXPORT_NTRIPLES, KOUAN_EXPORT_NQUADS
+    KOUAN_EXPORT_TURTLE, KOUAN_EXPORT_NTRIPLES, KOUAN_EXPORT_NQUADS,
+    /* for people: Graphviz DOT clustered by trade zone, rendered SVG or
+       PNG (libgvc), and a CSV of ports (port, province, zone, countries,
+       transport, counterpart) */
+    KOUAN_EXPORT_DOT, KOUAN_EXPORT_SVG, KOUAN_EXPORT_PNG, KOUAN_EXPORT_CSV
 } kouan_export_format;
 
 /* Write the whole store: Turtle and N-Triples are the merged view of all
@@ -142,6 +163,32 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out,
 
 /* Number of statements (quads) in the store, counted by streaming. */
 long kouan_store_size(kouan *k);
+
+/* ---- serving ------------------------------------------------------------ */
+
+typedef struct kouan_serve_options {
+    const char *bind;       /* address to listen on; NULL: 127.0.0.1 */
+    unsigned    port;       /* 0: any free port (the start line names it) */
+    unsigned    timeout_s;  /* per query, and for waiting for a free worker */
+    size_t      max_rows;   /* rows (triples) per answer; 0: no limit */
+    size_t      max_body;   /* bytes of a POST body */
+    unsigned    workers;    /* worker processes: queries answered at a time */
+    unsigned    queue;      /* requests that may wait for a worker (then 503) */
+    int         quiet;      /* no request log on stderr */
+} kouan_serve_options;
+
+/* Serves the store named by open (opened read-only by each worker process)
+ * over HTTP: the SPARQL 1.1 Protocol at /sparql, the page at /, a fact's
+ * evidence at /evidence.  Runs until SIGINT or SIGTERM; returns 0 then, or a
+ * negative KOUAN_E* code with err filled when it cannot start (the store,
+ * the address).  Workers are this program started again with
+ * `serve --worker-fd 3`, which must call kouan_serve_worker_main. */
+int kouan_serve(const kouan_options *open, const kouan_serve_options *o,
+                kouan_error *err);
+
+/* A worker's whole life: opens the session, says so on fd, answers the
+ * server's requests until fd closes.  Returns a process exit status. */
+int kouan_serve_worker_main(const kouan_options *open, int fd);
 
 /* ---- explain and check ------------------------------------------------ */
 
@@ -198,6 +245,89 @@ typedef struct kouan_eval_result {
  * facts with their evidence sentence) to out. */
 int kouan_eval(kouan *k, const kouan_eval_options *o, FILE *out,
                kouan_eval_result *res, kouan_error *err);
+
+/* ---- the store ------------------------------------------------------------ */
+
+/* What a store holds (kouan store info). */
+typedef struct kouan_store_info {
+    char   kind[32];        /* "kouan (LMDB)" or "Redland" */
+    size_t quads;           /* statements, each in its document graph */
+    size_t triples;         /* distinct triples over all graphs;
+                               (size_t)-1 when the storage cannot say */
+    size_t graphs;          /* named graphs */
+    size_t terms;           /* dictionary entries; (size_t)-1 when not known */
+    size_t used_bytes;      /* bytes in use, 0 when not known */
+    size_t disk_bytes;      /* bytes the store's files take on disk */
+} kouan_store_info;
+
+int kouan_store_get_info(kouan *k, kouan_store_info *info, kouan_error *err);
+
+/* Copies every statement, with its graph, between the session's store and
+ * the store other_spec names (any SPEC; created when missing on import's
+ * target side).  import: other → session; export: session → other.  The
+ * target is written in one transaction when its storage has them (kouan:),
+ * so it receives all or nothing.  *quads gets the number of statements
+ * read.  The same store on both sides is refused. */
+int kouan_store_import(kouan *k, const char *other_spec, size_t *quads, kouan_error *err);
+int kouan_store_export(kouan *k, const char *other_spec, size_t *quads, kouan_error *err);
+
+/* ---- push: the SPARQL 1.1 Graph Store HTTP Protocol ------------------- */
+
+typedef struct kouan_push_options {
+    const char *endpoint;      /* the Graph Store URL (http:// or https://);
+                                  "?graph=IRI" (or "&graph=IRI") is added */
+    const char *user;          /* NULL: no authentication */
+    const char *password;      /* with user: Basic or Digest, as the server asks */
+    const char *state_path;    /* the push records; NULL: push-state.tsv in
+                                  a kouan:DIR store's folder */
+    int         dry_run;       /* say what would be done; send and record nothing */
+    int         force;         /* send every document, changed or not */
+    int         turtle;        /* label bodies text/turtle (they are N-Triples,
+                                  which is Turtle) instead of application/n-triples */
+    unsigned    retries;       /* tries again after no answer, 5xx or 429 */
+    double      retry_delay_s; /* before the first retry; doubles each time */
+    unsigned    timeout_s;     /* per request; 0: 300 s */
+} kouan_push_options;
+
+typedef enum kouan_push_action {
+    KOUAN_PUSH_SENT, KOUAN_PUSH_UNCHANGED, KOUAN_PUSH_DELETED, KOUAN_PUSH_FAILED
+} kouan_push_action;
+
+/* One document's outcome; the strings are borrowed for the call. */
+typedef struct kouan_push_event {
+    kouan_push_action action;
+    const char *graph;         /* the document's named graph IRI */
+    const char *doc_id;        /* graph without KOUAN_NS_DOC */
+    size_t      triples;       /* in the graph (sent or as last sent) */
+    size_t      bytes;         /* of the request body */
+    long        http_status;   /* the last answer; 0: none */
+    unsigned    attempts;      /* requests made (retries + 1); 0: none */
+    int         deleting;      /* the request was a DELETE */
+    const char *message;       /* FAILED: the HTTP status and the server's
+                                  words, or why there was no answer */
+} kouan_push_event;
+
+typedef void (*kouan_push_cb)(const kouan_push_event *e, void *user);
+
+typedef struct kouan_push_totals {
+    size_t sent, unchanged, deleted, failed, triples, bytes;
+} kouan_push_totals;
+
+/* Sends every document graph of the store (a graph holding a
+ * kouan:Document with its kouan:sha256) whose SHA-256 differs from the
+ * one last pushed to o->endpoint with PUT, and DELETEs the graphs pushed
+ * there before that the store no longer has; cb (may be NULL) hears of each
+ * document, in graph order, then of each deletion.  Records of what was
+ * pushed are kept in the state file and written as each request succeeds.
+ * Returns 0 when nothing failed; KOUAN_EIO when a document failed (err
+ * says how many; each failure was reported to cb) or the endpoint stopped
+ * answering (the push stops there); another code when it could not start. */
+int kouan_push(kouan *k, const kouan_push_options *o, kouan_push_cb cb, void *user,
+               kouan_push_totals *totals, kouan_error *err);
+
+/* The state file kouan_push would use, copied to out. */
+int kouan_push_state_path(kouan *k, const kouan_push_options *o, char *out, size_t n,
+                          kouan_error *err);
 
 #ifdef __cplusplus
 }

@@ -264,7 +264,8 @@ static int explain_entity(ctx *c, const char *entity_iri, const char *cls)
     if (!rc) rc = each(c, NULL, NULL, e, collect, &in);
     rows *both[2] = { &out, &in };
     for (int k = 0; k < 2 && !rc; k++) {
-        qsort(both[k]->v, both[k]->n, sizeof *both[k]->v, cmp_rows);
+        if (both[k]->n)                  /* v is NULL when n is 0 */
+            qsort(both[k]->v, both[k]->n, sizeof *both[k]->v, cmp_rows);
         const char *last = "";
         for (size_t i = 0; i < both[k]->n && !rc; i++) {
             fact_row *f = &both[k]->v[i];

@@ -4,6 +4,7 @@
 #include "util/rdflog.h"
 #include "format.h"
 #include "session.h"
+#include "query.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,14 @@ static librdf_node **aggregate_row(librdf_world *w, rasqal_query *rq,
 int kouan_query(kouan *k, const char *sparql, kouan_result_format fmt,
                 FILE *out, size_t *rows, kouan_error *err)
 {
+    return kouan_query_bounded(k, sparql, fmt, out, 0, NULL, rows, err);
+}
+
+int kouan_query_bounded(kouan *k, const char *sparql, kouan_result_format fmt,
+                        FILE *out, size_t max_rows, int *truncated, size_t *rows,
+                        kouan_error *err)
+{
+    if (truncated) *truncated = 0;
     /* predeclare the prefixes on one line, so line numbers stay the user's */
     size_t need = strlen(sparql) + 2;
     for (size_t i = 0; kouan_prefixes[i][0]; i++)
@@ -155,8 +164,9 @@ int kouan_query(kouan *k, const char *sparql, kouan_result_format fmt,
                 }
             if (vars) empty_row = aggregate_row(k->world, rq, seq, nv);
         }
-        rc = kouan_results_write_vars(k->world, res, vars,
-                                      (librdf_node *const *)empty_row, fmt, out, rows, err);
+        rc = kouan_results_write_bounded(k->world, res, vars,
+                                         (librdf_node *const *)empty_row, fmt, out,
+                                         max_rows, truncated, rows, err);
         for (int i = 0; empty_row && i < nv; i++)
             if (empty_row[i]) librdf_free_node(empty_row[i]);
         free(empty_row);
@@ -277,6 +287,7 @@ static void as_finish(void *c) { (void)c; }
 
 int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
 {
+    if (fmt >= KOUAN_EXPORT_DOT) return kouan_export_people(k, fmt, out, err);
     librdf_model *m = kouan_store_model(k->store);
     librdf_stream *st = librdf_model_as_stream(m);
     quad *v = NULL;
@@ -311,7 +322,7 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
     }
     if (st) librdf_free_stream(st);
     if (rc == KOUAN_OK) {
-        qsort(v, n, sizeof *v, cmp_quad);
+        if (n) qsort(v, n, sizeof *v, cmp_quad);   /* v is NULL when n is 0 */
         size_t u = 0;                    /* drop duplicates */
         for (size_t i = 0; i < n; i++) {
             if (u && strcmp(v[u - 1].key, v[i].key) == 0) {

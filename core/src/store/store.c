@@ -1,5 +1,11 @@
 /* store.c — Redland storages behind kouan's store interface; see store.h.
  *
+ * kouan:DIR (the default) is kouan's own LMDB module (lmdb_storage.c):
+ * readers take no lock (they read MVCC snapshots); one writer process at a
+ * time holds DIR/kouan.lock, and a second one waits for it, saying so on
+ * stderr after a second.  hashes:DIR keeps the old rule: a writer needs the
+ * lock exclusively, readers share it, and nobody waits.
+ *
  * Ownership (Redland): librdf_model_context_add_statement copies the
  * statement, so ours are freed after adding; librdf_new_statement_from_nodes
  * takes ownership of its three nodes even when it fails.
@@ -7,9 +13,15 @@
  * Traps of the hashes storage, measured (see README): model_size is -1, so
  * we count by streaming; context_add_statement does not de-duplicate, so a
  * document's graph is removed before it is written again;
- * index-predicates makes graph removal quadratic, so it stays off. */
+ * index-predicates makes graph removal quadratic, so it stays off.
+ *
+ * virtuoso:dsn=…;user=…;password-file=… opens kouan-virtuoso
+ * (virtuoso_storage.c), which has no transactions: a failed write removes
+ * the document's graph and says so. */
 #include "util/error.h"
 #include "util/rdflog.h"
+#include "lmdb_storage.h"
+#include "virtuoso_storage.h"
 #include "store.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -26,8 +38,22 @@ struct kouan_store {
     librdf_storage *storage;
     librdf_model   *model;
     int             lock_fd;  /* -1 when there is nothing to lock */
+    struct held_lock *held;   /* kouan: the writer lock, shared in-process */
+    int             ours;     /* the kouan (LMDB) module */
+    int             virtuoso; /* kouan-virtuoso: no transactions, exact size */
+    char           *dir;
     char            last_log[512];
 };
+
+/* Writer locks this process holds (flock is per open file: a second
+ * session on the same folder in one process must share, not wait). */
+typedef struct held_lock {
+    struct held_lock *next;
+    dev_t dev;
+    ino_t ino;
+    int   fd, refs;
+} held_lock;
+static held_lock *held_locks;
 
 
 /* Redland reports storage problems through the world's logger. */
@@ -77,6 +103,126 @@ static int take_lock(kouan_store *s, const char *dir, int read_only, kouan_error
     return KOUAN_OK;
 }
 
+/* kouan:DIR writers: an exclusive flock on DIR/kouan.lock, waited for.
+ * Readers need nothing. */
+static int take_writer_lock(kouan_store *s, const char *dir, kouan_error *err)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return kouan_error_set(err, KOUAN_ESTORE, "store %s: %s", dir, strerror(errno));
+    for (held_lock *h = held_locks; h; h = h->next)
+        if (h->dev == sb.st_dev && h->ino == sb.st_ino) {
+            h->refs++;
+            s->held = h;
+            return KOUAN_OK;
+        }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/kouan.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return kouan_error_set(err, KOUAN_ESTORE, "store %s: cannot open %s: %s",
+                               dir, path, strerror(errno));
+    int said = 0;
+    for (int tries = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; tries++) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            int e = errno;
+            close(fd);
+            return kouan_error_set(err, KOUAN_ESTORE, "store %s: cannot lock %s: %s",
+                                   dir, path, strerror(e));
+        }
+        if (tries == 20 && !said) {       /* ~1 s: say why we wait, then block */
+            fprintf(stderr, "kouan: store %s is being used by another kouan process "
+                    "(a writer); waiting for it to finish…\n", dir);
+            said = 1;
+            if (flock(fd, LOCK_EX) == 0) break;
+        }
+        usleep(50000);
+    }
+    if (said) fprintf(stderr, "kouan: store %s is free; going on\n", dir);
+    held_lock *h = calloc(1, sizeof *h);
+    if (!h) { close(fd); return kouan_error_set(err, KOUAN_ENOMEM, "out of memory"); }
+    *h = (held_lock){ held_locks, sb.st_dev, sb.st_ino, fd, 1 };
+    held_locks = h;
+    s->held = h;
+    return KOUAN_OK;
+}
+
+static void release_writer_lock(held_lock *h)
+{
+    if (!h || --h->refs > 0) return;
+    for (held_lock **pp = &held_locks; *pp; pp = &(*pp)->next)
+        if (*pp == h) { *pp = h->next; break; }
+    close(h->fd);                        /* releases the flock */
+    free(h);
+}
+
+/* virtuoso:dsn=NAME;user=USER;password-file=FILE[;host=…;database=…;
+ * charset=…;graphs=IRI-PREFIX] (or password=…), or Redland's own
+ * dsn='…',user='…',password='…' — into options for kouan-virtuoso. */
+static int virtuoso_options(const char *spec, const char *rest, char *out, size_t n,
+                            kouan_error *err)
+{
+    static const char FORM[] = "expected virtuoso:dsn=NAME;user=USER;password-file=FILE "
+        "(an ODBC data source of odbc.ini; optional ;host= ;database= ;charset= ;graphs=)";
+    if (strstr(rest, "='")) {                /* Redland's form, as it is */
+        if (!strstr(rest, "dsn='") || !strstr(rest, "user='") || !strstr(rest, "password='"))
+            return kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: %s", spec, FORM);
+        snprintf(out, n, "%s", rest);
+        return KOUAN_OK;
+    }
+    static const char *const keys[] = { "dsn", "user", "password", "host", "database",
+                                        "charset", "graphs", NULL };
+    char buf[4096], password[1024] = "";
+    snprintf(buf, sizeof buf, "%s", rest);
+    size_t off = 0;
+    int have_dsn = 0, have_user = 0, have_password = 0;
+    out[0] = '\0';
+    for (char *save = NULL, *kv = strtok_r(buf, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq || eq == kv)
+            return kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: “%s” is not KEY=VALUE; "
+                                   "%s", spec, kv, FORM);
+        *eq = '\0';
+        const char *key = kv, *val = eq + 1;
+        if (!strcmp(key, "password-file")) {
+            FILE *f = fopen(val, "r");
+            if (!f)
+                return kouan_error_set(err, KOUAN_ESTORE, "store spec “%s”: password file %s: %s",
+                                       spec, val, strerror(errno));
+            if (!fgets(password, sizeof password, f)) password[0] = '\0';
+            fclose(f);
+            password[strcspn(password, "\r\n")] = '\0';
+            if (!password[0])
+                return kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: password file %s: "
+                                       "the first line is empty (expected the password)",
+                                       spec, val);
+            key = "password";
+            val = password;
+        }
+        size_t k = 0;
+        while (keys[k] && strcmp(keys[k], key)) k++;
+        if (!keys[k])
+            return kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: unknown key “%s”; %s",
+                                   spec, key, FORM);
+        if (strchr(val, '\''))
+            return kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: the %s may not contain "
+                                   "a quote (')", spec, key);
+        have_dsn |= !strcmp(key, "dsn");
+        have_user |= !strcmp(key, "user");
+        have_password |= !strcmp(key, "password");
+        off += (size_t)snprintf(out + off, off < n ? n - off : 0, "%s%s='%s'",
+                                off ? "," : "", key, val);
+    }
+    memset(password, 0, sizeof password);
+    if (!have_dsn || !have_user || !have_password)
+        return kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: missing %s; %s", spec,
+                               !have_dsn ? "dsn" : !have_user ? "user" : "password-file",
+                               FORM);
+    if (off >= n)
+        return kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: too long", spec);
+    return KOUAN_OK;
+}
+
 kouan_store *kouan_store_open(librdf_world *world, const char *spec,
                               int read_only, int no_create, kouan_error *err)
 {
@@ -86,8 +232,9 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
     s->lock_fd = -1;
     const char *colon = spec ? strchr(spec, ':') : NULL;
     if (!colon || colon == spec) {
-        kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: expected hashes:DIR, memory: "
-                "or NAME:OPTIONS (a Redland storage)", spec ? spec : "");
+        kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: expected hashes:DIR or "
+                "kouan:DIR (LMDB, the default), memory:, virtuoso:dsn=NAME;user=USER;"
+                "password-file=FILE or NAME:OPTIONS (a Redland storage)", spec ? spec : "");
         free(s);
         return NULL;
     }
@@ -95,7 +242,67 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
     const char *rest = colon + 1;
     char storage[64], options[4400], name[1024] = "kouan";
     snprintf(storage, sizeof storage, "%.*s", (int)(nl < 63 ? nl : 63), spec);
-    if (strcmp(storage, "memory") == 0) {
+    if (strcmp(storage, "kouan") == 0) {
+        const char *dir = *rest ? rest : "kouan.store";
+        if (strchr(dir, '\'') || strlen(dir) > 4000) {
+            kouan_error_set(err, KOUAN_EINVAL, "store spec “%s”: the folder name may not "
+                    "contain a quote (') and must be shorter than 4000 bytes", spec);
+            free(s);
+            return NULL;
+        }
+        int exists = file_exists(dir, "data.mdb");
+        if (!exists && file_exists(dir, "kouan-sp2o.db")) {
+            kouan_error_set(err, KOUAN_ESTORE, "store %s holds a Redland hashes store (Berkeley "
+                    "DB), not kouan's own: open it as --store hashes:%s, or move it to "
+                    "kouan's store with `kouan store migrate %s`", dir, dir, dir);
+            free(s);
+            return NULL;
+        }
+        if (!exists && (read_only || no_create)) {
+            kouan_error_set(err, KOUAN_ENOTFOUND, "no store at %s: run `kouan extract FILE…` "
+                    "first, or name another store with --store or KOUAN_STORE", dir);
+            free(s);
+            return NULL;
+        }
+        if (!read_only && mkdir_p(dir) != 0) {
+            kouan_error_set(err, KOUAN_ESTORE, "store %s: cannot create the folder: %s",
+                    dir, strerror(errno));
+            free(s);
+            return NULL;
+        }
+        if (!read_only && access(dir, W_OK) != 0) {
+            kouan_error_set(err, KOUAN_ESTORE, "store %s: the folder is not writable: %s",
+                    dir, strerror(errno));
+            free(s);
+            return NULL;
+        }
+        if (kouan_lmdb_register(world) != 0) {
+            kouan_error_set(err, KOUAN_ESTORE, "store %s: Redland refused kouan's storage "
+                    "module", dir);
+            free(s);
+            return NULL;
+        }
+        s->dir = strdup(dir);
+        if (!read_only && take_writer_lock(s, dir, err) != KOUAN_OK) {
+            kouan_store_close(s);
+            return NULL;
+        }
+        s->ours = 1;
+        snprintf(options, sizeof options, "dir='%s',write='%s'", dir, read_only ? "no" : "yes");
+    } else if (strcmp(storage, "virtuoso") == 0) {
+        if (virtuoso_options(spec, rest, options, sizeof options, err) != KOUAN_OK) {
+            free(s);
+            return NULL;
+        }
+        if (kouan_virtuoso_register(world) != 0) {
+            kouan_error_set(err, KOUAN_ESTORE, "store %s: Redland refused kouan's Virtuoso "
+                            "storage module", spec);
+            free(s);
+            return NULL;
+        }
+        snprintf(storage, sizeof storage, KOUAN_VIRTUOSO_STORAGE_NAME);
+        s->virtuoso = 1;
+    } else if (strcmp(storage, "memory") == 0) {
         snprintf(storage, sizeof storage, "hashes");
         snprintf(options, sizeof options, "hash-type='memory',contexts='yes'");
     } else if (strcmp(storage, "hashes") == 0) {
@@ -148,6 +355,18 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
     librdf_world_set_logger(world, s, store_log);
     s->storage = librdf_new_storage(world, storage, name, options);
     if (s->storage) s->model = librdf_new_model(world, s->storage, NULL);
+    /* the virtuoso storage connects on first use: ask now, so that a wrong
+       DSN or password is said here and not as an empty store */
+    if (s->virtuoso && (!s->model || librdf_model_size(s->model) < 0)) {
+        kouan_error_set(err, KOUAN_ESTORE, "store %s: Virtuoso does not answer%s%s (is "
+                "virtuoso-t running, and does ODBCINI=%s name the DSN, with the driver and "
+                "Address=HOST:PORT? see README, “Virtuoso”)", spec,
+                s->last_log[0] ? ": " : "", s->last_log,
+                getenv("ODBCINI") ? getenv("ODBCINI") : "(unset: ~/.odbc.ini, /etc/odbc.ini)");
+        KOUAN_RDF_LOG_RESET(world);
+        kouan_store_close(s);
+        return NULL;
+    }
     KOUAN_RDF_LOG_RESET(world);
     if (!s->model) {
         kouan_error_set(err, KOUAN_ESTORE, "cannot open store “%s” (Redland storage “%s”)%s%s",
@@ -164,6 +383,8 @@ void kouan_store_close(kouan_store *s)
     if (s->model) { librdf_model_sync(s->model); librdf_free_model(s->model); }
     if (s->storage) librdf_free_storage(s->storage);
     if (s->lock_fd >= 0) close(s->lock_fd);   /* releases the flock */
+    release_writer_lock(s->held);
+    free(s->dir);
     free(s);
 }
 
@@ -230,9 +451,13 @@ int kouan_store_replace_graph(kouan_store *s, const char *graph,
             if (txn && librdf_model_transaction_commit(s->model) != 0)
                 rc = kouan_error_set(err, KOUAN_ESTORE, "committing graph <%s> failed%s%s",
                              graph, s->last_log[0] ? ": " : "", s->last_log);
-            if (rc == KOUAN_OK && librdf_model_sync(s->model) != 0)
-                rc = kouan_error_set(err, KOUAN_ESTORE, "flushing the store to disk failed%s%s",
-                             s->last_log[0] ? ": " : "", s->last_log);
+            if (rc == KOUAN_OK && librdf_model_sync(s->model) != 0) {
+                if (!txn) librdf_model_context_remove_statements(s->model, ctx);
+                rc = kouan_error_set(err, KOUAN_ESTORE, "%s failed%s%s%s", s->virtuoso
+                             ? "writing to Virtuoso" : "flushing the store to disk",
+                             s->last_log[0] ? ": " : "", s->last_log,
+                             txn ? "" : "; the document's graph was removed: extract it again");
+            }
         }
         KOUAN_RDF_LOG_RESET(w);
     }
@@ -272,5 +497,85 @@ int kouan_store_remove_graph(kouan_store *s, const char *graph,
 
 long kouan_store_count(kouan_store *s)
 {
+    if (s->ours || s->virtuoso) return librdf_model_size(s->model);  /* exact */
     return (long)count_stream(librdf_model_as_stream(s->model));
+}
+
+int kouan_store_is_lmdb(const kouan_store *s) { return s->ours; }
+
+const char *kouan_store_dir(const kouan_store *s) { return s->dir; }
+
+int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
+{
+    memset(info, 0, sizeof *info);
+    if (s->ours) {
+        kouan_lmdb_stats st;
+        if (kouan_lmdb_stats_get(s->storage, &st) != 0)
+            return kouan_error_set(err, KOUAN_ESTORE, "store %s: reading its statistics failed",
+                                   s->dir ? s->dir : "");
+        info->quads = st.quads;
+        info->triples = st.triples;
+        info->graphs = st.graphs;
+        info->terms = st.terms;
+        info->used_bytes = st.used_bytes;
+        info->disk_bytes = st.file_bytes;
+        snprintf(info->kind, sizeof info->kind, "kouan (LMDB)");
+        return KOUAN_OK;
+    }
+    if (s->virtuoso) {            /* counted by the server */
+        long n = librdf_model_size(s->model);
+        if (n < 0)
+            return kouan_error_set(err, KOUAN_ESTORE, "Virtuoso did not answer: %s", s->last_log);
+        info->quads = (size_t)n;
+        info->terms = info->triples = (size_t)-1;
+        snprintf(info->kind, sizeof info->kind, "Virtuoso");
+        librdf_iterator *it = librdf_model_get_contexts(s->model);
+        for (; it && !librdf_iterator_end(it); librdf_iterator_next(it)) info->graphs++;
+        if (it) librdf_free_iterator(it);
+        return KOUAN_OK;
+    }
+    /* another storage: count what streams say */
+    info->terms = (size_t)-1;
+    snprintf(info->kind, sizeof info->kind, "Redland");
+    librdf_stream *st = librdf_model_as_stream(s->model);
+    for (; st && !librdf_stream_end(st); librdf_stream_next(st)) info->quads++;
+    if (st) librdf_free_stream(st);
+    info->triples = (size_t)-1;      /* hashes cannot say: see `kouan export` */
+    librdf_iterator *it = librdf_model_get_contexts(s->model);
+    for (; it && !librdf_iterator_end(it); librdf_iterator_next(it)) info->graphs++;
+    if (it) librdf_free_iterator(it);
+    return KOUAN_OK;
+}
+
+int kouan_store_copy(kouan_store *src, kouan_store *dst, size_t *quads, kouan_error *err)
+{
+    size_t n = 0;
+    int rc = KOUAN_OK;
+    dst->last_log[0] = '\0';
+    librdf_world_set_logger(dst->world, dst, store_log);
+    int txn = librdf_model_transaction_start(dst->model) == 0;
+    librdf_stream *st = librdf_model_as_stream(src->model);
+    if (!st) rc = kouan_error_set(err, KOUAN_ESTORE, "cannot read the source store");
+    for (; st && !librdf_stream_end(st); librdf_stream_next(st)) {
+        librdf_statement *s = librdf_stream_get_object(st);
+        librdf_node *ctx = librdf_stream_get_context2(st);     /* borrowed */
+        if (!s || librdf_model_context_add_statement(dst->model, ctx, s) != 0) {
+            rc = kouan_error_set(err, KOUAN_ESTORE, "writing statement %zu failed%s%s; %s",
+                                 n + 1, dst->last_log[0] ? ": " : "", dst->last_log,
+                                 txn ? "nothing was written"
+                                     : "the target holds what was copied so far");
+            break;
+        }
+        n++;
+    }
+    if (st) librdf_free_stream(st);
+    if (rc && txn) librdf_model_transaction_rollback(dst->model);
+    if (!rc && txn && librdf_model_transaction_commit(dst->model) != 0)
+        rc = kouan_error_set(err, KOUAN_ESTORE, "committing the copy failed%s%s",
+                             dst->last_log[0] ? ": " : "", dst->last_log);
+    if (!rc && librdf_model_sync(dst->model) != 0)
+        rc = kouan_error_set(err, KOUAN_ESTORE, "flushing the target store failed");
+    KOUAN_RDF_LOG_RESET(dst->world);
+    if (quads) *quads = rc ? 0 : n;
+    return rc;
 }

@@ -11,12 +11,17 @@
 typedef struct kouan_store kouan_store;
 
 /* Opens the store that spec names:
+ *   kouan:DIR      kouan's own storage module on LMDB in DIR (the default,
+ *                  kouan.store when DIR is empty); readers take no lock, a
+ *                  second writer waits for the first (a line on stderr
+ *                  after a second says so)
  *   hashes:DIR     Redland "hashes" on Berkeley DB in DIR, contexts on
  *                  (created when missing unless read_only or no_create)
  *   memory:        hashes in memory (tests; gone at exit)
  *   NAME:OPTIONS   any Redland storage; a name='…' option becomes the
  *                  storage name
- * A writer takes an exclusive lock on DIR/kouan.lock; readers a shared one.
+ * hashes: a writer takes an exclusive lock on DIR/kouan.lock, readers a
+ * shared one, and a conflict is an error.
  * Returns NULL with err filled (what was expected, which path). */
 kouan_store *kouan_store_open(librdf_world *world, const char *spec,
                               int read_only, int no_create, kouan_error *err);
@@ -35,7 +40,18 @@ int kouan_store_replace_graph(kouan_store *s, const char *graph,
 int kouan_store_remove_graph(kouan_store *s, const char *graph,
                              size_t *removed, kouan_error *err);
 
-/* Number of statements (all graphs), counted by streaming: hashes' own
- * librdf_model_size() answers -1. */
+/* Number of statements (quads, all graphs): librdf_model_size() for
+ * kouan:, counted by streaming for others (hashes' size answers -1). */
 long kouan_store_count(kouan_store *s);
+
+/* Fills info (kouan_store_info: kouan.h) (LMDB: from one snapshot; others: by streaming). */
+int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err);
+
+/* True for a kouan: store; its folder (borrowed, NULL for others). */
+int kouan_store_is_lmdb(const kouan_store *s);
+const char *kouan_store_dir(const kouan_store *s);
+
+/* Copies every quad of src into dst, in one transaction when dst has them;
+ * *quads gets the number read.  On failure dst is rolled back (kouan:). */
+int kouan_store_copy(kouan_store *src, kouan_store *dst, size_t *quads, kouan_error *err);
 #endif
