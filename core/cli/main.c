@@ -1,6 +1,7 @@
 /* main.c — `kouan`: global options, the command table and help. */
 #include "cli.h"
 #include <stdarg.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,10 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
 
 int main(int argc, char **argv)
 {
+    /* a full disk or a file-size limit must be an error we report, not a
+       signal that kills us mid-write (SIGPIPE keeps its default: `kouan
+       export | head` should just stop) */
+    signal(SIGXFSZ, SIG_IGN);
     cli_globals g = {0};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
