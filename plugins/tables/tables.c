@@ -1017,6 +1017,14 @@ static int read_row(const tb_state *st, tb_table *t, const kouan_row *row,
     int rc = row_is_total(st, row);
     if (rc != 0)
         return rc < 0 ? rc : KOUAN_OK;
+    if (row->n_cells != t->n_cols) {         /* ragged: say so, read what fits */
+        char msg[160];
+        snprintf(msg, sizeof msg, "a table row with %zu cells where the header has "
+                 "%zu: %s", row->n_cells, t->n_cols,
+                 row->n_cells > t->n_cols ? "the extra cells are ignored"
+                                          : "the missing cells are read as empty");
+        out->warn(out, row->span.start, msg);
+    }
 
     tb_cellval *cv = calloc(st->n_roles, sizeof *cv);
     if (!cv)

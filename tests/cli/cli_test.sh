@@ -811,10 +811,14 @@ case_bad_more() {
 # A table whose rows have more or fewer cells than its header: the rows
 # that fit are read, and each odd row is named with its line.
 case_bad_ragged_table() {
-    printf '# 口岸\n\n表 1 西藏口岸\n\n省区\t口岸\n西藏\t樟木\t多余\t又一个\n西藏\n' >"$T/ragged.md"
+    printf '# 口岸\n\n表 1 口岸\n\n边贸区\t省区\t口岸\n西南\t西藏\t樟木\t多余\n西南\t云南\n' >"$T/ragged.md"
     expect_exit 0 k extract "$T/ragged.md"
     expect_contains "ragged.md:6" "$T/err"
+    expect_contains "extra cells are ignored" "$T/err"
     expect_contains "ragged.md:7" "$T/err"
+    expect_contains "missing cells" "$T/err"
+    expect_exit 0 k query --format tsv 'SELECT ?l WHERE { ?p a kouan:Port ; rdfs:label ?l }'
+    expect_eq "$(rows "$T/out")" "樟木" "ports read from the ragged table"
     pass "ragged rows named with their lines"
 }
 
