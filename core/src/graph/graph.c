@@ -29,8 +29,10 @@ static int add(kouan_graph *g, const char *s, const char *p, const char *o,
     if (!key) return KOUAN_ENOMEM;
     sprintf(key, "%s\x1f%s\x1f%s\x1f%d%s\x1f%s", s, p, o, (int)kind,
             lang ? lang : "", dt ? dt : "");
-    int rc = KOUAN_OK;
-    if (!kouan_strmap_get(&g->seen, key)) {
+    /* one probe: the key is either new (added) or a triple already held */
+    int rc = kouan_strmap_add(&g->seen, key, (void *)1);
+    if (rc == 1) {
+        rc = KOUAN_OK;
         if (g->n == g->cap) {
             size_t cap = g->cap ? g->cap * 2 : 256;
             kouan_triple *v = realloc(g->v, cap * sizeof *v);
@@ -46,7 +48,7 @@ static int add(kouan_graph *g, const char *s, const char *p, const char *o,
         t->datatype = dt ? kouan_arena_strndup(&g->arena, dt, ld) : NULL;
         if (!t->s || !t->p || !t->o || (lang && !t->lang) || (dt && !t->datatype))
             rc = KOUAN_ENOMEM;
-        else if ((rc = kouan_strmap_put(&g->seen, key, (void *)1)) == KOUAN_OK)
+        else
             g->n++;
     }
     free(key);
@@ -148,10 +150,10 @@ static int describe(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
     snprintf(type, sizeof type, "%s%s", KO, kouan_class_name(cls));
     int rc = add_iri(g, e->iri, RDF "type", type);
     if (cls == KOUAN_CLASS_TRANSPORT) return rc;   /* described by kouan.ttl */
-    if (!rc && !kouan_strmap_get(&g->names, surface))
-        rc = kouan_strmap_put(&g->names, surface, (void *)(intptr_t)cls);
-    if (!rc && !kouan_strmap_get(&g->names, e->label))
-        rc = kouan_strmap_put(&g->names, e->label, (void *)(intptr_t)cls);
+    if (!rc && kouan_strmap_add(&g->names, surface, (void *)(intptr_t)cls) < 0)
+        rc = KOUAN_ENOMEM;
+    if (!rc && kouan_strmap_add(&g->names, e->label, (void *)(intptr_t)cls) < 0)
+        rc = KOUAN_ENOMEM;
     if (!rc) rc = add_zh(g, e->iri, RDFS "label", e->label);
     if (!rc && strcmp(surface, e->label) != 0) {
         size_t before = g->n;

@@ -55,6 +55,18 @@ int kouan_strmap_put(kouan_strmap *m, const char *key, void *val)
     return KOUAN_OK;
 }
 
+int kouan_strmap_add(kouan_strmap *m, const char *key, void *val)
+{
+    if ((m->count + 1) * 4 > m->cap * 3 && grow(m) != KOUAN_OK)
+        return KOUAN_ENOMEM;
+    size_t i = slot_of(m->keys, m->cap, key);
+    if (m->keys[i]) return 0;
+    if (!(m->keys[i] = strdup(key))) return KOUAN_ENOMEM;
+    m->vals[i] = val;
+    m->count++;
+    return 1;
+}
+
 void kouan_strmap_free(kouan_strmap *m)
 {
     for (size_t i = 0; i < m->cap; i++) free(m->keys[i]);
