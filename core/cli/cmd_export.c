@@ -1,4 +1,4 @@
-/* cmd_export.c — `kouan export`: the store as Turtle, N-Triples or N-Quads,
+/* cmd_export.c — `kouan export`: the store as Turtle, N-Triples, N-Quads or TriG,
  * or for people as a Graphviz picture (DOT, SVG, PNG) or a CSV of ports. */
 #include "cli.h"
 #include <errno.h>
@@ -23,12 +23,13 @@ static int run(const cli_globals *g, int argc, char **argv)
             if (!strcmp(optarg, "turtle") || !strcmp(optarg, "ttl")) fmt = KOUAN_EXPORT_TURTLE;
             else if (!strcmp(optarg, "ntriples") || !strcmp(optarg, "nt")) fmt = KOUAN_EXPORT_NTRIPLES;
             else if (!strcmp(optarg, "nquads") || !strcmp(optarg, "nq")) fmt = KOUAN_EXPORT_NQUADS;
+            else if (!strcmp(optarg, "trig")) fmt = KOUAN_EXPORT_TRIG;
             else if (!strcmp(optarg, "dot") || !strcmp(optarg, "gv")) fmt = KOUAN_EXPORT_DOT;
             else if (!strcmp(optarg, "svg")) fmt = KOUAN_EXPORT_SVG;
             else if (!strcmp(optarg, "png")) fmt = KOUAN_EXPORT_PNG;
             else if (!strcmp(optarg, "csv")) fmt = KOUAN_EXPORT_CSV;
             else return cli_usage_error(&cmd_export, "unknown format “%s” (expected "
-                                        "turtle, ntriples, nquads, dot, svg, png or csv)", optarg);
+                                        "turtle, ntriples, nquads, trig, dot, svg, png or csv)", optarg);
             break;
         case 'o': output = optarg; break;
         case ':': return cli_usage_error(&cmd_export, "option “%s” needs a value", argv[optind - 1]);
@@ -86,7 +87,9 @@ const cli_command cmd_export = {
     "the same store again gives the same bytes (a re-export diffs cleanly).\n"
     "  turtle    the merged view of all documents, with prefixes (default)\n"
     "  ntriples  the merged view, one triple a line\n"
-    "  nquads    keeps each statement's document graph\n"
+    "  nquads    keeps each statement's document graph, one quad a line\n"
+    "  trig      keeps the graphs too, one GRAPH block per document, with\n"
+    "            prefixes and statements grouped by subject (readable)\n"
     "For people:\n"
     "  dot       Graphviz: one cluster per border trade zone holding its\n"
     "            provinces and their ports; port → province → zone, and dashed\n"

@@ -106,6 +106,30 @@ deterministic)
     pass "Turtle (but for the extraction times), CSV and DOT: same bytes whatever the storage or the order documents came in"
     ;;
 
+trig)
+    "$KOUAN" --store "$STORE" extract "$SECOND" >/dev/null 2>"$T/err" || fail "extract the second document"
+    "$KOUAN" --store "$STORE" export --format trig -o g.trig 2>"$T/err" || fail "export --format trig"
+    "$KOUAN" --store "$STORE" export --format nquads -o g.nq 2>"$T/err" || fail "export --format nquads"
+    n=$(rapper -i trig -c g.trig 2>&1 | grep -o 'returned [0-9]*' | grep -o '[0-9]*') || fail "rapper cannot read the TriG"
+    [ "$n" = "$(wc -l <g.nq)" ] || fail "rapper reads $n statements from TriG, N-Quads has $(wc -l <g.nq)"
+    grep -q '^<https://w3id.org/kouan/doc/000_7180f7658f0f6251> {$' g.trig || fail "no GRAPH block for the seed"
+    grep -q '^<https://w3id.org/kouan/doc/001_southwest_northwest> {$' g.trig || fail "no GRAPH block for 001"
+    # the same quads, graph by graph, as the N-Quads export (rdflib reads both)
+    "$PY" - g.trig g.nq <<'PYEOF' >"$T/err" 2>&1 || fail "TriG and N-Quads hold different quads"
+import sys
+from rdflib import Dataset
+def quads(path, fmt):
+    d = Dataset()
+    d.parse(path, format=fmt)
+    return {(s, p, o, getattr(g, "identifier", g))
+            for s, p, o, g in d.quads((None, None, None, None))}
+a, b = quads(sys.argv[1], "trig"), quads(sys.argv[2], "nquads")
+assert a == b, (len(a), len(b), list(a ^ b)[:5])
+assert len({q[3] for q in a}) == 2, {q[3] for q in a}
+PYEOF
+    pass "TriG: one GRAPH block per document; rapper and rdflib read exactly the N-Quads export's quads"
+    ;;
+
 usage)
     set +e
     "$KOUAN" --store "$STORE" export --format jpeg 2>"$T/err"; rc=$?

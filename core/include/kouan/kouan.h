@@ -153,11 +153,13 @@ typedef enum kouan_export_format {
     /* for people: Graphviz DOT clustered by trade zone, rendered SVG or
        PNG (libgvc), and a CSV of ports (port, province, zone, countries,
        transport, counterpart) */
-    KOUAN_EXPORT_DOT, KOUAN_EXPORT_SVG, KOUAN_EXPORT_PNG, KOUAN_EXPORT_CSV
+    KOUAN_EXPORT_DOT, KOUAN_EXPORT_SVG, KOUAN_EXPORT_PNG, KOUAN_EXPORT_CSV,
+    /* TriG: each document's graph as a GRAPH block, with prefixes */
+    KOUAN_EXPORT_TRIG
 } kouan_export_format;
 
 /* Write the whole store: Turtle and N-Triples are the merged view of all
- * graphs, N-Quads keeps each statement's graph. */
+ * graphs, N-Quads and TriG keep each statement's graph. */
 int kouan_export(kouan *k, kouan_export_format fmt, FILE *out,
                  kouan_error *err);
 

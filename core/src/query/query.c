@@ -265,8 +265,10 @@ static int nt_term(sbuf *b, librdf_node *n)
 }
 
 typedef struct quad {
-    char             *key;   /* the N-Triples / N-Quads line */
+    char             *key;   /* the N-Triples / N-Quads line; for TriG
+                                "G S P O" (G empty for the default graph) */
     librdf_statement *st;    /* owned copy (turtle only) */
+    unsigned          g, s, p;  /* TriG: lengths of the G, S and P terms */
 } quad;
 
 static int cmp_quad(const void *a, const void *b)
@@ -285,9 +287,89 @@ static void *as_get(void *c, int flags)
 }
 static void as_finish(void *c) { (void)c; }
 
+/* ---- TriG ------------------------------------------------------------------ */
+
+/* Writes the N-Triples term t[0..n) to out, as a prefixed name when an IRI
+ * (or a literal's datatype) starts with one of kouan_prefixes and the rest
+ * is a plain ASCII local name (letters, digits, _ and -: always a valid
+ * PN_LOCAL); every other term is written as it is, which TriG accepts. */
+static void trig_term(const char *t, size_t n, int predicate, FILE *out)
+{
+    static const char RDF_TYPE[] = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>";
+    if (predicate && n == sizeof RDF_TYPE - 1 && memcmp(t, RDF_TYPE, n) == 0) {
+        fputc('a', out);
+        return;
+    }
+    const char *iri = t;       /* where "<…>" starts inside the term */
+    if (t[0] == '"') {
+        const char *dt = NULL;
+        for (size_t i = n; i-- > 1;)
+            if (t[i] == '"') { dt = i + 3 < n && t[i + 1] == '^' ? t + i + 3 : NULL; break; }
+        if (!dt) { fwrite(t, 1, n, out); return; }
+        fwrite(t, 1, (size_t)(dt - t), out);
+        iri = dt;
+        n -= (size_t)(dt - t);
+    }
+    if (iri[0] == '<') {
+        for (size_t i = 0; kouan_prefixes[i][0]; i++) {
+            size_t ln = strlen(kouan_prefixes[i][1]);
+            if (n <= ln + 2 || memcmp(iri + 1, kouan_prefixes[i][1], ln) != 0) continue;
+            const char *local = iri + 1 + ln;
+            size_t k = n - ln - 2;
+            int ok = 1;
+            for (size_t j = 0; j < k && ok; j++)
+                ok = (local[j] >= 'a' && local[j] <= 'z') || (local[j] >= 'A' && local[j] <= 'Z') ||
+                     (local[j] >= '0' && local[j] <= '9') || local[j] == '_' ||
+                     (local[j] == '-' && j > 0);
+            if (!ok) continue;
+            fprintf(out, "%s:%.*s", kouan_prefixes[i][0], (int)k, local);
+            return;
+        }
+    }
+    fwrite(iri, 1, n, out);
+}
+
+/* v is sorted by graph, subject, predicate: one block per graph (the
+ * default graph's triples first, outside any block), subjects grouped
+ * with ';' and objects with ','. */
+static void write_trig(const quad *v, size_t n, FILE *out)
+{
+    for (size_t i = 0; kouan_prefixes[i][0]; i++)
+        fprintf(out, "@prefix %s: <%s> .\n", kouan_prefixes[i][0], kouan_prefixes[i][1]);
+    for (size_t i = 0; i < n; i++) {
+        const quad *q = &v[i], *prev = i ? &v[i - 1] : NULL;
+        const char *k = q->key, *pk = prev ? prev->key : NULL;
+        int same_g = prev && prev->g == q->g && memcmp(pk, k, q->g) == 0;
+        const char *s = k + q->g + 1, *ps = prev ? pk + prev->g + 1 : NULL;
+        int same_s = same_g && prev->s == q->s && memcmp(ps, s, q->s) == 0;
+        const char *p = s + q->s + 1, *pp = prev ? ps + prev->s + 1 : NULL;
+        int same_p = same_s && prev->p == q->p && memcmp(pp, p, q->p) == 0;
+        const char *o = p + q->p + 1;
+        const char *indent = q->g ? "    " : "";
+        if (!same_g) {
+            if (prev) fputs(prev->g ? " .\n}\n" : " .\n", out);
+            fputc('\n', out);
+            if (q->g) { fwrite(k, 1, q->g, out); fputs(" {\n", out); }
+        }
+        if (same_p) fputs(" ,\n", out);
+        else if (same_s) fprintf(out, " ;\n%s    ", indent);
+        else {
+            if (same_g) fputs(" .\n", out);
+            fputs(indent, out);
+            trig_term(s, q->s, 0, out);
+            fputc(' ', out);
+        }
+        if (same_p) fprintf(out, "%s        ", indent);
+        else { trig_term(p, q->p, 1, out); fputc(' ', out); }
+        trig_term(o, strlen(o), 0, out);
+    }
+    if (n) fputs(v[n - 1].g ? " .\n}\n" : " .\n", out);
+}
+
 int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
 {
-    if (fmt >= KOUAN_EXPORT_DOT) return kouan_export_people(k, fmt, out, err);
+    if (fmt >= KOUAN_EXPORT_DOT && fmt <= KOUAN_EXPORT_CSV)
+        return kouan_export_people(k, fmt, out, err);
     librdf_model *m = kouan_store_model(k->store);
     librdf_stream *st = librdf_model_as_stream(m);
     quad *v = NULL;
@@ -296,14 +378,24 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
     for (; st && !librdf_stream_end(st) && rc == KOUAN_OK; librdf_stream_next(st)) {
         librdf_statement *s = librdf_stream_get_object(st);
         sbuf b = {0};
-        int e = nt_term(&b, librdf_statement_get_subject(s)) || sb_put(&b, " ", 1) ||
-                nt_term(&b, librdf_statement_get_predicate(s)) || sb_put(&b, " ", 1) ||
-                nt_term(&b, librdf_statement_get_object(s));
+        unsigned lg = 0, ls = 0, lp = 0;
+        int e = 0;
+        if (fmt == KOUAN_EXPORT_TRIG) {   /* graph first: the sort groups by it */
+            librdf_node *ctx = librdf_stream_get_context2(st);
+            if (ctx) e = nt_term(&b, ctx);
+            lg = (unsigned)b.len;
+            if (!e) e = sb_put(&b, " ", 1);
+        }
+        if (!e) e = nt_term(&b, librdf_statement_get_subject(s));
+        ls = (unsigned)(b.len - lg - (fmt == KOUAN_EXPORT_TRIG));
+        if (!e) e = sb_put(&b, " ", 1) || nt_term(&b, librdf_statement_get_predicate(s));
+        lp = (unsigned)(b.len - lg - ls - 1 - (fmt == KOUAN_EXPORT_TRIG));
+        if (!e) e = sb_put(&b, " ", 1) || nt_term(&b, librdf_statement_get_object(s));
         if (!e && fmt == KOUAN_EXPORT_NQUADS) {
             librdf_node *ctx = librdf_stream_get_context2(st);
             if (ctx) e = sb_put(&b, " ", 1) || nt_term(&b, ctx);
         }
-        if (!e) e = sb_str(&b, " .\n");
+        if (!e && fmt != KOUAN_EXPORT_TRIG) e = sb_str(&b, " .\n");
         if (!e && n == cap) {
             cap = cap ? cap * 2 : 1024;
             quad *nv = realloc(v, cap * sizeof *nv);
@@ -311,6 +403,7 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
         }
         if (!e) {
             v[n].key = b.s;
+            v[n].g = lg; v[n].s = ls; v[n].p = lp;
             v[n].st = fmt == KOUAN_EXPORT_TURTLE ? librdf_new_statement_from_statement(s) : NULL;
             if (fmt == KOUAN_EXPORT_TURTLE && !v[n].st) e = 1;
             else n++;
@@ -349,6 +442,8 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
                 rc = KOUAN_EIO;
             if (s2) librdf_free_stream(s2);
             if (ser) librdf_free_serializer(ser);
+        } else if (fmt == KOUAN_EXPORT_TRIG) {
+            write_trig(v, n, out);
         } else {
             for (size_t i = 0; i < n; i++) fputs(v[i].key, out);
         }
