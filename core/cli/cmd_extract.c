@@ -128,7 +128,12 @@ static void on_done(const char *path, const kouan_extract_report *rep,
                     path, rep->sha256);
     } else if (!p->quiet) {
         FILE *o = p->emit ? stderr : stdout;   /* stdout carries the N-Quads */
-        fprintf(o, "%s: %zu facts (", path, rep->facts);
+        if (rep->reconciled)
+            fprintf(o, "%s: extracted again, the store's documents rename its ports (%s): ",
+                    path, rep->why);
+        else
+            fprintf(o, "%s: ", path);
+        fprintf(o, "%zu facts (", rep->facts);
         for (size_t i = 0; i < rep->n_plugins; i++)
             fprintf(o, "%s%s %zu", i ? ", " : "", rep->per_plugin[i].plugin,
                     rep->per_plugin[i].facts);
@@ -238,6 +243,14 @@ const cli_command cmd_extract = {
     "triples were written (facts, types, labels and one evidence node per fact:\n"
     "byte span, line, quote, rule, plugin).  Warnings (a name the gazetteers do\n"
     "not know, a cell that is not a name) go to stderr as file:line:col.\n"
+    "\n"
+    "Names across documents (ontology/learn.tsv): a port's official name\n"
+    "(樟木口岸的官方名称为聂拉木口岸) or a known place before a known port\n"
+    "(凭祥友谊关: 凭祥市 and 友谊关), stated by any document in the store,\n"
+    "decide which port a name is.  A document whose port names the new\n"
+    "documents change is extracted again from its file (said per file), so\n"
+    "the store is the same whatever order documents come in.  --emit resolves\n"
+    "each document with what it teaches itself.\n"
     "\n"
     "Options:\n"
     "  -q, --quiet        print errors only\n"

@@ -85,6 +85,16 @@ static int unchanged(kouan *k, kouan_extracted *x)
            strcmp(old, x->rep.sha256) == 0;
 }
 
+/* The batch's outcome; after documents were written to a store, the
+ * others brought in line with the names they teach (kouan_reconcile). */
+static int finish(kouan *k, int rc, int failed, size_t wrote, FILE *emit,
+                  kouan_done_cb done, kouan_warn_cb warn, void *user, kouan_error *err)
+{
+    if (!rc && wrote && !emit && k->store)
+        rc = kouan_reconcile(k, done, warn, user, NULL, err);
+    return rc ? rc : failed ? KOUAN_EINPUT : KOUAN_OK;
+}
+
 int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
                         FILE *emit, kouan_done_cb done, kouan_warn_cb warn,
                         void *user, kouan_error *err)
@@ -97,6 +107,9 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     }
     if ((size_t)jobs > n) jobs = n ? (int)n : 1;
     int failed = 0, rc = KOUAN_OK;
+    size_t wrote = 0;
+    /* what the store's documents teach about port names, for every worker */
+    if (k->store && (rc = kouan_load_store_names(k, err))) return rc;
 
     if (jobs == 1) {                     /* no threads: this session does all */
         kouan_extracted *x = malloc(sizeof *x);
@@ -108,10 +121,11 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
             if (x->rc) failed++;
             if (done) done(paths[i], &x->rep, x->rc ? &x->err : wrc ? &werr : NULL, user);
             if (!x->rc && wrc) { *err = werr; rc = wrc; }
+            if (!x->rc && !wrc && !x->rep.unchanged) wrote++;
             kouan_extracted_free(x);
         }
         free(x);
-        return rc ? rc : failed ? KOUAN_EINPUT : KOUAN_OK;
+        return finish(k, rc, failed, wrote, emit, done, warn, user, err);
     }
 
     batch b;
@@ -142,6 +156,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         ws[j].b = &b;
         if (!(ws[j].k = kouan_open(&o, err))) { rc = err->code ? err->code : KOUAN_EPLUGIN; break; }
         ws[j].k->force = 1;              /* the writer decides what is unchanged */
+        ws[j].k->names = k->names;       /* borrowed: read-only while they run */
     }
     for (int j = 0; j < jobs && !rc; j++) {
         if (pthread_create(&ws[j].thread, NULL, work, &ws[j]) != 0) {
@@ -165,6 +180,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         if (x->rc) failed++;
         if (done) done(paths[i], &x->rep, x->rc ? &x->err : wrc ? &werr : NULL, user);
         if (!x->rc && wrc) { *err = werr; rc = wrc; }
+        if (!x->rc && !wrc && !x->rep.unchanged) wrote++;
         kouan_extracted_free(x);
 
         pthread_mutex_lock(&b.mu);
@@ -189,5 +205,5 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     pthread_mutex_destroy(&b.warn_mu);
     free(b.ring);
     free(ws);
-    return rc ? rc : failed ? KOUAN_EINPUT : KOUAN_OK;
+    return finish(k, rc, failed, wrote, emit, done, warn, user, err);
 }

@@ -111,6 +111,7 @@ void kouan_close(kouan *k)
     kouan_lexicon_close(k->lexicon);
     if (k->have_resolver) kouan_resolver_free(&k->resolver);
     if (k->have_vocab) kouan_vocab_free(&k->vocab);
+    kouan_names_free(&k->store_names);
     if (k->world) librdf_free_world(k->world);
     free(k->ontology_dir);
     free(k);
@@ -204,8 +205,10 @@ void kouan_extracted_free(kouan_extracted *x)
     x->doc = NULL;
 }
 
-int kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
-                      kouan_warn_cb warn, void *user)
+/* One reading of path; self (may be NULL) is what a first reading of the
+ * same document taught. */
+static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
+                        kouan_warn_cb warn, void *user, const kouan_names *self)
 {
     kouan_extract_report *rep = &x->rep;
     kouan_error *err = &x->err;
@@ -221,6 +224,8 @@ int kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
     kouan_graph *g = &x->graph;
     int rc = kouan_graph_init(g, &k->vocab, &k->resolver, &d->view);
     x->have_graph = 1;
+    g->layers[0] = k->names;
+    g->layers[1] = self;
     sha256_hex(d->view.bytes, d->view.len, rep->sha256);
     snprintf(rep->doc_id, sizeof rep->doc_id, "%s", d->view.id);
     if (!rc) snprintf(rep->graph, sizeof rep->graph, "%s", g->iri);
@@ -293,6 +298,7 @@ int kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
     }
     g->warn = NULL;            /* wc lives on this stack frame only */
     g->warn_user = NULL;
+    if (!rc) rc = kouan_graph_finish(g);
     rep->facts = g->facts;
     rep->triples = g->n;
     rep->warnings = wc.count;
@@ -301,6 +307,40 @@ int kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
         snprintf(err->message, sizeof err->message, "%s: out of memory", path);
     }
     return x->rc = rc;
+}
+
+/* Whether what g's document teaches (its own official names and places)
+ * changes the name of one of its ports: then it is read again with it. */
+static int teaches_itself(const kouan *k, const kouan_graph *g)
+{
+    const kouan_names *without[2] = { k->names, NULL }, *with[2] = { k->names, &g->learned };
+    const kouan_learn_rules *lr = &k->resolver.learn;
+    for (size_t i = 0; i < g->learned.ports.cap; i++) {
+        const char *x = g->learned.ports.keys[i], *w1, *w2;
+        if (!x) continue;
+        char a[256], b[256];
+        kouan_names_alias(lr, without, 2, x, a, sizeof a, &w1);
+        kouan_names_alias(lr, with, 2, x, b, sizeof b, &w2);
+        if (strcmp(a, b) != 0) return 1;
+    }
+    return 0;
+}
+
+int kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
+                      kouan_warn_cb warn, void *user)
+{
+    int rc = extract_pass(k, path, x, warn, user, NULL);
+    if (rc || x->rep.unchanged || !teaches_itself(k, &x->graph)) return rc;
+    /* a second reading with the names the first one taught: its ports
+       then resolve as they will once the document is in the store */
+    kouan_names self = x->graph.learned;
+    kouan_names_init(&x->graph.learned);
+    size_t warnings = x->rep.warnings;
+    kouan_extracted_free(x);
+    rc = extract_pass(k, path, x, NULL, NULL, &self);   /* warned once already */
+    x->rep.warnings = warnings;
+    kouan_names_free(&self);
+    return rc;
 }
 
 int kouan_write_doc(kouan *k, kouan_extracted *x, FILE *emit, kouan_error *err)

@@ -24,6 +24,10 @@ struct kouan {
     kouan_normalizer *normalizer;
     kouan_lexicon    *lexicon;
     int               force;       /* re-extract unchanged files */
+    /* what the store's documents teach about names (learn.h): loaded by
+       kouan_extract_batch from the store; worker sessions borrow it */
+    kouan_names       store_names;
+    const kouan_names *names;      /* &store_names, a borrowed one, or NULL */
     kouan_options     opts;        /* as opened (for worker sessions) */
 };
 /* One document extracted but not yet written: its bytes, blocks and graph
@@ -42,6 +46,10 @@ typedef struct kouan_extracted {
  * x->rc.  warn may be called during the call. */
 int  kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
                        kouan_warn_cb warn, void *user);
+/* Fills k->store_names from the store's documents and points k->names at
+ * it (reconcile.c).  Returns 0 or KOUAN_ENOMEM. */
+int  kouan_load_store_names(kouan *k, kouan_error *err);
+
 /* Writes x: to the store (replacing the document's graph), or as N-Quads
  * to emit when emit is not NULL.  Nothing for a failed or unchanged one. */
 int  kouan_write_doc(kouan *k, kouan_extracted *x, FILE *emit, kouan_error *err);

@@ -424,6 +424,83 @@ case_order() {
     pass "order does not matter; remove leaves exactly the others"
 }
 
+# Names across documents (ontology/learn.tsv): the seed says 樟木口岸's
+# official name is 聂拉木口岸, another document names only 聂拉木口岸; the
+# seed writes 凭祥友谊关 (and lists the county 凭祥市), 001 writes 友谊关.
+# One port each, whatever the order; removing the teaching document undoes
+# the merge; a document that teaches itself merges even with --emit.
+case_names_across() {
+    local seed="$SRC/corpus/000_7180f7658f0f6251.md" sw="$SRC/corpus/001_southwest_northwest.md"
+    local ny="$SRC/tests/cli/fixtures/nyalam.md"
+    strip() { grep -v generatedAtTime "$1" >"$1.s"; }
+    ports_named() {   # the number of Port IRIs labelled $1 in store $2
+        STORE="$2" expect_exit 0 k query --format tsv "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {
+            ?p rdfs:label \"$1\"@zh . ?p a kouan:Port }"
+        tail -n 1 "$T/out"
+    }
+    # one document at a time, seed first: 001 and nyalam rename the seed's ports
+    local A="kouan:$T/a"
+    STORE="$A" expect_exit 0 k extract "$seed"
+    expect_eq "$(ports_named 凭祥友谊关 "$A")" 1 "凭祥友谊关 alone"
+    STORE="$A" expect_exit 0 k extract "$sw"
+    expect_contains "000_7180f7658f0f6251.md: extracted again, the store's documents rename its ports (凭祥友谊关 → 友谊关)" "$T/out"
+    STORE="$A" expect_exit 0 k extract "$ny"
+    # the other order, in one run, on the other storage
+    local B="hashes:$T/b"
+    STORE="$B" expect_exit 0 k extract -q -j 2 "$ny" "$sw" "$seed"
+    snapshot "$T/a.nq" "$A"; snapshot "$T/b.nq" "$B"
+    strip "$T/a.nq"; strip "$T/b.nq"
+    cmp -s "$T/a.nq.s" "$T/b.nq.s" || {
+        diff "$T/a.nq.s" "$T/b.nq.s" | head >&2; fail "the order documents came in changed the graph"; }
+    for s in "$A" "$B"; do
+        expect_eq "$(ports_named 聂拉木 "$s")" 0 "a port labelled 聂拉木 ($s)"
+        expect_eq "$(ports_named 樟木 "$s")" 1 "ports labelled 樟木 ($s)"
+        expect_eq "$(ports_named 凭祥友谊关 "$s")" 0 "a port labelled 凭祥友谊关 ($s)"
+        expect_eq "$(ports_named 友谊关 "$s")" 1 "ports labelled 友谊关 ($s)"
+    done
+    # what nyalam says of 聂拉木口岸 is said of 樟木, with nyalam's evidence
+    STORE="$A" expect_exit 0 k query --format tsv 'SELECT ?line WHERE {
+        ?p rdfs:label "樟木"@zh ; kouan:counterpart ?c . ?c rdfs:label "科达里"@zh .
+        ?e rdf:subject ?p ; rdf:predicate kouan:counterpart ; kouan:line ?line ;
+           prov:wasDerivedFrom <https://w3id.org/kouan/doc/nyalam> }'
+    expect_eq "$(tail -n 1 "$T/out")" 3 "the line of 樟木's counterpart in nyalam.md"
+    # and the merge says why
+    STORE="$A" expect_exit 0 k query --format tsv 'SELECT ?r WHERE {
+        ?e rdf:subject ?p ; rdf:predicate skos:altLabel ; rdf:object "凭祥友谊关"@zh ; kouan:rule ?r .
+        ?p rdfs:label "友谊关"@zh }'
+    expect_contains "resolve:prefix" "$T/out"
+    STORE="$A" expect_exit 0 k explain 聂拉木口岸
+    expect_contains "樟木  (Port)" "$T/out"
+    expect_contains "nyalam.md:3" "$T/out"
+    expect_contains "000_7180f7658f0f6251.md:170" "$T/out"
+    STORE="$A" expect_exit 0 k check
+    # removing 001 undoes 凭祥友谊关 → 友谊关; removing the seed, 聂拉木 → 樟木
+    STORE="$A" expect_exit 0 k remove "$sw"
+    expect_contains "000_7180f7658f0f6251.md: extracted again, the removal renames its ports" "$T/out"
+    STORE="kouan:$T/c" expect_exit 0 k extract -q "$seed" "$ny"
+    snapshot "$T/a.nq" "$A"; snapshot "$T/c.nq" "kouan:$T/c"
+    strip "$T/a.nq"; strip "$T/c.nq"
+    cmp -s "$T/a.nq.s" "$T/c.nq.s" || {
+        diff "$T/a.nq.s" "$T/c.nq.s" | head >&2; fail "remove left a merge it had taught"; }
+    expect_eq "$(ports_named 凭祥友谊关 "$A")" 1 "凭祥友谊关 after removing 001"
+    STORE="$A" expect_exit 0 k remove "$seed"
+    expect_contains "nyalam.md: extracted again" "$T/out"
+    expect_eq "$(ports_named 聂拉木 "$A")" 1 "聂拉木 after removing the seed"
+    # a document that can no longer be read is left as it was, and said so
+    cp "$seed" "$T/$(basename "$seed")"
+    STORE="$A" expect_exit 0 k extract -q "$T/$(basename "$seed")" "$sw"
+    rm "$T/$(basename "$seed")"
+    STORE="$A" expect_exit 0 k remove "$sw"
+    expect_contains "$T/000_7180f7658f0f6251.md: its port names now resolve otherwise (友谊关 is not one of its ports any more)" "$T/err"
+    expect_contains "it cannot be read again; left as it was: extract it again" "$T/err"
+    # one document that teaches itself: merged with no store at all
+    expect_exit 0 "$KOUAN" extract --emit nquads "$SRC/tests/cli/fixtures/self-taught.md"
+    expect_not_contains "id/port/聂拉木>" "$T/out"
+    expect_contains "<https://w3id.org/kouan/id/port/樟木> <https://w3id.org/kouan/ontology#counterpart> <https://w3id.org/kouan/id/port/科达里>" "$T/out"
+    expect_contains '"resolve:officialName"' "$T/out"
+    pass "聂拉木口岸 is 樟木 and 凭祥友谊关 is 友谊关 across documents, in any order; remove undoes it"
+}
+
 case_export() {
     local nt turtle_n rdflib_n
     extract_seed

@@ -127,16 +127,76 @@ static void test_malformed(void)
     write_file(dir, "merges.tsv", "# ok\nsame\tHarbour\tA\tB\n");
     CHECK(kouan_resolver_load(&r, dir, &err) == KOUAN_EINVAL);
     CHECK(strstr(err.message, "merges.tsv:2: expected same") != NULL);
+    write_file(dir, "merges.tsv", "# none\n");
+
+    /* learn.tsv: a bad line is named with file:line */
+    write_file(dir, "learn.tsv", "official\tofficialName\nprefix\tHarbour\t市\n");
+    CHECK(kouan_resolver_load(&r, dir, &err) == KOUAN_EINVAL);
+    CHECK(strstr(err.message, "learn.tsv:2: prefix: expected class names") != NULL);
+    write_file(dir, "learn.tsv", "offical\tofficialName\n");
+    CHECK(kouan_resolver_load(&r, dir, &err) == KOUAN_EINVAL);
+    CHECK(strstr(err.message, "learn.tsv:1: expected official<TAB>predicate") != NULL);
 
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CHECK(system(cmd) == 0);
 }
 
+/* What documents teach (learn.h), with the project's learn.tsv. */
+static void test_learned_names(void)
+{
+    kouan_resolver r;
+    kouan_error err = {0};
+    if (kouan_resolver_load(&r, ONTOLOGY_DIR, &err) != 0) {
+        failures++;
+        fprintf(stderr, "%s\n", err.message);
+        return;
+    }
+    const kouan_learn_rules *lr = &r.learn;
+    CHECK(lr->official && strcmp(lr->official, "officialName") == 0);
+    kouan_names store, doc;
+    kouan_names_init(&store);
+    kouan_names_init(&doc);
+    CHECK(kouan_names_add_place(&store, lr, "凭祥市") == 0);      /* a county */
+    CHECK(kouan_names_add_port(&store, "凭祥友谊关") == 0);
+    CHECK(kouan_names_add_port(&store, "凭祥浦寨") == 0);
+    CHECK(kouan_names_add_port(&doc, "友谊关") == 0);
+    CHECK(kouan_names_add_official(&doc, "聂拉木", "樟木") == 0);
+    char out[256];
+    const char *why;
+    const kouan_names *both[2] = { &store, &doc }, *only_store[2] = { &store, NULL };
+    /* a known place before a known port: that port */
+    CHECK_STR(kouan_names_alias(lr, both, 2, "凭祥友谊关", out, sizeof out, &why), "友谊关");
+    CHECK(why && strcmp(why, "prefix") == 0);
+    /* without the layer that knows 友谊关, nothing is merged */
+    CHECK_STR(kouan_names_alias(lr, only_store, 2, "凭祥友谊关", out, sizeof out, &why), "凭祥友谊关");
+    CHECK(why == NULL);
+    /* the rest is no port anyone names: kept */
+    CHECK_STR(kouan_names_alias(lr, both, 2, "凭祥浦寨", out, sizeof out, &why), "凭祥浦寨");
+    CHECK(why == NULL);
+    /* an official name is its port */
+    CHECK_STR(kouan_names_alias(lr, both, 2, "聂拉木", out, sizeof out, &why), "樟木");
+    CHECK(why && strcmp(why, "officialName") == 0);
+    /* a port is never its own prefix: two characters each side at least */
+    CHECK(kouan_names_add_place(&store, lr, "友谊") == 0);
+    CHECK_STR(kouan_names_alias(lr, both, 2, "友谊关", out, sizeof out, &why), "友谊关");
+    /* two ports claiming one official name: the smaller label wins, in
+       either order (no dependence on which document came first) */
+    CHECK(kouan_names_add_official(&doc, "某名", "乙") == 0);
+    CHECK(kouan_names_add_official(&doc, "某名", "甲") == 0);
+    CHECK(kouan_names_add_official(&store, "某名", "乙") == 0);
+    CHECK_STR(kouan_names_alias(lr, both, 2, "某名", out, sizeof out, &why),
+              strcmp("甲", "乙") < 0 ? "甲" : "乙");
+    kouan_names_free(&store);
+    kouan_names_free(&doc);
+    kouan_resolver_free(&r);
+}
+
 int main(void)
 {
     test_real_ontology();
     test_malformed();
+    test_learned_names();
     if (failures) fprintf(stderr, "%d checks failed\n", failures);
     return failures != 0;
 }

@@ -101,6 +101,9 @@ typedef struct kouan_extract_report {
     char               sha256[65];   /* of the file's bytes, hex */
     int                unchanged;    /* the store already held this version:
                                         nothing was done */
+    int                reconciled;   /* extracted again by kouan_reconcile():
+                                        its port names now resolve otherwise */
+    char               why[160];     /* then: one name that did, "A → B" */
 } kouan_extract_report;
 
 /* Read path, run every plugin, and replace the document's named graph with
@@ -129,6 +132,20 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
 /* Set to re-extract files whose SHA-256 the store already holds (by default
  * they are skipped and reported unchanged). */
 void kouan_set_force(kouan *k, int force);
+
+/* Names across documents (ontology/learn.tsv): a port's official name, a
+ * place written before a port's name, taught by any document in the store,
+ * decide which port a name is.  After documents were added or removed,
+ * every document whose port names now resolve otherwise is extracted again
+ * from its file (dcterms:source; relative to where it was first extracted)
+ * and written, until none is left, so the store is the same whatever order
+ * documents came in.  done (may be NULL) is called for each document
+ * extracted again (rep->reconciled set); a document whose file is gone or
+ * changed since is left as it is, with a warning.  *redone (may be NULL)
+ * counts them.  kouan_extract_batch calls it after writing; call it after
+ * kouan_remove_document. */
+int kouan_reconcile(kouan *k, kouan_done_cb done, kouan_warn_cb warn,
+                    void *user, size_t *redone, kouan_error *err);
 
 /* Drop the named graph of the document read from path (or of that doc id).
  * Returns KOUAN_ENOTFOUND if the store has no such document. */

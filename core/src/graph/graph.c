@@ -120,6 +120,7 @@ void kouan_graph_free(kouan_graph *g)
     kouan_lines_free(&g->lines);
     kouan_strmap_free(&g->seen);
     kouan_strmap_free(&g->names);
+    kouan_names_free(&g->learned);
     kouan_arena_clear(&g->arena);
     memset(g, 0, sizeof *g);
 }
@@ -329,6 +330,51 @@ static const char *xsd_type(const char *local, char *buf, size_t n)
     return NULL;
 }
 
+/* A port's name under what the documents teach (learn.h), its fixed name
+ * kept as one this document uses; a place's label kept as a place. */
+static int learn(kouan_graph *g, kouan_class cls, kouan_resolved *e)
+{
+    const kouan_learn_rules *lr = &g->resolver->learn;
+    if (cls == KOUAN_CLASS_PORT) {
+        if (kouan_names_add_port(&g->learned, e->label)) return KOUAN_ENOMEM;
+        char to[sizeof e->label];
+        const char *why, *problem;
+        kouan_names_alias(lr, g->layers, 2, e->label, to, sizeof to, &why);
+        kouan_resolved m;
+        if (why && kouan_resolve(g->resolver, cls, to, &m, &problem) == KOUAN_OK) {
+            m.why = why;
+            *e = m;
+        }
+        return KOUAN_OK;
+    }
+    if (lr->place_class[cls] && kouan_names_add_place(&g->learned, lr, e->label))
+        return KOUAN_ENOMEM;
+    return KOUAN_OK;
+}
+
+/* port officialName "N" (learn.tsv's predicate): a port named N is port. */
+static int learn_official(kouan_graph *g, const kouan_fact *f, const char *port)
+{
+    const kouan_learn_rules *lr = &g->resolver->learn;
+    if (!lr->official || f->subject_class != KOUAN_CLASS_PORT ||
+        f->object_class != KOUAN_CLASS_LITERAL || strcmp(f->predicate, lr->official) != 0)
+        return KOUAN_OK;
+    kouan_resolved o;
+    const char *problem;
+    if (kouan_resolve(g->resolver, KOUAN_CLASS_PORT, f->object, &o, &problem) != KOUAN_OK)
+        return KOUAN_OK;
+    return kouan_names_add_official(&g->learned, o.label, port);
+}
+
+int kouan_graph_finish(kouan_graph *g)
+{
+    int rc = KOUAN_OK;
+    for (size_t i = 0; i < g->learned.ports.cap && !rc; i++)
+        if (g->learned.ports.keys[i])
+            rc = add_zh(g, g->iri, KO "namesPort", g->learned.ports.keys[i]);
+    return rc;
+}
+
 int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t n)
 {
     const char *problem = NULL;
@@ -347,6 +393,9 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
         snprintf(msg, n, "subject “%s”: %s", f->subject, problem);
         return rc;
     }
+    char subj_fixed[sizeof subj.label];      /* before what documents teach */
+    memcpy(subj_fixed, subj.label, sizeof subj_fixed);
+    if ((rc = learn(g, f->subject_class, &subj))) return rc;
     const char *pred = f->predicate;
     int is_type = strcmp(pred, "type") == 0;
     int is_alt = strcmp(pred, "altLabel") == 0 || strcmp(pred, "label") == 0;
@@ -398,6 +447,7 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
             snprintf(msg, n, "object “%s”: %s", f->object, problem);
             return rc;
         }
+        if ((rc = learn(g, f->object_class, &obj))) return rc;
         o = obj.iri;
         okind = KOUAN_TERM_IRI;
     }
@@ -409,6 +459,7 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
         (rc = describe(g, f->object_class, &obj, f->object, f))) return rc;
     if ((rc = add(g, subj.iri, piri, o, okind, lang, dt))) return rc;
     if ((rc = evidence(g, f, subj.iri, piri, o, okind, lang, dt))) return rc;
+    if ((rc = learn_official(g, f, subj_fixed))) return rc;
     if ((rc = remember(g, f->subject_class, subj.label, is_alt ? "altLabel" : pred,
                        okind == KOUAN_TERM_IRI ? f->object_class : KOUAN_CLASS_LITERAL,
                        okind == KOUAN_TERM_IRI ? obj.label : o))) return rc;

@@ -10,6 +10,7 @@
 #include "util/strmap.h"
 #include "util/lines.h"
 #include "resolve.h"
+#include "learn.h"
 #include "vocab.h"
 
 typedef enum kouan_term_kind { KOUAN_TERM_IRI = 0, KOUAN_TERM_LITERAL = 1 } kouan_term_kind;
@@ -47,10 +48,21 @@ typedef struct kouan_graph {
     /* footnotes: where each starts, its marker (①) and its node IRI */
     struct kouan_note    *notes;
     size_t                n_notes;
+    /* names across documents (learn.h): what this document teaches (its
+       port names as written, places, official names; owned), and the
+       layers its ports resolve through (borrowed, NULL when none: the
+       store's documents, this document's own first reading) */
+    kouan_names           learned;
+    const kouan_names    *layers[2];
     /* non-fatal problems */
     void                (*warn)(void *user, size_t at, const char *message);
     void                 *warn_user;
 } kouan_graph;
+
+/* Records what the document teaches about names (kouan:namesPort, one
+ * per port name it uses, as the fixed resolution reads it): call once, after
+ * the last fact. */
+int  kouan_graph_finish(kouan_graph *g);
 
 /* Starts the graph of doc; adds the kouan:Document description. */
 int  kouan_graph_init(kouan_graph *g, const kouan_vocab *v,

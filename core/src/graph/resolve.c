@@ -32,6 +32,9 @@ const char *kouan_class_name(kouan_class cls)
     return (unsigned)cls < KOUAN_N_CLASSES ? CLASSES[cls].name : NULL;
 }
 
+_Static_assert(KOUAN_N_CLASSES <= sizeof ((kouan_learn_rules *)0)->place_class /
+               sizeof ((kouan_learn_rules *)0)->place_class[0], "learn.h: place_class");
+
 static int class_by_name(const char *name)
 {
     for (int i = 1; i < KOUAN_N_CLASSES; i++)
@@ -207,6 +210,7 @@ int kouan_resolver_load(kouan_resolver *r, const char *dir, kouan_error *err)
         if (access(path, F_OK) == 0)
             rc = read_table(r, 0, dir, "merges.tsv", merges_line, err);
     }
+    if (!rc) rc = kouan_learn_load(&r->learn, dir, class_by_name, err);
     if (rc) kouan_resolver_free(r);
     return rc;
 }
@@ -223,6 +227,7 @@ void kouan_resolver_free(kouan_resolver *r)
     }
     entry *e = r->entries;
     while (e) { entry *n = e->next; free(e->label); free(e->code); free(e); e = n; }
+    kouan_learn_free(&r->learn);
     memset(r, 0, sizeof *r);
 }
 

@@ -8,6 +8,7 @@
 #include "kouan/kouan.h"
 #include "util/strmap.h"
 #include "text/normalize.h"
+#include "learn.h"
 
 #define KOUAN_N_CLASSES 9
 
@@ -20,9 +21,11 @@ typedef struct kouan_resolver {
     kouan_strmap distinct[KOUAN_N_CLASSES];  /* merges.tsv: names kept apart */
     kouan_normalizer *nz;                    /* borrowed, may be NULL: NFKC and
                                                 traditional → simplified */
+    kouan_learn_rules learn;                 /* learn.tsv: which facts make two
+                                                port names one port */
 } kouan_resolver;
 
-/* Loads the gazetteers, names.tsv and merges.tsv from dir.  Returns 0 or KOUAN_EINVAL /
+/* Loads the gazetteers, names.tsv, merges.tsv and learn.tsv from dir.  Returns 0 or KOUAN_EINVAL /
  * KOUAN_ENOTFOUND with err saying file:line and what was expected. */
 int  kouan_resolver_load(kouan_resolver *r, const char *dir, kouan_error *err);
 void kouan_resolver_free(kouan_resolver *r);

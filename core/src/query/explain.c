@@ -301,12 +301,24 @@ int kouan_explain(kouan *k, const char *name, FILE *out, int color,
     if (!k->normalizer && !(k->normalizer = kouan_normalizer_new(err)))
         return err->code ? err->code : KOUAN_EINVAL;
     k->resolver.nz = k->normalizer;
+    /* and a port through what the store's documents teach: 聂拉木口岸 is
+       樟木 where a document says so */
+    if ((rc = kouan_load_store_names(k, err))) return rc;
     /* the name as each class would resolve it: 樟木口岸, 滿洲里 and
        西藏自治区 find their entities */
     for (int cls = KOUAN_CLASS_PORT; cls <= KOUAN_CLASS_OPEN_BORDER_CITY && !rc; cls++) {
         kouan_resolved r;
         const char *why;
         if (kouan_resolve(&k->resolver, (kouan_class)cls, name, &r, &why) != KOUAN_OK) continue;
+        if (cls == KOUAN_CLASS_PORT) {
+            char to[sizeof r.label];
+            const kouan_names *layers[1] = { k->names };
+            kouan_names_alias(&k->resolver.learn, layers, 1, r.label, to, sizeof to, &why);
+            kouan_resolved m;
+            const char *problem;
+            if (why && kouan_resolve(&k->resolver, KOUAN_CLASS_PORT, to, &m, &problem) == KOUAN_OK)
+                r = m;
+        }
         librdf_node *e = iri(&c, r.iri), *t = iri(&c, RDF "type");
         char tbuf[300];
         snprintf(tbuf, sizeof tbuf, "%s%s", KO, kouan_class_name((kouan_class)cls));

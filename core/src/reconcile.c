@@ -1,0 +1,321 @@
+/* reconcile.c — names across documents: what the store's documents teach
+ * (learn.h), and bringing every document in line with it after documents
+ * were added or removed.
+ *
+ * Each document's graph lists the port names it uses as the fixed
+ * resolution reads them (kouan:namesPort).  From those, the places and the
+ * official names of every graph, the ports a document's names should be
+ * follow (kouan_names_alias); a graph whose Port entities are not exactly
+ * those was resolved against another set of documents, and is extracted
+ * again from its file.  Rounds repeat until no graph changes (a
+ * re-extraction can change an official name's port), at most MAX_ROUNDS. */
+#include "session.h"
+#include "util/error.h"
+#include "util/strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RDF  "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#define RDFS "http://www.w3.org/2000/01/rdf-schema#"
+#define DCT  "http://purl.org/dc/terms/"
+#define KO   KOUAN_NS_ONTOLOGY
+#define MAX_ROUNDS 4
+
+/* Calls cb on every statement matching (s, p, o) (NULL: any; strings are
+ * IRIs) in ctx, or in the merged view when ctx is NULL.  Stops at cb's
+ * first non-zero return, which it returns. */
+typedef int (*stmt_cb)(librdf_statement *st, void *user);
+static int each(kouan *k, librdf_node *ctx, const char *s, const char *p,
+                const char *o, stmt_cb cb, void *user)
+{
+    librdf_world *w = k->world;
+    librdf_node *ns = s ? librdf_new_node_from_uri_string(w, (const unsigned char *)s) : NULL;
+    librdf_node *np = p ? librdf_new_node_from_uri_string(w, (const unsigned char *)p) : NULL;
+    librdf_node *no = o ? librdf_new_node_from_uri_string(w, (const unsigned char *)o) : NULL;
+    if ((s && !ns) || (p && !np) || (o && !no)) {
+        if (ns) librdf_free_node(ns);
+        if (np) librdf_free_node(np);
+        if (no) librdf_free_node(no);
+        return KOUAN_ENOMEM;
+    }
+    librdf_statement *pat = librdf_new_statement_from_nodes(w, ns, np, no);  /* owns them */
+    if (!pat) return KOUAN_ENOMEM;
+    librdf_model *m = kouan_store_model(k->store);
+    librdf_stream *st = ctx ? librdf_model_find_statements_in_context(m, pat, ctx)
+                            : librdf_model_find_statements(m, pat);
+    int rc = KOUAN_OK;
+    for (; st && !librdf_stream_end(st) && !rc; librdf_stream_next(st))
+        rc = cb(librdf_stream_get_object(st), user);
+    if (st) librdf_free_stream(st);
+    librdf_free_statement(pat);
+    return rc;
+}
+
+static const char *literal(librdf_node *n)
+{
+    return n && librdf_node_is_literal(n) ? (const char *)librdf_node_get_literal_value(n) : NULL;
+}
+
+static const char *iri(librdf_node *n)
+{
+    return n && librdf_node_is_resource(n)
+        ? (const char *)librdf_uri_as_string(librdf_node_get_uri(n)) : NULL;
+}
+
+/* ---- what the store teaches ----------------------------------------------------- */
+
+typedef struct loading { kouan *k; kouan_names *n; } loading;
+
+static int port_name(librdf_statement *st, void *user)
+{
+    loading *l = user;
+    const char *v = literal(librdf_statement_get_object(st));
+    return v ? kouan_names_add_port(l->n, v) : KOUAN_OK;
+}
+
+/* The rdfs:label literals of node n, each through cb. */
+static int each_label(kouan *k, librdf_node *n, int (*cb)(loading *, const char *, void *),
+                      loading *l, void *extra)
+{
+    librdf_node *p = librdf_new_node_from_uri_string(k->world, (const unsigned char *)RDFS "label");
+    if (!p) return KOUAN_ENOMEM;
+    librdf_iterator *it = librdf_model_get_targets(kouan_store_model(k->store), n, p);
+    int rc = KOUAN_OK;
+    for (; it && !librdf_iterator_end(it) && !rc; librdf_iterator_next(it)) {
+        const char *v = literal(librdf_iterator_get_object(it));
+        if (v) rc = cb(l, v, extra);
+    }
+    if (it) librdf_free_iterator(it);
+    librdf_free_node(p);
+    return rc;
+}
+
+static int add_place(loading *l, const char *label, void *unused)
+{
+    (void)unused;
+    return kouan_names_add_place(l->n, &l->k->resolver.learn, label);
+}
+
+static int place(librdf_statement *st, void *user)
+{
+    loading *l = user;
+    return each_label(l->k, librdf_statement_get_subject(st), add_place, l, NULL);
+}
+
+static int add_official(loading *l, const char *port_label, void *official_label)
+{
+    return kouan_names_add_official(l->n, official_label, port_label);
+}
+
+static int official(librdf_statement *st, void *user)
+{
+    loading *l = user;
+    const char *v = literal(librdf_statement_get_object(st)), *problem;
+    kouan_resolved r;
+    if (!v || kouan_resolve(&l->k->resolver, KOUAN_CLASS_PORT, v, &r, &problem) != KOUAN_OK)
+        return KOUAN_OK;
+    return each_label(l->k, librdf_statement_get_subject(st), add_official, l, r.label);
+}
+
+int kouan_load_store_names(kouan *k, kouan_error *err)
+{
+    kouan_names_free(&k->store_names);
+    k->names = NULL;
+    if (!k->store) return KOUAN_OK;
+    const kouan_learn_rules *lr = &k->resolver.learn;
+    loading l = { k, &k->store_names };
+    int rc = each(k, NULL, NULL, KO "namesPort", NULL, port_name, &l);
+    for (int c = 1; c < KOUAN_N_CLASSES && !rc; c++) {
+        if (!lr->place_class[c]) continue;
+        char type[256];
+        snprintf(type, sizeof type, "%s%s", KO, kouan_class_name((kouan_class)c));
+        rc = each(k, NULL, NULL, RDF "type", type, place, &l);
+    }
+    if (!rc && lr->official) {
+        char p[256];
+        snprintf(p, sizeof p, "%s%s", KO, lr->official);
+        rc = each(k, NULL, NULL, p, NULL, official, &l);
+    }
+    if (rc) {
+        kouan_names_free(&k->store_names);
+        return kouan_error_set(err, rc, "reading the names the store's documents use: out of memory");
+    }
+    k->names = &k->store_names;
+    return KOUAN_OK;
+}
+
+/* ---- which documents are out of line ------------------------------------------- */
+
+typedef struct checking {
+    kouan        *k;
+    kouan_strmap  want;       /* port IRIs the graph's names should give */
+    size_t        have, extra;
+    char          why[160];   /* one name that moved: "A → B" */
+} checking;
+
+static int expect(librdf_statement *st, void *user)
+{
+    checking *c = user;
+    const char *x = literal(librdf_statement_get_object(st)), *why, *problem;
+    if (!x) return KOUAN_OK;
+    char to[256];
+    const kouan_names *layers[1] = { c->k->names };
+    kouan_names_alias(&c->k->resolver.learn, layers, 1, x, to, sizeof to, &why);
+    kouan_resolved r;
+    if (kouan_resolve(&c->k->resolver, KOUAN_CLASS_PORT, to, &r, &problem) != KOUAN_OK)
+        return KOUAN_OK;
+    const char *same = kouan_strmap_get(&c->want, r.iri);
+    if (!same && kouan_strmap_put(&c->want, r.iri, (void *)1) != KOUAN_OK) return KOUAN_ENOMEM;
+    if (why && !c->why[0]) snprintf(c->why, sizeof c->why, "%s → %s", x, to);
+    return KOUAN_OK;
+}
+
+static int actual(librdf_statement *st, void *user)
+{
+    checking *c = user;
+    const char *s = iri(librdf_statement_get_subject(st));
+    if (!s) return KOUAN_OK;
+    if (kouan_strmap_get(&c->want, s)) c->have++;
+    else {
+        c->extra++;
+        if (!c->why[0]) {
+            const char *slash = strrchr(s, '/');
+            snprintf(c->why, sizeof c->why, "%s is not one of its ports any more",
+                     slash ? slash + 1 : s);
+        }
+    }
+    return KOUAN_OK;
+}
+
+/* Whether graph ctx's ports are those its names now give (1: out of line,
+ * with why), 0, or a negative error. */
+static int out_of_line(kouan *k, librdf_node *ctx, char *why, size_t n)
+{
+    checking c = { .k = k };
+    const char *g = iri(ctx);
+    int rc = each(k, ctx, g, KO "namesPort", NULL, expect, &c);
+    if (!rc) rc = each(k, ctx, NULL, RDF "type", KO "Port", actual, &c);
+    int off = !rc && (c.extra || c.have != c.want.count);
+    if (off) {
+        if (!c.why[0]) snprintf(c.why, sizeof c.why, "a port its names now give is missing");
+        snprintf(why, n, "%s", c.why);
+    }
+    kouan_strmap_free(&c.want);
+    return rc ? rc : off;
+}
+
+/* ---- reconciling ------------------------------------------------------------------ */
+
+typedef struct doc_ref { char *graph, *path, *sha256, *why; } doc_ref;
+
+static int first_literal(librdf_statement *st, void *user)
+{
+    char **out = user;
+    const char *v = literal(librdf_statement_get_object(st));
+    if (v && !*out && !(*out = strdup(v))) return KOUAN_ENOMEM;
+    return KOUAN_OK;
+}
+
+/* The document graphs that are out of line, in graph order. */
+static int list_out_of_line(kouan *k, doc_ref **out, size_t *n, kouan_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    librdf_iterator *it = librdf_model_get_contexts(kouan_store_model(k->store));
+    if (!it) return KOUAN_OK;                       /* a store without graphs */
+    int rc = KOUAN_OK;
+    size_t cap = 0;
+    for (; !librdf_iterator_end(it) && !rc; librdf_iterator_next(it)) {
+        librdf_node *ctx = librdf_iterator_get_object(it);           /* borrowed */
+        const char *g = iri(ctx);
+        if (!g || strncmp(g, KOUAN_NS_DOC, strlen(KOUAN_NS_DOC)) != 0) continue;
+        char why[160];
+        int off = out_of_line(k, ctx, why, sizeof why);
+        if (off < 0) { rc = off; break; }
+        if (!off) continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            doc_ref *v = realloc(*out, cap * sizeof *v);
+            if (!v) { rc = KOUAN_ENOMEM; break; }
+            *out = v;
+        }
+        doc_ref *d = &(*out)[*n];
+        memset(d, 0, sizeof *d);
+        (*n)++;
+        if (!(d->graph = strdup(g)) || !(d->why = strdup(why))) { rc = KOUAN_ENOMEM; break; }
+        rc = each(k, ctx, g, DCT "source", NULL, first_literal, &d->path);
+        if (!rc) rc = each(k, ctx, g, KO "sha256", NULL, first_literal, &d->sha256);
+    }
+    librdf_free_iterator(it);
+    if (rc) return kouan_error_set(err, rc, "listing the store's documents: out of memory");
+    return KOUAN_OK;
+}
+
+static void free_refs(doc_ref *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].graph); free(v[i].path); free(v[i].sha256); free(v[i].why);
+    }
+    free(v);
+}
+
+static void say(kouan_warn_cb warn, void *user, const char *fmt, const char *a,
+                const char *b, const char *c)
+{
+    if (!warn) return;
+    char msg[1500];
+    snprintf(msg, sizeof msg, fmt, a, b ? b : "", c ? c : "");
+    warn(msg, user);
+}
+
+int kouan_reconcile(kouan *k, kouan_done_cb done, kouan_warn_cb warn,
+                    void *user, size_t *redone, kouan_error *err)
+{
+    if (redone) *redone = 0;
+    if (!k->store) return kouan_error_set(err, KOUAN_ESTORE, "this session has no store");
+    kouan_strmap skipped = {0};        /* graphs that cannot be brought in line */
+    int rc = KOUAN_OK, force = k->force;
+    k->force = 1;
+    for (int round = 0; round < MAX_ROUNDS && !rc; round++) {
+        if ((rc = kouan_load_store_names(k, err))) break;
+        doc_ref *v;
+        size_t n, changed = 0;
+        if ((rc = list_out_of_line(k, &v, &n, err))) break;
+        for (size_t i = 0; i < n && !rc; i++) {
+            doc_ref *d = &v[i];
+            if (kouan_strmap_get(&skipped, d->graph)) continue;
+            if (!d->path) {
+                say(warn, user, "<%s>: its port names now resolve otherwise (%s), but the "
+                    "store does not say which file it came from: extract it again",
+                    d->graph, d->why, NULL);
+                if (kouan_strmap_put(&skipped, d->graph, (void *)1)) rc = KOUAN_ENOMEM;
+                continue;
+            }
+            kouan_extracted *x = malloc(sizeof *x);
+            if (!x) { rc = kouan_error_set(err, KOUAN_ENOMEM, "out of memory"); break; }
+            int xrc = kouan_extract_doc(k, d->path, x, NULL, NULL);
+            if (xrc || !d->sha256 || strcmp(x->rep.sha256, d->sha256) != 0) {
+                say(warn, user, "%s: its port names now resolve otherwise (%s), but %s; "
+                    "left as it was: extract it again", d->path, d->why,
+                    xrc ? "it cannot be read again" : "the file changed since it was extracted");
+                if (kouan_strmap_put(&skipped, d->graph, (void *)1)) rc = KOUAN_ENOMEM;
+            } else {
+                kouan_error werr = {0};
+                int wrc = kouan_write_doc(k, x, NULL, &werr);
+                x->rep.reconciled = 1;
+                snprintf(x->rep.why, sizeof x->rep.why, "%s", d->why);
+                if (done) done(d->path, &x->rep, wrc ? &werr : NULL, user);
+                if (wrc) { *err = werr; rc = wrc; }
+                else { changed++; if (redone) (*redone)++; }
+            }
+            kouan_extracted_free(x);
+            free(x);
+        }
+        free_refs(v, n);
+        if (!changed) break;
+    }
+    k->force = force;
+    kouan_strmap_free(&skipped);
+    return rc;
+}
