@@ -262,7 +262,12 @@ static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
                                        (g->n_known ? g->n_known : 1) * sizeof *kf);
             if (!kf) { rc = KOUAN_ENOMEM; break; }
             if (g->n_known) memcpy(kf, g->known, g->n_known * sizeof *kf);
+            kouan_span *ke = kouan_arena_alloc(&d->arena,
+                                 (g->n_known ? g->n_known : 1) * sizeof *ke);
+            if (!ke) { rc = KOUAN_ENOMEM; break; }
+            if (g->n_known) memcpy(ke, g->known_ev, g->n_known * sizeof *ke);
             d->view.facts = kf;
+            d->view.fact_evidence = ke;
             d->view.n_facts = g->n_known;
             if ((rc = build_token_view(k, d, g, err))) {
                 char inner[900];

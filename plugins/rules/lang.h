@@ -140,6 +140,9 @@ typedef struct rl_value {
     const void *list;      /* the list or repetition it was captured in */
     size_t      iter;      /* which element of that list */
     size_t      start, end;  /* bytes of rl_sentence.text */
+    kouan_span  ev;          /* RL_EACH values: where their known fact is
+                                stated (has_ev) */
+    int         has_ev;
 } rl_value;
 
 typedef struct rl_match {

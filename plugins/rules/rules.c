@@ -328,6 +328,10 @@ static int term_values(const rl_term *t, const rl_match *m, const rl_match *ctx,
             rl_value *v = &out->each[out->n];
             v->text = (char *)f->subject;
             v->cls = t->cls;
+            if (doc->fact_evidence) {      /* where the set membership is stated */
+                v->ev = doc->fact_evidence[i];
+                v->has_ev = 1;
+            }
             out->v[out->n++] = v;
         }
         free(keys.v);
@@ -372,6 +376,14 @@ static int emit_one(kouan_emitter *out, const rl_rule *r, const rl_emit *e,
     f.subject_class = (kouan_class)(e->s.cls ? e->s.cls : s->cls);
     f.subject = s->text;
     f.predicate = e->pred;
+    /* a member of a set (每个西藏的口岸): the evidence runs from where its
+       membership is stated (a table row) to the sentence, or back */
+    for (int k = 0; k < 2; k++) {
+        const rl_value *x = k ? o : s;
+        if (!x || !x->has_ev) continue;
+        if (x->ev.start < ev.start) ev.start = x->ev.start;
+        if (x->ev.end > ev.end) ev.end = x->ev.end;
+    }
     f.evidence = ev;
     f.rule = r->id;
     char msg[300], num[64];
@@ -445,7 +457,8 @@ static int refused(const rl_rule *r, const rl_sentence *s, size_t end)
 /* The last match of pat in sentence i's block, before byte `before` of
  * sentence i.  Returns 1 (m filled), 0 or KOUAN_ENOMEM. */
 static int last_in_block(const rl_node *pat, const kouan_doc *doc, rl_sentence *sents,
-                         size_t i, size_t before, const rl_data *data, rl_match *m)
+                         size_t i, size_t before, const rl_data *data, rl_match *m,
+                         size_t *in)
 {
     size_t block = doc->sentences[i].block;
     for (size_t j = i + 1; j-- > 0 && doc->sentences[j].block == block; ) {
@@ -460,7 +473,7 @@ static int last_in_block(const rl_node *pat, const kouan_doc *doc, rl_sentence *
             found = 1;
             from = cur.end > cur.start ? cur.end : cur.start + 1;
         }
-        if (found) { *m = best; return 1; }
+        if (found) { *m = best; *in = j; return 1; }
     }
     return 0;
 }
@@ -506,14 +519,22 @@ static int rules_process(void *state, const kouan_doc *doc, kouan_emitter *out)
                 if (refused(r, &sents[i], m.end)) { rl_match_free(&m); continue; }
                 rl_match ctx[8] = { { 0 } };
                 size_t n_ctx = 0;
+                /* what a context found in an earlier sentence is part of
+                   the evidence: it runs from that sentence */
+                kouan_span fev = ev;
                 for (size_t c = 0; c < r->n_context && c < 8 && !rc; c++) {
+                    size_t in = i;
                     int f = last_in_block(r->context[c], doc, sents, i, m.start, &st->data,
-                                          &ctx[n_ctx]);
+                                          &ctx[n_ctx], &in);
                     if (f < 0) rc = f;
-                    else if (f) n_ctx++;
+                    else if (f) {
+                        n_ctx++;
+                        if (doc->sentences[in].span.start < fev.start)
+                            fev.start = doc->sentences[in].span.start;
+                    }
                 }
                 for (size_t k = 0; k < r->n_emits && !rc; k++)
-                    rc = run_emit(out, r, &r->emits[k], &m, ctx, n_ctx, ev, doc, &st->data);
+                    rc = run_emit(out, r, &r->emits[k], &m, ctx, n_ctx, fev, doc, &st->data);
                 for (size_t c = 0; c < n_ctx; c++) rl_match_free(&ctx[c]);
                 rl_match_free(&m);
             }

@@ -716,9 +716,13 @@ static int emit_stat(st_ctx *c, const kouan_sentence *sent,
     if (st_dec_format(&v->value, value, sizeof value) < 0)
         return KOUAN_OK;
     snprintf(rule, sizeof rule, "stats:%s", m->predicate);
+    /* a subject named before the sentence (其面积…, a heading): the
+       evidence runs from where it is named */
+    kouan_span ev = sent->span;
+    if (subj->span.start < ev.start) ev.start = subj->span.start;
     kouan_fact f = {
         subj->cls, subj->text, m->predicate, KOUAN_CLASS_LITERAL, value,
-        m->datatype, sent->span, rule,
+        m->datatype, ev, rule,
         year && *year ? year : NULL, v->unit ? v->unit : m->bare,
         share && *share ? share : NULL
     };

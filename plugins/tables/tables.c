@@ -683,6 +683,7 @@ typedef struct tb_table {
     int    *col_role;    /* role of each column, -1 for none */
     size_t  n_cols;
     char  **carry;       /* per role: last value, for blank leading cells */
+    size_t *carry_at;    /* per role: where the row that wrote it starts */
     tb_set  seen;        /* facts already emitted */
 } tb_table;
 
@@ -698,6 +699,8 @@ typedef struct tb_cellval {
     size_t  n, cap;
     int     present;     /* the table has a column with this role */
     int     fresh;       /* the value was written on this row (not carried) */
+    size_t  from;        /* where the value is written: its cell, or the
+                            row it was carried down from */
 } tb_cellval;
 
 static void table_reset(tb_table *t, size_t n_roles)
@@ -1041,6 +1044,7 @@ static int read_row(const tb_state *st, tb_table *t, const kouan_row *row,
             if (!t->carry[r])
                 continue;
             cv[r].fresh = 0;
+            cv[r].from = t->carry_at[r];
             rc = read_cell(st, role, &cv[r], t->carry[r], cell, out);
         } else if (is_blank(text) || is_dash(text)) {
             free(t->carry[r]);
@@ -1053,7 +1057,10 @@ static int read_row(const tb_state *st, tb_table *t, const kouan_row *row,
             }
             free(t->carry[r]);
             t->carry[r] = copy;
+            t->carry_at[r] = row->span.start;
             cv[r].fresh = 1;
+            /* an HTML rowspan cell lies in the row where it was written */
+            cv[r].from = cell->span.end > cell->span.start ? cell->span.start : row->span.start;
             rc = read_cell(st, role, &cv[r], text, cell, out);
         }
     }
@@ -1071,13 +1078,19 @@ static int read_row(const tb_state *st, tb_table *t, const kouan_row *row,
         if (!ok)
             continue;
         const tb_role *sr = &st->roles[lk->subj], *orl = &st->roles[lk->obj];
+        /* a value carried down from a row above (a blank cell, an HTML
+           rowspan): the evidence runs from where it is written, so that it
+           holds the names of both ends */
+        kouan_span ev = row->span;
+        if (s->from < ev.start) ev.start = s->from;
+        if (o->from < ev.start) ev.start = o->from;
         for (size_t i = 0; i < s->n && rc == KOUAN_OK; i++)
             for (size_t j = 0; j < o->n && rc == KOUAN_OK; j++) {
                 kouan_fact f = { sr->cls, s->e[i].name, lk->pred, orl->cls,
                                  o->e[j].name,
                                  orl->cls == KOUAN_CLASS_LITERAL ?
                                      orl->datatype : NULL,
-                                 row->span, lk->rule, NULL, NULL, NULL };
+                                 ev, lk->rule, NULL, NULL, NULL };
                 rc = emit_once(t, out, &f);
                 s->e[i].linked = o->e[j].linked = 1;
             }
@@ -1216,8 +1229,12 @@ static int tables_process(void *state, const kouan_doc *doc,
     tb_table t;
     memset(&t, 0, sizeof t);
     t.carry = calloc(st->n_roles ? st->n_roles : 1, sizeof *t.carry);
-    if (!t.carry)
+    t.carry_at = calloc(st->n_roles ? st->n_roles : 1, sizeof *t.carry_at);
+    if (!t.carry || !t.carry_at) {
+        free(t.carry);
+        free(t.carry_at);
         return KOUAN_ENOMEM;
+    }
     int rc = KOUAN_OK;
     for (size_t i = 0; i < doc->n_blocks && rc == KOUAN_OK; i++) {
         const kouan_block *b = &doc->blocks[i];
@@ -1227,6 +1244,7 @@ static int tables_process(void *state, const kouan_doc *doc,
     }
     table_reset(&t, st->n_roles);
     free(t.carry);
+    free(t.carry_at);
     return rc;
 }
 

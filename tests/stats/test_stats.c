@@ -199,8 +199,9 @@ static void test_seed(void *st)
         CHECK(!strcmp(facts[i].rule, rule));
         CHECK(!strcmp(facts[i].dt, strcmp(facts[i].p, "population") ? "decimal" : "integer"));
         CHECK(facts[i].scls == KOUAN_CLASS_TRADE_ZONE);
-        /* evidence: the whole statistics sentence */
-        CHECK(facts[i].ev.start == last.sents[2].span.start &&
+        /* evidence: from the sentence that names the region 其 refers to,
+           through the whole statistics sentence */
+        CHECK(facts[i].ev.start == last.sents[1].span.start &&
               facts[i].ev.end == last.sents[2].span.end);
     }
 

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define KOUAN_PLUGIN_ABI_MAJOR 1
-#define KOUAN_PLUGIN_ABI_MINOR 2
+#define KOUAN_PLUGIN_ABI_MINOR 3
 
 /* The exported symbol the loader looks up. */
 #define KOUAN_PLUGIN_SYMBOL "kouan_plugin_descriptor"
@@ -175,6 +175,10 @@ typedef struct kouan_doc {
     const kouan_known_fact *facts;    /* prose stage only: the structure
                                          stage's facts; else NULL */
     size_t                  n_facts;
+    /* ABI 1.3 */
+    const kouan_span       *fact_evidence; /* facts[i]'s evidence in the
+                                              original file (parallel to
+                                              facts; prose stage only) */
     /* later minors append fields here */
 } kouan_doc;
 

@@ -117,6 +117,7 @@ void kouan_graph_free(kouan_graph *g)
 {
     free(g->v);
     free(g->known);
+    free(g->known_ev);
     kouan_lines_free(&g->lines);
     kouan_strmap_free(&g->seen);
     kouan_strmap_free(&g->names);
@@ -298,15 +299,19 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
 
 /* Remembers a fact with canonical labels for the prose stage. */
 static int remember(kouan_graph *g, kouan_class scls, const char *s, const char *p,
-                    kouan_class ocls, const char *o)
+                    kouan_class ocls, const char *o, kouan_span ev)
 {
     if (g->n_known == g->cap_known) {
         size_t cap = g->cap_known ? g->cap_known * 2 : 64;
         kouan_known_fact *v = realloc(g->known, cap * sizeof *v);
         if (!v) return KOUAN_ENOMEM;
         g->known = v;
+        kouan_span *e = realloc(g->known_ev, cap * sizeof *e);
+        if (!e) return KOUAN_ENOMEM;
+        g->known_ev = e;
         g->cap_known = cap;
     }
+    g->known_ev[g->n_known] = ev;
     kouan_known_fact *k = &g->known[g->n_known];
     k->subject_class = scls;
     k->subject = kouan_arena_strdup(&g->arena, s);
@@ -366,6 +371,55 @@ static int learn_official(kouan_graph *g, const kouan_fact *f, const char *port)
     return kouan_names_add_official(&g->learned, o.label, port);
 }
 
+static int span_has(const char *text, size_t n, const char *name)
+{
+    size_t k = strlen(name);
+    return k && memmem(text, n, name, k) != NULL;
+}
+
+/* When the evidence names a closed-class entity by another form than its
+ * label and the surface the plugin gave — 朝 in 中朝边境口岸, 蒙 in 对蒙口岸,
+ * a gazetteer abbreviation or alias — that form becomes a skos:hiddenLabel
+ * of the entity (for matching, not display), with a statement node
+ * (kouan:rule "resolve:form"): every fact's evidence then holds a name of
+ * each entity it links. */
+static int note_form(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
+                     const char *surface, const kouan_fact *f)
+{
+    if (!e->known || cls == KOUAN_CLASS_TRANSPORT) return KOUAN_OK;
+    const char *const *forms = kouan_resolver_forms(g->resolver, cls, e->label);
+    if (!forms) return KOUAN_OK;
+    const char *text = g->doc->bytes + f->evidence.start;
+    size_t n = f->evidence.end - f->evidence.start;
+    if (span_has(text, n, e->label) || span_has(text, n, surface)) return KOUAN_OK;
+    kouan_normtext nt = {0};
+    kouan_error err = {0};
+    if (g->resolver->nz) {              /* 中俄 written 中俄, or 中國 for 中国 */
+        if (kouan_normalize(g->resolver->nz, text, n, &nt, &err) != KOUAN_OK) return KOUAN_OK;
+        text = nt.str;
+        n = nt.len;
+    }
+    int rc = KOUAN_OK;
+    if (!span_has(text, n, e->label) && !span_has(text, n, surface))
+        for (size_t i = 0; forms[i]; i++) {
+            if (!span_has(text, n, forms[i])) continue;
+            size_t before = g->n;
+            rc = add_zh(g, e->iri, SKOS "hiddenLabel", forms[i]);
+            if (!rc && g->n > before) {
+                kouan_fact why = *f;
+                why.rule = "resolve:form";
+                unsigned minor = g->plugin_minor;
+                g->plugin_minor = 0;            /* no statistics qualifiers */
+                rc = evidence(g, &why, e->iri, SKOS "hiddenLabel", forms[i],
+                              KOUAN_TERM_LITERAL, "zh", NULL);
+                g->plugin_minor = minor;
+            }
+            break;
+        }
+    kouan_normtext_free(&nt);
+    return rc;
+}
+
 int kouan_graph_finish(kouan_graph *g)
 {
     int rc = KOUAN_OK;
@@ -407,7 +461,7 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
     if (is_type) {
         if ((rc = describe(g, f->subject_class, &subj, f->subject, f))) return rc;
         if ((rc = remember(g, f->subject_class, subj.label, "type", f->subject_class,
-                           kouan_class_name(f->subject_class)))) return rc;
+                           kouan_class_name(f->subject_class), f->evidence))) return rc;
         g->facts++; g->plugin_facts++;
         return KOUAN_OK;
     }
@@ -460,9 +514,12 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
     if ((rc = add(g, subj.iri, piri, o, okind, lang, dt))) return rc;
     if ((rc = evidence(g, f, subj.iri, piri, o, okind, lang, dt))) return rc;
     if ((rc = learn_official(g, f, subj_fixed))) return rc;
+    if ((rc = note_form(g, f->subject_class, &subj, f->subject, f))) return rc;
+    if (okind == KOUAN_TERM_IRI && (rc = note_form(g, f->object_class, &obj, f->object, f)))
+        return rc;
     if ((rc = remember(g, f->subject_class, subj.label, is_alt ? "altLabel" : pred,
                        okind == KOUAN_TERM_IRI ? f->object_class : KOUAN_CLASS_LITERAL,
-                       okind == KOUAN_TERM_IRI ? obj.label : o))) return rc;
+                       okind == KOUAN_TERM_IRI ? obj.label : o, f->evidence))) return rc;
     g->facts++; g->plugin_facts++;
     return KOUAN_OK;
 }

@@ -43,6 +43,7 @@ typedef struct kouan_graph {
     /* the facts added so far, with canonical labels (arena strings): the
        prose stage sees the structure stage's (kouan_doc.facts) */
     kouan_known_fact     *known;
+    kouan_span           *known_ev;  /* each known fact's evidence */
     size_t                n_known, cap_known;
     kouan_lines           lines;     /* byte offset → line */
     /* footnotes: where each starts, its marker (①) and its node IRI */

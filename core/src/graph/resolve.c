@@ -10,7 +10,19 @@ typedef struct entry {
     struct entry *next;
     kouan_class   cls;
     char         *label, *code;
+    char        **forms;      /* aliases and abbreviations, NULL-terminated */
+    size_t        n_forms;
 } entry;
+
+static int add_form(entry *e, const char *form)
+{
+    char **v = realloc(e->forms, (e->n_forms + 2) * sizeof *v);
+    if (!v) return KOUAN_ENOMEM;
+    e->forms = v;
+    if (!(v[e->n_forms] = strdup(form))) { v[e->n_forms] = NULL; return KOUAN_ENOMEM; }
+    v[++e->n_forms] = NULL;
+    return KOUAN_OK;
+}
 
 static const struct {
     const char *name;   /* vocabulary class */
@@ -142,8 +154,13 @@ static int gazetteer_line(kouan_resolver *r, int cls, char **f, size_t n,
        a one-character name is too ambiguous on its own) */
     char *save = NULL;
     for (char *a = strtok_r(f[2], " ", &save); a && rc == KOUAN_OK;
-         a = strtok_r(NULL, " ", &save))
+         a = strtok_r(NULL, " ", &save)) {
         rc = add_name(r, cls, a, e, file, lineno, err);
+        if (!rc && add_form(e, a)) rc = fail(err, KOUAN_ENOMEM, file, lineno, "out of memory");
+    }
+    for (char *a = n == 4 ? strtok_r(f[3], " ", &save) : NULL; a && rc == KOUAN_OK;
+         a = strtok_r(NULL, " ", &save))
+        if (add_form(e, a)) rc = fail(err, KOUAN_ENOMEM, file, lineno, "out of memory");
     return rc;
 }
 
@@ -169,6 +186,23 @@ static int names_line(kouan_resolver *r, int unused, char **f, size_t n,
         nv[++k] = NULL;
         v = r->suffixes[cls] = nv;
     }
+    return KOUAN_OK;
+}
+
+/* gazetteer/references.tsv: Class<TAB>label<TAB>forms (evidence only) */
+static int references_line(kouan_resolver *r, int unused, char **f, size_t n,
+                           const char *file, size_t lineno, kouan_error *err)
+{
+    (void)unused;
+    int cls = n == 3 ? class_by_name(f[0]) : -1;
+    entry *e = cls > 0 && CLASSES[cls].file ? kouan_strmap_get(&r->by_name[cls], f[1]) : NULL;
+    if (!e || strcmp(e->label, f[1]) != 0 || !*f[2])
+        return fail(err, KOUAN_EINVAL, file, lineno,
+                    "expected Class<TAB>label<TAB>forms, Class one of Province, TradeZone, "
+                    "Country and label as its gazetteer writes it");
+    char *save = NULL;
+    for (char *a = strtok_r(f[2], " ", &save); a; a = strtok_r(NULL, " ", &save))
+        if (add_form(e, a)) return fail(err, KOUAN_ENOMEM, file, lineno, "out of memory");
     return KOUAN_OK;
 }
 
@@ -204,6 +238,12 @@ int kouan_resolver_load(kouan_resolver *r, const char *dir, kouan_error *err)
         if (rc) { kouan_resolver_free(r); return rc; }
     }
     int rc = read_table(r, 0, dir, "names.tsv", names_line, err);
+    if (!rc) {   /* optional: references that are not names (我国) */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/gazetteer/references.tsv", dir);
+        if (access(path, F_OK) == 0)
+            rc = read_table(r, 0, dir, "gazetteer/references.tsv", references_line, err);
+    }
     if (!rc) {   /* merges.tsv is optional: a user's overrides */
         char path[4096];
         snprintf(path, sizeof path, "%s/merges.tsv", dir);
@@ -226,7 +266,13 @@ void kouan_resolver_free(kouan_resolver *r)
         free(r->suffixes[c]);
     }
     entry *e = r->entries;
-    while (e) { entry *n = e->next; free(e->label); free(e->code); free(e); e = n; }
+    while (e) {
+        entry *n = e->next;
+        for (size_t i = 0; i < e->n_forms; i++) free(e->forms[i]);
+        free(e->forms);
+        free(e->label); free(e->code); free(e);
+        e = n;
+    }
     kouan_learn_free(&r->learn);
     memset(r, 0, sizeof *r);
 }
@@ -321,4 +367,12 @@ int kouan_resolve(const kouan_resolver *r, kouan_class cls, const char *surface,
         return KOUAN_EINVAL;
     }
     return KOUAN_OK;
+}
+
+const char *const *kouan_resolver_forms(const kouan_resolver *r, kouan_class cls,
+                                        const char *label)
+{
+    if ((unsigned)cls >= KOUAN_N_CLASSES || !CLASSES[cls].file) return NULL;
+    const entry *e = kouan_strmap_get(&r->by_name[cls], label);
+    return e && e->forms ? (const char *const *)e->forms : NULL;
 }

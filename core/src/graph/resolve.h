@@ -49,6 +49,12 @@ typedef struct kouan_resolved {
 int kouan_resolve(const kouan_resolver *r, kouan_class cls, const char *surface,
                   kouan_resolved *out, const char **problem);
 
+/* The other forms a gazetteer lists for the closed-class entity labelled
+ * label (aliases, then abbreviations such as 蒙 for 蒙古), NULL-terminated
+ * and owned by r; NULL when there are none. */
+const char *const *kouan_resolver_forms(const kouan_resolver *r, kouan_class cls,
+                                        const char *label);
+
 /* The class's local name in the vocabulary ("Port"), or NULL. */
 const char *kouan_class_name(kouan_class cls);
 
