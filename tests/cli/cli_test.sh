@@ -501,6 +501,28 @@ case_names_across() {
     pass "聂拉木口岸 is 樟木 and 凭祥友谊关 is 友谊关 across documents, in any order; remove undoes it"
 }
 
+# A traditional-character chapter: one entity per name, the form the file
+# writes kept as an altLabel whose statement node says why and where.
+case_traditional_forms() {
+    local doc="$SRC/corpus/003_northeast_traditional.md"
+    expect_exit 0 k extract -q "$doc"
+    expect_exit 0 k query --format tsv 'SELECT ?r ?line WHERE {
+        ?p a kouan:Port ; rdfs:label "满洲里"@zh ; skos:altLabel "滿洲里"@zh .
+        ?e rdf:subject ?p ; rdf:predicate skos:altLabel ; rdf:object "滿洲里"@zh ;
+           kouan:rule ?r ; kouan:line ?line }'
+    expect_contains "resolve:simplified" "$T/out"
+    local line
+    line=$(grep -n '滿洲里' "$doc" | head -n 1 | cut -d: -f1)
+    [ -n "$line" ] && [ "$(tail -n 1 "$T/out" | cut -f2)" -ge "$line" ] \
+        || fail "the altLabel's line is not where the file writes 滿洲里"
+    expect_exit 0 k query --format tsv 'SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {
+        ?p a kouan:Port ; rdfs:label ?l . FILTER(?l = "满洲里"@zh || ?l = "滿洲里"@zh) }'
+    expect_eq "$(tail -n 1 "$T/out")" 1 "ports named 满洲里 or 滿洲里"
+    expect_exit 0 k explain 琿春
+    expect_contains "珲春  (Port)" "$T/out"
+    pass "滿洲里 and 琿春 are 满洲里 and 珲春, the written forms kept as altLabels with evidence"
+}
+
 case_export() {
     local nt turtle_n rdflib_n
     extract_seed

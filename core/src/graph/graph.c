@@ -121,6 +121,7 @@ void kouan_graph_free(kouan_graph *g)
     kouan_lines_free(&g->lines);
     kouan_strmap_free(&g->seen);
     kouan_strmap_free(&g->names);
+    kouan_strmap_free(&g->written);
     kouan_names_free(&g->learned);
     kouan_arena_clear(&g->arena);
     memset(g, 0, sizeof *g);
@@ -383,37 +384,75 @@ static int span_has(const char *text, size_t n, const char *name)
  * of the entity (for matching, not display), with a statement node
  * (kouan:rule "resolve:form"): every fact's evidence then holds a name of
  * each entity it links. */
+/* A label-like statement (altLabel or hiddenLabel) with a statement node
+ * whose kouan:rule is rule, once per document. */
+static int label_with_reason(kouan_graph *g, const kouan_fact *f, const char *iri,
+                             const char *pred, const char *form, const char *rule)
+{
+    size_t before = g->n;
+    int rc = add_zh(g, iri, pred, form);
+    if (!rc && g->n > before) {
+        kouan_fact why = *f;
+        why.rule = rule;
+        unsigned minor = g->plugin_minor;
+        g->plugin_minor = 0;            /* no statistics qualifiers */
+        rc = evidence(g, &why, iri, pred, form, KOUAN_TERM_LITERAL, "zh", NULL);
+        g->plugin_minor = minor;
+    }
+    return rc;
+}
+
+/* Where the evidence does not hold the entity's name byte for byte (the
+ * plugin read normalised text), the name as the file writes it — 滿洲里 for
+ * 满洲里, full-width forms — becomes an skos:altLabel (kouan:rule
+ * "resolve:simplified"), once per entity and document. */
+static int note_written(kouan_graph *g, const kouan_resolved *e, const char *surface,
+                        const kouan_fact *f, const kouan_normtext *nt, const char *at,
+                        size_t len)
+{
+    int added = kouan_strmap_add(&g->written, e->iri, (void *)1);
+    if (added < 0) return KOUAN_ENOMEM;
+    if (!added) return KOUAN_OK;
+    size_t pos = (size_t)(at - nt->str);
+    size_t from = nt->src[pos], to = nt->src[pos + len];
+    if (to <= from || to - from >= 256) return KOUAN_OK;
+    char orig[256];
+    memcpy(orig, g->doc->bytes + f->evidence.start + from, to - from);
+    orig[to - from] = '\0';
+    if (!strcmp(orig, surface) || !strcmp(orig, e->label)) return KOUAN_OK;
+    return label_with_reason(g, f, e->iri, SKOS "altLabel", orig, "resolve:simplified");
+}
+
 static int note_form(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
                      const char *surface, const kouan_fact *f)
 {
-    if (!e->known || cls == KOUAN_CLASS_TRANSPORT) return KOUAN_OK;
-    const char *const *forms = kouan_resolver_forms(g->resolver, cls, e->label);
-    if (!forms) return KOUAN_OK;
+    if (cls == KOUAN_CLASS_TRANSPORT) return KOUAN_OK;
     const char *text = g->doc->bytes + f->evidence.start;
     size_t n = f->evidence.end - f->evidence.start;
     if (span_has(text, n, e->label) || span_has(text, n, surface)) return KOUAN_OK;
+    const char *const *forms = e->known ? kouan_resolver_forms(g->resolver, cls, e->label) : NULL;
+    if (!forms && (!g->resolver->nz || kouan_strmap_get(&g->written, e->iri)))
+        return KOUAN_OK;                /* nothing more to learn from the span */
     kouan_normtext nt = {0};
     kouan_error err = {0};
-    if (g->resolver->nz) {              /* 中俄 written 中俄, or 中國 for 中国 */
+    if (g->resolver->nz) {              /* 滿洲里 for 满洲里, 中國 for 中国 */
         if (kouan_normalize(g->resolver->nz, text, n, &nt, &err) != KOUAN_OK) return KOUAN_OK;
         text = nt.str;
         n = nt.len;
     }
     int rc = KOUAN_OK;
-    if (!span_has(text, n, e->label) && !span_has(text, n, surface))
+    const char *hit = nt.str ? memmem(text, n, surface, strlen(surface)) : NULL;
+    size_t hit_len = strlen(surface);
+    if (nt.str && !hit && *e->label) {
+        hit = memmem(text, n, e->label, strlen(e->label));
+        hit_len = strlen(e->label);
+    }
+    if (hit)
+        rc = note_written(g, e, surface, f, &nt, hit, hit_len);
+    else if (forms)
         for (size_t i = 0; forms[i]; i++) {
             if (!span_has(text, n, forms[i])) continue;
-            size_t before = g->n;
-            rc = add_zh(g, e->iri, SKOS "hiddenLabel", forms[i]);
-            if (!rc && g->n > before) {
-                kouan_fact why = *f;
-                why.rule = "resolve:form";
-                unsigned minor = g->plugin_minor;
-                g->plugin_minor = 0;            /* no statistics qualifiers */
-                rc = evidence(g, &why, e->iri, SKOS "hiddenLabel", forms[i],
-                              KOUAN_TERM_LITERAL, "zh", NULL);
-                g->plugin_minor = minor;
-            }
+            rc = label_with_reason(g, f, e->iri, SKOS "hiddenLabel", forms[i], "resolve:form");
             break;
         }
     kouan_normtext_free(&nt);

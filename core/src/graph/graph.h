@@ -53,6 +53,9 @@ typedef struct kouan_graph {
        port names as written, places, official names; owned), and the
        layers its ports resolve through (borrowed, NULL when none: the
        store's documents, this document's own first reading) */
+    kouan_strmap          written;   /* entities whose form as written
+                                        (traditional, full-width) was
+                                        looked for in an evidence span */
     kouan_names           learned;
     const kouan_names    *layers[2];
     /* non-fatal problems */
