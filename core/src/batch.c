@@ -85,12 +85,14 @@ static int unchanged(kouan *k, kouan_extracted *x)
            strcmp(old, x->rep.sha256) == 0;
 }
 
-/* The batch's outcome; after documents were written to a store, the
- * others brought in line with the names they teach (kouan_reconcile). */
-static int finish(kouan *k, int rc, int failed, size_t wrote, FILE *emit,
+/* The batch's outcome; in a store, every document then brought in line
+ * with the names the store's documents teach (kouan_reconcile) — also when
+ * nothing was written, so that a run killed before that step is healed by
+ * the next one. */
+static int finish(kouan *k, int rc, int failed, FILE *emit,
                   kouan_done_cb done, kouan_warn_cb warn, void *user, kouan_error *err)
 {
-    if (!rc && wrote && !emit && k->store)
+    if (!rc && !emit && k->store)
         rc = kouan_reconcile(k, done, warn, user, NULL, err);
     return rc ? rc : failed ? KOUAN_EINPUT : KOUAN_OK;
 }
@@ -107,7 +109,6 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     }
     if ((size_t)jobs > n) jobs = n ? (int)n : 1;
     int failed = 0, rc = KOUAN_OK;
-    size_t wrote = 0;
     /* what the store's documents teach about port names, for every worker */
     if (k->store && (rc = kouan_load_store_names(k, err))) return rc;
 
@@ -121,11 +122,10 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
             if (x->rc) failed++;
             if (done) done(paths[i], &x->rep, x->rc ? &x->err : wrc ? &werr : NULL, user);
             if (!x->rc && wrc) { *err = werr; rc = wrc; }
-            if (!x->rc && !wrc && !x->rep.unchanged) wrote++;
             kouan_extracted_free(x);
         }
         free(x);
-        return finish(k, rc, failed, wrote, emit, done, warn, user, err);
+        return finish(k, rc, failed, emit, done, warn, user, err);
     }
 
     batch b;
@@ -180,7 +180,6 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         if (x->rc) failed++;
         if (done) done(paths[i], &x->rep, x->rc ? &x->err : wrc ? &werr : NULL, user);
         if (!x->rc && wrc) { *err = werr; rc = wrc; }
-        if (!x->rc && !wrc && !x->rep.unchanged) wrote++;
         kouan_extracted_free(x);
 
         pthread_mutex_lock(&b.mu);
@@ -205,5 +204,5 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     pthread_mutex_destroy(&b.warn_mu);
     free(b.ring);
     free(ws);
-    return finish(k, rc, failed, wrote, emit, done, warn, user, err);
+    return finish(k, rc, failed, emit, done, warn, user, err);
 }

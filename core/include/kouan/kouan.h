@@ -142,8 +142,9 @@ void kouan_set_force(kouan *k, int force);
  * documents came in.  done (may be NULL) is called for each document
  * extracted again (rep->reconciled set); a document whose file is gone or
  * changed since is left as it is, with a warning.  *redone (may be NULL)
- * counts them.  kouan_extract_batch calls it after writing; call it after
- * kouan_remove_document. */
+ * counts them.  kouan_extract_batch calls it at its end (also when every
+ * file was unchanged: a run killed before this step is healed by the next);
+ * call it after kouan_remove_document. */
 int kouan_reconcile(kouan *k, kouan_done_cb done, kouan_warn_cb warn,
                     void *user, size_t *redone, kouan_error *err);
 
