@@ -832,10 +832,40 @@ int rl_sentence_init(rl_sentence *s, const kouan_sentence *sent)
     return KOUAN_OK;
 }
 
+int rl_sentence_index(rl_sentence *s)
+{
+    free(s->mention_first);
+    free(s->mention_next);
+    free(s->mention_cls);
+    s->mention_first = malloc((s->len + 1) * sizeof *s->mention_first);
+    s->mention_next = malloc((s->n_mentions ? s->n_mentions : 1) * sizeof *s->mention_next);
+    s->mention_cls = calloc(s->len + 1, sizeof *s->mention_cls);
+    if (!s->mention_first || !s->mention_next || !s->mention_cls) {
+        free(s->mention_first);
+        free(s->mention_next);
+        free(s->mention_cls);
+        s->mention_first = s->mention_next = NULL;
+        s->mention_cls = NULL;
+        return KOUAN_ENOMEM;
+    }
+    for (size_t i = 0; i <= s->len; i++) s->mention_first[i] = -1;
+    for (size_t i = s->n_mentions; i-- > 0; ) {      /* chains in array order */
+        const rl_mention *m = &s->mentions[i];
+        s->mention_next[i] = s->mention_first[m->start];
+        s->mention_first[m->start] = (int)i;
+        for (size_t b = m->start; b < m->end && b < s->len; b++)
+            s->mention_cls[b] |= 1u << m->cls;
+    }
+    return KOUAN_OK;
+}
+
 void rl_sentence_free(rl_sentence *s)
 {
     for (size_t i = 0; i < s->n_mentions; i++) free(s->mentions[i].name);
     free(s->mentions);
+    free(s->mention_first);
+    free(s->mention_next);
+    free(s->mention_cls);
     free(s->text);
     free(s->tok_start);
     free(s->tok_end);
@@ -849,6 +879,17 @@ static int token_at_start(const rl_sentence *s, size_t pos)
     if (pos >= s->len) return -1;
     int t = s->tok_at[pos];
     return s->tok_start[t] == pos ? t : -1;
+}
+
+/* The index of the first mention after mention i (-1: from the start)
+ * that starts at byte pos, in array order; -1 when there is none. */
+static long mention_from(const rl_sentence *s, size_t pos, long i)
+{
+    if (s->mention_first)
+        return i < 0 ? (pos <= s->len ? s->mention_first[pos] : -1) : s->mention_next[i];
+    for (size_t j = (size_t)(i + 1); j < s->n_mentions; j++)
+        if (s->mentions[j].start == pos) return (long)j;
+    return -1;
 }
 
 /* ---- matching ---------------------------------------------------------------------------- */
@@ -1023,7 +1064,7 @@ static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
         }
         /* a name the mention pass found (磨憨 of 磨憨口岸); its name may be
            the document's spelling of a variant */
-        for (size_t i = 0; i < s->n_mentions; i++) {
+        for (long i = mention_from(s, pos, -1); i >= 0; i = mention_from(s, pos, i)) {
             const rl_mention *mn = &s->mentions[i];
             if (mn->start != pos || mn->cls != n->cls) continue;
             int same = mn->end - mn->start == strlen(mn->name) &&
@@ -1085,9 +1126,13 @@ static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
             if (t->kind == KOUAN_TOKEN_ENTITY && (n->no_cls & (1u << t->cls))) break;
             size_t next = s->tok_end[s->tok_at[p]];
             int named = 0;
-            for (size_t i = 0; i < s->n_mentions && n->no_cls; i++)
-                named |= s->mentions[i].start < next && p < s->mentions[i].end &&
-                         (n->no_cls & (1u << s->mentions[i].cls));
+            if (s->mention_cls)
+                for (size_t b = p; b < next && !named; b++)
+                    named = (s->mention_cls[b] & n->no_cls) != 0;
+            else
+                for (size_t i = 0; i < s->n_mentions && n->no_cls; i++)
+                    named |= s->mentions[i].start < next && p < s->mentions[i].end &&
+                             (n->no_cls & (1u << s->mentions[i].cls));
             if (named) break;
             p = next;
         }
