@@ -3,6 +3,7 @@
  * reification) in the document's graph that carries its evidence. */
 #include "graph.h"
 #include "util/error.h"
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -452,73 +453,163 @@ void kouan_graph_emitter(kouan_graph *g, kouan_emitter *out)
 
 /* ---- N-Quads ---------------------------------------------------------------- */
 
-/* Writes a term (N-Triples 1.1 escaping, UTF-8 kept): runs of bytes that
- * need no escape go out in one fwrite (this is the hot loop of --emit). */
-static void nq_term(FILE *m, const char *v, int iri, const char *lang, const char *dt)
+/* A growing byte buffer; oom once any growth failed. */
+typedef struct nq_buf {
+    char  *p;
+    size_t len, cap;
+    int    oom;
+} nq_buf;
+
+static void nq_put(nq_buf *b, const void *v, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)v, *run = p;
-    fputc(iri ? '<' : '"', m);
-    for (; *p; p++) {
-        unsigned char c = *p;
-        int esc = iri ? (c <= 0x20 || c == '<' || c == '>' || c == '"' || c == '{' ||
-                         c == '}' || c == '|' || c == '^' || c == '`' || c == '\\')
-                      : (c < 0x20 || c == '"' || c == '\\');
-        if (!esc) continue;
-        fwrite(run, 1, (size_t)(p - run), m);
-        run = p + 1;
-        if (iri || c < 0x20) {
-            if (!iri && c == '\n') fputs("\\n", m);
-            else if (!iri && c == '\r') fputs("\\r", m);
-            else fprintf(m, "\\u%04X", c);
-        } else {
-            fputc('\\', m);
-            fputc(c, m);
-        }
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (cap < b->len + n) cap *= 2;
+        char *p = b->oom ? NULL : realloc(b->p, cap);
+        if (!p) { b->oom = 1; return; }
+        b->p = p;
+        b->cap = cap;
     }
-    fwrite(run, 1, (size_t)(p - run), m);
-    fputc(iri ? '>' : '"', m);
-    if (iri) return;
-    if (dt) { fputs("^^", m); nq_term(m, dt, 1, NULL, NULL); }
-    else if (lang) fprintf(m, "@%s", lang);
+    memcpy(b->p + b->len, v, n);
+    b->len += n;
 }
 
-static int cmp_lines(const void *a, const void *b)
+static void nq_puts(nq_buf *b, const char *s) { nq_put(b, s, strlen(s)); }
+
+/* Bytes that a term cannot hold as they are: 1 in an IRI, 2 in a literal,
+ * 3 in both (N-Triples 1.1). */
+static unsigned char nq_escape[256];
+
+static void nq_escape_init(void)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    for (int c = 0; c < 0x20; c++) nq_escape[c] = 3;
+    nq_escape[0x20] = 1;
+    for (const char *q = "<>{}|^`"; *q; q++) nq_escape[(unsigned char)*q] = 1;
+    nq_escape['"'] = nq_escape['\\'] = 3;
+}
+
+/* Writes a term (N-Triples 1.1 escaping, UTF-8 kept): runs of bytes that
+ * need no escape go out in one copy (this is the hot loop of --emit). */
+static void nq_term(nq_buf *m, const char *v, int iri, const char *lang, const char *dt)
+{
+    const unsigned char *p = (const unsigned char *)v, *run = p;
+    unsigned char mask = iri ? 1 : 2;
+    nq_put(m, iri ? "<" : "\"", 1);
+    for (; *p; p++) {
+        unsigned char c = *p;
+        if (!(nq_escape[c] & mask)) continue;
+        nq_put(m, run, (size_t)(p - run));
+        run = p + 1;
+        if (iri || c < 0x20) {
+            if (!iri && c == '\n') nq_put(m, "\\n", 2);
+            else if (!iri && c == '\r') nq_put(m, "\\r", 2);
+            else {
+                char u[8];
+                snprintf(u, sizeof u, "\\u%04X", c);
+                nq_put(m, u, 6);
+            }
+        } else {
+            char e[2] = { '\\', (char)c };
+            nq_put(m, e, 2);
+        }
+    }
+    nq_put(m, run, (size_t)(p - run));
+    nq_put(m, iri ? ">" : "\"", 1);
+    if (iri) return;
+    if (dt) { nq_put(m, "^^", 2); nq_term(m, dt, 1, NULL, NULL); }
+    else if (lang) { nq_put(m, "@", 1); nq_puts(m, lang); }
+}
+
+/* One line of the buffer, and the 8 bytes that follow the lines' common
+ * prefix (big-endian, zero-padded), which decide most comparisons. */
+typedef struct nq_line {
+    size_t   at, len;
+    uint64_t key;
+} nq_line;
+
+typedef struct nq_sort {
+    const char *base;      /* the buffer the lines are in */
+    size_t      skip;      /* bytes every line shares at its start */
+} nq_sort;
+
+static int cmp_lines(const void *a, const void *b, void *ctx)
+{
+    const nq_line *x = a, *y = b;
+    const nq_sort *c = ctx;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    /* no line is a prefix of another (each ends with its only '\n'), so
+       this is strcmp's order */
+    size_t n = (x->len < y->len ? x->len : y->len) - c->skip;
+    int r = memcmp(c->base + x->at + c->skip, c->base + y->at + c->skip, n);
+    return r ? r : (x->len > y->len) - (x->len < y->len);
+}
+
+int kouan_graph_format_nquads(const kouan_graph *g, char **out, size_t *out_len,
+                              kouan_error *err)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, nq_escape_init);
+    *out = NULL;
+    *out_len = 0;
+    nq_buf b = { 0 };
+    nq_line *lines = malloc((g->n ? g->n : 1) * sizeof *lines);
+    if (!lines) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory writing N-Quads");
+    for (size_t i = 0; i < g->n && !b.oom; i++) {
+        const kouan_triple *t = &g->v[i];
+        lines[i].at = b.len;
+        nq_term(&b, t->s, 1, NULL, NULL);
+        nq_put(&b, " ", 1);
+        nq_term(&b, t->p, 1, NULL, NULL);
+        nq_put(&b, " ", 1);
+        nq_term(&b, t->o, t->o_kind == KOUAN_TERM_IRI, t->lang, t->datatype);
+        nq_put(&b, " ", 1);
+        nq_term(&b, g->iri, 1, NULL, NULL);
+        nq_put(&b, " .\n", 3);
+        lines[i].len = b.len - lines[i].at;
+    }
+    char *sorted = b.oom ? NULL : malloc(b.len ? b.len : 1);
+    if (!sorted) {
+        free(lines);
+        free(b.p);
+        return kouan_error_set(err, KOUAN_ENOMEM, "out of memory writing N-Quads");
+    }
+    size_t skip = g->n ? lines[0].len : 0;       /* the common prefix */
+    for (size_t i = 1; i < g->n && skip; i++) {
+        size_t j = 0, n = lines[i].len < skip ? lines[i].len : skip;
+        const char *x = b.p + lines[0].at, *y = b.p + lines[i].at;
+        while (j < n && x[j] == y[j]) j++;
+        skip = j;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        uint64_t key = 0;
+        for (size_t j = 0; j < 8; j++) {
+            key <<= 8;
+            if (skip + j < lines[i].len) key |= (unsigned char)b.p[lines[i].at + skip + j];
+        }
+        lines[i].key = key;
+    }
+    nq_sort ctx = { b.p, skip };
+    qsort_r(lines, g->n, sizeof *lines, cmp_lines, &ctx);
+    size_t at = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        memcpy(sorted + at, b.p + lines[i].at, lines[i].len);
+        at += lines[i].len;
+    }
+    free(lines);
+    free(b.p);
+    *out = sorted;
+    *out_len = at;
+    return KOUAN_OK;
 }
 
 int kouan_graph_write_nquads(const kouan_graph *g, FILE *out, kouan_error *err)
 {
-    char **lines = malloc((g->n ? g->n : 1) * sizeof *lines);
-    if (!lines) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
-    size_t n = 0;
-    int rc = KOUAN_OK;
-    for (size_t i = 0; i < g->n; i++) {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *m = open_memstream(&buf, &len);
-        if (!m) { rc = KOUAN_ENOMEM; break; }
-        const kouan_triple *t = &g->v[i];
-        nq_term(m, t->s, 1, NULL, NULL);
-        fputc(' ', m);
-        nq_term(m, t->p, 1, NULL, NULL);
-        fputc(' ', m);
-        nq_term(m, t->o, t->o_kind == KOUAN_TERM_IRI, t->lang, t->datatype);
-        fputc(' ', m);
-        nq_term(m, g->iri, 1, NULL, NULL);
-        fputs(" .\n", m);
-        if (fclose(m) != 0 || !buf) { free(buf); rc = KOUAN_ENOMEM; break; }
-        lines[n++] = buf;
-    }
-    if (!rc) {
-        qsort(lines, n, sizeof *lines, cmp_lines);
-        for (size_t i = 0; i < n; i++) fputs(lines[i], out);
-        if (fflush(out) != 0 || ferror(out))
-            rc = kouan_error_set(err, KOUAN_EIO, "writing N-Quads failed");
-    } else {
-        kouan_error_set(err, rc, "out of memory writing N-Quads");
-    }
-    for (size_t i = 0; i < n; i++) free(lines[i]);
-    free(lines);
+    char *text;
+    size_t len;
+    int rc = kouan_graph_format_nquads(g, &text, &len, err);
+    if (rc) return rc;
+    if (fwrite(text, 1, len, out) != len || fflush(out) != 0 || ferror(out))
+        rc = kouan_error_set(err, KOUAN_EIO, "writing N-Quads failed");
+    free(text);
     return rc;
 }
