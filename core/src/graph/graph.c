@@ -26,10 +26,20 @@ static int add(kouan_graph *g, const char *s, const char *p, const char *o,
 {
     size_t ls = strlen(s), lp = strlen(p), lo = strlen(o);
     size_t ll = lang ? strlen(lang) : 0, ld = dt ? strlen(dt) : 0;
-    char *key = malloc(ls + lp + lo + ll + ld + 8);
+    size_t need = ls + lp + lo + ll + ld + 8;
+    char small[2048];
+    char *key = need <= sizeof small ? small : malloc(need);
     if (!key) return KOUAN_ENOMEM;
-    sprintf(key, "%s\x1f%s\x1f%s\x1f%d%s\x1f%s", s, p, o, (int)kind,
-            lang ? lang : "", dt ? dt : "");
+    /* "s\x1fp\x1fo\x1fKINDlang\x1fdt" */
+    char *k = key;
+    memcpy(k, s, ls); k += ls; *k++ = '\x1f';
+    memcpy(k, p, lp); k += lp; *k++ = '\x1f';
+    memcpy(k, o, lo); k += lo; *k++ = '\x1f';
+    *k++ = (char)('0' + (int)kind);
+    if (ll) memcpy(k, lang, ll);
+    k += ll; *k++ = '\x1f';
+    if (ld) memcpy(k, dt, ld);
+    k += ld; *k = '\0';
     /* one probe: the key is either new (added) or a triple already held */
     int rc = kouan_strmap_add(&g->seen, key, (void *)1);
     if (rc == 1) {
@@ -37,7 +47,7 @@ static int add(kouan_graph *g, const char *s, const char *p, const char *o,
         if (g->n == g->cap) {
             size_t cap = g->cap ? g->cap * 2 : 256;
             kouan_triple *v = realloc(g->v, cap * sizeof *v);
-            if (!v) { free(key); return KOUAN_ENOMEM; }
+            if (!v) { if (key != small) free(key); return KOUAN_ENOMEM; }
             g->v = v; g->cap = cap;
         }
         kouan_triple *t = &g->v[g->n];
@@ -52,7 +62,7 @@ static int add(kouan_graph *g, const char *s, const char *p, const char *o,
         else
             g->n++;
     }
-    free(key);
+    if (key != small) free(key);
     return rc;
 }
 
