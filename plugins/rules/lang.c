@@ -41,6 +41,12 @@ struct rl_node {
                              REPEAT, CAPTURE: the one child */
     size_t    n;
     char     *name;       /* CAPTURE */
+    /* a pattern's root only: what every match needs somewhere in the
+       sentence, so that rl_search can skip a sentence that lacks it */
+    const char **need_lit;   /* literals (borrowed from the nodes) */
+    size_t    n_need_lit;
+    unsigned  need_cls;   /* bit c: a name of class c (a token or mention) */
+    unsigned  need_kind;  /* bit k: a token of kind k */
 };
 
 static const char *const CLASS_NAMES[] = {
@@ -129,6 +135,7 @@ static void node_free(rl_node *n)
     free(n->kids);
     free(n->lit);
     free(n->name);
+    free(n->need_lit);
     free(n);
 }
 
@@ -409,6 +416,40 @@ static rl_node *parse_alt(parser *ps)
     return alt;
 }
 
+/* Adds to root what every match of n needs: the literals it must match,
+ * the classes of the names and the kinds of the tokens (alternatives and
+ * optional parts need nothing). */
+static int needs(rl_node *root, const rl_node *n)
+{
+    if ((n->type == N_LIT || n->type == N_KIND) && n->lit && *n->lit) {
+        const char **v = realloc(root->need_lit, (root->n_need_lit + 1) * sizeof *v);
+        if (!v) return KOUAN_ENOMEM;
+        root->need_lit = v;
+        v[root->n_need_lit++] = n->lit;
+    }
+    switch (n->type) {
+    case N_ENT:
+        if (!n->abbrev) root->need_cls |= 1u << n->cls;
+        return KOUAN_OK;
+    case N_KIND:
+        if (n->kind == K_ENTITY) root->need_kind |= 1u << KOUAN_TOKEN_ENTITY;
+        else if (n->kind != K_ANY) root->need_kind |= 1u << n->kind;
+        return KOUAN_OK;
+    case N_REPEAT:
+        return n->min ? needs(root, n->kids[0]) : KOUAN_OK;
+    case N_LIST: case N_CAPTURE:                  /* a list has a first element */
+        return needs(root, n->kids[0]);
+    case N_SEQ:
+        for (size_t i = 0; i < n->n; i++)
+            if (needs(root, n->kids[i])) return KOUAN_ENOMEM;
+        return KOUAN_OK;
+    case N_ALT:
+        return n->n == 1 ? needs(root, n->kids[0]) : KOUAN_OK;
+    default:
+        return KOUAN_OK;
+    }
+}
+
 static rl_node *parse_pattern(parser *ps, const char *text)
 {
     ps->p = text;
@@ -418,6 +459,10 @@ static rl_node *parse_pattern(parser *ps, const char *text)
     if (*ps->p) {
         node_free(n);
         return fail_at(ps, "expected the end of the pattern at “%s” (a stray ‘)’ or ‘,’?)", ps->p);
+    }
+    if (needs(n, n)) {
+        node_free(n);
+        return fail_at(ps, "%s", "out of memory");
     }
     return n;
 }
@@ -821,6 +866,8 @@ int rl_sentence_init(rl_sentence *s, const kouan_sentence *sent)
         rl_fold(buf);                       /* never longer than the original */
         size_t n = strlen(buf);
         s->tok_start[i] = at;
+        s->kinds |= 1u << sent->tokens[i].kind;
+        if (sent->tokens[i].kind == KOUAN_TOKEN_ENTITY) s->classes |= 1u << sent->tokens[i].cls;
         memcpy(s->text + at, buf, n);
         for (size_t j = 0; j < n; j++) s->tok_at[at + j] = (int)i;
         at += n;
@@ -855,6 +902,7 @@ int rl_sentence_index(rl_sentence *s)
         s->mention_first[m->start] = (int)i;
         for (size_t b = m->start; b < m->end && b < s->len; b++)
             s->mention_cls[b] |= 1u << m->cls;
+        s->classes |= 1u << m->cls;
     }
     return KOUAN_OK;
 }
@@ -1163,23 +1211,46 @@ static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
     return 0;
 }
 
+/* Whether s has what every match of pattern needs (see needs()). */
+static int may_match(const rl_node *pattern, const rl_sentence *s)
+{
+    if ((pattern->need_kind & s->kinds) != pattern->need_kind) return 0;
+    if (s->mention_first && (pattern->need_cls & s->classes) != pattern->need_cls) return 0;
+    for (size_t i = 0; i < pattern->n_need_lit; i++)
+        if (!memmem(s->text, s->len, pattern->need_lit[i], strlen(pattern->need_lit[i])))
+            return 0;
+    return 1;
+}
+
 int rl_search(const rl_node *pattern, const rl_sentence *s, size_t from,
               const rl_data *data, rl_match *m)
 {
     memset(m, 0, sizeof *m);
-    for (size_t t = 0; t < s->sent->n_tokens; t++) {
+    if (!may_match(pattern, s)) return 0;
+    mstate st = { 0 };
+    st.s = s;
+    st.data = data;
+    st.out = m;
+    size_t t = from < s->len ? (size_t)s->tok_at[from] : s->sent->n_tokens;
+    for (; t < s->sent->n_tokens; t++) {
         if (s->tok_start[t] < from || s->tok_start[t] == s->tok_end[t]) continue;
-        mstate st = { 0 };
-        st.s = s;
-        st.data = data;
-        st.out = m;
+        /* a fresh state for this start, the captures' buffer kept */
+        st.n_caps = 0;
+        st.n_frames = 0;
+        st.last_cls = 0;
+        st.last_start = 0;
+        st.last_abbr = NULL;
+        st.last_abbr_start = st.last_abbr_end = 0;
+        st.steps = 0;
         st.match_start = s->tok_start[t];
         kont end = { KT_END, NULL, 0, 0, NULL };
         int r = match(&st, pattern, s->tok_start[t], &end);
-        free(st.caps);
-        if (st.oom) return KOUAN_ENOMEM;
-        if (r) return 1;
+        if (st.oom || r) {
+            free(st.caps);
+            return st.oom ? KOUAN_ENOMEM : 1;
+        }
     }
+    free(st.caps);
     return 0;
 }
 

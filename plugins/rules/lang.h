@@ -125,6 +125,9 @@ typedef struct rl_sentence {
     size_t  len;
     size_t *tok_start, *tok_end;   /* per token, into text */
     int    *tok_at;                /* per byte of text: the token holding it */
+    unsigned kinds;                /* bit k: a token of kind k */
+    unsigned classes;              /* bit c: an entity token of class c, or
+                                      (once indexed) a mention of class c */
     rl_mention *mentions;          /* the mention pass's names (mention.c) */
     size_t      n_mentions;
     /* an index of the mentions (rl_sentence_index), or NULL: the matcher
