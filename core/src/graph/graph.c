@@ -21,6 +21,31 @@
 /* The longest evidence quote kept, in bytes (cut at a character boundary). */
 #define QUOTE_MAX 1200
 
+/* Appends the triple (s, an arena string of g, or NULL when copying it
+ * failed; the other terms are copied). */
+static int append(kouan_graph *g, const char *s, const char *p, const char *o,
+                  kouan_term_kind kind, const char *lang, const char *dt)
+{
+    if (!s) return KOUAN_ENOMEM;
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 256;
+        kouan_triple *v = realloc(g->v, cap * sizeof *v);
+        if (!v) return KOUAN_ENOMEM;
+        g->v = v; g->cap = cap;
+    }
+    kouan_triple *t = &g->v[g->n];
+    t->s = s;
+    t->p = kouan_arena_strdup(&g->arena, p);
+    t->o = kouan_arena_strdup(&g->arena, o);
+    t->o_kind = kind;
+    t->lang = lang ? kouan_arena_strdup(&g->arena, lang) : NULL;
+    t->datatype = dt ? kouan_arena_strdup(&g->arena, dt) : NULL;
+    if (!t->p || !t->o || (lang && !t->lang) || (dt && !t->datatype))
+        return KOUAN_ENOMEM;
+    g->n++;
+    return KOUAN_OK;
+}
+
 static int add(kouan_graph *g, const char *s, const char *p, const char *o,
                kouan_term_kind kind, const char *lang, const char *dt)
 {
@@ -42,28 +67,26 @@ static int add(kouan_graph *g, const char *s, const char *p, const char *o,
     k += ld; *k = '\0';
     /* one probe: the key is either new (added) or a triple already held */
     int rc = kouan_strmap_add(&g->seen, key, (void *)1);
-    if (rc == 1) {
-        rc = KOUAN_OK;
-        if (g->n == g->cap) {
-            size_t cap = g->cap ? g->cap * 2 : 256;
-            kouan_triple *v = realloc(g->v, cap * sizeof *v);
-            if (!v) { if (key != small) free(key); return KOUAN_ENOMEM; }
-            g->v = v; g->cap = cap;
-        }
-        kouan_triple *t = &g->v[g->n];
-        t->s = kouan_arena_strndup(&g->arena, s, ls);
-        t->p = kouan_arena_strndup(&g->arena, p, lp);
-        t->o = kouan_arena_strndup(&g->arena, o, lo);
-        t->o_kind = kind;
-        t->lang = lang ? kouan_arena_strndup(&g->arena, lang, ll) : NULL;
-        t->datatype = dt ? kouan_arena_strndup(&g->arena, dt, ld) : NULL;
-        if (!t->s || !t->p || !t->o || (lang && !t->lang) || (dt && !t->datatype))
-            rc = KOUAN_ENOMEM;
-        else
-            g->n++;
-    }
     if (key != small) free(key);
-    return rc;
+    if (rc != 1) return rc;
+    return append(g, kouan_arena_strndup(&g->arena, s, ls), p, o, kind, lang, dt);
+}
+
+/* Adds a triple about a statement node minted for one fact (evidence()):
+ * it cannot be in the graph yet, so it is not looked up.  node is an
+ * arena string of g. */
+static int add_new(kouan_graph *g, const char *node, const char *p, const char *o,
+                   kouan_term_kind kind, const char *lang, const char *dt)
+{
+    return append(g, node, p, o, kind, lang, dt);
+}
+
+static int add_new_int(kouan_graph *g, const char *node, const char *p, size_t v)
+{
+    char buf[32], *q = buf + sizeof buf;
+    *--q = '\0';
+    do { *--q = (char)('0' + v % 10); v /= 10; } while (v);
+    return add_new(g, node, p, q, KOUAN_TERM_LITERAL, NULL, XSD "integer");
 }
 
 static int add_iri(kouan_graph *g, const char *s, const char *p, const char *o)
@@ -263,21 +286,25 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
                     const char *p, const char *o, kouan_term_kind kind,
                     const char *lang, const char *dt)
 {
-    char node[800];
-    snprintf(node, sizeof node, "%s#f%zu", g->iri, ++g->evidence);
-    int rc = add_iri(g, node, RDF "type", RDF "Statement");
-    if (!rc) rc = add_iri(g, node, RDF "subject", s);
-    if (!rc) rc = add_iri(g, node, RDF "predicate", p);
-    if (!rc) rc = add(g, node, RDF "object", o, kind, lang, dt);
-    if (!rc) rc = add_iri(g, node, PROV "wasDerivedFrom", g->iri);
-    if (!rc) rc = add_int(g, node, KO "evidenceStart", f->evidence.start);
-    if (!rc) rc = add_int(g, node, KO "evidenceEnd", f->evidence.end);
-    if (!rc) rc = add_int(g, node, KO "line", kouan_lines_of(&g->lines, f->evidence.start));
+    char buf[800];
+    snprintf(buf, sizeof buf, "%s#f%zu", g->iri, ++g->evidence);
+    const char *node = kouan_arena_strdup(&g->arena, buf);
+    if (!node) return KOUAN_ENOMEM;
+    /* every triple but the footnotes cited (a marker may come twice) is
+       new: node is minted here */
+    int rc = add_new(g, node, RDF "type", RDF "Statement", KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = add_new(g, node, RDF "subject", s, KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = add_new(g, node, RDF "predicate", p, KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = add_new(g, node, RDF "object", o, kind, lang, dt);
+    if (!rc) rc = add_new(g, node, PROV "wasDerivedFrom", g->iri, KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = add_new_int(g, node, KO "evidenceStart", f->evidence.start);
+    if (!rc) rc = add_new_int(g, node, KO "evidenceEnd", f->evidence.end);
+    if (!rc) rc = add_new_int(g, node, KO "line", kouan_lines_of(&g->lines, f->evidence.start));
     if (!rc) rc = cite_notes(g, node, f->evidence);
     if (!rc && f->rule && *f->rule)
-        rc = add(g, node, KO "rule", f->rule, KOUAN_TERM_LITERAL, NULL, NULL);
+        rc = add_new(g, node, KO "rule", f->rule, KOUAN_TERM_LITERAL, NULL, NULL);
     if (!rc && g->plugin)
-        rc = add(g, node, KO "plugin", g->plugin, KOUAN_TERM_LITERAL, NULL, NULL);
+        rc = add_new(g, node, KO "plugin", g->plugin, KOUAN_TERM_LITERAL, NULL, NULL);
     if (!rc) {
         size_t n = f->evidence.end - f->evidence.start;
         if (n > QUOTE_MAX) {
@@ -287,21 +314,21 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
         }
         char *q = kouan_arena_strndup(&g->arena, g->doc->bytes + f->evidence.start, n);
         if (!q) return KOUAN_ENOMEM;
-        rc = add(g, node, KO "quote", q, KOUAN_TERM_LITERAL, NULL, NULL);
+        rc = add_new(g, node, KO "quote", q, KOUAN_TERM_LITERAL, NULL, NULL);
     }
     /* a statistic: the statement node is also a SOSA observation of the
        subject, dated and with its unit and share of the national total */
     if (!rc && g->plugin_minor >= 2 && (f->year || f->unit || f->share)) {
-        rc = add_iri(g, node, RDF "type", SOSA "Observation");
-        if (!rc) rc = add_iri(g, node, SOSA "hasFeatureOfInterest", s);
-        if (!rc) rc = add_iri(g, node, SOSA "observedProperty", p);
-        if (!rc) rc = add(g, node, SOSA "hasSimpleResult", o, kind, lang, dt);
+        rc = add_new(g, node, RDF "type", SOSA "Observation", KOUAN_TERM_IRI, NULL, NULL);
+        if (!rc) rc = add_new(g, node, SOSA "hasFeatureOfInterest", s, KOUAN_TERM_IRI, NULL, NULL);
+        if (!rc) rc = add_new(g, node, SOSA "observedProperty", p, KOUAN_TERM_IRI, NULL, NULL);
+        if (!rc) rc = add_new(g, node, SOSA "hasSimpleResult", o, kind, lang, dt);
         if (!rc && f->year)
-            rc = add(g, node, KO "year", f->year, KOUAN_TERM_LITERAL, NULL, XSD "gYear");
+            rc = add_new(g, node, KO "year", f->year, KOUAN_TERM_LITERAL, NULL, XSD "gYear");
         if (!rc && f->unit)
-            rc = add(g, node, KO "unit", f->unit, KOUAN_TERM_LITERAL, NULL, NULL);
+            rc = add_new(g, node, KO "unit", f->unit, KOUAN_TERM_LITERAL, NULL, NULL);
         if (!rc && f->share)
-            rc = add(g, node, KO "share", f->share, KOUAN_TERM_LITERAL, NULL, XSD "decimal");
+            rc = add_new(g, node, KO "share", f->share, KOUAN_TERM_LITERAL, NULL, XSD "decimal");
     }
     return rc;
 }
