@@ -497,16 +497,11 @@ typedef struct nq_buf {
     int    oom;
 } nq_buf;
 
+static int nq_room(nq_buf *b, size_t n);
+
 static void nq_put(nq_buf *b, const void *v, size_t n)
 {
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 1 << 16;
-        while (cap < b->len + n) cap *= 2;
-        char *p = b->oom ? NULL : realloc(b->p, cap);
-        if (!p) { b->oom = 1; return; }
-        b->p = p;
-        b->cap = cap;
-    }
+    if (!nq_room(b, n)) return;
     memcpy(b->p + b->len, v, n);
     b->len += n;
 }
@@ -525,33 +520,56 @@ static void nq_escape_init(void)
     nq_escape['"'] = nq_escape['\\'] = 3;
 }
 
-/* Writes a term (N-Triples 1.1 escaping, UTF-8 kept): runs of bytes that
- * need no escape go out in one copy (this is the hot loop of --emit). */
+/* Makes room for n more bytes; 0 when out of memory (b->oom set). */
+static int nq_room(nq_buf *b, size_t n)
+{
+    if (b->oom) return 0;
+    if (b->len + n <= b->cap) return 1;
+    size_t cap = b->cap ? b->cap : 1 << 16;
+    while (cap < b->len + n) cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) { b->oom = 1; return 0; }
+    b->p = p;
+    b->cap = cap;
+    return 1;
+}
+
+/* Writes a term (N-Triples 1.1 escaping, UTF-8 kept): room for the worst
+ * case is made once, runs of bytes that need no escape go out in one copy
+ * (this is the hot loop of --emit). */
 static void nq_term(nq_buf *m, const char *v, int iri, const char *lang, const char *dt)
 {
-    const unsigned char *p = (const unsigned char *)v, *run = p;
+    size_t n = strlen(v);
+    if (!nq_room(m, 6 * n + 2)) return;        /* \u00XX: 6 bytes for 1 */
+    char *w = m->p + m->len;
+    const unsigned char *p = (const unsigned char *)v, *run = p, *end = p + n;
     unsigned char mask = iri ? 1 : 2;
-    nq_put(m, iri ? "<" : "\"", 1);
-    for (; *p; p++) {
+    *w++ = iri ? '<' : '"';
+    for (; p < end; p++) {
         unsigned char c = *p;
         if (!(nq_escape[c] & mask)) continue;
-        nq_put(m, run, (size_t)(p - run));
+        memcpy(w, run, (size_t)(p - run));
+        w += p - run;
         run = p + 1;
         if (iri || c < 0x20) {
-            if (!iri && c == '\n') nq_put(m, "\\n", 2);
-            else if (!iri && c == '\r') nq_put(m, "\\r", 2);
+            if (!iri && c == '\n') { *w++ = '\\'; *w++ = 'n'; }
+            else if (!iri && c == '\r') { *w++ = '\\'; *w++ = 'r'; }
             else {
-                char u[8];
-                snprintf(u, sizeof u, "\\u%04X", c);
-                nq_put(m, u, 6);
+                static const char hex[] = "0123456789ABCDEF";
+                memcpy(w, "\\u00", 4);
+                w[4] = hex[c >> 4];
+                w[5] = hex[c & 15];
+                w += 6;
             }
         } else {
-            char e[2] = { '\\', (char)c };
-            nq_put(m, e, 2);
+            *w++ = '\\';
+            *w++ = (char)c;
         }
     }
-    nq_put(m, run, (size_t)(p - run));
-    nq_put(m, iri ? ">" : "\"", 1);
+    memcpy(w, run, (size_t)(p - run));
+    w += p - run;
+    *w++ = iri ? '>' : '"';
+    m->len = (size_t)(w - m->p);
     if (iri) return;
     if (dt) { nq_put(m, "^^", 2); nq_term(m, dt, 1, NULL, NULL); }
     else if (lang) { nq_put(m, "@", 1); nq_puts(m, lang); }
@@ -591,6 +609,11 @@ int kouan_graph_format_nquads(const kouan_graph *g, char **out, size_t *out_len,
     nq_buf b = { 0 };
     nq_line *lines = malloc((g->n ? g->n : 1) * sizeof *lines);
     if (!lines) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory writing N-Quads");
+    nq_buf tail = { 0 };                       /* " <graph> .\n", the same on every line */
+    nq_put(&tail, " ", 1);
+    nq_term(&tail, g->iri, 1, NULL, NULL);
+    nq_put(&tail, " .\n", 3);
+    b.oom = tail.oom;
     for (size_t i = 0; i < g->n && !b.oom; i++) {
         const kouan_triple *t = &g->v[i];
         lines[i].at = b.len;
@@ -599,11 +622,10 @@ int kouan_graph_format_nquads(const kouan_graph *g, char **out, size_t *out_len,
         nq_term(&b, t->p, 1, NULL, NULL);
         nq_put(&b, " ", 1);
         nq_term(&b, t->o, t->o_kind == KOUAN_TERM_IRI, t->lang, t->datatype);
-        nq_put(&b, " ", 1);
-        nq_term(&b, g->iri, 1, NULL, NULL);
-        nq_put(&b, " .\n", 3);
+        nq_put(&b, tail.p, tail.len);
         lines[i].len = b.len - lines[i].at;
     }
+    free(tail.p);
     char *sorted = b.oom ? NULL : malloc(b.len ? b.len : 1);
     if (!sorted) {
         free(lines);
