@@ -861,8 +861,10 @@ int rl_sentence_init(rl_sentence *s, const kouan_sentence *sent)
     size_t at = 0;
     for (size_t i = 0; i < sent->n_tokens; i++) {
         const char *t = sent->tokens[i].text ? sent->tokens[i].text : "";
-        char buf[512];
-        snprintf(buf, sizeof buf, "%s", t);
+        char buf[512];                      /* at most 511 bytes of it, as before */
+        size_t tl = strnlen(t, sizeof buf - 1);
+        memcpy(buf, t, tl);
+        buf[tl] = '\0';
         rl_fold(buf);                       /* never longer than the original */
         size_t n = strlen(buf);
         s->tok_start[i] = at;
