@@ -154,6 +154,7 @@ void kouan_graph_free(kouan_graph *g)
     kouan_lines_free(&g->lines);
     kouan_strmap_free(&g->seen);
     kouan_strmap_free(&g->names);
+    kouan_strmap_free(&g->described);
     kouan_arena_clear(&g->arena);
     memset(g, 0, sizeof *g);
 }
@@ -180,6 +181,20 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
 static int describe(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
                     const char *surface, const kouan_fact *f)
 {
+    /* done before with the same names: nothing would change (the facts of
+       a table name the same entities again and again) */
+    size_t li = strlen(e->iri), ll = strlen(e->label), lsu = strlen(surface);
+    char small[1024];
+    char *key = li + ll + lsu + 8 <= sizeof small ? small : malloc(li + ll + lsu + 8);
+    if (!key) return KOUAN_ENOMEM;
+    char *k = key;
+    *k++ = (char)('A' + (int)cls);
+    memcpy(k, e->iri, li); k += li; *k++ = '\x1f';
+    memcpy(k, e->label, ll); k += ll; *k++ = '\x1f';
+    memcpy(k, surface, lsu); k += lsu; *k = '\0';
+    int fresh = kouan_strmap_add(&g->described, key, (void *)1);
+    if (key != small) free(key);
+    if (fresh <= 0) return fresh;                  /* 0: described; or ENOMEM */
     char type[256];
     snprintf(type, sizeof type, "%s%s", KO, kouan_class_name(cls));
     int rc = add_iri(g, e->iri, RDF "type", type);

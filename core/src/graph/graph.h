@@ -33,6 +33,8 @@ typedef struct kouan_graph {
     kouan_strmap          names;     /* every entity name seen (surface forms
                                         and canonical labels) → its class:
                                         the words this document teaches */
+    kouan_strmap          described; /* class, IRI, label and surface form of
+                                        each entity described already */
     size_t                facts, evidence;
     /* the plugin being run, for provenance */
     const char           *plugin;    /* "name version" (arena) */
