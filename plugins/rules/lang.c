@@ -47,6 +47,7 @@ struct rl_node {
     size_t    n_need_lit;
     unsigned  need_cls;   /* bit c: a name of class c (a token or mention) */
     unsigned  need_kind;  /* bit k: a token of kind k */
+    int       can_empty;  /* can match no bytes (set by mark_empty) */
 };
 
 static const char *const CLASS_NAMES[] = {
@@ -450,6 +451,27 @@ static int needs(rl_node *root, const rl_node *n)
     }
 }
 
+/* Sets can_empty on n and its descendants. */
+static void mark_empty(rl_node *n)
+{
+    for (size_t i = 0; i < n->n; i++) mark_empty(n->kids[i]);
+    switch (n->type) {
+    case N_LIT:     n->can_empty = !*n->lit; break;
+    case N_GAP:     n->can_empty = n->min == 0; break;
+    case N_REPEAT:  n->can_empty = n->min == 0 || n->kids[0]->can_empty; break;
+    case N_LIST: case N_CAPTURE: n->can_empty = n->kids[0]->can_empty; break;
+    case N_SEQ:
+        n->can_empty = 1;
+        for (size_t i = 0; i < n->n; i++) n->can_empty &= n->kids[i]->can_empty;
+        break;
+    case N_ALT:
+        n->can_empty = 0;
+        for (size_t i = 0; i < n->n; i++) n->can_empty |= n->kids[i]->can_empty;
+        break;
+    default:        n->can_empty = 0;    /* names and tokens take bytes */
+    }
+}
+
 static rl_node *parse_pattern(parser *ps, const char *text)
 {
     ps->p = text;
@@ -464,6 +486,7 @@ static rl_node *parse_pattern(parser *ps, const char *text)
         node_free(n);
         return fail_at(ps, "%s", "out of memory");
     }
+    mark_empty(n);
     return n;
 }
 
@@ -1213,6 +1236,61 @@ static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
     return 0;
 }
 
+/* Whether n could match bytes starting at pos: a cheap test of its first
+ * elements, false only when match() would find no non-empty match there. */
+static int may_start(const rl_node *n, const rl_sentence *s, size_t pos)
+{
+    switch (n->type) {
+    case N_LIT: {
+        size_t l = strlen(n->lit);
+        return pos + l <= s->len && !memcmp(s->text + pos, n->lit, l);
+    }
+    case N_ENT: {
+        if (n->abbrev) return 1;
+        int t = token_at_start(s, pos);
+        if (t >= 0 && s->sent->tokens[t].kind == KOUAN_TOKEN_ENTITY &&
+            (int)s->sent->tokens[t].cls == n->cls)
+            return 1;
+        for (long i = mention_from(s, pos, -1); i >= 0; i = mention_from(s, pos, i))
+            if (s->mentions[i].cls == n->cls) return 1;
+        return 0;
+    }
+    case N_KIND: {
+        int t = token_at_start(s, pos);
+        if (t < 0) return 0;
+        const kouan_token *tok = &s->sent->tokens[t];
+        return n->kind == K_ENTITY ? tok->kind == KOUAN_TOKEN_ENTITY
+                                   : n->kind == K_ANY || (int)tok->kind == n->kind;
+    }
+    case N_WORDAS: {
+        int t = token_at_start(s, pos);
+        return t >= 0 && (s->sent->tokens[t].kind == KOUAN_TOKEN_WORD ||
+                          s->sent->tokens[t].kind == KOUAN_TOKEN_LATIN);
+    }
+    case N_NAME:
+        return token_at_start(s, pos) >= 0;
+    case N_SEQ:                       /* the first part that takes bytes */
+        for (size_t i = 0; i < n->n; i++) {
+            if (may_start(n->kids[i], s, pos)) return 1;
+            if (!n->kids[i]->can_empty) return 0;
+        }
+        return 0;
+    case N_ALT:
+        for (size_t i = 0; i < n->n; i++)
+            if (may_start(n->kids[i], s, pos)) return 1;
+        return 0;
+    case N_REPEAT:                    /* an empty first iteration ends it */
+        return n->max > 0 && may_start(n->kids[0], s, pos);
+    case N_LIST:                      /* an empty first element, then a separator */
+        return may_start(n->kids[0], s, pos) ||
+               (n->kids[0]->can_empty && may_start(n->kids[1], s, pos));
+    case N_CAPTURE:
+        return may_start(n->kids[0], s, pos);
+    default:                          /* a gap: anything */
+        return 1;
+    }
+}
+
 /* Whether s has what every match of pattern needs (see needs()). */
 static int may_match(const rl_node *pattern, const rl_sentence *s)
 {
@@ -1236,6 +1314,7 @@ int rl_search(const rl_node *pattern, const rl_sentence *s, size_t from,
     size_t t = from < s->len ? (size_t)s->tok_at[from] : s->sent->n_tokens;
     for (; t < s->sent->n_tokens; t++) {
         if (s->tok_start[t] < from || s->tok_start[t] == s->tok_end[t]) continue;
+        if (!pattern->can_empty && !may_start(pattern, s, s->tok_start[t])) continue;
         /* a fresh state for this start, the captures' buffer kept */
         st.n_caps = 0;
         st.n_frames = 0;
