@@ -31,12 +31,16 @@ trap cleanup EXIT
 K=$KOUAN
 ROWS=()
 row() { ROWS+=("$(printf '%-58s %s' "$1" "$2")"); printf '  %-58s %s\n' "$1" "$2" >&2; }
-# timed LOG CMD…: runs CMD, stdout to LOG; sets SECS and RSS_MB (peak).
+# timed LOG CMD…: runs CMD, stdout to LOG; sets SECS, RSS_MB (peak) and CPU
+# (user + system seconds of CMD and its children: on a shared machine the
+# wall time also counts what others run).
 timed() {
     local log=$1; shift
-    /usr/bin/time -f '%e %M' -o "$W/time" "$@" >"$log" 2>"$log.err"
-    read -r SECS RSS_KB <"$W/time"
+    /usr/bin/time -f '%e %M %U %S' -o "$W/time" "$@" >"$log" 2>"$log.err"
+    local u s
+    read -r SECS RSS_KB u s <"$W/time"
     RSS_MB=$((RSS_KB / 1024))
+    CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.1f", u + s }')
 }
 rate() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 kquads() { "$K" --store "$1" store info | sed -n 's/^quads *\([0-9]*\).*/\1/p'; }
@@ -62,7 +66,7 @@ echo "== extraction" >&2
 for j in 1 2; do
     timed "$W/emit.$j" bash -c "'$K' extract -j $j --emit nquads '$W/corpus' | wc -l"
     Q=$(cat "$W/emit.$j")
-    row "extract -j $j --emit nquads" "$(rate "$CMB" "$SECS") MB/s ($SECS s, $Q quads, peak $RSS_MB MB)"
+    row "extract -j $j --emit nquads" "$(rate "$CMB" "$SECS") MB/s ($SECS s, cpu $CPU s, $Q quads, peak $RSS_MB MB)"
     eval "EMIT_$j=$SECS"
 done
 row "  -j 2 speed-up (--emit nquads)" "$(rate "$EMIT_1" "$EMIT_2")×"
@@ -70,7 +74,7 @@ for j in 1 2; do
     rm -rf "$W/store.$j"
     timed "$W/store.$j.log" "$K" --store "kouan:$W/store.$j" extract -j "$j" "$W/corpus"
     Q=$(kquads "kouan:$W/store.$j")
-    row "extract -j $j into kouan:DIR" "$(rate "$CMB" "$SECS") MB/s ($SECS s, $Q quads = $(rate "$Q" "$SECS" | cut -d. -f1) quads/s, peak $RSS_MB MB)"
+    row "extract -j $j into kouan:DIR" "$(rate "$CMB" "$SECS") MB/s ($SECS s, cpu $CPU s, $Q quads = $(rate "$Q" "$SECS" | cut -d. -f1) quads/s, peak $RSS_MB MB)"
     eval "STORE_$j=$SECS"
 done
 row "  -j 2 speed-up (into the store)" "$(rate "$STORE_1" "$STORE_2")×"

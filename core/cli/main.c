@@ -1,6 +1,7 @@
 /* main.c — `kouan`: global options, the command table and help. */
 #include "cli.h"
 #include <stdarg.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,12 @@ int main(int argc, char **argv)
        signal that kills us mid-write (SIGPIPE keeps its default: `kouan
        export | head` should just stop) */
     signal(SIGXFSZ, SIG_IGN);
+    /* a document's graph and its N-Quads take a few MB, freed when it is
+       written: keep that memory for the next document instead of mapping
+       and faulting it in again each time (a third of extraction's CPU time
+       went to page faults); peak memory is unchanged */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
     cli_globals g = {0};
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {

@@ -28,6 +28,7 @@ typedef struct batch {
     size_t          window;    /* ring size: how far ahead workers may go */
     slot           *ring;
     int             stop;      /* the writer failed: workers quit */
+    FILE           *emit;      /* --emit nquads: workers format the graphs */
     pthread_mutex_t mu;
     pthread_cond_t  cond;
     pthread_mutex_t warn_mu;   /* one warning at a time */
@@ -67,6 +68,7 @@ static void *work(void *arg)
 
         slot *s = &b->ring[i % b->window];
         kouan_extract_doc(w->k, b->paths[i], &s->x, warn_serialised, b);
+        if (b->emit) kouan_format_doc(&s->x);     /* the writer only writes */
 
         pthread_mutex_lock(&b->mu);
         s->ready = 1;
@@ -133,6 +135,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     b.paths = paths;
     b.n = n;
     b.window = (size_t)jobs * 2;
+    b.emit = emit;
     b.warn = warn;
     b.user = user;
     b.ring = calloc(b.window, sizeof *b.ring);

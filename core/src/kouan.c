@@ -8,6 +8,7 @@
 #include "store/store.h"
 #include "text/utf8check.h"
 #include "text/view.h"
+#include "util/error.h"
 #include "util/rdflog.h"
 #include "session.h"
 
@@ -201,6 +202,8 @@ void kouan_extracted_free(kouan_extracted *x)
 {
     if (x->have_graph) kouan_graph_free(&x->graph);
     kouan_document_free(x->doc);
+    free(x->nquads);
+    x->nquads = NULL;
     x->have_graph = 0;
     x->doc = NULL;
 }
@@ -351,8 +354,21 @@ int kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
 int kouan_write_doc(kouan *k, kouan_extracted *x, FILE *emit, kouan_error *err)
 {
     if (x->rc || x->rep.unchanged) return KOUAN_OK;
+    if (emit && x->nquads) {
+        if (fwrite(x->nquads, 1, x->nquads_len, emit) != x->nquads_len ||
+            fflush(emit) != 0 || ferror(emit))
+            return kouan_error_set(err, KOUAN_EIO, "writing N-Quads failed");
+        return KOUAN_OK;
+    }
     if (emit) return kouan_graph_write_nquads(&x->graph, emit, err);
     return kouan_store_replace_graph(k->store, x->graph.iri, x->graph.v, x->graph.n, err);
+}
+
+void kouan_format_doc(kouan_extracted *x)
+{
+    kouan_error err = { 0 };
+    if (!x->rc && !x->rep.unchanged && x->have_graph && !x->nquads)
+        kouan_graph_format_nquads(&x->graph, &x->nquads, &x->nquads_len, &err);
 }
 
 int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,

@@ -39,6 +39,8 @@ typedef struct kouan_extracted {
     kouan_extract_report rep;
     kouan_error          err;
     int                  rc;
+    char                *nquads;      /* the graph formatted by a worker, or NULL */
+    size_t               nquads_len;
 } kouan_extracted;
 
 /* Reads and extracts path with k's plugins (k->store, when there is one,
@@ -53,6 +55,10 @@ int  kouan_load_store_names(kouan *k, kouan_error *err);
 /* Writes x: to the store (replacing the document's graph), or as N-Quads
  * to emit when emit is not NULL.  Nothing for a failed or unchanged one. */
 int  kouan_write_doc(kouan *k, kouan_extracted *x, FILE *emit, kouan_error *err);
+/* Formats x's graph as N-Quads now (x->nquads), so that a worker does the
+ * work and the writer only writes the bytes; on failure x->nquads stays
+ * NULL and kouan_write_doc formats it (and reports). */
+void kouan_format_doc(kouan_extracted *x);
 void kouan_extracted_free(kouan_extracted *x);
 
 /* The lexical form of one literal object of (s, p) in the store, copied to

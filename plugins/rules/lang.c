@@ -41,6 +41,13 @@ struct rl_node {
                              REPEAT, CAPTURE: the one child */
     size_t    n;
     char     *name;       /* CAPTURE */
+    /* a pattern's root only: what every match needs somewhere in the
+       sentence, so that rl_search can skip a sentence that lacks it */
+    const char **need_lit;   /* literals (borrowed from the nodes) */
+    size_t    n_need_lit;
+    unsigned  need_cls;   /* bit c: a name of class c (a token or mention) */
+    unsigned  need_kind;  /* bit k: a token of kind k */
+    int       can_empty;  /* can match no bytes (set by mark_empty) */
 };
 
 static const char *const CLASS_NAMES[] = {
@@ -129,6 +136,7 @@ static void node_free(rl_node *n)
     free(n->kids);
     free(n->lit);
     free(n->name);
+    free(n->need_lit);
     free(n);
 }
 
@@ -409,6 +417,61 @@ static rl_node *parse_alt(parser *ps)
     return alt;
 }
 
+/* Adds to root what every match of n needs: the literals it must match,
+ * the classes of the names and the kinds of the tokens (alternatives and
+ * optional parts need nothing). */
+static int needs(rl_node *root, const rl_node *n)
+{
+    if ((n->type == N_LIT || n->type == N_KIND) && n->lit && *n->lit) {
+        const char **v = realloc(root->need_lit, (root->n_need_lit + 1) * sizeof *v);
+        if (!v) return KOUAN_ENOMEM;
+        root->need_lit = v;
+        v[root->n_need_lit++] = n->lit;
+    }
+    switch (n->type) {
+    case N_ENT:
+        if (!n->abbrev) root->need_cls |= 1u << n->cls;
+        return KOUAN_OK;
+    case N_KIND:
+        if (n->kind == K_ENTITY) root->need_kind |= 1u << KOUAN_TOKEN_ENTITY;
+        else if (n->kind != K_ANY) root->need_kind |= 1u << n->kind;
+        return KOUAN_OK;
+    case N_REPEAT:
+        return n->min ? needs(root, n->kids[0]) : KOUAN_OK;
+    case N_LIST: case N_CAPTURE:                  /* a list has a first element */
+        return needs(root, n->kids[0]);
+    case N_SEQ:
+        for (size_t i = 0; i < n->n; i++)
+            if (needs(root, n->kids[i])) return KOUAN_ENOMEM;
+        return KOUAN_OK;
+    case N_ALT:
+        return n->n == 1 ? needs(root, n->kids[0]) : KOUAN_OK;
+    default:
+        return KOUAN_OK;
+    }
+}
+
+/* Sets can_empty on n and its descendants. */
+static void mark_empty(rl_node *n)
+{
+    for (size_t i = 0; i < n->n; i++) mark_empty(n->kids[i]);
+    switch (n->type) {
+    case N_LIT:     n->can_empty = !*n->lit; break;
+    case N_GAP:     n->can_empty = n->min == 0; break;
+    case N_REPEAT:  n->can_empty = n->min == 0 || n->kids[0]->can_empty; break;
+    case N_LIST: case N_CAPTURE: n->can_empty = n->kids[0]->can_empty; break;
+    case N_SEQ:
+        n->can_empty = 1;
+        for (size_t i = 0; i < n->n; i++) n->can_empty &= n->kids[i]->can_empty;
+        break;
+    case N_ALT:
+        n->can_empty = 0;
+        for (size_t i = 0; i < n->n; i++) n->can_empty |= n->kids[i]->can_empty;
+        break;
+    default:        n->can_empty = 0;    /* names and tokens take bytes */
+    }
+}
+
 static rl_node *parse_pattern(parser *ps, const char *text)
 {
     ps->p = text;
@@ -419,6 +482,11 @@ static rl_node *parse_pattern(parser *ps, const char *text)
         node_free(n);
         return fail_at(ps, "expected the end of the pattern at “%s” (a stray ‘)’ or ‘,’?)", ps->p);
     }
+    if (needs(n, n)) {
+        node_free(n);
+        return fail_at(ps, "%s", "out of memory");
+    }
+    mark_empty(n);
     return n;
 }
 
@@ -816,11 +884,15 @@ int rl_sentence_init(rl_sentence *s, const kouan_sentence *sent)
     size_t at = 0;
     for (size_t i = 0; i < sent->n_tokens; i++) {
         const char *t = sent->tokens[i].text ? sent->tokens[i].text : "";
-        char buf[512];
-        snprintf(buf, sizeof buf, "%s", t);
+        char buf[512];                      /* at most 511 bytes of it, as before */
+        size_t tl = strnlen(t, sizeof buf - 1);
+        memcpy(buf, t, tl);
+        buf[tl] = '\0';
         rl_fold(buf);                       /* never longer than the original */
         size_t n = strlen(buf);
         s->tok_start[i] = at;
+        s->kinds |= 1u << sent->tokens[i].kind;
+        if (sent->tokens[i].kind == KOUAN_TOKEN_ENTITY) s->classes |= 1u << sent->tokens[i].cls;
         memcpy(s->text + at, buf, n);
         for (size_t j = 0; j < n; j++) s->tok_at[at + j] = (int)i;
         at += n;
@@ -832,10 +904,41 @@ int rl_sentence_init(rl_sentence *s, const kouan_sentence *sent)
     return KOUAN_OK;
 }
 
+int rl_sentence_index(rl_sentence *s)
+{
+    free(s->mention_first);
+    free(s->mention_next);
+    free(s->mention_cls);
+    s->mention_first = malloc((s->len + 1) * sizeof *s->mention_first);
+    s->mention_next = malloc((s->n_mentions ? s->n_mentions : 1) * sizeof *s->mention_next);
+    s->mention_cls = calloc(s->len + 1, sizeof *s->mention_cls);
+    if (!s->mention_first || !s->mention_next || !s->mention_cls) {
+        free(s->mention_first);
+        free(s->mention_next);
+        free(s->mention_cls);
+        s->mention_first = s->mention_next = NULL;
+        s->mention_cls = NULL;
+        return KOUAN_ENOMEM;
+    }
+    for (size_t i = 0; i <= s->len; i++) s->mention_first[i] = -1;
+    for (size_t i = s->n_mentions; i-- > 0; ) {      /* chains in array order */
+        const rl_mention *m = &s->mentions[i];
+        s->mention_next[i] = s->mention_first[m->start];
+        s->mention_first[m->start] = (int)i;
+        for (size_t b = m->start; b < m->end && b < s->len; b++)
+            s->mention_cls[b] |= 1u << m->cls;
+        s->classes |= 1u << m->cls;
+    }
+    return KOUAN_OK;
+}
+
 void rl_sentence_free(rl_sentence *s)
 {
     for (size_t i = 0; i < s->n_mentions; i++) free(s->mentions[i].name);
     free(s->mentions);
+    free(s->mention_first);
+    free(s->mention_next);
+    free(s->mention_cls);
     free(s->text);
     free(s->tok_start);
     free(s->tok_end);
@@ -849,6 +952,17 @@ static int token_at_start(const rl_sentence *s, size_t pos)
     if (pos >= s->len) return -1;
     int t = s->tok_at[pos];
     return s->tok_start[t] == pos ? t : -1;
+}
+
+/* The index of the first mention after mention i (-1: from the start)
+ * that starts at byte pos, in array order; -1 when there is none. */
+static long mention_from(const rl_sentence *s, size_t pos, long i)
+{
+    if (s->mention_first)
+        return i < 0 ? (pos <= s->len ? s->mention_first[pos] : -1) : s->mention_next[i];
+    for (size_t j = (size_t)(i + 1); j < s->n_mentions; j++)
+        if (s->mentions[j].start == pos) return (long)j;
+    return -1;
 }
 
 /* ---- matching ---------------------------------------------------------------------------- */
@@ -1023,7 +1137,7 @@ static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
         }
         /* a name the mention pass found (磨憨 of 磨憨口岸); its name may be
            the document's spelling of a variant */
-        for (size_t i = 0; i < s->n_mentions; i++) {
+        for (long i = mention_from(s, pos, -1); i >= 0; i = mention_from(s, pos, i)) {
             const rl_mention *mn = &s->mentions[i];
             if (mn->start != pos || mn->cls != n->cls) continue;
             int same = mn->end - mn->start == strlen(mn->name) &&
@@ -1085,9 +1199,13 @@ static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
             if (t->kind == KOUAN_TOKEN_ENTITY && (n->no_cls & (1u << t->cls))) break;
             size_t next = s->tok_end[s->tok_at[p]];
             int named = 0;
-            for (size_t i = 0; i < s->n_mentions && n->no_cls; i++)
-                named |= s->mentions[i].start < next && p < s->mentions[i].end &&
-                         (n->no_cls & (1u << s->mentions[i].cls));
+            if (s->mention_cls)
+                for (size_t b = p; b < next && !named; b++)
+                    named = (s->mention_cls[b] & n->no_cls) != 0;
+            else
+                for (size_t i = 0; i < s->n_mentions && n->no_cls; i++)
+                    named |= s->mentions[i].start < next && p < s->mentions[i].end &&
+                             (n->no_cls & (1u << s->mentions[i].cls));
             if (named) break;
             p = next;
         }
@@ -1118,23 +1236,102 @@ static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
     return 0;
 }
 
+/* Whether n could match bytes starting at pos: a cheap test of its first
+ * elements, false only when match() would find no non-empty match there. */
+static int may_start(const rl_node *n, const rl_sentence *s, size_t pos)
+{
+    switch (n->type) {
+    case N_LIT: {
+        size_t l = strlen(n->lit);
+        return pos + l <= s->len && !memcmp(s->text + pos, n->lit, l);
+    }
+    case N_ENT: {
+        if (n->abbrev) return 1;
+        int t = token_at_start(s, pos);
+        if (t >= 0 && s->sent->tokens[t].kind == KOUAN_TOKEN_ENTITY &&
+            (int)s->sent->tokens[t].cls == n->cls)
+            return 1;
+        for (long i = mention_from(s, pos, -1); i >= 0; i = mention_from(s, pos, i))
+            if (s->mentions[i].cls == n->cls) return 1;
+        return 0;
+    }
+    case N_KIND: {
+        int t = token_at_start(s, pos);
+        if (t < 0) return 0;
+        const kouan_token *tok = &s->sent->tokens[t];
+        return n->kind == K_ENTITY ? tok->kind == KOUAN_TOKEN_ENTITY
+                                   : n->kind == K_ANY || (int)tok->kind == n->kind;
+    }
+    case N_WORDAS: {
+        int t = token_at_start(s, pos);
+        return t >= 0 && (s->sent->tokens[t].kind == KOUAN_TOKEN_WORD ||
+                          s->sent->tokens[t].kind == KOUAN_TOKEN_LATIN);
+    }
+    case N_NAME:
+        return token_at_start(s, pos) >= 0;
+    case N_SEQ:                       /* the first part that takes bytes */
+        for (size_t i = 0; i < n->n; i++) {
+            if (may_start(n->kids[i], s, pos)) return 1;
+            if (!n->kids[i]->can_empty) return 0;
+        }
+        return 0;
+    case N_ALT:
+        for (size_t i = 0; i < n->n; i++)
+            if (may_start(n->kids[i], s, pos)) return 1;
+        return 0;
+    case N_REPEAT:                    /* an empty first iteration ends it */
+        return n->max > 0 && may_start(n->kids[0], s, pos);
+    case N_LIST:                      /* an empty first element, then a separator */
+        return may_start(n->kids[0], s, pos) ||
+               (n->kids[0]->can_empty && may_start(n->kids[1], s, pos));
+    case N_CAPTURE:
+        return may_start(n->kids[0], s, pos);
+    default:                          /* a gap: anything */
+        return 1;
+    }
+}
+
+/* Whether s has what every match of pattern needs (see needs()). */
+static int may_match(const rl_node *pattern, const rl_sentence *s)
+{
+    if ((pattern->need_kind & s->kinds) != pattern->need_kind) return 0;
+    if (s->mention_first && (pattern->need_cls & s->classes) != pattern->need_cls) return 0;
+    for (size_t i = 0; i < pattern->n_need_lit; i++)
+        if (!memmem(s->text, s->len, pattern->need_lit[i], strlen(pattern->need_lit[i])))
+            return 0;
+    return 1;
+}
+
 int rl_search(const rl_node *pattern, const rl_sentence *s, size_t from,
               const rl_data *data, rl_match *m)
 {
     memset(m, 0, sizeof *m);
-    for (size_t t = 0; t < s->sent->n_tokens; t++) {
+    if (!may_match(pattern, s)) return 0;
+    mstate st = { 0 };
+    st.s = s;
+    st.data = data;
+    st.out = m;
+    size_t t = from < s->len ? (size_t)s->tok_at[from] : s->sent->n_tokens;
+    for (; t < s->sent->n_tokens; t++) {
         if (s->tok_start[t] < from || s->tok_start[t] == s->tok_end[t]) continue;
-        mstate st = { 0 };
-        st.s = s;
-        st.data = data;
-        st.out = m;
+        if (!pattern->can_empty && !may_start(pattern, s, s->tok_start[t])) continue;
+        /* a fresh state for this start, the captures' buffer kept */
+        st.n_caps = 0;
+        st.n_frames = 0;
+        st.last_cls = 0;
+        st.last_start = 0;
+        st.last_abbr = NULL;
+        st.last_abbr_start = st.last_abbr_end = 0;
+        st.steps = 0;
         st.match_start = s->tok_start[t];
         kont end = { KT_END, NULL, 0, 0, NULL };
         int r = match(&st, pattern, s->tok_start[t], &end);
-        free(st.caps);
-        if (st.oom) return KOUAN_ENOMEM;
-        if (r) return 1;
+        if (st.oom || r) {
+            free(st.caps);
+            return st.oom ? KOUAN_ENOMEM : 1;
+        }
     }
+    free(st.caps);
     return 0;
 }
 

@@ -125,11 +125,23 @@ typedef struct rl_sentence {
     size_t  len;
     size_t *tok_start, *tok_end;   /* per token, into text */
     int    *tok_at;                /* per byte of text: the token holding it */
+    unsigned kinds;                /* bit k: a token of kind k */
+    unsigned classes;              /* bit c: an entity token of class c, or
+                                      (once indexed) a mention of class c */
     rl_mention *mentions;          /* the mention pass's names (mention.c) */
     size_t      n_mentions;
+    /* an index of the mentions (rl_sentence_index), or NULL: the matcher
+       then scans them all */
+    int        *mention_first;     /* per byte: first mention starting there, or -1 */
+    int        *mention_next;      /* per mention: the next one with its start, or -1 */
+    unsigned   *mention_cls;       /* per byte: bit c set when a mention of class c covers it */
 } rl_sentence;
 
 RL_HIDDEN int  rl_sentence_init(rl_sentence *s, const kouan_sentence *sent);
+/* Indexes s's mentions by byte, so that matching at a byte costs the same
+ * however many mentions the sentence has; call it once the mentions are
+ * final (after rl_mentions_find).  Returns KOUAN_OK or KOUAN_ENOMEM. */
+RL_HIDDEN int  rl_sentence_index(rl_sentence *s);
 RL_HIDDEN void rl_sentence_free(rl_sentence *s);
 
 /* One captured value. */

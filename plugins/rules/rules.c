@@ -478,12 +478,70 @@ static int last_in_block(const rl_node *pat, const kouan_doc *doc, rl_sentence *
     return 0;
 }
 
-static int rules_process(void *state, const kouan_doc *doc, kouan_emitter *out)
+/* A sentence of more tokens than this is read in pieces of at most this
+ * many: the matcher and the mention pass take time that grows faster than a
+ * sentence's length (a 1 MB "sentence" took minutes), and no sentence of
+ * prose is this long (the corpus's longest line has about 240 tokens). */
+#define RL_PIECE_TOKENS 2048
+
+/* The document's sentences, those longer than RL_PIECE_TOKENS cut into
+ * pieces (after the last punctuation token of a piece's second half when
+ * there is one, else at the limit), each a sentence of its own with its
+ * bytes and line; a warning names each sentence cut.  Fills *cut, a copy
+ * of doc whose sentences are *pieces (the caller frees *pieces); returns
+ * KOUAN_OK or KOUAN_ENOMEM. */
+static int cut_long_sentences(const kouan_doc *doc, kouan_emitter *out,
+                              kouan_doc *cut, kouan_sentence **pieces)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < doc->n_sentences; i++)
+        n += (doc->sentences[i].n_tokens + RL_PIECE_TOKENS - 1) / RL_PIECE_TOKENS + 1;
+    kouan_sentence *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) return KOUAN_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < doc->n_sentences; i++) {
+        const kouan_sentence *s = &doc->sentences[i];
+        if (s->n_tokens <= RL_PIECE_TOKENS) { v[k++] = *s; continue; }
+        char msg[300];
+        snprintf(msg, sizeof msg, "a sentence of %zu tokens (bytes %zu to %zu): the rules "
+                 "read it in pieces of at most %d tokens, and find nothing across a cut",
+                 s->n_tokens, s->span.start, s->span.end, RL_PIECE_TOKENS);
+        out->warn(out, s->span.start, msg);
+        size_t line = s->line, at = s->span.start;
+        for (size_t t = 0; t < s->n_tokens;) {
+            size_t end = t + RL_PIECE_TOKENS;
+            if (end >= s->n_tokens) end = s->n_tokens;
+            else
+                for (size_t c = end; c > t + RL_PIECE_TOKENS / 2; c--)
+                    if (s->tokens[c - 1].kind == KOUAN_TOKEN_PUNCT) { end = c; break; }
+            kouan_sentence *p = &v[k++];
+            *p = *s;
+            p->tokens = s->tokens + t;
+            p->n_tokens = end - t;
+            p->span.start = t ? s->tokens[t].span.start : s->span.start;
+            p->span.end = end < s->n_tokens ? s->tokens[end].span.start : s->span.end;
+            for (; at < p->span.start; at++) line += doc->bytes[at] == '\n';
+            p->line = line;
+            t = end;
+        }
+    }
+    *cut = *doc;
+    cut->sentences = v;
+    cut->n_sentences = k;
+    *pieces = v;
+    return KOUAN_OK;
+}
+
+static int rules_process(void *state, const kouan_doc *whole, kouan_emitter *out)
 {
     rules_state *st = state;
-    if (!st->set.n || !doc->sentences || !doc->n_sentences) return KOUAN_OK;
+    if (!st->set.n || !whole->sentences || !whole->n_sentences) return KOUAN_OK;
+    kouan_doc cut;
+    kouan_sentence *pieces;
+    if (cut_long_sentences(whole, out, &cut, &pieces)) return KOUAN_ENOMEM;
+    const kouan_doc *doc = &cut;
     rl_sentence *sents = calloc(doc->n_sentences, sizeof *sents);
-    if (!sents) return KOUAN_ENOMEM;
+    if (!sents) { free(pieces); return KOUAN_ENOMEM; }
     int rc = KOUAN_OK;
     for (size_t i = 0; i < doc->n_sentences && !rc; i++)
         rc = rl_sentence_init(&sents[i], &doc->sentences[i]);
@@ -499,6 +557,7 @@ static int rules_process(void *state, const kouan_doc *doc, kouan_emitter *out)
         if (rc != KOUAN_ENOMEM) rc = KOUAN_OK;
     }
     rl_variants_free(variants, n_variants);
+    for (size_t i = 0; i < doc->n_sentences && !rc; i++) rc = rl_sentence_index(&sents[i]);
     if (!rc && getenv("KOUAN_RULES_MENTIONS"))      /* a debugging aid: the mentions found */
         for (size_t i = 0; i < doc->n_sentences; i++)
             for (size_t m = 0; m < sents[i].n_mentions; m++)
@@ -542,6 +601,7 @@ static int rules_process(void *state, const kouan_doc *doc, kouan_emitter *out)
     }
     for (size_t i = 0; i < doc->n_sentences; i++) rl_sentence_free(&sents[i]);
     free(sents);
+    free(pieces);
     return rc;
 }
 

@@ -404,6 +404,8 @@ typedef struct st_sent {
  * tokens, never part of one); 0 if it does not. */
 static size_t covers(const st_sent *s, size_t i, const char *w)
 {
+    /* most words fail on their first byte: say so before measuring them */
+    if (i >= s->n || !s->t[i].len || s->t[i].text[0] != w[0]) return 0;
     size_t wl = strlen(w), pos = 0, j = i;
     while (pos < wl && j < s->n) {
         const kouan_token *t = &s->t[j];
@@ -422,7 +424,7 @@ static size_t match_at(const st_sent *s, size_t i, const st_words *list, size_t 
     size_t best = 0, best_len = 0;
     for (size_t k = 0; k < list->n; k++) {
         size_t c = covers(s, i, list->v[k]);
-        size_t l = strlen(list->v[k]);
+        size_t l = c ? strlen(list->v[k]) : 0;
         if (c && l > best_len) {
             best = c;
             best_len = l;

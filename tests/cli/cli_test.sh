@@ -919,6 +919,18 @@ case_bad_more() {
     pass "50 MB line, nested and unterminated HTML, broken rules and tables.tsv, bad gold, missing plugin folder, store path a file"
 }
 
+# A 1 MB sentence (one line of 樟木口岸, no punctuation): the rules plugin
+# reads it in pieces and says so, with the file and the sentence's bytes,
+# instead of matching for minutes (the matcher grew with the square of a
+# sentence's length: 409 s for this).  The test's TIMEOUT is the bound.
+case_bad_long_sentence() {
+    "$PY" -c 'import sys; sys.stdout.write("樟木口岸" * (1000000 // 12))' >"$T/long-sentence.md"
+    expect_exit 0 k extract "$T/long-sentence.md"
+    expect_contains "$T/long-sentence.md:1:1: rules: a sentence of 166666 tokens (bytes 0 to 999996)" "$T/err"
+    expect_contains "read it in pieces of at most" "$T/err"
+    pass "a 1 MB sentence is read in pieces, with a warning"
+}
+
 # A table whose rows have more or fewer cells than its header: the rows
 # that fit are read, and each odd row is named with its line.
 case_bad_ragged_table() {

@@ -3,6 +3,7 @@
  * reification) in the document's graph that carries its evidence. */
 #include "graph.h"
 #include "util/error.h"
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,39 +21,72 @@
 /* The longest evidence quote kept, in bytes (cut at a character boundary). */
 #define QUOTE_MAX 1200
 
+/* Appends the triple (s, an arena string of g, or NULL when copying it
+ * failed; the other terms are copied). */
+static int append(kouan_graph *g, const char *s, const char *p, const char *o,
+                  kouan_term_kind kind, const char *lang, const char *dt)
+{
+    if (!s) return KOUAN_ENOMEM;
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 256;
+        kouan_triple *v = realloc(g->v, cap * sizeof *v);
+        if (!v) return KOUAN_ENOMEM;
+        g->v = v; g->cap = cap;
+    }
+    kouan_triple *t = &g->v[g->n];
+    t->s = s;
+    t->p = kouan_arena_strdup(&g->arena, p);
+    t->o = kouan_arena_strdup(&g->arena, o);
+    t->o_kind = kind;
+    t->lang = lang ? kouan_arena_strdup(&g->arena, lang) : NULL;
+    t->datatype = dt ? kouan_arena_strdup(&g->arena, dt) : NULL;
+    if (!t->p || !t->o || (lang && !t->lang) || (dt && !t->datatype))
+        return KOUAN_ENOMEM;
+    g->n++;
+    return KOUAN_OK;
+}
+
 static int add(kouan_graph *g, const char *s, const char *p, const char *o,
                kouan_term_kind kind, const char *lang, const char *dt)
 {
     size_t ls = strlen(s), lp = strlen(p), lo = strlen(o);
     size_t ll = lang ? strlen(lang) : 0, ld = dt ? strlen(dt) : 0;
-    char *key = malloc(ls + lp + lo + ll + ld + 8);
+    size_t need = ls + lp + lo + ll + ld + 8;
+    char small[2048];
+    char *key = need <= sizeof small ? small : malloc(need);
     if (!key) return KOUAN_ENOMEM;
-    sprintf(key, "%s\x1f%s\x1f%s\x1f%d%s\x1f%s", s, p, o, (int)kind,
-            lang ? lang : "", dt ? dt : "");
+    /* "s\x1fp\x1fo\x1fKINDlang\x1fdt" */
+    char *k = key;
+    memcpy(k, s, ls); k += ls; *k++ = '\x1f';
+    memcpy(k, p, lp); k += lp; *k++ = '\x1f';
+    memcpy(k, o, lo); k += lo; *k++ = '\x1f';
+    *k++ = (char)('0' + (int)kind);
+    if (ll) memcpy(k, lang, ll);
+    k += ll; *k++ = '\x1f';
+    if (ld) memcpy(k, dt, ld);
+    k += ld; *k = '\0';
     /* one probe: the key is either new (added) or a triple already held */
     int rc = kouan_strmap_add(&g->seen, key, (void *)1);
-    if (rc == 1) {
-        rc = KOUAN_OK;
-        if (g->n == g->cap) {
-            size_t cap = g->cap ? g->cap * 2 : 256;
-            kouan_triple *v = realloc(g->v, cap * sizeof *v);
-            if (!v) { free(key); return KOUAN_ENOMEM; }
-            g->v = v; g->cap = cap;
-        }
-        kouan_triple *t = &g->v[g->n];
-        t->s = kouan_arena_strndup(&g->arena, s, ls);
-        t->p = kouan_arena_strndup(&g->arena, p, lp);
-        t->o = kouan_arena_strndup(&g->arena, o, lo);
-        t->o_kind = kind;
-        t->lang = lang ? kouan_arena_strndup(&g->arena, lang, ll) : NULL;
-        t->datatype = dt ? kouan_arena_strndup(&g->arena, dt, ld) : NULL;
-        if (!t->s || !t->p || !t->o || (lang && !t->lang) || (dt && !t->datatype))
-            rc = KOUAN_ENOMEM;
-        else
-            g->n++;
-    }
-    free(key);
-    return rc;
+    if (key != small) free(key);
+    if (rc != 1) return rc;
+    return append(g, kouan_arena_strndup(&g->arena, s, ls), p, o, kind, lang, dt);
+}
+
+/* Adds a triple about a statement node minted for one fact (evidence()):
+ * it cannot be in the graph yet, so it is not looked up.  node is an
+ * arena string of g. */
+static int add_new(kouan_graph *g, const char *node, const char *p, const char *o,
+                   kouan_term_kind kind, const char *lang, const char *dt)
+{
+    return append(g, node, p, o, kind, lang, dt);
+}
+
+static int add_new_int(kouan_graph *g, const char *node, const char *p, size_t v)
+{
+    char buf[32], *q = buf + sizeof buf;
+    *--q = '\0';
+    do { *--q = (char)('0' + v % 10); v /= 10; } while (v);
+    return add_new(g, node, p, q, KOUAN_TERM_LITERAL, NULL, XSD "integer");
 }
 
 static int add_iri(kouan_graph *g, const char *s, const char *p, const char *o)
@@ -123,6 +157,7 @@ void kouan_graph_free(kouan_graph *g)
     kouan_strmap_free(&g->names);
     kouan_strmap_free(&g->written);
     kouan_names_free(&g->learned);
+    kouan_strmap_free(&g->described);
     kouan_arena_clear(&g->arena);
     memset(g, 0, sizeof *g);
 }
@@ -149,6 +184,20 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
 static int describe(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
                     const char *surface, const kouan_fact *f)
 {
+    /* done before with the same names: nothing would change (the facts of
+       a table name the same entities again and again) */
+    size_t li = strlen(e->iri), ll = strlen(e->label), lsu = strlen(surface);
+    char small[1024];
+    char *key = li + ll + lsu + 8 <= sizeof small ? small : malloc(li + ll + lsu + 8);
+    if (!key) return KOUAN_ENOMEM;
+    char *k = key;
+    *k++ = (char)('A' + (int)cls);
+    memcpy(k, e->iri, li); k += li; *k++ = '\x1f';
+    memcpy(k, e->label, ll); k += ll; *k++ = '\x1f';
+    memcpy(k, surface, lsu); k += lsu; *k = '\0';
+    int fresh = kouan_strmap_add(&g->described, key, (void *)1);
+    if (key != small) free(key);
+    if (fresh <= 0) return fresh;                  /* 0: described; or ENOMEM */
     char type[256];
     snprintf(type, sizeof type, "%s%s", KO, kouan_class_name(cls));
     int rc = add_iri(g, e->iri, RDF "type", type);
@@ -255,21 +304,25 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
                     const char *p, const char *o, kouan_term_kind kind,
                     const char *lang, const char *dt)
 {
-    char node[800];
-    snprintf(node, sizeof node, "%s#f%zu", g->iri, ++g->evidence);
-    int rc = add_iri(g, node, RDF "type", RDF "Statement");
-    if (!rc) rc = add_iri(g, node, RDF "subject", s);
-    if (!rc) rc = add_iri(g, node, RDF "predicate", p);
-    if (!rc) rc = add(g, node, RDF "object", o, kind, lang, dt);
-    if (!rc) rc = add_iri(g, node, PROV "wasDerivedFrom", g->iri);
-    if (!rc) rc = add_int(g, node, KO "evidenceStart", f->evidence.start);
-    if (!rc) rc = add_int(g, node, KO "evidenceEnd", f->evidence.end);
-    if (!rc) rc = add_int(g, node, KO "line", kouan_lines_of(&g->lines, f->evidence.start));
+    char buf[800];
+    snprintf(buf, sizeof buf, "%s#f%zu", g->iri, ++g->evidence);
+    const char *node = kouan_arena_strdup(&g->arena, buf);
+    if (!node) return KOUAN_ENOMEM;
+    /* every triple but the footnotes cited (a marker may come twice) is
+       new: node is minted here */
+    int rc = add_new(g, node, RDF "type", RDF "Statement", KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = add_new(g, node, RDF "subject", s, KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = add_new(g, node, RDF "predicate", p, KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = add_new(g, node, RDF "object", o, kind, lang, dt);
+    if (!rc) rc = add_new(g, node, PROV "wasDerivedFrom", g->iri, KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = add_new_int(g, node, KO "evidenceStart", f->evidence.start);
+    if (!rc) rc = add_new_int(g, node, KO "evidenceEnd", f->evidence.end);
+    if (!rc) rc = add_new_int(g, node, KO "line", kouan_lines_of(&g->lines, f->evidence.start));
     if (!rc) rc = cite_notes(g, node, f->evidence);
     if (!rc && f->rule && *f->rule)
-        rc = add(g, node, KO "rule", f->rule, KOUAN_TERM_LITERAL, NULL, NULL);
+        rc = add_new(g, node, KO "rule", f->rule, KOUAN_TERM_LITERAL, NULL, NULL);
     if (!rc && g->plugin)
-        rc = add(g, node, KO "plugin", g->plugin, KOUAN_TERM_LITERAL, NULL, NULL);
+        rc = add_new(g, node, KO "plugin", g->plugin, KOUAN_TERM_LITERAL, NULL, NULL);
     if (!rc) {
         size_t n = f->evidence.end - f->evidence.start;
         if (n > QUOTE_MAX) {
@@ -279,21 +332,21 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
         }
         char *q = kouan_arena_strndup(&g->arena, g->doc->bytes + f->evidence.start, n);
         if (!q) return KOUAN_ENOMEM;
-        rc = add(g, node, KO "quote", q, KOUAN_TERM_LITERAL, NULL, NULL);
+        rc = add_new(g, node, KO "quote", q, KOUAN_TERM_LITERAL, NULL, NULL);
     }
     /* a statistic: the statement node is also a SOSA observation of the
        subject, dated and with its unit and share of the national total */
     if (!rc && g->plugin_minor >= 2 && (f->year || f->unit || f->share)) {
-        rc = add_iri(g, node, RDF "type", SOSA "Observation");
-        if (!rc) rc = add_iri(g, node, SOSA "hasFeatureOfInterest", s);
-        if (!rc) rc = add_iri(g, node, SOSA "observedProperty", p);
-        if (!rc) rc = add(g, node, SOSA "hasSimpleResult", o, kind, lang, dt);
+        rc = add_new(g, node, RDF "type", SOSA "Observation", KOUAN_TERM_IRI, NULL, NULL);
+        if (!rc) rc = add_new(g, node, SOSA "hasFeatureOfInterest", s, KOUAN_TERM_IRI, NULL, NULL);
+        if (!rc) rc = add_new(g, node, SOSA "observedProperty", p, KOUAN_TERM_IRI, NULL, NULL);
+        if (!rc) rc = add_new(g, node, SOSA "hasSimpleResult", o, kind, lang, dt);
         if (!rc && f->year)
-            rc = add(g, node, KO "year", f->year, KOUAN_TERM_LITERAL, NULL, XSD "gYear");
+            rc = add_new(g, node, KO "year", f->year, KOUAN_TERM_LITERAL, NULL, XSD "gYear");
         if (!rc && f->unit)
-            rc = add(g, node, KO "unit", f->unit, KOUAN_TERM_LITERAL, NULL, NULL);
+            rc = add_new(g, node, KO "unit", f->unit, KOUAN_TERM_LITERAL, NULL, NULL);
         if (!rc && f->share)
-            rc = add(g, node, KO "share", f->share, KOUAN_TERM_LITERAL, NULL, XSD "decimal");
+            rc = add_new(g, node, KO "share", f->share, KOUAN_TERM_LITERAL, NULL, XSD "decimal");
     }
     return rc;
 }
@@ -599,73 +652,185 @@ void kouan_graph_emitter(kouan_graph *g, kouan_emitter *out)
 
 /* ---- N-Quads ---------------------------------------------------------------- */
 
-/* Writes a term (N-Triples 1.1 escaping, UTF-8 kept): runs of bytes that
- * need no escape go out in one fwrite (this is the hot loop of --emit). */
-static void nq_term(FILE *m, const char *v, int iri, const char *lang, const char *dt)
+/* A growing byte buffer; oom once any growth failed. */
+typedef struct nq_buf {
+    char  *p;
+    size_t len, cap;
+    int    oom;
+} nq_buf;
+
+static int nq_room(nq_buf *b, size_t n);
+
+static void nq_put(nq_buf *b, const void *v, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)v, *run = p;
-    fputc(iri ? '<' : '"', m);
-    for (; *p; p++) {
-        unsigned char c = *p;
-        int esc = iri ? (c <= 0x20 || c == '<' || c == '>' || c == '"' || c == '{' ||
-                         c == '}' || c == '|' || c == '^' || c == '`' || c == '\\')
-                      : (c < 0x20 || c == '"' || c == '\\');
-        if (!esc) continue;
-        fwrite(run, 1, (size_t)(p - run), m);
-        run = p + 1;
-        if (iri || c < 0x20) {
-            if (!iri && c == '\n') fputs("\\n", m);
-            else if (!iri && c == '\r') fputs("\\r", m);
-            else fprintf(m, "\\u%04X", c);
-        } else {
-            fputc('\\', m);
-            fputc(c, m);
-        }
-    }
-    fwrite(run, 1, (size_t)(p - run), m);
-    fputc(iri ? '>' : '"', m);
-    if (iri) return;
-    if (dt) { fputs("^^", m); nq_term(m, dt, 1, NULL, NULL); }
-    else if (lang) fprintf(m, "@%s", lang);
+    if (!nq_room(b, n)) return;
+    memcpy(b->p + b->len, v, n);
+    b->len += n;
 }
 
-static int cmp_lines(const void *a, const void *b)
+static void nq_puts(nq_buf *b, const char *s) { nq_put(b, s, strlen(s)); }
+
+/* Bytes that a term cannot hold as they are: 1 in an IRI, 2 in a literal,
+ * 3 in both (N-Triples 1.1). */
+static unsigned char nq_escape[256];
+
+static void nq_escape_init(void)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    for (int c = 0; c < 0x20; c++) nq_escape[c] = 3;
+    nq_escape[0x20] = 1;
+    for (const char *q = "<>{}|^`"; *q; q++) nq_escape[(unsigned char)*q] = 1;
+    nq_escape['"'] = nq_escape['\\'] = 3;
+}
+
+/* Makes room for n more bytes; 0 when out of memory (b->oom set). */
+static int nq_room(nq_buf *b, size_t n)
+{
+    if (b->oom) return 0;
+    if (b->len + n <= b->cap) return 1;
+    size_t cap = b->cap ? b->cap : 1 << 16;
+    while (cap < b->len + n) cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) { b->oom = 1; return 0; }
+    b->p = p;
+    b->cap = cap;
+    return 1;
+}
+
+/* Writes a term (N-Triples 1.1 escaping, UTF-8 kept): room for the worst
+ * case is made once, runs of bytes that need no escape go out in one copy
+ * (this is the hot loop of --emit). */
+static void nq_term(nq_buf *m, const char *v, int iri, const char *lang, const char *dt)
+{
+    size_t n = strlen(v);
+    if (!nq_room(m, 6 * n + 2)) return;        /* \u00XX: 6 bytes for 1 */
+    char *w = m->p + m->len;
+    const unsigned char *p = (const unsigned char *)v, *run = p, *end = p + n;
+    unsigned char mask = iri ? 1 : 2;
+    *w++ = iri ? '<' : '"';
+    for (; p < end; p++) {
+        unsigned char c = *p;
+        if (!(nq_escape[c] & mask)) continue;
+        memcpy(w, run, (size_t)(p - run));
+        w += p - run;
+        run = p + 1;
+        if (iri || c < 0x20) {
+            if (!iri && c == '\n') { *w++ = '\\'; *w++ = 'n'; }
+            else if (!iri && c == '\r') { *w++ = '\\'; *w++ = 'r'; }
+            else {
+                static const char hex[] = "0123456789ABCDEF";
+                memcpy(w, "\\u00", 4);
+                w[4] = hex[c >> 4];
+                w[5] = hex[c & 15];
+                w += 6;
+            }
+        } else {
+            *w++ = '\\';
+            *w++ = (char)c;
+        }
+    }
+    memcpy(w, run, (size_t)(p - run));
+    w += p - run;
+    *w++ = iri ? '>' : '"';
+    m->len = (size_t)(w - m->p);
+    if (iri) return;
+    if (dt) { nq_put(m, "^^", 2); nq_term(m, dt, 1, NULL, NULL); }
+    else if (lang) { nq_put(m, "@", 1); nq_puts(m, lang); }
+}
+
+/* One line of the buffer, and the 8 bytes that follow the lines' common
+ * prefix (big-endian, zero-padded), which decide most comparisons. */
+typedef struct nq_line {
+    size_t   at, len;
+    uint64_t key;
+} nq_line;
+
+typedef struct nq_sort {
+    const char *base;      /* the buffer the lines are in */
+    size_t      skip;      /* bytes every line shares at its start */
+} nq_sort;
+
+static int cmp_lines(const void *a, const void *b, void *ctx)
+{
+    const nq_line *x = a, *y = b;
+    const nq_sort *c = ctx;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    /* no line is a prefix of another (each ends with its only '\n'), so
+       this is strcmp's order */
+    size_t n = (x->len < y->len ? x->len : y->len) - c->skip;
+    int r = memcmp(c->base + x->at + c->skip, c->base + y->at + c->skip, n);
+    return r ? r : (x->len > y->len) - (x->len < y->len);
+}
+
+int kouan_graph_format_nquads(const kouan_graph *g, char **out, size_t *out_len,
+                              kouan_error *err)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, nq_escape_init);
+    *out = NULL;
+    *out_len = 0;
+    nq_buf b = { 0 };
+    nq_line *lines = malloc((g->n ? g->n : 1) * sizeof *lines);
+    if (!lines) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory writing N-Quads");
+    nq_buf tail = { 0 };                       /* " <graph> .\n", the same on every line */
+    nq_put(&tail, " ", 1);
+    nq_term(&tail, g->iri, 1, NULL, NULL);
+    nq_put(&tail, " .\n", 3);
+    b.oom = tail.oom;
+    for (size_t i = 0; i < g->n && !b.oom; i++) {
+        const kouan_triple *t = &g->v[i];
+        lines[i].at = b.len;
+        nq_term(&b, t->s, 1, NULL, NULL);
+        nq_put(&b, " ", 1);
+        nq_term(&b, t->p, 1, NULL, NULL);
+        nq_put(&b, " ", 1);
+        nq_term(&b, t->o, t->o_kind == KOUAN_TERM_IRI, t->lang, t->datatype);
+        nq_put(&b, tail.p, tail.len);
+        lines[i].len = b.len - lines[i].at;
+    }
+    free(tail.p);
+    char *sorted = b.oom ? NULL : malloc(b.len ? b.len : 1);
+    if (!sorted) {
+        free(lines);
+        free(b.p);
+        return kouan_error_set(err, KOUAN_ENOMEM, "out of memory writing N-Quads");
+    }
+    size_t skip = g->n ? lines[0].len : 0;       /* the common prefix */
+    for (size_t i = 1; i < g->n && skip; i++) {
+        size_t j = 0, n = lines[i].len < skip ? lines[i].len : skip;
+        const char *x = b.p + lines[0].at, *y = b.p + lines[i].at;
+        while (j < n && x[j] == y[j]) j++;
+        skip = j;
+    }
+    for (size_t i = 0; i < g->n; i++) {
+        uint64_t key = 0;
+        for (size_t j = 0; j < 8; j++) {
+            key <<= 8;
+            if (skip + j < lines[i].len) key |= (unsigned char)b.p[lines[i].at + skip + j];
+        }
+        lines[i].key = key;
+    }
+    nq_sort ctx = { b.p, skip };
+    qsort_r(lines, g->n, sizeof *lines, cmp_lines, &ctx);
+    size_t at = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        memcpy(sorted + at, b.p + lines[i].at, lines[i].len);
+        at += lines[i].len;
+    }
+    free(lines);
+    free(b.p);
+    *out = sorted;
+    *out_len = at;
+    return KOUAN_OK;
 }
 
 int kouan_graph_write_nquads(const kouan_graph *g, FILE *out, kouan_error *err)
 {
-    char **lines = malloc((g->n ? g->n : 1) * sizeof *lines);
-    if (!lines) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
-    size_t n = 0;
-    int rc = KOUAN_OK;
-    for (size_t i = 0; i < g->n; i++) {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *m = open_memstream(&buf, &len);
-        if (!m) { rc = KOUAN_ENOMEM; break; }
-        const kouan_triple *t = &g->v[i];
-        nq_term(m, t->s, 1, NULL, NULL);
-        fputc(' ', m);
-        nq_term(m, t->p, 1, NULL, NULL);
-        fputc(' ', m);
-        nq_term(m, t->o, t->o_kind == KOUAN_TERM_IRI, t->lang, t->datatype);
-        fputc(' ', m);
-        nq_term(m, g->iri, 1, NULL, NULL);
-        fputs(" .\n", m);
-        if (fclose(m) != 0 || !buf) { free(buf); rc = KOUAN_ENOMEM; break; }
-        lines[n++] = buf;
-    }
-    if (!rc) {
-        qsort(lines, n, sizeof *lines, cmp_lines);
-        for (size_t i = 0; i < n; i++) fputs(lines[i], out);
-        if (fflush(out) != 0 || ferror(out))
-            rc = kouan_error_set(err, KOUAN_EIO, "writing N-Quads failed");
-    } else {
-        kouan_error_set(err, rc, "out of memory writing N-Quads");
-    }
-    for (size_t i = 0; i < n; i++) free(lines[i]);
-    free(lines);
+    char *text;
+    size_t len;
+    int rc = kouan_graph_format_nquads(g, &text, &len, err);
+    if (rc) return rc;
+    if (fwrite(text, 1, len, out) != len || fflush(out) != 0 || ferror(out))
+        rc = kouan_error_set(err, KOUAN_EIO, "writing N-Quads failed");
+    free(text);
     return rc;
 }

@@ -34,6 +34,8 @@ typedef struct kouan_graph {
     kouan_strmap          names;     /* every entity name seen (surface forms
                                         and canonical labels) → its class:
                                         the words this document teaches */
+    kouan_strmap          described; /* class, IRI, label and surface form of
+                                        each entity described already */
     size_t                facts, evidence;
     /* the plugin being run, for provenance */
     const char           *plugin;    /* "name version" (arena) */
@@ -90,7 +92,12 @@ int  kouan_graph_set_plugin(kouan_graph *g, const char *name, const char *versio
  * the gazetteers (the fact is dropped, msg says why); KOUAN_ENOMEM. */
 int  kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t n);
 
-/* Writes the graph as N-Quads (UTF-8 kept, lines sorted) to out. */
+/* The graph as N-Quads (UTF-8 kept, lines sorted) in *text, *len bytes;
+ * the caller frees *text.  Returns 0 or KOUAN_ENOMEM.  Reads g only, so
+ * a worker can format while the writer writes another document. */
+int  kouan_graph_format_nquads(const kouan_graph *g, char **text, size_t *len,
+                               kouan_error *err);
+/* Writes the graph as N-Quads (as kouan_graph_format_nquads) to out. */
 int  kouan_graph_write_nquads(const kouan_graph *g, FILE *out, kouan_error *err);
 
 /* The emitter handed to plugins, writing into g. */

@@ -10,7 +10,8 @@ struct kouan_arena_chunk {
     alignas(max_align_t) unsigned char data[];
 };
 
-void *kouan_arena_alloc(kouan_arena *a, size_t size)
+/* size bytes, not zeroed. */
+static void *alloc_raw(kouan_arena *a, size_t size)
 {
     const size_t align = alignof(max_align_t);
     size = (size + align - 1) & ~(align - 1);
@@ -25,13 +26,19 @@ void *kouan_arena_alloc(kouan_arena *a, size_t size)
     }
     void *p = c->data + c->used;
     c->used += size;
-    memset(p, 0, size);
+    return p;
+}
+
+void *kouan_arena_alloc(kouan_arena *a, size_t size)
+{
+    void *p = alloc_raw(a, size);
+    if (p) memset(p, 0, size);
     return p;
 }
 
 char *kouan_arena_strndup(kouan_arena *a, const char *s, size_t n)
 {
-    char *p = kouan_arena_alloc(a, n + 1);
+    char *p = alloc_raw(a, n + 1);
     if (!p) return NULL;
     memcpy(p, s, n);
     p[n] = '\0';

@@ -12,17 +12,20 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-static size_t slot_of(char *const *keys, size_t cap, const char *key)
+/* The slot holding key, or the empty one where it would go.  Each slot's
+ * hash is kept, so most slots that are not key cost no string compare. */
+static size_t slot_of(char *const *keys, const uint64_t *hashes, size_t cap,
+                      const char *key, uint64_t h)
 {
-    size_t i = hash_str(key) & (cap - 1);
-    while (keys[i] && strcmp(keys[i], key) != 0) i = (i + 1) & (cap - 1);
+    size_t i = h & (cap - 1);
+    while (keys[i] && (hashes[i] != h || strcmp(keys[i], key) != 0)) i = (i + 1) & (cap - 1);
     return i;
 }
 
 void *kouan_strmap_get(const kouan_strmap *m, const char *key)
 {
     if (!m->cap) return NULL;
-    size_t i = slot_of(m->keys, m->cap, key);
+    size_t i = slot_of(m->keys, m->hashes, m->cap, key, hash_str(key));
     return m->keys[i] ? m->vals[i] : NULL;
 }
 
@@ -31,14 +34,16 @@ static int grow(kouan_strmap *m)
     size_t cap = m->cap ? m->cap * 2 : 64;
     char **keys = calloc(cap, sizeof *keys);
     void **vals = calloc(cap, sizeof *vals);
-    if (!keys || !vals) { free(keys); free(vals); return KOUAN_ENOMEM; }
-    for (size_t i = 0; i < m->cap; i++) {
+    uint64_t *hashes = calloc(cap, sizeof *hashes);
+    if (!keys || !vals || !hashes) { free(keys); free(vals); free(hashes); return KOUAN_ENOMEM; }
+    for (size_t i = 0; i < m->cap; i++) {          /* the same slots as by rehashing */
         if (!m->keys[i]) continue;
-        size_t j = slot_of(keys, cap, m->keys[i]);
-        keys[j] = m->keys[i]; vals[j] = m->vals[i];
+        size_t j = m->hashes[i] & (cap - 1);
+        while (keys[j]) j = (j + 1) & (cap - 1);
+        keys[j] = m->keys[i]; vals[j] = m->vals[i]; hashes[j] = m->hashes[i];
     }
-    free(m->keys); free(m->vals);
-    m->keys = keys; m->vals = vals; m->cap = cap;
+    free(m->keys); free(m->vals); free(m->hashes);
+    m->keys = keys; m->vals = vals; m->hashes = hashes; m->cap = cap;
     return KOUAN_OK;
 }
 
@@ -46,9 +51,11 @@ int kouan_strmap_put(kouan_strmap *m, const char *key, void *val)
 {
     if ((m->count + 1) * 4 > m->cap * 3 && grow(m) != KOUAN_OK)
         return KOUAN_ENOMEM;
-    size_t i = slot_of(m->keys, m->cap, key);
+    uint64_t h = hash_str(key);
+    size_t i = slot_of(m->keys, m->hashes, m->cap, key, h);
     if (!m->keys[i]) {
         if (!(m->keys[i] = strdup(key))) return KOUAN_ENOMEM;
+        m->hashes[i] = h;
         m->count++;
     }
     m->vals[i] = val;
@@ -59,9 +66,11 @@ int kouan_strmap_add(kouan_strmap *m, const char *key, void *val)
 {
     if ((m->count + 1) * 4 > m->cap * 3 && grow(m) != KOUAN_OK)
         return KOUAN_ENOMEM;
-    size_t i = slot_of(m->keys, m->cap, key);
+    uint64_t h = hash_str(key);
+    size_t i = slot_of(m->keys, m->hashes, m->cap, key, h);
     if (m->keys[i]) return 0;
     if (!(m->keys[i] = strdup(key))) return KOUAN_ENOMEM;
+    m->hashes[i] = h;
     m->vals[i] = val;
     m->count++;
     return 1;
@@ -70,6 +79,6 @@ int kouan_strmap_add(kouan_strmap *m, const char *key, void *val)
 void kouan_strmap_free(kouan_strmap *m)
 {
     for (size_t i = 0; i < m->cap; i++) free(m->keys[i]);
-    free(m->keys); free(m->vals);
+    free(m->keys); free(m->vals); free(m->hashes);
     memset(m, 0, sizeof *m);
 }

@@ -3,11 +3,13 @@
 #ifndef KOUAN_STRMAP_H
 #define KOUAN_STRMAP_H
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct kouan_strmap {
-    char  **keys;
-    void  **vals;
-    size_t  cap, count;
+    char     **keys;
+    void     **vals;
+    uint64_t  *hashes;    /* each key's hash (internal) */
+    size_t     cap, count;
 } kouan_strmap;
 
 /* Returns the value stored under key, or NULL. */
