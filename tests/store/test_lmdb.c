@@ -251,6 +251,96 @@ static void test_transactions(librdf_model *m)
     librdf_free_node(g3);
 }
 
+/* ---- bulk transactions: the sorted, appending write of a commit ----------- */
+
+static librdf_statement *bulk_stmt(int i)
+{
+    char s[64], o[64];
+    snprintf(s, sizeof s, EX "bulk/%d", i);
+    snprintf(o, sizeof o, "值 %d", i % 37);        /* shared objects */
+    return librdf_new_statement_from_nodes(W,
+        librdf_new_node_from_uri_string(W, (const unsigned char *)s),
+        librdf_new_node_from_node(T[i % 3 ? P1 : P2]),
+        librdf_new_node_from_typed_literal(W, (const unsigned char *)o, "zh", NULL));
+}
+
+static int bulk_add(librdf_model *m, int from, int to, librdf_node *g)
+{
+    int rc = 0;
+    for (int i = from; i < to && !rc; i++) {
+        librdf_statement *st = bulk_stmt(i);
+        rc = librdf_model_context_add_statement(m, g, st);
+        librdf_free_statement(st);
+    }
+    return rc;
+}
+
+static int bulk_present(librdf_model *m, int from, int to)
+{
+    int n = 0;
+    for (int i = from; i < to; i++) {
+        librdf_statement *st = bulk_stmt(i);
+        n += librdf_model_contains_statement(m, st) != 0;   /* -1: there */
+        librdf_free_statement(st);
+    }
+    return n;
+}
+
+static void test_bulk(void)
+{
+    /* a store of its own: an empty store takes the first commit by appends
+       only; the second commit's quads fall before, between and after the
+       stored ones (ids are hashes), some already stored, some twice */
+    char dir[256];
+    snprintf(dir, sizeof dir, "/tmp/kouan-lmdb-bulk-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    char opts[400];
+    snprintf(opts, sizeof opts, "dir='%s',write='yes'", dir);
+    librdf_storage *s = librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, opts);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(bulk_add(m, 0, 2000, T[G1]) == 0);
+    CHECK(bulk_add(m, 1000, 1500, T[G1]) == 0);       /* twice in one commit */
+    CHECK(librdf_model_transaction_commit(m) == 0);
+    CHECK(librdf_model_size(m) == 2000);
+    CHECK(bulk_present(m, 0, 2000) == 2000);
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(bulk_add(m, 1500, 3000, T[G1]) == 0);       /* 500 stored, 1000 new */
+    CHECK(bulk_add(m, 0, 100, T[G2]) == 0);           /* stored triples, new graph */
+    CHECK(librdf_model_transaction_commit(m) == 0);
+    CHECK(librdf_model_size(m) == 3100);
+    CHECK(bulk_present(m, 0, 3000) == 3000);
+    CHECK(count_stream(librdf_model_context_as_stream(m, T[G1])) == 3000);
+    CHECK(count_stream(librdf_model_context_as_stream(m, T[G2])) == 100);
+    librdf_statement *pat = librdf_new_statement_from_nodes(W, NULL,
+        librdf_new_node_from_node(T[P1]), NULL);
+    CHECK(count_stream(librdf_model_find_statements(m, pat)) == 2000);  /* i % 3 != 0 */
+    librdf_free_statement(pat);
+    /* a rolled-back bulk leaves nothing, and its terms are not found */
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(bulk_add(m, 3000, 3500, T[G2]) == 0);
+    CHECK(librdf_model_transaction_rollback(m) == 0);
+    CHECK(librdf_model_size(m) == 3100);
+    CHECK(bulk_present(m, 3000, 3500) == 0);
+    librdf_node *gone = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "bulk/3003");
+    librdf_statement *gp = librdf_new_statement_from_nodes(W, gone, NULL, NULL);
+    CHECK(count_stream(librdf_model_find_statements(m, gp)) == 0);
+    librdf_free_statement(gp);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    /* reopened: the same */
+    s = librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, opts);
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m && librdf_model_size(m) == 3100 && bulk_present(m, 0, 3000) == 3000);
+    if (m) librdf_free_model(m);
+    if (s) librdf_free_storage(s);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 /* ---- another process: snapshots and kill -9 ------------------------------- */
 
 static librdf_node *graph_n(int i)
@@ -407,6 +497,7 @@ int main(void)
     }
     if (s) librdf_free_storage(s);
 
+    test_bulk();
     test_crash();
 
     for (int i = 0; i < NT; i++) librdf_free_node(T[i]);
