@@ -8,7 +8,10 @@
  *   bench_store query SPEC [REPEAT]      reopen, run the query suite
  *   bench_store replace SPEC FILE.nq G   replace graph number G (remove + add)
  *
- * SPEC: kouan:DIR or hashes:DIR.  Output: "name<TAB>seconds<TAB>detail". */
+ * SPEC: kouan:DIR or hashes:DIR.  Output: "name<TAB>seconds<TAB>detail".
+ * Environment: BENCH_ONLY=NAME runs only that query (for profiling);
+ * BENCH_MAP_SIZE=BYTES the LMDB map size (valgrind cannot map the default
+ * 64 GiB). */
 #include "store/lmdb_storage.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,7 +241,9 @@ static const char PREFIXES[] =
 
 static void run_queries(int repeat)
 {
+    const char *only = getenv("BENCH_ONLY");      /* one query, for profiling */
     for (size_t i = 0; i < sizeof QUERIES / sizeof QUERIES[0]; i++) {
+        if (only && strcmp(only, QUERIES[i][0]) != 0) continue;
         char text[2048];
         snprintf(text, sizeof text, "%s%s", PREFIXES, QUERIES[i][1]);
         double best = 1e9;
