@@ -34,6 +34,15 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* CPU time of this process: on a machine shared with builds the wall
+ * clock includes waiting for a core; this does not (both are printed). */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* "peak 200 MB, now: anonymous 12 MB + file-backed (LMDB map) 180 MB" */
 static const char *mem(void)
 {
@@ -246,10 +255,10 @@ static void run_queries(int repeat)
         if (only && strcmp(only, QUERIES[i][0]) != 0) continue;
         char text[2048];
         snprintf(text, sizeof text, "%s%s", PREFIXES, QUERIES[i][1]);
-        double best = 1e9;
+        double best = 1e9, best_cpu = 1e9;
         long rows = 0;
         for (int r = 0; r < repeat; r++) {
-            double t0 = now_s();
+            double t0 = now_s(), c0 = cpu_s();
             librdf_query *q = librdf_new_query(W, "sparql", NULL, (const unsigned char *)text, NULL);
             librdf_query_results *res = librdf_query_execute(q, M);
             rows = 0;
@@ -259,10 +268,11 @@ static void run_queries(int repeat)
             }
             if (res) librdf_free_query_results(res);
             librdf_free_query(q);
-            double t = now_s() - t0;
+            double t = now_s() - t0, c = cpu_s() - c0;
             if (t < best) best = t;
+            if (c < best_cpu) best_cpu = c;
         }
-        printf("query.%s\t%.4f\t%ld rows\n", QUERIES[i][0], best, rows);
+        printf("query.%s\t%.4f\t%ld rows, cpu %.1f ms\n", QUERIES[i][0], best, rows, best_cpu * 1000);
         fflush(stdout);
     }
 }
@@ -280,8 +290,9 @@ int main(int argc, char **argv)
         long n = add_file(argv[3], -1);
         if (txn) librdf_model_transaction_commit(M);
         close_spec();
-        double t = now_s() - t0;
-        printf("load\t%.3f\t%ld quads, %.0f quads/s%s\n", t, n, n / t, txn ? ", one transaction" : "");
+        double t = now_s() - t0, c = cpu_s();
+        printf("load\t%.3f\t%ld quads, %.0f quads/s%s, cpu %.2f s (%.0f quads/s)\n", t, n, n / t,
+               txn ? ", one transaction" : "", c, n / c);
         size_t b = du_bytes(dir);
         printf("disk\t0\t%zu bytes, %.0f bytes/quad\n", b, (double)b / n);
         printf("load.memory\t0\t%s\n", mem());

@@ -251,6 +251,52 @@ static void test_transactions(librdf_model *m)
     librdf_free_node(g3);
 }
 
+/* ---- repeated lookups: answers kept per snapshot, never past it ----------- */
+
+static int count_targets(librdf_model *m, librdf_node *s, librdf_node *p)
+{
+    librdf_iterator *it = librdf_model_get_targets(m, s, p);
+    int n = 0;
+    for (; it && !librdf_iterator_end(it); librdf_iterator_next(it))
+        n += librdf_iterator_get_object(it) != NULL;
+    if (it) librdf_free_iterator(it);
+    return n;
+}
+
+static void test_repeated_lookups(librdf_model *m)
+{
+    /* s2 p2: s1 and _:b0.  Asked twice in one snapshot (an open stream
+       holds it), then after a commit, inside a transaction and after a
+       rollback: each time what that snapshot or transaction holds */
+    librdf_stream *hold = librdf_model_as_stream(m);
+    CHECK(count_targets(m, T[S2], T[P2]) == 2);
+    CHECK(count_targets(m, T[S2], T[P2]) == 2);
+    librdf_free_stream(hold);
+    librdf_statement *t = stmt(S2, P2, O1);
+    CHECK(librdf_model_context_add_statement(m, T[G2], t) == 0 && librdf_model_sync(m) == 0);
+    CHECK(count_targets(m, T[S2], T[P2]) == 3);
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(librdf_model_context_remove_statement(m, T[G2], t) == 0);
+    CHECK(count_targets(m, T[S2], T[P2]) == 2);
+    CHECK(librdf_model_transaction_rollback(m) == 0);
+    CHECK(count_targets(m, T[S2], T[P2]) == 3);
+    CHECK(librdf_model_context_remove_statement(m, T[G2], t) == 0 && librdf_model_sync(m) == 0);
+    CHECK(count_targets(m, T[S2], T[P2]) == 2);
+    librdf_free_statement(t);
+    /* the value's graph comes with it, from a kept answer too */
+    for (int round = 0; round < 2; round++) {
+        librdf_iterator *it = librdf_model_get_targets(m, T[S1], T[P2]);
+        int ok = 0;
+        for (; it && !librdf_iterator_end(it); librdf_iterator_next(it)) {
+            int v = term_of(librdf_iterator_get_object(it));
+            librdf_node *g = librdf_iterator_get_context(it);
+            ok += (v == LEN && g && term_of(g) == G1) || (v == LINT && g && term_of(g) == G2);
+        }
+        if (it) librdf_free_iterator(it);
+        CHECK(ok == 2);
+    }
+}
+
 /* ---- bulk transactions: the sorted, appending write of a commit ----------- */
 
 static librdf_statement *bulk_stmt(int i)
@@ -476,6 +522,7 @@ int main(void)
     test_shapes(m);
     test_duplicates_and_removal(m);
     test_transactions(m);
+    test_repeated_lookups(m);
     test_snapshot(m);
     kouan_lmdb_stats st;
     CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.quads == NQ && st.graphs == 2);

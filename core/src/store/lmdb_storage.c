@@ -66,6 +66,8 @@ static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} }
 #define NODE_SLOTS  1024u     /* id → node, per storage (its world's nodes) */
 #define POOL_CURSORS 8        /* idle read cursors kept per index */
 #define URI_SLOTS   1024u     /* IRI (Raptor's interned pointer) → id */
+#define MEMO_SLOTS  256u      /* (two bound terms → values) per snapshot */
+#define MEMO_VALS   4
 
 /* ---- the environment: one per folder per process ------------------------------ */
 
@@ -84,6 +86,7 @@ typedef struct kenv {
     unsigned     wgen;        /* bumped when a write transaction ends */
     MDB_txn     *rtxn;        /* the shared read snapshot (reset when idle) */
     int          rusers;
+    unsigned     rsnap;       /* which snapshot rtxn is: bumped at each start */
     cache_slot  *cache;       /* term bytes → id, only terms known stored */
     unsigned     agen;        /* bumped when a write transaction is lost:
                                  the ids of its terms may be given again */
@@ -120,6 +123,18 @@ typedef struct node_slot {
  * the same few predicates, classes and graphs. */
 typedef struct uri_slot { librdf_uri *uri; uint64_t id; } uri_slot;
 
+/* The answer of a find_sources/arcs/targets with two bound terms, within
+ * one read snapshot (which cannot change).  Rasqal's nested-loop join asks
+ * the same question once per row of the outer pattern — a province's
+ * label, once for each of its ports — and each answer is a seek and a few
+ * steps; from here it is a lookup.  Only small answers are kept. */
+typedef struct memo_slot {
+    unsigned snap;            /* kenv.rsnap when filled; 0: empty */
+    uint64_t q[3];            /* the bound ids at their places, 0 elsewhere */
+    int      part, n;
+    uint64_t v[MEMO_VALS], c[MEMO_VALS];   /* each value and its first graph */
+} memo_slot;
+
 typedef struct kstore {
     struct kstore  *next;
     librdf_world   *world;
@@ -130,6 +145,7 @@ typedef struct kstore {
     unsigned        nodes_agen;
     uri_slot       *uris;     /* URI_SLOTS, each URI a reference we own */
     unsigned        uris_agen;
+    memo_slot      *memo;     /* MEMO_SLOTS */
 } kstore;
 
 static kstore *stores;        /* live instances, for kouan_lmdb_is_ours */
@@ -335,6 +351,8 @@ static int term_id(kenv *e, MDB_txn *txn, librdf_node *n, int create, uint64_t *
     return rc;
 }
 
+static void uri_remember(kstore *k, librdf_uri *u, uint64_t id);
+
 static void nodes_clear(kstore *k)
 {
     for (size_t i = 0; k->nodes && i < NODE_SLOTS; i++) {
@@ -356,6 +374,9 @@ static librdf_node *id_node(kstore *ks, MDB_txn *txn, uint64_t id)
     MDB_val key = { 8, k }, val;
     if (mdb_get(txn, e->terms, &key, &val) != 0) return NULL;
     librdf_node *n = term_decode(ks->world, val.mv_data, val.mv_size);
+    /* a join hands a node it got from us back as a bound term of the next
+       pattern (Rasqal keeps the interned IRI): known, its id is a lookup */
+    if (n && librdf_node_is_resource(n)) uri_remember(ks, librdf_node_get_uri(n), id);
     if (n && c) {
         if (c->cand != id) c->cand = id;                 /* first miss: noted */
         else {
@@ -377,25 +398,35 @@ static void uris_clear(kstore *k)
     }
 }
 
+static uri_slot *uri_slot_of(kstore *k, librdf_uri *u)
+{
+    if (k->uris_agen != k->e->agen) { uris_clear(k); k->uris_agen = k->e->agen; }
+    uintptr_t h = (uintptr_t)u;
+    return &k->uris[(h >> 4 ^ h >> 14) & (URI_SLOTS - 1)];
+}
+
+/* Records that IRI u (a stored term) has id. */
+static void uri_remember(kstore *k, librdf_uri *u, uint64_t id)
+{
+    if (!k->uris || !u) return;
+    uri_slot *c = uri_slot_of(k, u);
+    if (c->uri == u) { c->id = id; return; }
+    librdf_uri *keep = librdf_new_uri_from_uri(u);
+    if (!keep) return;
+    if (c->uri) librdf_free_uri(c->uri);
+    *c = (uri_slot){ keep, id };
+}
+
 /* term_id through the storage's IRI cache (see uri_slot). */
 static int kterm_id(kstore *k, MDB_txn *txn, librdf_node *n, int create, uint64_t *id)
 {
     librdf_uri *u = k->uris && librdf_node_is_resource(n) ? librdf_node_get_uri(n) : NULL;
-    uri_slot *c = NULL;
     if (u) {
-        if (k->uris_agen != k->e->agen) { uris_clear(k); k->uris_agen = k->e->agen; }
-        uintptr_t h = (uintptr_t)u;
-        c = &k->uris[(h >> 4 ^ h >> 14) & (URI_SLOTS - 1)];
+        uri_slot *c = uri_slot_of(k, u);
         if (c->uri == u) { *id = c->id; return 0; }
     }
     int rc = term_id(k->e, txn, n, create, id);
-    if (rc == 0 && c) {
-        librdf_uri *keep = librdf_new_uri_from_uri(u);
-        if (keep) {
-            if (c->uri) librdf_free_uri(c->uri);
-            *c = (uri_slot){ keep, *id };
-        }
-    }
+    if (rc == 0 && u) uri_remember(k, u, *id);
     return rc;
 }
 
@@ -423,6 +454,7 @@ static MDB_txn *rd_begin(kenv *e, int *is_w)
             if (e->rtxn) { mdb_txn_abort(e->rtxn); e->rtxn = NULL; }
             return NULL;
         }
+        if (++e->rsnap == 0) e->rsnap = 1;        /* a new snapshot: memos void */
     }
     e->rusers++;
     return e->rtxn;
@@ -911,9 +943,47 @@ typedef struct kiter {
     int          part;            /* quad component to return */
     uint64_t     last;
     librdf_node *node, *ctx;
+    /* answering from a memo (sc holds the snapshot, no cursor): values
+       v[i] with graphs c[i]; or recording one for memo slot rec (NULL:
+       not, or too many values) */
+    int          from_memo, n, i;
+    uint64_t     v[MEMO_VALS], c[MEMO_VALS];
+    memo_slot   *rec;
+    uint64_t     rec_q[3];
 } kiter;
 
-static int ki_is_end(void *c) { kiter *it = c; return it->sc.done || !scan_alive(&it->sc); }
+/* The memo slot for (q, part); its snap says whether it is filled. */
+static memo_slot *memo_slot_of(kstore *k, const uint64_t q[3], int part)
+{
+    uint64_t h = mix64(q[0] ^ mix64(q[1] ^ mix64(q[2] + (uint64_t)part)));
+    return &k->memo[h & (MEMO_SLOTS - 1)];
+}
+
+static void ki_record(kiter *it)
+{
+    if (!it->rec) return;
+    if (it->sc.done) {                            /* complete: keep it */
+        memo_slot *m = it->rec;
+        m->snap = it->k->e->rsnap;
+        memcpy(m->q, it->rec_q, sizeof m->q);
+        m->part = it->part;
+        m->n = it->n;
+        memcpy(m->v, it->v, sizeof m->v);
+        memcpy(m->c, it->c, sizeof m->c);
+        it->rec = NULL;
+        return;
+    }
+    if (it->n == MEMO_VALS) { it->rec = NULL; return; }
+    it->v[it->n] = it->sc.q[it->part];
+    it->c[it->n++] = it->sc.q[3];
+}
+
+static int ki_is_end(void *c)
+{
+    kiter *it = c;
+    if (it->from_memo) return it->i >= it->n;
+    return it->sc.done || !scan_alive(&it->sc);
+}
 
 /* Moves the scan to the first entry whose part is after it->last, when the
  * part comes right after the scan's prefix in its index (so entries with
@@ -945,6 +1015,7 @@ static int ki_next(void *c)
     kiter *it = c;
     if (it->node) { librdf_free_node(it->node); it->node = NULL; }
     if (it->ctx) { librdf_free_node(it->ctx); it->ctx = NULL; }
+    if (it->from_memo) return ++it->i >= it->n;
     /* the wanted part is last-but-context in its index, so copies (other
        graphs, or for contexts every quad) are adjacent.  A few steps, then,
        when those are copies too, a seek past them: a label said by ten
@@ -958,20 +1029,23 @@ static int ki_next(void *c)
     if (!it->sc.done && it->sc.q[it->part] == it->last) ki_skip(it);
     while (!it->sc.done && it->sc.q[it->part] == it->last) scan_step(&it->sc, 0);
     if (!it->sc.done) it->last = it->sc.q[it->part];
+    ki_record(it);
     return it->sc.done;
 }
 
 static void *ki_get(void *c, int flags)
 {
     kiter *it = c;
-    if (!scan_alive(&it->sc)) return NULL;
+    if (it->from_memo ? it->i >= it->n : !scan_alive(&it->sc)) return NULL;
+    uint64_t v = it->from_memo ? it->v[it->i] : it->sc.q[it->part];
+    uint64_t g = it->from_memo ? it->c[it->i] : it->sc.q[3];
     if (flags == LIBRDF_ITERATOR_GET_METHOD_GET_OBJECT) {
-        if (!it->node) it->node = id_node(it->k, it->sc.txn, it->sc.q[it->part]);
+        if (!it->node) it->node = id_node(it->k, it->sc.txn, v);
         return it->node;
     }
     if (flags == LIBRDF_ITERATOR_GET_METHOD_GET_CONTEXT) {
-        if (it->part == 3 || !it->sc.q[3]) return NULL;
-        if (!it->ctx) it->ctx = id_node(it->k, it->sc.txn, it->sc.q[3]);
+        if (it->part == 3 || !g) return NULL;
+        if (!it->ctx) it->ctx = id_node(it->k, it->sc.txn, g);
         return it->ctx;
     }
     return NULL;
@@ -1019,6 +1093,21 @@ static librdf_iterator *iter_for(librdf_storage *storage, librdf_node *a, int pa
     if (!it) { rd_end(e, is_w); return NULL; }
     it->k = k;
     it->part = part;
+    memo_slot *m = a && b && part != 3 && !is_w && k->memo ? memo_slot_of(k, q, part) : NULL;
+    if (m && m->snap == e->rsnap && m->part == part && memcmp(m->q, q, sizeof m->q) == 0) {
+        /* answered in this snapshot already; keep using the snapshot */
+        it->from_memo = 1;
+        it->n = m->n;
+        memcpy(it->v, m->v, sizeof it->v);
+        memcpy(it->c, m->c, sizeof it->c);
+        it->sc.e = e;
+        it->sc.txn = rd_begin(e, &it->sc.is_w);
+        rd_end(e, is_w);
+        if (!it->sc.txn) { free(it); return NULL; }
+        librdf_storage_add_reference(storage);
+        return librdf_new_iterator(k->world, it, ki_is_end, ki_next, ki_get, ki_finish);
+    }
+    if (m) { it->rec = m; memcpy(it->rec_q, q, sizeof it->rec_q); }
     if (part == 3) {
         /* contexts: the keys of CSPO, skipping the default graph (0) */
         memset(&it->sc, 0, sizeof it->sc);
@@ -1040,6 +1129,7 @@ static librdf_iterator *iter_for(librdf_storage *storage, librdf_node *a, int pa
     rd_end(e, is_w);
     if (rc) { if (part == 3) scan_close(&it->sc); free(it); return NULL; }
     it->last = it->sc.q[part];
+    ki_record(it);
     librdf_storage_add_reference(storage);
     return librdf_new_iterator(k->world, it, ki_is_end, part == 3 ? kc_next : ki_next,
                                ki_get, ki_finish);
@@ -1158,9 +1248,11 @@ static int k_init(librdf_storage *storage, const char *name, librdf_hash *option
     librdf_free_memory(dir);
     k->nodes = calloc(NODE_SLOTS, sizeof *k->nodes);   /* none: no cache */
     k->uris = calloc(URI_SLOTS, sizeof *k->uris);
+    k->memo = calloc(MEMO_SLOTS, sizeof *k->memo);     /* none: no memo */
     if (!k->dir || !(k->e = env_acquire(w, k->dir, read_only, map_size))) {
         free(k->nodes);
         free(k->uris);
+        free(k->memo);
         free(k->dir);
         free(k);
         return 1;
@@ -1183,6 +1275,7 @@ static void k_terminate(librdf_storage *storage)
     free(k->nodes);
     uris_clear(k);
     free(k->uris);
+    free(k->memo);
     for (kstore **pp = &stores; *pp; pp = &(*pp)->next)
         if (*pp == k) { *pp = k->next; break; }
     free(k->dir);
