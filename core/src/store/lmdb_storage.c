@@ -374,9 +374,6 @@ static librdf_node *id_node(kstore *ks, MDB_txn *txn, uint64_t id)
     MDB_val key = { 8, k }, val;
     if (mdb_get(txn, e->terms, &key, &val) != 0) return NULL;
     librdf_node *n = term_decode(ks->world, val.mv_data, val.mv_size);
-    /* a join hands a node it got from us back as a bound term of the next
-       pattern (Rasqal keeps the interned IRI): known, its id is a lookup */
-    if (n && librdf_node_is_resource(n)) uri_remember(ks, librdf_node_get_uri(n), id);
     if (n && c) {
         if (c->cand != id) c->cand = id;                 /* first miss: noted */
         else {
@@ -1040,7 +1037,13 @@ static void *ki_get(void *c, int flags)
     uint64_t v = it->from_memo ? it->v[it->i] : it->sc.q[it->part];
     uint64_t g = it->from_memo ? it->c[it->i] : it->sc.q[3];
     if (flags == LIBRDF_ITERATOR_GET_METHOD_GET_OBJECT) {
-        if (!it->node) it->node = id_node(it->k, it->sc.txn, v);
+        if (!it->node && (it->node = id_node(it->k, it->sc.txn, v)) &&
+            librdf_node_is_resource(it->node))
+            /* a join hands a value it got here back as a bound term of its
+               next pattern (Rasqal keeps the interned IRI): remembered,
+               its id is then a pointer lookup.  Not done for streams: a
+               scan of every label would only churn the cache. */
+            uri_remember(it->k, librdf_node_get_uri(it->node), v);
         return it->node;
     }
     if (flags == LIBRDF_ITERATOR_GET_METHOD_GET_CONTEXT) {
