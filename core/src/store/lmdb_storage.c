@@ -13,8 +13,9 @@
  *   spoc posc ospc cspo   MDB_DUPSORT|MDB_DUPFIXED: the key is the first id
  *           of the order, the value the other three (24 bytes).  Fixed-size
  *           duplicates are packed without per-entry headers (that is what
- *           keeps a quad near 150 bytes on disk with four indexes), and
- *           MDB_NODUPDATA makes "add" report an existing quad.
+ *           keeps a quad at ~140 bytes on disk with four indexes after a
+ *           bulk load, whose commit appends, ~200 after writes that split
+ *           pages), and MDB_NODUPDATA makes "add" report an existing quad.
  *   meta    "format" → "kouan-lmdb 1".
  * Every triple pattern is a prefix range of one index: s, sp, spo → SPOC;
  * p, po → POSC; o, os → OSPC; nothing bound → SPOC.  With a context, CSPO
@@ -38,6 +39,14 @@
  *     first open stream starts and released when the last one ends.
  *   - One MDB_env per folder per process (LMDB forbids two), shared by the
  *     storages opened on it, with their write transaction.
+ *
+ * Caches (a join through Rasqal asks find_* once per row, so per-call cost
+ * is what matters; all are voided when a write transaction is lost, since
+ * its term ids may then be given to other terms — kenv.agen):
+ *   - term bytes → id (kenv.cache) and IRI pointer → id (kstore.uris);
+ *   - id → node for hot terms (kstore.nodes);
+ *   - a two-bound-term find_* answer per read snapshot (kstore.memo);
+ *   - idle read cursors (kenv.pool).
  *
  * Ownership (Redland): init owns and frees the options hash;
  * librdf_new_statement_from_nodes takes its three nodes; a stream's
