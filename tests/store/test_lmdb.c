@@ -364,6 +364,10 @@ static void test_bulk(void)
         librdf_new_node_from_node(T[P1]), NULL);
     CHECK(count_stream(librdf_model_find_statements(m, pat)) == 2000);  /* i % 3 != 0 */
     librdf_free_statement(pat);
+    pat = librdf_new_statement_from_nodes(W, NULL, NULL,                 /* through OSPC */
+        librdf_new_node_from_typed_literal(W, (const unsigned char *)"值 0", "zh", NULL));
+    CHECK(count_stream(librdf_model_find_statements(m, pat)) == 82);    /* i % 37 == 0 */
+    librdf_free_statement(pat);
     /* a rolled-back bulk leaves nothing, and its terms are not found */
     CHECK(librdf_model_transaction_start(m) == 0);
     CHECK(bulk_add(m, 3000, 3500, T[G2]) == 0);
