@@ -272,7 +272,7 @@ static void run_queries(int repeat)
             if (t < best) best = t;
             if (c < best_cpu) best_cpu = c;
         }
-        printf("query.%s\t%.4f\t%ld rows, cpu %.1f ms\n", QUERIES[i][0], best, rows, best_cpu * 1000);
+        printf("query.%s\t%.6f\t%ld rows, cpu %.2f ms\n", QUERIES[i][0], best, rows, best_cpu * 1000);
         fflush(stdout);
     }
 }

@@ -5,9 +5,9 @@
 # finish at 1M), then one table of the results.
 #
 # Needs gcc, pkg-config, librdf0-dev and liblmdb-dev (what kouan builds
-# with), and for the peers python3-rdflib and default-jdk-headless +
-# libapache-jena-java.  The peers are bench-only (not in
-# scripts/install-deps, so CI stays lean): a missing one is installed with
+# with), and for the peers default-jdk-headless + libapache-jena-java
+# (bench only: not in scripts/install-deps, so CI stays lean) and
+# python3-rdflib (the tests need it too).  A missing one is installed with
 # apt-get (through sudo when not root), and when that cannot be done the
 # peer is skipped with the command to run.
 #
@@ -134,7 +134,8 @@ def cell(row, v):
         rate = [x for x in detail.split(", ") if x.endswith("quads/s")]
         return f"{s:.2f} s" + (f" ({rate[0]})" if rate else "")
     if row.startswith("query.") or row == "reopen":
-        return f"{s * 1000:.1f}" + (f" ({detail})" if row.startswith("query.") else "")
+        ms = s * 1000
+        return (f"{ms:.1f}" if ms >= 1 else f"{ms:.3f}") + (f" ({detail})" if row.startswith("query.") else "")
     return f"{s:.2f} s"
 labels = list(data)
 print("| | " + " | ".join(labels) + " |")
