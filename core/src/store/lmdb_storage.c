@@ -583,12 +583,13 @@ static int (*const CMP_PEND_OF[N_IDX])(const void *, const void *) = {
  * fast as inserting each quad into four indexes as it comes).  A quad
  * already stored (SPOC says so) is skipped in the other indexes.
  *
- * The quads that sort after the index's last entry are appended
- * (MDB_APPEND for a new key, MDB_APPENDDUP for a value after the last of
- * the last key): no search from the root, and LMDB then fills pages
- * instead of splitting them in half.  In a bulk load into an empty store
- * (kouan store import, migrate, this benchmark) that is every quad; in a
- * store that holds data, only those past its end (ids are hashes, so few). */
+ * The quads that sort after the index's last entry are appended, each
+ * key's values in one MDB_MULTIPLE put (MDB_APPEND for a new key,
+ * MDB_APPENDDUP after the last value of the last key): no search from the
+ * root, and LMDB then fills pages instead of splitting them in half.  In a
+ * bulk load into an empty store (kouan store import and migrate, which
+ * copy in one transaction; bench/store) that is every quad; in a store that
+ * holds data, only those past its end (ids are hashes, so few). */
 static int flush(kenv *e)
 {
     if (!e->npend || !e->wtxn) { e->npend = 0; return 0; }
