@@ -251,6 +251,146 @@ static void test_transactions(librdf_model *m)
     librdf_free_node(g3);
 }
 
+/* ---- repeated lookups: answers kept per snapshot, never past it ----------- */
+
+static int count_targets(librdf_model *m, librdf_node *s, librdf_node *p)
+{
+    librdf_iterator *it = librdf_model_get_targets(m, s, p);
+    int n = 0;
+    for (; it && !librdf_iterator_end(it); librdf_iterator_next(it))
+        n += librdf_iterator_get_object(it) != NULL;
+    if (it) librdf_free_iterator(it);
+    return n;
+}
+
+static void test_repeated_lookups(librdf_model *m)
+{
+    /* s2 p2: s1 and _:b0.  Asked twice in one snapshot (an open stream
+       holds it), then after a commit, inside a transaction and after a
+       rollback: each time what that snapshot or transaction holds */
+    librdf_stream *hold = librdf_model_as_stream(m);
+    CHECK(count_targets(m, T[S2], T[P2]) == 2);
+    CHECK(count_targets(m, T[S2], T[P2]) == 2);
+    librdf_free_stream(hold);
+    librdf_statement *t = stmt(S2, P2, O1);
+    CHECK(librdf_model_context_add_statement(m, T[G2], t) == 0 && librdf_model_sync(m) == 0);
+    CHECK(count_targets(m, T[S2], T[P2]) == 3);
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(librdf_model_context_remove_statement(m, T[G2], t) == 0);
+    CHECK(count_targets(m, T[S2], T[P2]) == 2);
+    CHECK(librdf_model_transaction_rollback(m) == 0);
+    CHECK(count_targets(m, T[S2], T[P2]) == 3);
+    CHECK(librdf_model_context_remove_statement(m, T[G2], t) == 0 && librdf_model_sync(m) == 0);
+    CHECK(count_targets(m, T[S2], T[P2]) == 2);
+    librdf_free_statement(t);
+    /* the value's graph comes with it, from a kept answer too */
+    for (int round = 0; round < 2; round++) {
+        librdf_iterator *it = librdf_model_get_targets(m, T[S1], T[P2]);
+        int ok = 0;
+        for (; it && !librdf_iterator_end(it); librdf_iterator_next(it)) {
+            int v = term_of(librdf_iterator_get_object(it));
+            librdf_node *g = librdf_iterator_get_context(it);
+            ok += (v == LEN && g && term_of(g) == G1) || (v == LINT && g && term_of(g) == G2);
+        }
+        if (it) librdf_free_iterator(it);
+        CHECK(ok == 2);
+    }
+}
+
+/* ---- bulk transactions: the sorted, appending write of a commit ----------- */
+
+static librdf_statement *bulk_stmt(int i)
+{
+    char s[64], o[64];
+    snprintf(s, sizeof s, EX "bulk/%d", i);
+    snprintf(o, sizeof o, "值 %d", i % 37);        /* shared objects */
+    return librdf_new_statement_from_nodes(W,
+        librdf_new_node_from_uri_string(W, (const unsigned char *)s),
+        librdf_new_node_from_node(T[i % 3 ? P1 : P2]),
+        librdf_new_node_from_typed_literal(W, (const unsigned char *)o, "zh", NULL));
+}
+
+static int bulk_add(librdf_model *m, int from, int to, librdf_node *g)
+{
+    int rc = 0;
+    for (int i = from; i < to && !rc; i++) {
+        librdf_statement *st = bulk_stmt(i);
+        rc = librdf_model_context_add_statement(m, g, st);
+        librdf_free_statement(st);
+    }
+    return rc;
+}
+
+static int bulk_present(librdf_model *m, int from, int to)
+{
+    int n = 0;
+    for (int i = from; i < to; i++) {
+        librdf_statement *st = bulk_stmt(i);
+        n += librdf_model_contains_statement(m, st) != 0;   /* -1: there */
+        librdf_free_statement(st);
+    }
+    return n;
+}
+
+static void test_bulk(void)
+{
+    /* a store of its own: an empty store takes the first commit by appends
+       only; the second commit's quads fall before, between and after the
+       stored ones (ids are hashes), some already stored, some twice */
+    char dir[256];
+    snprintf(dir, sizeof dir, "/tmp/kouan-lmdb-bulk-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    char opts[400];
+    snprintf(opts, sizeof opts, "dir='%s',write='yes'", dir);
+    librdf_storage *s = librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, opts);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(bulk_add(m, 0, 2000, T[G1]) == 0);
+    CHECK(bulk_add(m, 1000, 1500, T[G1]) == 0);       /* twice in one commit */
+    CHECK(librdf_model_transaction_commit(m) == 0);
+    CHECK(librdf_model_size(m) == 2000);
+    CHECK(bulk_present(m, 0, 2000) == 2000);
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(bulk_add(m, 1500, 3000, T[G1]) == 0);       /* 500 stored, 1000 new */
+    CHECK(bulk_add(m, 0, 100, T[G2]) == 0);           /* stored triples, new graph */
+    CHECK(librdf_model_transaction_commit(m) == 0);
+    CHECK(librdf_model_size(m) == 3100);
+    CHECK(bulk_present(m, 0, 3000) == 3000);
+    CHECK(count_stream(librdf_model_context_as_stream(m, T[G1])) == 3000);
+    CHECK(count_stream(librdf_model_context_as_stream(m, T[G2])) == 100);
+    librdf_statement *pat = librdf_new_statement_from_nodes(W, NULL,
+        librdf_new_node_from_node(T[P1]), NULL);
+    CHECK(count_stream(librdf_model_find_statements(m, pat)) == 2000);  /* i % 3 != 0 */
+    librdf_free_statement(pat);
+    pat = librdf_new_statement_from_nodes(W, NULL, NULL,                 /* through OSPC */
+        librdf_new_node_from_typed_literal(W, (const unsigned char *)"值 0", "zh", NULL));
+    CHECK(count_stream(librdf_model_find_statements(m, pat)) == 82);    /* i % 37 == 0 */
+    librdf_free_statement(pat);
+    /* a rolled-back bulk leaves nothing, and its terms are not found */
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(bulk_add(m, 3000, 3500, T[G2]) == 0);
+    CHECK(librdf_model_transaction_rollback(m) == 0);
+    CHECK(librdf_model_size(m) == 3100);
+    CHECK(bulk_present(m, 3000, 3500) == 0);
+    librdf_node *gone = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "bulk/3003");
+    librdf_statement *gp = librdf_new_statement_from_nodes(W, gone, NULL, NULL);
+    CHECK(count_stream(librdf_model_find_statements(m, gp)) == 0);
+    librdf_free_statement(gp);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    /* reopened: the same */
+    s = librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, opts);
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m && librdf_model_size(m) == 3100 && bulk_present(m, 0, 3000) == 3000);
+    if (m) librdf_free_model(m);
+    if (s) librdf_free_storage(s);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 /* ---- another process: snapshots and kill -9 ------------------------------- */
 
 static librdf_node *graph_n(int i)
@@ -386,6 +526,7 @@ int main(void)
     test_shapes(m);
     test_duplicates_and_removal(m);
     test_transactions(m);
+    test_repeated_lookups(m);
     test_snapshot(m);
     kouan_lmdb_stats st;
     CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.quads == NQ && st.graphs == 2);
@@ -407,6 +548,7 @@ int main(void)
     }
     if (s) librdf_free_storage(s);
 
+    test_bulk();
     test_crash();
 
     for (int i = 0; i < NT; i++) librdf_free_node(T[i]);

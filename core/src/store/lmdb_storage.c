@@ -13,8 +13,9 @@
  *   spoc posc ospc cspo   MDB_DUPSORT|MDB_DUPFIXED: the key is the first id
  *           of the order, the value the other three (24 bytes).  Fixed-size
  *           duplicates are packed without per-entry headers (that is what
- *           keeps a quad near 150 bytes on disk with four indexes), and
- *           MDB_NODUPDATA makes "add" report an existing quad.
+ *           keeps a quad at ~140 bytes on disk with four indexes after a
+ *           bulk load, whose commit appends, ~200 after writes that split
+ *           pages), and MDB_NODUPDATA makes "add" report an existing quad.
  *   meta    "format" → "kouan-lmdb 1".
  * Every triple pattern is a prefix range of one index: s, sp, spo → SPOC;
  * p, po → POSC; o, os → OSPC; nothing bound → SPOC.  With a context, CSPO
@@ -39,6 +40,14 @@
  *   - One MDB_env per folder per process (LMDB forbids two), shared by the
  *     storages opened on it, with their write transaction.
  *
+ * Caches (a join through Rasqal asks find_* once per row, so per-call cost
+ * is what matters; all are voided when a write transaction is lost, since
+ * its term ids may then be given to other terms — kenv.agen):
+ *   - term bytes → id (kenv.cache) and IRI pointer → id (kstore.uris);
+ *   - id → node for hot terms (kstore.nodes);
+ *   - a two-bound-term find_* answer per read snapshot (kstore.memo);
+ *   - idle read cursors (kenv.pool).
+ *
  * Ownership (Redland): init owns and frees the options hash;
  * librdf_new_statement_from_nodes takes its three nodes; a stream's
  * statement and context node, and an iterator's node, are ours and only
@@ -47,6 +56,7 @@
  * them.  Nodes passed to us are borrowed. */
 #include "lmdb_storage.h"
 #include <lmdb.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,6 +72,11 @@ static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} }
 
 #define FORMAT_TAG "kouan-lmdb 1"
 #define CACHE_SLOTS 65536u
+#define NODE_SLOTS  1024u     /* id → node, per storage (its world's nodes) */
+#define POOL_CURSORS 8        /* idle read cursors kept per index */
+#define URI_SLOTS   1024u     /* IRI (Raptor's interned pointer) → id */
+#define MEMO_SLOTS  256u      /* (two bound terms → values) per snapshot */
+#define MEMO_VALS   4
 
 /* ---- the environment: one per folder per process ------------------------------ */
 
@@ -80,7 +95,12 @@ typedef struct kenv {
     unsigned     wgen;        /* bumped when a write transaction ends */
     MDB_txn     *rtxn;        /* the shared read snapshot (reset when idle) */
     int          rusers;
+    unsigned     rsnap;       /* which snapshot rtxn is: bumped at each start */
     cache_slot  *cache;       /* term bytes → id, only terms known stored */
+    unsigned     agen;        /* bumped when a write transaction is lost:
+                                 the ids of its terms may be given again */
+    MDB_cursor  *pool[N_IDX][POOL_CURSORS]; /* idle cursors of rtxn's kind */
+    int          npool[N_IDX];
     struct pend *pend;        /* quads added in the explicit transaction, */
     size_t       npend, cappend; /* written sorted, index by index, by flush */
 } kenv;
@@ -89,28 +109,72 @@ typedef struct pend { uint64_t q[4]; int dup; } pend;
 
 static kenv *envs;            /* open environments of this process */
 
+/* id → node: a query asks for the same few terms again and again (Rasqal
+ * joins row by row: 30 000 ports, one province label each), and building a
+ * Redland node from stored bytes costs an LMDB get plus Raptor's URI
+ * interning.  A stored id always names the same term (terms are never
+ * removed), so a node once built can be lent again; only a lost write
+ * transaction (kenv.agen) can free an id for another term.  Only hot
+ * terms: one enters on its second miss in a slot (a scan over 30 000
+ * distinct ports would otherwise evict them), and the cache is small, since
+ * every node kept also keeps its URI in Raptor's interning tree, which
+ * every URI built later searches (16 384 slots made a label scan 7 %
+ * slower). */
+typedef struct node_slot {
+    uint64_t     id;          /* the id of node */
+    librdf_node *node;
+    uint64_t     cand;        /* another id that missed here once */
+} node_slot;
+
+/* IRI → id without serialising and hashing it: Raptor interns IRIs, so
+ * while we hold a reference the same IRI is the same pointer (and no other
+ * IRI can have that address).  Every statement added or looked up names
+ * the same few predicates, classes and graphs. */
+typedef struct uri_slot { librdf_uri *uri; uint64_t id; } uri_slot;
+
+/* The answer of a find_sources/arcs/targets with two bound terms, within
+ * one read snapshot (which cannot change).  Rasqal's nested-loop join asks
+ * the same question once per row of the outer pattern — a province's
+ * label, once for each of its ports — and each answer is a seek and a few
+ * steps; from here it is a lookup.  Only small answers are kept. */
+typedef struct memo_slot {
+    unsigned snap;            /* kenv.rsnap when filled; 0: empty */
+    uint64_t q[3];            /* the bound ids at their places, 0 elsewhere */
+    int      part, n;
+    uint64_t v[MEMO_VALS], c[MEMO_VALS];   /* each value and its first graph */
+} memo_slot;
+
 typedef struct kstore {
     struct kstore  *next;
     librdf_world   *world;
     librdf_storage *storage;
     kenv           *e;
     char           *dir;
+    node_slot      *nodes;    /* NODE_SLOTS, each node a reference we own */
+    unsigned        nodes_agen;
+    uri_slot       *uris;     /* URI_SLOTS, each URI a reference we own */
+    unsigned        uris_agen;
+    memo_slot      *memo;     /* MEMO_SLOTS */
 } kstore;
 
 static kstore *stores;        /* live instances, for kouan_lmdb_is_ours */
 
 /* ---- ids, keys, hashing ------------------------------------------------------- */
 
+/* Big-endian, so that LMDB's memcmp order is the numeric order.  htobe64
+ * and a memcpy (one load and a bswap): a byte loop here was 8 % of a join
+ * query, which decodes every quad it steps over. */
 static void put64(unsigned char *b, uint64_t v)
 {
-    for (int i = 7; i >= 0; i--) { b[i] = (unsigned char)v; v >>= 8; }
+    v = htobe64(v);
+    memcpy(b, &v, 8);
 }
 
 static uint64_t get64(const unsigned char *b)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v = v << 8 | b[i];
-    return v;
+    uint64_t v;
+    memcpy(&v, b, 8);
+    return be64toh(v);
 }
 
 static uint64_t mix64(uint64_t x)
@@ -296,14 +360,80 @@ static int term_id(kenv *e, MDB_txn *txn, librdf_node *n, int create, uint64_t *
     return rc;
 }
 
-/* A new node for id (the caller owns it), or NULL. */
-static librdf_node *id_node(kenv *e, librdf_world *w, MDB_txn *txn, uint64_t id)
+static void uri_remember(kstore *k, librdf_uri *u, uint64_t id);
+
+static void nodes_clear(kstore *k)
 {
+    for (size_t i = 0; k->nodes && i < NODE_SLOTS; i++) {
+        if (k->nodes[i].node) librdf_free_node(k->nodes[i].node);
+        k->nodes[i] = (node_slot){0};
+    }
+}
+
+/* A new node for id (the caller owns it), or NULL: from the storage's
+ * cache (a new reference, no allocation) or decoded from the dictionary. */
+static librdf_node *id_node(kstore *ks, MDB_txn *txn, uint64_t id)
+{
+    kenv *e = ks->e;
+    if (ks->nodes_agen != e->agen) { nodes_clear(ks); ks->nodes_agen = e->agen; }
+    node_slot *c = ks->nodes ? &ks->nodes[id & (NODE_SLOTS - 1)] : NULL;
+    if (c && c->node && c->id == id) return librdf_new_node_from_node(c->node);
     unsigned char k[8];
     put64(k, id);
     MDB_val key = { 8, k }, val;
     if (mdb_get(txn, e->terms, &key, &val) != 0) return NULL;
-    return term_decode(w, val.mv_data, val.mv_size);
+    librdf_node *n = term_decode(ks->world, val.mv_data, val.mv_size);
+    if (n && c) {
+        if (c->cand != id) c->cand = id;                 /* first miss: noted */
+        else {
+            librdf_node *keep = librdf_new_node_from_node(n);
+            if (keep) {
+                if (c->node) librdf_free_node(c->node);
+                *c = (node_slot){ id, keep, 0 };
+            }
+        }
+    }
+    return n;
+}
+
+static void uris_clear(kstore *k)
+{
+    for (size_t i = 0; k->uris && i < URI_SLOTS; i++) {
+        if (k->uris[i].uri) librdf_free_uri(k->uris[i].uri);
+        k->uris[i] = (uri_slot){0};
+    }
+}
+
+static uri_slot *uri_slot_of(kstore *k, librdf_uri *u)
+{
+    if (k->uris_agen != k->e->agen) { uris_clear(k); k->uris_agen = k->e->agen; }
+    uintptr_t h = (uintptr_t)u;
+    return &k->uris[(h >> 4 ^ h >> 14) & (URI_SLOTS - 1)];
+}
+
+/* Records that IRI u (a stored term) has id. */
+static void uri_remember(kstore *k, librdf_uri *u, uint64_t id)
+{
+    if (!k->uris || !u) return;
+    uri_slot *c = uri_slot_of(k, u);
+    if (c->uri == u) { c->id = id; return; }
+    librdf_uri *keep = librdf_new_uri_from_uri(u);
+    if (!keep) return;
+    if (c->uri) librdf_free_uri(c->uri);
+    *c = (uri_slot){ keep, id };
+}
+
+/* term_id through the storage's IRI cache (see uri_slot). */
+static int kterm_id(kstore *k, MDB_txn *txn, librdf_node *n, int create, uint64_t *id)
+{
+    librdf_uri *u = k->uris && librdf_node_is_resource(n) ? librdf_node_get_uri(n) : NULL;
+    if (u) {
+        uri_slot *c = uri_slot_of(k, u);
+        if (c->uri == u) { *id = c->id; return 0; }
+    }
+    int rc = term_id(k->e, txn, n, create, id);
+    if (rc == 0 && u) uri_remember(k, u, *id);
+    return rc;
 }
 
 /* ---- transactions ------------------------------------------------------------- */
@@ -330,6 +460,7 @@ static MDB_txn *rd_begin(kenv *e, int *is_w)
             if (e->rtxn) { mdb_txn_abort(e->rtxn); e->rtxn = NULL; }
             return NULL;
         }
+        if (++e->rsnap == 0) e->rsnap = 1;        /* a new snapshot: memos void */
     }
     e->rusers++;
     return e->rtxn;
@@ -372,6 +503,7 @@ static int wr_commit(kstore *k)
     e->wgen++;
     if (rc) {
         cache_clear(e);                 /* terms of the lost transaction */
+        e->agen++;
         log_mdb(k->world, "committing", rc);
         return 1;
     }
@@ -386,6 +518,7 @@ static void wr_abort(kenv *e)
     e->wtxn = NULL;
     e->explicit_txn = 0;
     e->wgen++;
+    e->agen++;
     cache_clear(e);
 }
 
@@ -424,44 +557,116 @@ static int quad_del(kenv *e, MDB_txn *txn, const uint64_t q[4], int skip_cspo)
     return rc;
 }
 
-static int pend_idx;
-static int cmp_pend(const void *a, const void *b)
-{
-    const uint64_t *x = ((const pend *)a)->q, *y = ((const pend *)b)->q;
-    for (int k = 0; k < 4; k++) {
-        uint64_t u = x[PERM[pend_idx][k]], v = y[PERM[pend_idx][k]];
-        if (u != v) return u < v ? -1 : 1;
+/* One comparator per index order, the components compared in that order
+ * (qsort's comparator is called ~20 times per quad; going through PERM and
+ * a global made the sorts a tenth of a load). */
+#define CMP_PEND(name, a0, a1, a2, a3)                                         \
+    static int name(const void *a, const void *b)                             \
+    {                                                                          \
+        const uint64_t *x = ((const pend *)a)->q, *y = ((const pend *)b)->q;   \
+        if (x[a0] != y[a0]) return x[a0] < y[a0] ? -1 : 1;                     \
+        if (x[a1] != y[a1]) return x[a1] < y[a1] ? -1 : 1;                     \
+        if (x[a2] != y[a2]) return x[a2] < y[a2] ? -1 : 1;                     \
+        if (x[a3] != y[a3]) return x[a3] < y[a3] ? -1 : 1;                     \
+        return 0;                                                              \
     }
-    return 0;
-}
+CMP_PEND(cmp_pend_spoc, 0, 1, 2, 3)
+CMP_PEND(cmp_pend_posc, 1, 2, 0, 3)
+CMP_PEND(cmp_pend_ospc, 2, 0, 1, 3)
+CMP_PEND(cmp_pend_cspo, 3, 0, 1, 2)
+static int (*const CMP_PEND_OF[N_IDX])(const void *, const void *) = {
+    cmp_pend_spoc, cmp_pend_posc, cmp_pend_ospc, cmp_pend_cspo
+};
 
 /* Writes the pending quads: sorted in each index's order, through one
  * cursor per index, so that the B-tree is walked in order (about twice as
  * fast as inserting each quad into four indexes as it comes).  A quad
- * already stored (SPOC says so) is skipped in the other indexes. */
+ * already stored (SPOC says so) is skipped in the other indexes.
+ *
+ * The quads that sort after the index's last entry are appended, each
+ * key's values in one MDB_MULTIPLE put (MDB_APPEND for a new key,
+ * MDB_APPENDDUP after the last value of the last key): no search from the
+ * root, and LMDB then fills pages instead of splitting them in half.  In a
+ * bulk load into an empty store (kouan store import and migrate, which
+ * copy in one transaction; bench/store) that is every quad; in a store that
+ * holds data, only those past its end (ids are hashes, so few). */
 static int flush(kenv *e)
 {
     if (!e->npend || !e->wtxn) { e->npend = 0; return 0; }
+    enum { RUN_MAX = 1024 };
+    unsigned char *run = malloc(24 * RUN_MAX);       /* one key's values */
+    size_t *run_j = malloc(sizeof *run_j * RUN_MAX);  /* and their quads */
+    if (!run || !run_j) { free(run); free(run_j); return ENOMEM; }
     int rc = 0;
     for (int i = 0; i < N_IDX && !rc; i++) {
-        pend_idx = i;
-        if (e->npend) qsort(e->pend, e->npend, sizeof *e->pend, cmp_pend);
+        qsort(e->pend, e->npend, sizeof *e->pend, CMP_PEND_OF[i]);
+        if (i == I_SPOC)                              /* twice in the commit */
+            for (size_t j = 0; j < e->npend; j++)
+                e->pend[j].dup = j && memcmp(e->pend[j].q, e->pend[j - 1].q, sizeof e->pend[j].q) == 0;
         MDB_cursor *cur;
         if ((rc = mdb_cursor_open(e->wtxn, e->idx[i], &cur))) break;
+        unsigned char last[32];
+        MDB_val key, val;
+        int have_last = 0, appending = 0;
+        int g = mdb_cursor_get(cur, &key, &val, MDB_LAST);
+        if (g == 0 && key.mv_size == 8 && val.mv_size == 24) {
+            memcpy(last, key.mv_data, 8);
+            memcpy(last + 8, val.mv_data, 24);
+            have_last = 1;
+        } else if (g == MDB_NOTFOUND) appending = 1;          /* empty */
+        else if (g) { rc = g; mdb_cursor_close(cur); break; }
         for (size_t j = 0; j < e->npend && !rc; j++) {
             pend *p = &e->pend[j];
-            if (i == I_SPOC) {
-                if (j && memcmp(p->q, e->pend[j - 1].q, sizeof p->q) == 0) { p->dup = 1; continue; }
-                p->dup = 0;
-            } else if (p->dup) continue;
+            if (p->dup) continue;
             unsigned char b[32];
             encode_quad(i, p->q, b);
-            MDB_val key = { 8, b }, val = { 24, b + 8 };
+            if (!appending && have_last && memcmp(b, last, 32) > 0) appending = 1;
+            if (appending) {
+                /* this key's run of values (all after the last entry, as
+                   they sort after this one) in one put: with MDB_MULTIPLE
+                   LMDB stays on the leaf instead of searching for the key
+                   again for each value (that search was a third of a load) */
+                size_t n = 0;
+                for (size_t k = j; k < e->npend && n < RUN_MAX; k++) {
+                    if (e->pend[k].dup) continue;
+                    unsigned char bk[32];
+                    encode_quad(i, e->pend[k].q, bk);
+                    if (memcmp(bk, b, 8) != 0) break;
+                    memcpy(run + 24 * n, bk + 8, 24);
+                    run_j[n++] = k;
+                }
+                unsigned flags = have_last && memcmp(b, last, 8) == 0
+                                 ? MDB_APPENDDUP : MDB_APPEND | MDB_APPENDDUP;
+                MDB_val data[2] = { { 24, run }, { n, NULL } };
+                key = (MDB_val){ 8, b };
+                rc = mdb_cursor_put(cur, &key, data, flags | MDB_MULTIPLE);
+                size_t done = rc == 0 ? n : data[1].mv_size;
+                if (done > 0) {
+                    memcpy(last, b, 8);
+                    memcpy(last + 8, run + 24 * (done - 1), 24);
+                    have_last = 1;
+                }
+                if (rc == 0) { j = run_j[n - 1]; continue; }
+                if (rc != MDB_KEYEXIST) break;
+                /* LMDB refused an append (it cannot with memcmp order, but a
+                   refusal must not lose a quad): ordinary puts decide from
+                   the first value not written */
+                rc = 0;
+                appending = 0;
+                have_last = 0;
+                j = run_j[done];
+                p = &e->pend[j];
+                encode_quad(i, p->q, b);
+            }
+            key = (MDB_val){ 8, b };
+            val = (MDB_val){ 24, b + 8 };
             rc = mdb_cursor_put(cur, &key, &val, MDB_NODUPDATA);
             if (rc == MDB_KEYEXIST) { rc = 0; if (i == I_SPOC) p->dup = 1; }
         }
         mdb_cursor_close(cur);
     }
+    free(run);
+    free(run_j);
     e->npend = 0;
     return rc;
 }
@@ -543,9 +748,24 @@ static void scan_step(scan *s, int first)
     }
 }
 
+/* A cursor on index idx in txn: an idle one renewed when txn is the read
+ * snapshot (a read cursor may be reused, saving LMDB's malloc and free per
+ * lookup: a join makes one per row), else a new one. */
+static int cursor_get(kenv *e, MDB_txn *txn, int is_w, int idx, MDB_cursor **cur)
+{
+    if (!is_w && e->npool[idx] > 0) {
+        MDB_cursor *c = e->pool[idx][--e->npool[idx]];
+        if (mdb_cursor_renew(txn, c) == 0) { *cur = c; return 0; }
+        mdb_cursor_close(c);
+    }
+    return mdb_cursor_open(txn, e->idx[idx], cur);
+}
+
 static void scan_close(scan *s)
 {
-    if (s->cur && !(s->is_w && (s->e->wtxn != s->txn || s->e->wgen != s->wgen)))
+    if (s->cur && !s->is_w && s->e->npool[s->idx] < POOL_CURSORS)
+        s->e->pool[s->idx][s->e->npool[s->idx]++] = s->cur;  /* for cursor_get */
+    else if (s->cur && !(s->is_w && (s->e->wtxn != s->txn || s->e->wgen != s->wgen)))
         mdb_cursor_close(s->cur);
     s->cur = NULL;
     if (s->txn) rd_end(s->e, s->is_w);
@@ -601,7 +821,7 @@ static int scan_open(scan *s, kenv *e, const uint64_t q[4], int with_c, int quad
     s->plen = 8 * n;
     for (int k = 0; k < n; k++) put64(s->prefix + 8 * k, q[PERM[idx][k]]);
     for (int k = 0; k < 3; k++) s->want[k] = q[k];
-    int rc = mdb_cursor_open(s->txn, e->idx[idx], &s->cur);
+    int rc = cursor_get(e, s->txn, s->is_w, idx, &s->cur);
     if (rc) { s->cur = NULL; scan_close(s); return rc; }
     scan_step(s, 1);
     return 0;
@@ -612,7 +832,7 @@ static int scan_open(scan *s, kenv *e, const uint64_t q[4], int with_c, int quad
 /* Fills q[0..2] from statement (NULL parts: 0) and q[3] from context.
  * Returns 0, MDB_NOTFOUND when a bound term is not in the dictionary (so
  * nothing can match), or an error. */
-static int pattern_ids(kenv *e, MDB_txn *txn, librdf_statement *st, librdf_node *ctx,
+static int pattern_ids(kstore *ks, MDB_txn *txn, librdf_statement *st, librdf_node *ctx,
                        int create, uint64_t q[4])
 {
     librdf_node *n[4] = { NULL, NULL, NULL, ctx };
@@ -624,7 +844,7 @@ static int pattern_ids(kenv *e, MDB_txn *txn, librdf_statement *st, librdf_node 
     for (int k = 0; k < 4; k++) {
         q[k] = 0;
         if (!n[k]) continue;
-        int rc = term_id(e, txn, n[k], create, &q[k]);
+        int rc = kterm_id(ks, txn, n[k], create, &q[k]);
         if (rc) return rc;
     }
     return 0;
@@ -637,10 +857,9 @@ typedef struct kstream {
     scan              sc;
     librdf_statement *st;         /* current statement (ours, lent) */
     librdf_node      *ctx;        /* current context node (ours, lent) */
-    uint64_t          ctx_id;
-    uint64_t          node_id[3]; /* last decoded ids, to reuse their nodes */
-    librdf_node      *node[3];
-    int               want_ctx_nodes;
+    uint64_t          node_id[3]; /* last ids, to reuse their nodes (a bound */
+    librdf_node      *node[3];    /* part: the pattern's node, never decoded) */
+    librdf_node      *ctx_fixed;  /* with a context: the caller's, copied */
 } kstream;
 
 static void ks_clear_current(kstream *ks)
@@ -668,7 +887,7 @@ static librdf_node *ks_node(kstream *ks, int k)
     uint64_t id = ks->sc.q[k];
     if (!ks->node[k] || ks->node_id[k] != id) {
         if (ks->node[k]) librdf_free_node(ks->node[k]);
-        ks->node[k] = id_node(ks->k->e, ks->k->world, ks->sc.txn, id);
+        ks->node[k] = id_node(ks->k, ks->sc.txn, id);
         ks->node_id[k] = id;
     }
     return ks->node[k] ? librdf_new_node_from_node(ks->node[k]) : NULL;
@@ -693,7 +912,8 @@ static void *ks_get(void *c, int flags)
     }
     if (flags == LIBRDF_STREAM_GET_METHOD_GET_CONTEXT) {
         if (!ks->sc.q[3]) return NULL;
-        if (!ks->ctx) ks->ctx = id_node(ks->k->e, ks->k->world, ks->sc.txn, ks->sc.q[3]);
+        if (ks->ctx_fixed) return ks->ctx_fixed;
+        if (!ks->ctx) ks->ctx = id_node(ks->k, ks->sc.txn, ks->sc.q[3]);
         return ks->ctx;
     }
     return NULL;
@@ -704,6 +924,7 @@ static void ks_finish(void *c)
     kstream *ks = c;
     ks_clear_current(ks);
     for (int k = 0; k < 3; k++) if (ks->node[k]) librdf_free_node(ks->node[k]);
+    if (ks->ctx_fixed) librdf_free_node(ks->ctx_fixed);
     scan_close(&ks->sc);
     librdf_storage_remove_reference(ks->k->storage);
     free(ks);
@@ -718,15 +939,30 @@ static librdf_stream *stream_for(librdf_storage *storage, librdf_statement *patt
     MDB_txn *txn = rd_begin(e, &is_w);
     if (!txn) { log_mdb(k->world, "starting a read transaction", MDB_BAD_TXN); return NULL; }
     uint64_t q[4];
-    int rc = pattern_ids(e, txn, pattern, ctx, 0, q);
+    int rc = pattern_ids(k, txn, pattern, ctx, 0, q);
     if (rc == MDB_NOTFOUND) { rd_end(e, is_w); return librdf_new_empty_stream(k->world); }
     if (rc) { rd_end(e, is_w); log_mdb(k->world, "reading the dictionary", rc); return NULL; }
     kstream *ks = calloc(1, sizeof *ks);
     if (!ks) { rd_end(e, is_w); return NULL; }
     ks->k = k;
+    /* a bound part of every result is the pattern's term: its node is
+       reused, not decoded (a join binds all but one part per row) */
+    for (int i = 0; i < 3 && pattern; i++) {
+        librdf_node *n = i == 0 ? librdf_statement_get_subject(pattern)
+                       : i == 1 ? librdf_statement_get_predicate(pattern)
+                                : librdf_statement_get_object(pattern);
+        if (n && (ks->node[i] = librdf_new_node_from_node(n))) ks->node_id[i] = q[i];
+    }
+    if (with_c && ctx) ks->ctx_fixed = librdf_new_node_from_node(ctx);
     rc = scan_open(&ks->sc, e, q, with_c, quads);
     rd_end(e, is_w);                  /* the scan holds its own use */
-    if (rc) { free(ks); log_mdb(k->world, "opening a cursor", rc); return NULL; }
+    if (rc) {
+        for (int i = 0; i < 3; i++) if (ks->node[i]) librdf_free_node(ks->node[i]);
+        if (ks->ctx_fixed) librdf_free_node(ks->ctx_fixed);
+        free(ks);
+        log_mdb(k->world, "opening a cursor", rc);
+        return NULL;
+    }
     librdf_storage_add_reference(storage);
     return librdf_new_stream(k->world, ks, ks_is_end, ks_next, ks_get, ks_finish);
     /* librdf_new_stream fails only without memory; ks leaks then, as in
@@ -741,34 +977,115 @@ typedef struct kiter {
     int          part;            /* quad component to return */
     uint64_t     last;
     librdf_node *node, *ctx;
+    /* answering from a memo (sc holds the snapshot, no cursor): values
+       v[i] with graphs c[i]; or recording one for memo slot rec (NULL:
+       not, or too many values) */
+    int          from_memo, n, i;
+    uint64_t     v[MEMO_VALS], c[MEMO_VALS];
+    memo_slot   *rec;
+    uint64_t     rec_q[3];
 } kiter;
 
-static int ki_is_end(void *c) { kiter *it = c; return it->sc.done || !scan_alive(&it->sc); }
+/* The memo slot for (q, part); its snap says whether it is filled. */
+static memo_slot *memo_slot_of(kstore *k, const uint64_t q[3], int part)
+{
+    uint64_t h = mix64(q[0] ^ mix64(q[1] ^ mix64(q[2] + (uint64_t)part)));
+    return &k->memo[h & (MEMO_SLOTS - 1)];
+}
+
+static void ki_record(kiter *it)
+{
+    if (!it->rec) return;
+    if (it->sc.done) {                            /* complete: keep it */
+        memo_slot *m = it->rec;
+        m->snap = it->k->e->rsnap;
+        memcpy(m->q, it->rec_q, sizeof m->q);
+        m->part = it->part;
+        m->n = it->n;
+        memcpy(m->v, it->v, sizeof m->v);
+        memcpy(m->c, it->c, sizeof m->c);
+        it->rec = NULL;
+        return;
+    }
+    if (it->n == MEMO_VALS) { it->rec = NULL; return; }
+    it->v[it->n] = it->sc.q[it->part];
+    it->c[it->n++] = it->sc.q[3];
+}
+
+static int ki_is_end(void *c)
+{
+    kiter *it = c;
+    if (it->from_memo) return it->i >= it->n;
+    return it->sc.done || !scan_alive(&it->sc);
+}
+
+/* Moves the scan to the first entry whose part is after it->last, when the
+ * part comes right after the scan's prefix in its index (so entries with
+ * the same value differ only after it): a seek to (prefix, last + 1, 0…).
+ * Otherwise, or at the top id, leaves the scan where it is. */
+static void ki_skip(kiter *it)
+{
+    scan *s = &it->sc;
+    int pos = s->plen / 8;                    /* index position after the prefix */
+    if (pos < 1 || pos > 2 || PERM[s->idx][pos] != it->part || it->last == UINT64_MAX ||
+        !scan_alive(s))
+        return;
+    unsigned char v[24] = {0};
+    memcpy(v, s->prefix + 8, (size_t)s->plen - 8);
+    put64(v + s->plen - 8, it->last + 1);
+    MDB_val key = { 8, s->prefix }, val = { 24, v };
+    int rc = mdb_cursor_get(s->cur, &key, &val, MDB_GET_BOTH_RANGE);
+    for (;;) {
+        if (rc != 0) { s->done = 1; return; }
+        int m = scan_match(s, &key, &val);
+        if (m < 0) { s->done = 1; return; }
+        if (m > 0) return;
+        rc = mdb_cursor_get(s->cur, &key, &val, MDB_NEXT_DUP);
+    }
+}
 
 static int ki_next(void *c)
 {
     kiter *it = c;
     if (it->node) { librdf_free_node(it->node); it->node = NULL; }
     if (it->ctx) { librdf_free_node(it->ctx); it->ctx = NULL; }
+    if (it->from_memo) return ++it->i >= it->n;
     /* the wanted part is last-but-context in its index, so copies (other
-       graphs, or for contexts every quad) are adjacent */
+       graphs, or for contexts every quad) are adjacent.  A few steps, then,
+       when those are copies too, a seek past them: a label said by ten
+       documents costs three steps and a seek, not ten steps (a join asks
+       for it per row).  A seek searches from the root, so it only pays
+       after a few copies (seeking after one made a scan of ports, most in
+       one or two graphs, 4 % slower). */
+    int steps = 0;
     do scan_step(&it->sc, 0);
-    while (!it->sc.done && it->sc.q[it->part] == it->last);
+    while (!it->sc.done && it->sc.q[it->part] == it->last && ++steps < 3);
+    if (!it->sc.done && it->sc.q[it->part] == it->last) ki_skip(it);
+    while (!it->sc.done && it->sc.q[it->part] == it->last) scan_step(&it->sc, 0);
     if (!it->sc.done) it->last = it->sc.q[it->part];
+    ki_record(it);
     return it->sc.done;
 }
 
 static void *ki_get(void *c, int flags)
 {
     kiter *it = c;
-    if (!scan_alive(&it->sc)) return NULL;
+    if (it->from_memo ? it->i >= it->n : !scan_alive(&it->sc)) return NULL;
+    uint64_t v = it->from_memo ? it->v[it->i] : it->sc.q[it->part];
+    uint64_t g = it->from_memo ? it->c[it->i] : it->sc.q[3];
     if (flags == LIBRDF_ITERATOR_GET_METHOD_GET_OBJECT) {
-        if (!it->node) it->node = id_node(it->k->e, it->k->world, it->sc.txn, it->sc.q[it->part]);
+        if (!it->node && (it->node = id_node(it->k, it->sc.txn, v)) &&
+            librdf_node_is_resource(it->node))
+            /* a join hands a value it got here back as a bound term of its
+               next pattern (Rasqal keeps the interned IRI): remembered,
+               its id is then a pointer lookup.  Not done for streams: a
+               scan of every label would only churn the cache. */
+            uri_remember(it->k, librdf_node_get_uri(it->node), v);
         return it->node;
     }
     if (flags == LIBRDF_ITERATOR_GET_METHOD_GET_CONTEXT) {
-        if (it->part == 3 || !it->sc.q[3]) return NULL;
-        if (!it->ctx) it->ctx = id_node(it->k->e, it->k->world, it->sc.txn, it->sc.q[3]);
+        if (it->part == 3 || !g) return NULL;
+        if (!it->ctx) it->ctx = id_node(it->k, it->sc.txn, g);
         return it->ctx;
     }
     return NULL;
@@ -808,14 +1125,29 @@ static librdf_iterator *iter_for(librdf_storage *storage, librdf_node *a, int pa
     if (!txn) return NULL;
     uint64_t q[4] = {0, 0, 0, 0};
     int rc = 0;
-    if (a) rc = term_id(e, txn, a, 0, &q[pa]);
-    if (!rc && b) rc = term_id(e, txn, b, 0, &q[pb]);
+    if (a) rc = kterm_id(k, txn, a, 0, &q[pa]);
+    if (!rc && b) rc = kterm_id(k, txn, b, 0, &q[pb]);
     if (rc == MDB_NOTFOUND) { rd_end(e, is_w); return librdf_new_empty_iterator(k->world); }
     if (rc) { rd_end(e, is_w); return NULL; }
     kiter *it = calloc(1, sizeof *it);
     if (!it) { rd_end(e, is_w); return NULL; }
     it->k = k;
     it->part = part;
+    memo_slot *m = a && b && part != 3 && !is_w && k->memo ? memo_slot_of(k, q, part) : NULL;
+    if (m && m->snap == e->rsnap && m->part == part && memcmp(m->q, q, sizeof m->q) == 0) {
+        /* answered in this snapshot already; keep using the snapshot */
+        it->from_memo = 1;
+        it->n = m->n;
+        memcpy(it->v, m->v, sizeof it->v);
+        memcpy(it->c, m->c, sizeof it->c);
+        it->sc.e = e;
+        it->sc.txn = rd_begin(e, &it->sc.is_w);
+        rd_end(e, is_w);
+        if (!it->sc.txn) { free(it); return NULL; }
+        librdf_storage_add_reference(storage);
+        return librdf_new_iterator(k->world, it, ki_is_end, ki_next, ki_get, ki_finish);
+    }
+    if (m) { it->rec = m; memcpy(it->rec_q, q, sizeof it->rec_q); }
     if (part == 3) {
         /* contexts: the keys of CSPO, skipping the default graph (0) */
         memset(&it->sc, 0, sizeof it->sc);
@@ -823,7 +1155,7 @@ static librdf_iterator *iter_for(librdf_storage *storage, librdf_node *a, int pa
         it->sc.txn = rd_begin(e, &it->sc.is_w);
         it->sc.wgen = e->wgen;
         it->sc.idx = I_CSPO;
-        rc = it->sc.txn ? mdb_cursor_open(it->sc.txn, e->idx[I_CSPO], &it->sc.cur) : MDB_BAD_TXN;
+        rc = it->sc.txn ? cursor_get(e, it->sc.txn, it->sc.is_w, I_CSPO, &it->sc.cur) : MDB_BAD_TXN;
         if (!rc) scan_step(&it->sc, 1);
         if (!rc && !it->sc.done && it->sc.q[3] == 0) {
             MDB_val key, val;     /* jump over the default graph's quads */
@@ -837,6 +1169,7 @@ static librdf_iterator *iter_for(librdf_storage *storage, librdf_node *a, int pa
     rd_end(e, is_w);
     if (rc) { if (part == 3) scan_close(&it->sc); free(it); return NULL; }
     it->last = it->sc.q[part];
+    ki_record(it);
     librdf_storage_add_reference(storage);
     return librdf_new_iterator(k->world, it, ki_is_end, part == 3 ? kc_next : ki_next,
                                ki_get, ki_finish);
@@ -847,6 +1180,8 @@ static librdf_iterator *iter_for(librdf_storage *storage, librdf_node *a, int pa
 static void env_release(kenv *e)
 {
     if (!e || --e->refs > 0) return;
+    for (int i = 0; i < N_IDX; i++)
+        while (e->npool[i] > 0) mdb_cursor_close(e->pool[i][--e->npool[i]]);
     if (e->wtxn) mdb_txn_abort(e->wtxn);         /* uncommitted: not kept */
     if (e->rtxn) mdb_txn_abort(e->rtxn);
     mdb_env_close(e->env);
@@ -951,11 +1286,18 @@ static int k_init(librdf_storage *storage, const char *name, librdf_hash *option
     k->storage = storage;
     k->dir = strdup(dir);
     librdf_free_memory(dir);
+    k->nodes = calloc(NODE_SLOTS, sizeof *k->nodes);   /* none: no cache */
+    k->uris = calloc(URI_SLOTS, sizeof *k->uris);
+    k->memo = calloc(MEMO_SLOTS, sizeof *k->memo);     /* none: no memo */
     if (!k->dir || !(k->e = env_acquire(w, k->dir, read_only, map_size))) {
+        free(k->nodes);
+        free(k->uris);
+        free(k->memo);
         free(k->dir);
         free(k);
         return 1;
     }
+    k->nodes_agen = k->uris_agen = k->e->agen;
     k->next = stores;
     stores = k;
     librdf_storage_set_instance(storage, k);
@@ -969,6 +1311,11 @@ static void k_terminate(librdf_storage *storage)
     kenv *e = k->e;
     if (e->wtxn && !e->explicit_txn && e->refs == 1) wr_commit(k);   /* implicit: keep */
     env_release(e);
+    nodes_clear(k);
+    free(k->nodes);
+    uris_clear(k);
+    free(k->uris);
+    free(k->memo);
     for (kstore **pp = &stores; *pp; pp = &(*pp)->next)
         if (*pp == k) { *pp = k->next; break; }
     free(k->dir);
@@ -1006,7 +1353,7 @@ static int k_context_add_statement(librdf_storage *storage, librdf_node *ctx,
     if (!txn) return 1;
     uint64_t q[4];
     kenv *e = k->e;
-    int rc = pattern_ids(e, txn, statement, ctx, 1, q);
+    int rc = pattern_ids(k, txn, statement, ctx, 1, q);
     if (!rc && e->explicit_txn) {                  /* written sorted by flush */
         if (e->npend == e->cappend) {
             size_t cap = e->cappend ? e->cappend * 2 : 4096;
@@ -1056,7 +1403,7 @@ static int k_context_remove_statement(librdf_storage *storage, librdf_node *ctx,
     if (!txn) return 1;
     uint64_t q[4];
     int rc = flush(k->e);
-    if (!rc) rc = pattern_ids(k->e, txn, statement, ctx, 0, q);
+    if (!rc) rc = pattern_ids(k, txn, statement, ctx, 0, q);
     if (rc == MDB_NOTFOUND) return 0;              /* nothing to remove */
     if (!rc) rc = quad_del(k->e, txn, q, 0);
     if (rc == MDB_NOTFOUND) return 0;
@@ -1090,7 +1437,7 @@ static int k_context_remove_statements(librdf_storage *storage, librdf_node *ctx
     if (!txn) return 1;
     uint64_t c = 0;
     int rc = flush(e);
-    if (!rc && ctx) rc = term_id(e, txn, ctx, 0, &c);
+    if (!rc && ctx) rc = kterm_id(k, txn, ctx, 0, &c);
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) { log_mdb(k->world, "reading the dictionary", rc); return 1; }
     uint64_t (*v)[4] = NULL;
@@ -1140,7 +1487,7 @@ static int k_contains_statement(librdf_storage *storage, librdf_statement *state
     if (!txn) return 0;
     uint64_t q[4];
     int found = 0;
-    if (pattern_ids(k->e, txn, statement, NULL, 0, q) == 0) {
+    if (pattern_ids(k, txn, statement, NULL, 0, q) == 0) {
         MDB_cursor *cur;
         if (mdb_cursor_open(txn, k->e->idx[I_SPOC], &cur) == 0) {
             unsigned char b[32];
