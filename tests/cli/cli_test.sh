@@ -823,11 +823,14 @@ case_bad_ragged_table() {
 }
 
 # A store that runs out of room: the write fails (ulimit -f, SIGXFSZ
-# ignored so write() says EFBIG), kouan says so in one line and exits 1,
-# and the store keeps exactly what it had.
+# ignored so write() says EFBIG), kouan says so in one line naming the
+# store and what happened, exits 1, and the store keeps exactly what it
+# had.  kouan: tries and rolls back (LMDB); hashes: cannot roll back, so
+# it refuses a write that would pass the limit before it starts.
 case_bad_disk_full() {
-    local s
+    local s dir
     for s in "kouan:$T/kstore" "hashes:$T/hstore"; do
+        dir=${s#*:}
         STORE=$s extract_seed
         snapshot "$T/before.nq" "$s"
         ( trap '' XFSZ; ulimit -f 256
@@ -835,11 +838,16 @@ case_bad_disk_full() {
           echo "$RC" >"$T/rc" )
         expect_eq "$(cat "$T/rc")" 1 "exit status when the $s store is full"
         expect_one_line "$T/err"
-        expect_contains "File too large" "$T/err"
+        expect_contains "store $dir: " "$T/err"
+        expect_contains "003_northeast_traditional" "$T/err"
+        expect_contains "file size limit" "$T/err"
+        expect_contains "the store was not changed" "$T/err"
+        case $s in kouan:*) expect_contains "File too large" "$T/err" ;; esac   # LMDB's write
+        [ ! -s "$T/out" ] || fail "extract into a full $s store reported success"
         expect_unchanged "$T/before.nq" "$s"
         STORE=$s expect_exit 0 k check
     done
-    pass "a full disk: exit 1, one line, store unchanged"
+    pass "a full disk: exit 1, one line naming the store, store unchanged"
 }
 
 # check_position FILE ERR: if ERR says "at byte N (line L, column C)", then
