@@ -681,6 +681,49 @@ case_wrong_abi() {
     pass "plugins of ABI $((maj + 1)).$min and $maj.$((min + 1)) refused; core is $maj.$min"
 }
 
+# Plugins load only from the configured folders (--plugin-path, else
+# KOUAN_PLUGIN_PATH, else the build's): never from the current folder, a
+# document's folder, the ontology, an empty element of the path, or a path
+# a document or a query names.  A refused (wrong-ABI) plugin put in each of
+# those places would make extract fail if it were loaded; reading and
+# querying sessions load no plugins at all.
+case_plugin_paths() {
+    : "${WRONG_ABI_DIR:?set WRONG_ABI_DIR}"
+    local bad=$WRONG_ABI_DIR/wrong_abi_major.so
+    [ -f "$bad" ] || fail "no $bad"
+    mkdir -p "$T/docs" "$T/plugins" "$T/ontology"
+    cp -r "$SRC/ontology/." "$T/ontology/"
+    for d in "$T" "$T/docs" "$T/plugins" "$T/ontology" "$T/ontology/rules"; do
+        cp "$bad" "$d/evil.so"
+    done
+    # a document that names plugin files and paths, in a folder that has one
+    { cat "$SEED"
+      printf '\n插件：%s ../evil.so ./evil.so evil.so plugins/evil.so %s\n' "$T/evil.so" "$bad"
+      printf '<object data="%s"></object> KOUAN_PLUGIN_PATH=%s\n' "$T/evil.so" "$T"
+    } >"$T/docs/$SEED_ID.md"
+    expect_exit 0 k --ontology "$T/ontology" extract "$T/docs/$SEED_ID.md"
+    expect_not_contains "evil.so" "$T/err"
+    expect_not_contains "wrong_abi" "$T/err"
+    # an empty element of the path is not the current folder
+    KOUAN_PLUGIN_PATH="$KOUAN_PLUGIN_PATH:" expect_exit 0 k extract --force "$SEED"
+    KOUAN_PLUGIN_PATH=":$KOUAN_PLUGIN_PATH::" expect_exit 0 k extract --force "$SEED"
+    expect_not_contains "evil.so" "$T/err"
+    KOUAN_PLUGIN_PATH=":" expect_exit 1 k extract --force "$SEED"
+    expect_contains "no extractor plugins" "$T/err"
+    # queries load none, even with refused ones on the configured path, and
+    # a query naming a plugin file only reads it as data
+    KOUAN_PLUGIN_PATH=$WRONG_ABI_DIR expect_exit 0 k query 'ASK { ?s ?p ?o }'
+    expect_eq "$(cat "$T/out")" "true" "ASK with wrong-ABI plugins on the path"
+    KOUAN_PLUGIN_PATH=$WRONG_ABI_DIR expect_exit 0 k export --format nquads
+    run k query "SELECT * FROM <file://$T/evil.so> WHERE { ?s ?p ?o } LIMIT 1"
+    expect_not_contains "wrong_abi" "$T/err"
+    expect_not_contains "ABI" "$T/err"
+    # and the configured folder is what is loaded: the refusal names it
+    KOUAN_PLUGIN_PATH=$T/plugins expect_exit 1 k extract --force "$SEED"
+    expect_contains "$T/plugins/evil.so" "$T/err"
+    pass "plugins only from the configured folders; none for queries"
+}
+
 case_missing_file() {
     expect_exit 1 k extract /nonexistent.md
     expect_contains "/nonexistent.md" "$T/err"
