@@ -14,7 +14,8 @@ moment.  After every kill:
     prov:generatedAtTime, the extraction time, left out).
 Then two writers on one store: the second waits (and says so), a writer
 killed while another waits hands the store over whole, two racing writers
-leave one of them entirely, and a hashes: store refuses the second writer.
+leave one of them entirely while a reader keeps answering, and a hashes:
+store refuses the second writer.
 
 Environment: KOUAN_PLUGIN_PATH (the build's plugins), KOUAN_KILL_SEED (the
 seed; printed, so that a failure can be replayed), KOUAN_KILLS (default 50,
@@ -253,12 +254,21 @@ try:
                         f"after killing a writer while another waited (round {i + 1})")
 
     # two writers racing: one runs after the other, so all documents end as
-    # one of them wrote them, never a mix
+    # one of them wrote them, never a mix; a reader answers meanwhile
     for i in range(1):
         ps = [subprocess.Popen([KOUAN, "--store", W, "extract", "-q", "--force", "-j", "1",
                                 *[os.path.join(T, v, n) for n in names]],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
               for v in ("old", "new")]
+        reads = 0
+        while any(q.poll() is None for q in ps):
+            r = kouan(W, "query", "--format", "tsv",
+                      "SELECT (COUNT(*) AS ?n) WHERE { ?p a kouan:Port }", check=False)
+            if r.returncode != 0 or not r.stdout.split("\n")[1].strip().isdigit():
+                fail(f"a query while two writers ran: exit {r.returncode}: {r.stderr[-500:]}")
+            reads += 1
+        if reads == 0:
+            fail("the writers finished before a reader could ask: nothing was tested")
         for q in ps:
             e = q.communicate(timeout=300)[1].decode("utf-8", "replace")
             if q.returncode != 0:
