@@ -92,6 +92,7 @@ typedef struct progress {
     size_t  done, total, failed, unchanged;
     double  bytes_done, bytes_total, start;
     files  *f;
+    char    said[1024];  /* the last error on_done printed: not again at the end */
 } progress;
 
 static double now(void)
@@ -120,6 +121,7 @@ static void on_done(const char *path, const kouan_extract_report *rep,
     if (err) {
         p->failed++;
         cli_error("%s", err->message);
+        snprintf(p->said, sizeof p->said, "%s", err->message);
     } else if (rep->unchanged) {
         p->unchanged++;
         if (!p->quiet)
@@ -205,11 +207,13 @@ static int run(const cli_globals *g, int argc, char **argv)
     }
     kouan_set_force(k, force);
     progress p = { quiet, !quiet && isatty(fileno(stderr)) && f.n > 1, emit, 0, f.n,
-                   0, 0, 0, f.bytes, now(), &f };
+                   0, 0, 0, f.bytes, now(), &f, "" };
     int rc = kouan_extract_batch(k, f.v, f.n, jobs, emit ? stdout : NULL, on_done,
                                  print_warning, &p, &err);
     if (p.tty) fputs("\r\033[K", stderr);
-    if (rc && rc != KOUAN_EINPUT) cli_error("%s", err.message);
+    /* a store that failed a write stopped the batch: said once, by on_done */
+    if (rc && rc != KOUAN_EINPUT && strcmp(err.message, p.said) != 0)
+        cli_error("%s", err.message);
     if (!quiet && f.n > 1)
         fprintf(emit ? stderr : stdout, "%zu of %zu files extracted%s in %.1fs\n",
                 f.n - p.failed, f.n, p.unchanged ? " (some unchanged)" : "", now() - p.start);

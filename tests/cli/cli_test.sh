@@ -792,6 +792,49 @@ case_wrong_abi() {
     pass "plugins of ABI $((maj + 1)).$min and $maj.$((min + 1)) refused; core is $maj.$min"
 }
 
+# Plugins load only from the configured folders (--plugin-path, else
+# KOUAN_PLUGIN_PATH, else the build's): never from the current folder, a
+# document's folder, the ontology, an empty element of the path, or a path
+# a document or a query names.  A refused (wrong-ABI) plugin put in each of
+# those places would make extract fail if it were loaded; reading and
+# querying sessions load no plugins at all.
+case_plugin_paths() {
+    : "${WRONG_ABI_DIR:?set WRONG_ABI_DIR}"
+    local bad=$WRONG_ABI_DIR/wrong_abi_major.so
+    [ -f "$bad" ] || fail "no $bad"
+    mkdir -p "$T/docs" "$T/plugins" "$T/ontology"
+    cp -r "$SRC/ontology/." "$T/ontology/"
+    for d in "$T" "$T/docs" "$T/plugins" "$T/ontology" "$T/ontology/rules"; do
+        cp "$bad" "$d/evil.so"
+    done
+    # a document that names plugin files and paths, in a folder that has one
+    { cat "$SEED"
+      printf '\n插件：%s ../evil.so ./evil.so evil.so plugins/evil.so %s\n' "$T/evil.so" "$bad"
+      printf '<object data="%s"></object> KOUAN_PLUGIN_PATH=%s\n' "$T/evil.so" "$T"
+    } >"$T/docs/$SEED_ID.md"
+    expect_exit 0 k --ontology "$T/ontology" extract "$T/docs/$SEED_ID.md"
+    expect_not_contains "evil.so" "$T/err"
+    expect_not_contains "wrong_abi" "$T/err"
+    # an empty element of the path is not the current folder
+    KOUAN_PLUGIN_PATH="$KOUAN_PLUGIN_PATH:" expect_exit 0 k extract --force "$SEED"
+    KOUAN_PLUGIN_PATH=":$KOUAN_PLUGIN_PATH::" expect_exit 0 k extract --force "$SEED"
+    expect_not_contains "evil.so" "$T/err"
+    KOUAN_PLUGIN_PATH=":" expect_exit 1 k extract --force "$SEED"
+    expect_contains "no extractor plugins" "$T/err"
+    # queries load none, even with refused ones on the configured path, and
+    # a query naming a plugin file only reads it as data
+    KOUAN_PLUGIN_PATH=$WRONG_ABI_DIR expect_exit 0 k query 'ASK { ?s ?p ?o }'
+    expect_eq "$(cat "$T/out")" "true" "ASK with wrong-ABI plugins on the path"
+    KOUAN_PLUGIN_PATH=$WRONG_ABI_DIR expect_exit 0 k export --format nquads
+    run k query "SELECT * FROM <file://$T/evil.so> WHERE { ?s ?p ?o } LIMIT 1"
+    expect_not_contains "wrong_abi" "$T/err"
+    expect_not_contains "ABI" "$T/err"
+    # and the configured folder is what is loaded: the refusal names it
+    KOUAN_PLUGIN_PATH=$T/plugins expect_exit 1 k extract --force "$SEED"
+    expect_contains "$T/plugins/evil.so" "$T/err"
+    pass "plugins only from the configured folders; none for queries"
+}
+
 case_missing_file() {
     expect_exit 1 k extract /nonexistent.md
     expect_contains "/nonexistent.md" "$T/err"
@@ -946,11 +989,14 @@ case_bad_ragged_table() {
 }
 
 # A store that runs out of room: the write fails (ulimit -f, SIGXFSZ
-# ignored so write() says EFBIG), kouan says so in one line and exits 1,
-# and the store keeps exactly what it had.
+# ignored so write() says EFBIG), kouan says so in one line naming the
+# store and what happened, exits 1, and the store keeps exactly what it
+# had.  kouan: tries and rolls back (LMDB); hashes: cannot roll back, so
+# it refuses a write that would pass the limit before it starts.
 case_bad_disk_full() {
-    local s
+    local s dir
     for s in "kouan:$T/kstore" "hashes:$T/hstore"; do
+        dir=${s#*:}
         STORE=$s extract_seed
         snapshot "$T/before.nq" "$s"
         ( trap '' XFSZ; ulimit -f 256
@@ -958,11 +1004,16 @@ case_bad_disk_full() {
           echo "$RC" >"$T/rc" )
         expect_eq "$(cat "$T/rc")" 1 "exit status when the $s store is full"
         expect_one_line "$T/err"
-        expect_contains "File too large" "$T/err"
+        expect_contains "store $dir: " "$T/err"
+        expect_contains "003_northeast_traditional" "$T/err"
+        expect_contains "file size limit" "$T/err"
+        expect_contains "the store was not changed" "$T/err"
+        case $s in kouan:*) expect_contains "File too large" "$T/err" ;; esac   # LMDB's write
+        [ ! -s "$T/out" ] || fail "extract into a full $s store reported success"
         expect_unchanged "$T/before.nq" "$s"
         STORE=$s expect_exit 0 k check
     done
-    pass "a full disk: exit 1, one line, store unchanged"
+    pass "a full disk: exit 1, one line naming the store, store unchanged"
 }
 
 # check_position FILE ERR: if ERR says "at byte N (line L, column C)", then

@@ -70,6 +70,54 @@ sparql_form kouan_sparql_form(const char *q, char *keyword, size_t n)
     }
 }
 
+/* Past a string (p at its quote): '…', "…" or their long forms of three
+ * quotes, with backslash escapes; at the end of q when it does not close. */
+static const char *skip_string(const char *p)
+{
+    char qc = *p;
+    int longs = p[1] == qc && p[2] == qc;
+    p += longs ? 3 : 1;
+    while (*p) {
+        if (*p == '\\' && p[1]) { p += 2; continue; }
+        if (*p == qc && (!longs || (p[1] == qc && p[2] == qc))) return p + (longs ? 3 : 1);
+        if (!longs && *p == '\n') return p;        /* unterminated: Rasqal says so */
+        p++;
+    }
+    return p;
+}
+
+static int name_char(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c == '-' || c == ':' || c == '.' || c >= 0x80;
+}
+
+int kouan_sparql_uses_service(const char *q)
+{
+    if (!q) return 0;
+    for (const char *p = q; *p;) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '#') {
+            while (*p && *p != '\n') p++;
+        } else if (c == '"' || c == '\'') {
+            p = skip_string(p);
+        } else if (c == '<') {                   /* an IRI, or less-than */
+            const char *e = p + 1;
+            while (*e && *e != '>' && *e != '<' && *e != '"' && *e != ' ' &&
+                   *e != '\n' && *e != '{' && *e != '}')
+                e++;
+            p = *e == '>' ? e + 1 : p + 1;
+        } else if (c == '?' || c == '$' || name_char(c)) {   /* a variable or a name */
+            const char *w = p;
+            p++;
+            while (*p && name_char((unsigned char)*p)) p++;
+            if ((size_t)(p - w) == 7 && strncasecmp(w, "SERVICE", 7) == 0) return 1;
+        } else {
+            p++;
+        }
+    }
+    return 0;
+}
+
 /* ---- media types ----------------------------------------------------------- */
 
 typedef struct offer { const char *type; serve_format fmt; const char *content_type; } offer;

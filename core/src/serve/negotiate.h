@@ -15,6 +15,11 @@ typedef enum sparql_form {
  * (BASE, PREFIX).  keyword (may be NULL) receives that word, upper-case. */
 sparql_form kouan_sparql_form(const char *q, char *keyword, size_t n);
 
+/* Whether query q names SERVICE as a keyword anywhere (comments, strings,
+ * IRIs, variables and prefixed names aside): Rasqal would fetch from that
+ * endpoint (raptor's libcurl), and the server makes no outbound requests. */
+int kouan_sparql_uses_service(const char *q);
+
 typedef enum serve_format {
     SERVE_JSON, SERVE_XML, SERVE_CSV, SERVE_TSV,   /* SELECT, ASK */
     SERVE_TURTLE, SERVE_NTRIPLES                    /* CONSTRUCT, DESCRIBE */

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,7 +60,84 @@ typedef struct server {
     worker             *w;
     unsigned            nw, waiting;
     volatile int        stopping;
+    pthread_mutex_t     conn_mu;    /* guards conns */
+    struct conn        *conns;      /* open connections, for the reaper */
 } server;
+
+/* ---- slow clients ------------------------------------------------------------- */
+
+/* A request must arrive whole — headers and body — within REQUEST_DEADLINE_S
+ * of its connection opening (or of the last answer on a kept-alive one);
+ * else the reaper shuts the socket and MHD closes the connection.  MHD's
+ * own CONNECTION_TIMEOUT counts only silence, which a slowloris client
+ * dribbling a byte a second never gives it. */
+#define REQUEST_DEADLINE_S 15
+
+typedef struct conn {
+    struct conn *next;
+    int          fd;
+    int64_t      since;      /* ms: opened, or last answered */
+    int          arrived;    /* the request is whole: being answered */
+    int          reaped;
+} conn;
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    server *sv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn *k = ci ? calloc(1, sizeof *k) : NULL;
+        if (!k) return;               /* untracked: MHD's timeout still applies */
+        k->fd = ci->connect_fd;
+        k->since = wire_now_ms();
+        pthread_mutex_lock(&sv->conn_mu);
+        k->next = sv->conns;
+        sv->conns = k;
+        pthread_mutex_unlock(&sv->conn_mu);
+        *socket_context = k;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        conn *k = *socket_context;   /* before MHD closes the socket */
+        pthread_mutex_lock(&sv->conn_mu);
+        for (conn **pp = &sv->conns; *pp; pp = &(*pp)->next)
+            if (*pp == k) { *pp = k->next; break; }
+        pthread_mutex_unlock(&sv->conn_mu);
+        free(k);
+        *socket_context = NULL;
+    }
+}
+
+/* The connection's request is whole (arrived 1), or answered (0: the
+ * deadline starts again for the next request on it). */
+static void conn_mark(server *sv, struct MHD_Connection *c, int arrived)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+                                             MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (!ci || !ci->socket_context) return;
+    conn *k = ci->socket_context;
+    pthread_mutex_lock(&sv->conn_mu);
+    k->arrived = arrived;
+    k->since = wire_now_ms();
+    pthread_mutex_unlock(&sv->conn_mu);
+}
+
+static void *reap_slow(void *arg)
+{
+    server *sv = arg;
+    while (!sv->stopping) {
+        usleep(250000);
+        int64_t now = wire_now_ms();
+        pthread_mutex_lock(&sv->conn_mu);
+        for (conn *k = sv->conns; k; k = k->next)
+            if (!k->arrived && !k->reaped && now - k->since > REQUEST_DEADLINE_S * 1000) {
+                shutdown(k->fd, SHUT_RDWR);   /* MHD sees the end and closes it */
+                k->reaped = 1;
+            }
+        pthread_mutex_unlock(&sv->conn_mu);
+    }
+    return NULL;
+}
 
 static void stop_worker(worker *w)
 {
@@ -394,6 +472,11 @@ static enum MHD_Result on_sparql(server *sv, struct MHD_Connection *c, request *
                          "a POST body of type application/sparql-query");
         goto done;
     }
+    if (kouan_sparql_uses_service(query)) {
+        ret = reply_text(c, r, 403, CORS, "SERVICE is refused: this endpoint makes no "
+                         "requests to other endpoints (federated queries are not served)");
+        goto done;
+    }
     const char *dg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "default-graph-uri");
     const char *ng = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "named-graph-uri");
     if ((dg && *dg) || (ng && *ng)) {
@@ -489,9 +572,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > sv->o.max_body)
             r->too_big = 1;
-        if (r->too_big)
+        if (r->too_big) {
+            conn_mark(sv, c, 1);
             return reply_text(c, r, 413, NULL, "the request body is larger than %zu bytes "
                               "(kouan serve --max-body)", sv->o.max_body);
+        }
         return MHD_YES;
     }
     if (*upload_size) {
@@ -512,6 +597,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (r->answered) return MHD_YES;
+    conn_mark(sv, c, 1);              /* whole: no deadline while it is answered */
     if (r->too_big)
         return reply_text(c, r, 413, NULL, "the request body is larger than %zu bytes "
                           "(kouan serve --max-body)", sv->o.max_body);
@@ -527,7 +613,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
     server *sv = cls;
     request *r = *con_cls;
-    (void)c;
+    conn_mark(sv, c, 0);              /* kept alive: the next request's deadline */
     if (!r) return;
     if (!sv->o.quiet) {
         const char *gone = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
@@ -673,16 +759,35 @@ int kouan_serve(const kouan_options *open, const kouan_serve_options *opts,
         }
     }
 
+    /* Connections: a slow or idle one costs a thread and a descriptor, no
+       worker, and lives at most REQUEST_DEADLINE_S before its request is
+       whole; so allow many (1024 beyond the workers and the queue, within
+       the descriptors we may open), that a crowd of slow clients cannot
+       lock out a quick query.  On a loopback address every client is
+       127.0.0.1: no limit per address (it would lock out this machine's
+       own users); on another, one address may hold a quarter. */
+    unsigned limit = sv.o.workers + sv.o.queue + 1024;
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+        nofile.rlim_cur < (rlim_t)limit + 2 * sv.nw + 64)
+        limit = nofile.rlim_cur > 2 * sv.nw + 96 ? (unsigned)(nofile.rlim_cur - 2 * sv.nw - 64)
+                                                 : 32;
+    unsigned per_ip = is_loopback(&ss) ? 0 : (limit / 4 ? limit / 4 : 1);
+    pthread_mutex_init(&sv.conn_mu, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_POLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)sv.o.port, NULL, NULL,
         on_request, &sv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &sv,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(sv.o.workers + sv.o.queue + 64),
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &sv,
+        MHD_OPTION_CONNECTION_LIMIT, limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(sv.o.timeout_s + 30),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
         MHD_OPTION_END);
+    pthread_t reaper;
+    int reaping = d && pthread_create(&reaper, NULL, reap_slow, &sv) == 0;
     if (!d) {
         for (unsigned i = 0; i < sv.nw; i++) stop_worker(&sv.w[i]);
         free(sv.w);
@@ -711,10 +816,12 @@ int kouan_serve(const kouan_options *open, const kouan_serve_options *opts,
     for (unsigned i = 0; i < sv.nw; i++)    /* ends queries in progress at once */
         if (sv.w[i].pid > 0) kill(sv.w[i].pid, SIGKILL);
     pthread_mutex_unlock(&sv.mu);
+    if (reaping) pthread_join(reaper, NULL);
     MHD_stop_daemon(d);
     for (unsigned i = 0; i < sv.nw; i++) stop_worker(&sv.w[i]);
     free(sv.w);
     pthread_mutex_destroy(&sv.mu);
     pthread_cond_destroy(&sv.cv);
+    pthread_mutex_destroy(&sv.conn_mu);
     return 0;
 }

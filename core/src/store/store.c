@@ -29,8 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 struct kouan_store {
@@ -42,6 +45,7 @@ struct kouan_store {
     int             ours;     /* the kouan (LMDB) module */
     int             virtuoso; /* kouan-virtuoso: no transactions, exact size */
     char           *dir;
+    char           *hashes_dir; /* hashes:DIR: its folder, for the room check */
     char            last_log[512];
 };
 
@@ -336,6 +340,11 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
             kouan_store_close(s);
             return NULL;
         }
+        if (!read_only && !(s->hashes_dir = strdup(dir))) {
+            kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
+            kouan_store_close(s);
+            return NULL;
+        }
         snprintf(options, sizeof options,
                  "hash-type='bdb',dir='%s',contexts='yes',write='%s',new='%s'",
                  dir, read_only ? "no" : "yes", exists ? "no" : "yes");
@@ -385,6 +394,7 @@ void kouan_store_close(kouan_store *s)
     if (s->lock_fd >= 0) close(s->lock_fd);   /* releases the flock */
     release_writer_lock(s->held);
     free(s->dir);
+    free(s->hashes_dir);
     free(s);
 }
 
@@ -417,6 +427,66 @@ static librdf_statement *make_statement(librdf_world *w, const kouan_triple *t)
     return librdf_new_statement_from_nodes(w, s, p, o);   /* owns s, p, o */
 }
 
+/* Words for a write that failed for want of room (a full disk, a quota,
+ * the file size limit of ulimit -f); "" for other failures.  Redland hands
+ * on only the storage's text, so it is matched against the system's own
+ * words for those errors (strerror, in this process's locale). */
+static const char *room_hint(const char *log)
+{
+    static const int codes[] = { ENOSPC, EFBIG, EDQUOT };
+    for (size_t i = 0; log[0] && i < sizeof codes / sizeof codes[0]; i++)
+        if (strstr(log, strerror(codes[i])))
+            return " (the disk is full, or a quota or the file size limit of "
+                   "ulimit -f was reached)";
+    return "";
+}
+
+/* hashes:DIR cannot undo a half-written graph (Berkeley DB without
+ * transactions, and it floods stderr and retries for minutes when a write
+ * fails), so a write that would not fit is refused before it starts: about
+ * 8 index bytes per byte of the triples (four databases, pages half full)
+ * must fit on the disk and under the file size limit (RLIMIT_FSIZE, which
+ * bounds every file's last byte).  A rough bound: a disk that fills from
+ * elsewhere while we write can still damage the store (see README). */
+static int hashes_room(kouan_store *s, const char *graph, const kouan_triple *t,
+                       size_t n, kouan_error *err)
+{
+    unsigned long long need = 64 * 1024;
+    for (size_t i = 0; i < n; i++)
+        need += 8ULL * (strlen(t[i].s) + strlen(t[i].p) + strlen(t[i].o) +
+                        strlen(graph) + 64);
+    struct statvfs vfs;
+    if (statvfs(s->hashes_dir, &vfs) == 0 &&
+        (unsigned long long)vfs.f_bavail * vfs.f_frsize < need)
+        return kouan_error_set(err, KOUAN_ESTORE, "store %s: not writing graph <%s>: it "
+                "needs about %llu kB and the disk has %llu kB free (the disk is full); "
+                "the store was not changed", s->hashes_dir, graph, need / 1024,
+                (unsigned long long)vfs.f_bavail * vfs.f_frsize / 1024);
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return KOUAN_OK;
+    DIR *d = opendir(s->hashes_dir);
+    if (!d) return KOUAN_OK;                       /* the write will say why */
+    unsigned long long largest = 0;
+    char name[256] = "", path[4400];
+    for (struct dirent *e; (e = readdir(d));) {
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", s->hashes_dir, e->d_name);
+        if (strstr(e->d_name, ".db") && stat(path, &st) == 0 &&
+            (unsigned long long)st.st_size >= largest) {
+            largest = (unsigned long long)st.st_size;
+            snprintf(name, sizeof name, "%s", e->d_name);
+        }
+    }
+    closedir(d);
+    if (largest + need > (unsigned long long)rl.rlim_cur)
+        return kouan_error_set(err, KOUAN_ESTORE, "store %s: not writing graph <%s>: it "
+                "needs about %llu kB more and the file size limit (ulimit -f) is %llu kB, "
+                "with %s already %llu kB; the store was not changed", s->hashes_dir, graph,
+                need / 1024, (unsigned long long)rl.rlim_cur / 1024,
+                name[0] ? name : "a database", largest / 1024);
+    return KOUAN_OK;
+}
+
 int kouan_store_replace_graph(kouan_store *s, const char *graph,
                               const kouan_triple *t, size_t n, kouan_error *err)
 {
@@ -429,6 +499,8 @@ int kouan_store_replace_graph(kouan_store *s, const char *graph,
         if (!(st[i] = make_statement(w, &t[i])))
             rc = kouan_error_set(err, KOUAN_EINVAL, "cannot build the triple <%s> <%s> “%s”",
                          t[i].s, t[i].p, t[i].o);
+    if (rc == KOUAN_OK && s->hashes_dir) rc = hashes_room(s, graph, t, n, err);
+    const char *where = s->dir ? s->dir : s->hashes_dir;
     if (rc == KOUAN_OK) {
         s->last_log[0] = '\0';
         librdf_world_set_logger(w, s, store_log);
@@ -442,20 +514,27 @@ int kouan_store_replace_graph(kouan_store *s, const char *graph,
         if (i < n) {
             if (txn) librdf_model_transaction_rollback(s->model);
             else librdf_model_context_remove_statements(s->model, ctx);
-            rc = kouan_error_set(err, KOUAN_ESTORE, "writing graph <%s> failed after %zu of "
-                         "%zu statements%s%s; %s", graph, i, n,
-                         s->last_log[0] ? ": " : "", s->last_log,
-                         txn ? "nothing was changed"
+            rc = kouan_error_set(err, KOUAN_ESTORE, "%s%s%swriting graph <%s> failed after "
+                         "%zu of %zu statements%s%s%s; %s", where ? "store " : "",
+                         where ? where : "", where ? ": " : "", graph, i, n,
+                         s->last_log[0] ? ": " : "", s->last_log, room_hint(s->last_log),
+                         txn ? "the store was not changed"
                              : "the document's graph was removed: extract it again");
         } else {
+            /* LMDB: a failed commit is aborted whole, the last one stays */
             if (txn && librdf_model_transaction_commit(s->model) != 0)
-                rc = kouan_error_set(err, KOUAN_ESTORE, "committing graph <%s> failed%s%s",
-                             graph, s->last_log[0] ? ": " : "", s->last_log);
+                rc = kouan_error_set(err, KOUAN_ESTORE, "%s%s%scommitting graph <%s> "
+                             "failed%s%s%s; %s", where ? "store " : "", where ? where : "",
+                             where ? ": " : "", graph, s->last_log[0] ? ": " : "",
+                             s->last_log, room_hint(s->last_log),
+                             s->ours ? "the store was not changed"
+                                     : "the storage may hold part of it");
             if (rc == KOUAN_OK && librdf_model_sync(s->model) != 0) {
                 if (!txn) librdf_model_context_remove_statements(s->model, ctx);
-                rc = kouan_error_set(err, KOUAN_ESTORE, "%s failed%s%s%s", s->virtuoso
-                             ? "writing to Virtuoso" : "flushing the store to disk",
-                             s->last_log[0] ? ": " : "", s->last_log,
+                rc = kouan_error_set(err, KOUAN_ESTORE, "%s%s%s%s failed%s%s%s%s", where ?
+                             "store " : "", where ? where : "", where ? ": " : "",
+                             s->virtuoso ? "writing to Virtuoso" : "flushing the store to disk",
+                             s->last_log[0] ? ": " : "", s->last_log, room_hint(s->last_log),
                              txn ? "" : "; the document's graph was removed: extract it again");
             }
         }
