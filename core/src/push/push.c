@@ -73,7 +73,39 @@ static int is_document(librdf_world *w, librdf_model *m, librdf_node *ctx, librd
     return yes;
 }
 
-/* Every graph holding a kouan:Document with a kouan:sha256, sorted. */
+/* A digest of the ports graph ctx holds (the sum of each IRI's FNV-1a, so
+ * the order they come in does not matter).  The file's SHA-256 alone does
+ * not say when a document's graph changed: kouan_reconcile re-extracts an
+ * unchanged file whose port names other documents now resolve otherwise,
+ * and what changes then is which ports its graph holds. */
+static uint64_t ports_digest(librdf_world *w, librdf_model *m, librdf_node *ctx)
+{
+    librdf_node *p = librdf_new_node_from_uri_string(w, (const unsigned char *)RDF_TYPE);
+    librdf_node *o = librdf_new_node_from_uri_string(w, (const unsigned char *)KO "Port");
+    librdf_statement *pat = p && o ? librdf_new_statement_from_nodes(w, NULL, p, o) : NULL;
+    if (!pat) {
+        if (p) librdf_free_node(p);
+        if (o) librdf_free_node(o);
+        return 0;
+    }
+    uint64_t sum = 0;
+    librdf_stream *st = librdf_model_find_statements_in_context(m, pat, ctx);
+    for (; st && !librdf_stream_end(st); librdf_stream_next(st)) {
+        librdf_node *subj = librdf_statement_get_subject(librdf_stream_get_object(st));
+        if (!librdf_node_is_resource(subj)) continue;
+        uint64_t h = 1469598103934665603ULL;
+        for (const unsigned char *c = librdf_uri_as_string(librdf_node_get_uri(subj)); *c; c++)
+            h = (h ^ *c) * 1099511628211ULL;
+        sum += h;
+    }
+    if (st) librdf_free_stream(st);
+    librdf_free_statement(pat);
+    return sum;
+}
+
+/* Every graph holding a kouan:Document with a kouan:sha256, sorted; its
+ * version is "SHA-256+PORTS" (the file's bytes and the ports its graph
+ * resolved them to). */
 static int list_documents(kouan *k, doc_list *out, kouan_error *err)
 {
     librdf_world *w = k->world;
@@ -102,7 +134,11 @@ static int list_documents(kouan *k, doc_list *out, kouan_error *err)
             }
             push_doc *d = &out->v[out->n];
             d->graph = strdup((const char *)librdf_uri_as_string(librdf_node_get_uri(ctx)));
-            d->sha256 = strdup((const char *)librdf_node_get_literal_value(obj));
+            char version[128];
+            snprintf(version, sizeof version, "%s+%016llx",
+                     (const char *)librdf_node_get_literal_value(obj),
+                     (unsigned long long)ports_digest(w, m, ctx));
+            d->sha256 = strdup(version);
             if (!d->graph || !d->sha256) {
                 free(d->graph); free(d->sha256);
                 rc = KOUAN_ENOMEM;
