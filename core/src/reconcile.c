@@ -21,6 +21,7 @@
 #define DCT  "http://purl.org/dc/terms/"
 #define KO   KOUAN_NS_ONTOLOGY
 #define MAX_ROUNDS 4
+#define SAY_MAX    3     /* documents left out of line named one by one */
 
 /* Calls cb on every statement matching (s, p, o) (NULL: any; strings are
  * IRIs) in ctx, or in the merged view when ctx is NULL.  Stops at cb's
@@ -275,6 +276,7 @@ int kouan_reconcile(kouan *k, kouan_done_cb done, kouan_warn_cb warn,
     if (redone) *redone = 0;
     if (!k->store) return kouan_error_set(err, KOUAN_ESTORE, "this session has no store");
     kouan_strmap skipped = {0};        /* graphs that cannot be brought in line */
+    size_t n_skipped = 0;              /* said one by one up to SAY_MAX */
     int rc = KOUAN_OK, force = k->force;
     k->force = 1;
     for (int round = 0; round < MAX_ROUNDS && !rc; round++) {
@@ -286,9 +288,10 @@ int kouan_reconcile(kouan *k, kouan_done_cb done, kouan_warn_cb warn,
             doc_ref *d = &v[i];
             if (kouan_strmap_get(&skipped, d->graph)) continue;
             if (!d->path) {
-                say(warn, user, "<%s>: its port names now resolve otherwise (%s), but the "
-                    "store does not say which file it came from: extract it again",
-                    d->graph, d->why, NULL);
+                if (++n_skipped <= SAY_MAX)
+                    say(warn, user, "<%s>: its port names now resolve otherwise (%s), but the "
+                        "store does not say which file it came from: extract it again",
+                        d->graph, d->why, NULL);
                 if (kouan_strmap_put(&skipped, d->graph, (void *)1)) rc = KOUAN_ENOMEM;
                 continue;
             }
@@ -296,9 +299,10 @@ int kouan_reconcile(kouan *k, kouan_done_cb done, kouan_warn_cb warn,
             if (!x) { rc = kouan_error_set(err, KOUAN_ENOMEM, "out of memory"); break; }
             int xrc = kouan_extract_doc(k, d->path, x, NULL, NULL);
             if (xrc || !d->sha256 || strcmp(x->rep.sha256, d->sha256) != 0) {
-                say(warn, user, "%s: its port names now resolve otherwise (%s), but %s; "
-                    "left as it was: extract it again", d->path, d->why,
-                    xrc ? "it cannot be read again" : "the file changed since it was extracted");
+                if (++n_skipped <= SAY_MAX)
+                    say(warn, user, "%s: its port names now resolve otherwise (%s), but %s; "
+                        "left as it was: extract it again", d->path, d->why,
+                        xrc ? "it cannot be read again" : "the file changed since it was extracted");
                 if (kouan_strmap_put(&skipped, d->graph, (void *)1)) rc = KOUAN_ENOMEM;
             } else {
                 kouan_error werr = {0};
@@ -316,6 +320,14 @@ int kouan_reconcile(kouan *k, kouan_done_cb done, kouan_warn_cb warn,
         if (!changed) break;
     }
     k->force = force;
+    if (n_skipped > SAY_MAX && warn) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%zu documents in all are left as they were, their port "
+                 "names out of line with the other documents (dcterms:source is the path as "
+                 "given, relative to where each was extracted): extract them again",
+                 n_skipped);
+        warn(msg, user);
+    }
     kouan_strmap_free(&skipped);
     return rc;
 }

@@ -493,6 +493,14 @@ case_names_across() {
     STORE="$A" expect_exit 0 k remove "$sw"
     expect_contains "$T/000_7180f7658f0f6251.md: its port names now resolve otherwise (友谊关 is not one of its ports any more)" "$T/err"
     expect_contains "it cannot be read again; left as it was: extract it again" "$T/err"
+    # many such documents: three named, then one line for all
+    mkdir "$T/gone"
+    for i in 1 2 3 4 5; do cp "$seed" "$T/gone/seed$i.md"; done
+    STORE="kouan:$T/m" expect_exit 0 k extract -q "$T/gone" "$sw"
+    rm -r "$T/gone"
+    STORE="kouan:$T/m" expect_exit 0 k remove "$sw"
+    expect_eq "$(grep -c 'its port names now resolve otherwise' "$T/err")" 3 "documents named one by one"
+    expect_contains "5 documents in all are left as they were" "$T/err"
     # a store left out of line (as by a run killed between writing a
     # document and reconciling, here made by copying raw quads together):
     # the next extract, though every file is unchanged, brings it in line
