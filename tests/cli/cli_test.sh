@@ -543,6 +543,19 @@ case_traditional_forms() {
     pass "滿洲里 and 琿春 are 满洲里 and 珲春, the written forms kept as altLabels with evidence"
 }
 
+# kouan's store in a process that cannot reserve 64 GiB of address space
+# (ulimit -v, valgrind, 32-bit): it opens with a smaller map and works.
+# Registered for the plain build only (ASan needs terabytes of address space).
+case_store_address_space() {
+    local S="kouan:$T/small"
+    ( ulimit -v 4000000; STORE="$S" "$KOUAN" --store "$S" extract -q "$SEED" ) >"$T/out" 2>"$T/err" \
+        || fail "extract under ulimit -v 4000000 failed"
+    ( ulimit -v 4000000; "$KOUAN" --store "$S" query --format tsv "$PORTS_OF_TIBET" ) >"$T/out" 2>"$T/err" \
+        || fail "query under ulimit -v 4000000 failed"
+    expect_contains "樟木" "$T/out"
+    pass "a 4 GB address space: the store opens with a smaller map"
+}
+
 case_export() {
     local nt turtle_n rdflib_n
     extract_seed

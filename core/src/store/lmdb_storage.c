@@ -1218,11 +1218,21 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
     e->pid = getpid();
     e->refs = 1;
     e->read_only = read_only;
-    int rc = mdb_env_create(&e->env);
-    if (!rc) rc = mdb_env_set_maxdbs(e->env, 8);
-    if (!rc) rc = mdb_env_set_mapsize(e->env, map_size);
-    if (!rc) rc = mdb_env_open(e->env, dir, MDB_NOTLS | MDB_NORDAHEAD |
-                               (read_only ? MDB_RDONLY : 0), 0666);
+    /* the map is address space, not memory; where that much cannot be
+       reserved (valgrind, ulimit -v, a 32-bit system) a smaller one is
+       tried, down to 1 GiB — LMDB grows it to the file's size on open */
+    int rc;
+    for (;;) {
+        rc = mdb_env_create(&e->env);
+        if (!rc) rc = mdb_env_set_maxdbs(e->env, 8);
+        if (!rc) rc = mdb_env_set_mapsize(e->env, map_size);
+        if (!rc) rc = mdb_env_open(e->env, dir, MDB_NOTLS | MDB_NORDAHEAD |
+                                   (read_only ? MDB_RDONLY : 0), 0666);
+        if ((rc != EINVAL && rc != ENOMEM) || map_size <= ((size_t)1 << 30)) break;
+        mdb_env_close(e->env);
+        e->env = NULL;
+        map_size /= 4;
+    }
     const char *what = "opening";
     MDB_txn *txn = NULL;
     if (!rc) { what = "starting"; rc = mdb_txn_begin(e->env, NULL, read_only ? MDB_RDONLY : 0, &txn); }
