@@ -536,7 +536,12 @@ static void request(http *h, const char *method, const char *url, const char *bo
         if (hdr) curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
         CURLcode cc = curl_easy_perform(c);
         long status = 0;
-        if (cc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        /* a server that refuses the request (401, 403, 413) may answer and
+           close before reading the body: the send then fails, but the
+           answer came and is what to report */
+        if (cc == CURLE_SEND_ERROR && status >= 400) cc = CURLE_OK;
+        if (cc != CURLE_OK) status = 0;
         curl_slist_free_all(hdr);
         out->attempts = attempt + 1;
         out->status = status;
