@@ -499,6 +499,31 @@ typedef struct outcome {
     char     message[800];
 } outcome;
 
+/* The status a bodiless HEAD of url gets with the push's credentials, or
+ * 0 when none comes. */
+static long probe(http *h, const char *url)
+{
+    const kouan_push_options *o = h->o;
+    CURL *c = h->curl;
+    curl_easy_reset(c);
+    h->reply_len = 0;
+    if (h->reply) h->reply[0] = '\0';
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_reply);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "kouan/" KOUAN_VERSION);
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
+    curl_easy_setopt(c, CURLOPT_USERNAME, o->user);
+    curl_easy_setopt(c, CURLOPT_PASSWORD, o->password ? o->password : "");
+    long status = 0;
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    return status;
+}
+
 /* One request (PUT with body, or DELETE), tried again with back-off. */
 static void request(http *h, const char *method, const char *url, const char *body,
                     size_t len, outcome *out)
@@ -549,6 +574,21 @@ static void request(http *h, const char *method, const char *url, const char *bo
                                      (status == 404 && !strcmp(method, "DELETE")));
         if (out->ok) return;
         out->unreachable = cc != CURLE_OK;
+        /* the connection was reset while the body went out: a server that
+           refuses the credentials (Virtuoso) answers 401 and closes before
+           reading it.  Ask again without a body to learn which it was. */
+        if (cc == CURLE_SEND_ERROR && o->user && body) {
+            long st = probe(h, url);
+            if (st == 401 || st == 403) {
+                out->unreachable = 0;
+                out->status = st;
+                snprintf(out->message, sizeof out->message, "HTTP %ld: the server refused "
+                         "the credentials of %s (it closed the connection while the body "
+                         "was sent; a request without a body was answered %ld)",
+                         st, o->user, st);
+                return;
+            }
+        }
         if (cc != CURLE_OK) {
             snprintf(out->message, sizeof out->message, "%s", h->errbuf[0] ? h->errbuf
                      : curl_easy_strerror(cc));
