@@ -218,14 +218,25 @@ try:
         p = subprocess.Popen([KOUAN, "--store", W, "extract", "-q", "--force",
                               *[os.path.join(T, "new", n) for n in names]],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(1.5 if clean < 1 else clean * 1.5)
+        # wait until it says it waits (a sanitizer build on a loaded machine
+        # can take many seconds to get there), at most two minutes
+        os.set_blocking(p.stderr.fileno(), False)
+        said = b""
+        deadline = time.monotonic() + 120
+        while b"waiting" not in said and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            try:
+                said += p.stderr.read() or b""
+            except BlockingIOError:
+                pass
         if p.poll() is not None:
             fail(f"a second writer did not wait for the lock: exit {p.returncode}: "
-                 f"{p.stderr.read().decode('utf-8', 'replace')}")
+                 f"{(said + (p.stderr.read() or b'')).decode('utf-8', 'replace')}")
         if graphs(W) != before:                   # a reader, while it waits
             fail("the store changed while the second writer waited for the lock")
         fcntl.flock(lock, fcntl.LOCK_UN)
-    err = p.communicate(timeout=300)[1].decode("utf-8", "replace")
+    os.set_blocking(p.stderr.fileno(), True)
+    err = (said + p.communicate(timeout=300)[1]).decode("utf-8", "replace")
     if p.returncode != 0:
         fail(f"the waiting writer failed after the lock was freed: {err}")
     if "is being used by another kouan process" not in err or "waiting" not in err:
@@ -240,7 +251,17 @@ try:
         p1 = subprocess.Popen([KOUAN, "--store", W, "extract", "-q", "--force",
                                *[os.path.join(T, first, n) for n in names]],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.05)
+        # the second starts once the first holds the store's lock (else the
+        # second could go first, and the first, killed late, leave a mix)
+        deadline = time.monotonic() + 120
+        while p1.poll() is None and time.monotonic() < deadline:
+            with open(lock_path, "a") as probe:
+                try:
+                    fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(probe, fcntl.LOCK_UN)
+                except BlockingIOError:
+                    break                       # held: by the first writer
+            time.sleep(0.02)
         p2 = subprocess.Popen([KOUAN, "--store", W, "extract", "-q", "--force",
                                *[os.path.join(T, second, n) for n in names]],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
