@@ -1,6 +1,5 @@
 /* learn.c — names documents teach; see learn.h. */
 #include "learn.h"
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,62 +30,33 @@ static int add_suffixes(kouan_learn_rules *lr, char *list)
     return KOUAN_OK;
 }
 
-int kouan_learn_load(kouan_learn_rules *lr, const char *dir,
-                     int (*class_by_name)(const char *), kouan_error *err)
+int kouan_learn_line(kouan_learn_rules *lr, char **fld, size_t n,
+                     int (*class_by_name)(const char *), const char *path,
+                     size_t lineno, kouan_error *err)
 {
-    memset(lr, 0, sizeof *lr);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/learn.tsv", dir);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errno == ENOENT) return KOUAN_OK;     /* nothing to learn */
-        err->code = KOUAN_EIO;
-        snprintf(err->message, sizeof err->message, "%s: cannot open: %s",
-                 path, strerror(errno));
-        return err->code;
-    }
-    char line[2048];
-    size_t lineno = 0;
     int rc = KOUAN_OK;
-    while (rc == KOUAN_OK && fgets(line, sizeof line, f)) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!line[0] || line[0] == '#') continue;
-        char *fld[4] = {0};
-        size_t n = 0;
-        for (char *p = line; n < 4; n++) {
-            fld[n] = p;
-            char *t = strchr(p, '\t');
-            if (!t) { n++; break; }
-            *t = '\0';
-            p = t + 1;
+    if (n == 2 && strcmp(fld[0], "official") == 0 && fld[1][0]) {
+        free(lr->official);
+        if (!(lr->official = strdup(fld[1]))) rc = KOUAN_ENOMEM;
+    } else if (n == 3 && strcmp(fld[0], "prefix") == 0 && fld[1][0]) {
+        char *save = NULL;
+        for (char *c = strtok_r(fld[1], " ", &save); c && !rc;
+             c = strtok_r(NULL, " ", &save)) {
+            int cls = class_by_name(c);
+            if (cls < 0 || cls >= (int)(sizeof lr->place_class / sizeof lr->place_class[0]))
+                return fail(err, KOUAN_EINVAL, path, lineno,
+                            "prefix: expected class names of kouan.ttl "
+                            "(County, Prefecture, OpenBorderCity, …)");
+            lr->place_class[cls] = 1;
         }
-        if (n == 2 && strcmp(fld[0], "official") == 0 && fld[1][0]) {
-            free(lr->official);
-            if (!(lr->official = strdup(fld[1]))) rc = KOUAN_ENOMEM;
-        } else if (n == 3 && strcmp(fld[0], "prefix") == 0 && fld[1][0]) {
-            char *save = NULL;
-            for (char *c = strtok_r(fld[1], " ", &save); c && !rc;
-                 c = strtok_r(NULL, " ", &save)) {
-                int cls = class_by_name(c);
-                if (cls < 0 || cls >= (int)(sizeof lr->place_class / sizeof lr->place_class[0]))
-                    rc = fail(err, KOUAN_EINVAL, path, lineno,
-                              "prefix: expected class names of kouan.ttl "
-                              "(County, Prefecture, OpenBorderCity, …)");
-                else lr->place_class[cls] = 1;
-            }
-            if (!rc) rc = add_suffixes(lr, fld[2]);
-            lr->prefix = 1;
-        } else {
-            rc = fail(err, KOUAN_EINVAL, path, lineno,
-                      "expected official<TAB>predicate or "
-                      "prefix<TAB>Class Class …<TAB>suffix suffix …");
-        }
+        if (!rc) rc = add_suffixes(lr, fld[2]);
+        lr->prefix = 1;
+    } else {
+        return fail(err, KOUAN_EINVAL, path, lineno,
+                    "expected official<TAB>predicate or "
+                    "prefix<TAB>Class Class …<TAB>suffix suffix …");
     }
-    if (rc == KOUAN_ENOMEM) fail(err, rc, path, lineno, "out of memory");
-    fclose(f);
-    if (rc) kouan_learn_free(lr);
-    return rc;
+    return rc == KOUAN_ENOMEM ? fail(err, rc, path, lineno, "out of memory") : rc;
 }
 
 void kouan_learn_free(kouan_learn_rules *lr)

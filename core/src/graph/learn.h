@@ -26,12 +26,13 @@ typedef struct kouan_learn_rules {
     int    prefix;            /* place-prefix merges enabled */
 } kouan_learn_rules;
 
-/* Reads dir/learn.tsv when it exists (an empty rule set otherwise).
- * class_by_name maps a class local name to its kouan_class, or -1.
- * Returns 0, or KOUAN_EINVAL with err saying file:line and what was
- * expected. */
-int  kouan_learn_load(kouan_learn_rules *lr, const char *dir,
-                      int (*class_by_name)(const char *), kouan_error *err);
+/* One data line of ontology/learn.tsv (fields split at tabs; resolve.c
+ * reads the file).  class_by_name maps a class local name to its
+ * kouan_class, or -1.  Returns 0, or KOUAN_EINVAL with err saying
+ * path:lineno and what was expected. */
+int  kouan_learn_line(kouan_learn_rules *lr, char **fields, size_t n,
+                      int (*class_by_name)(const char *), const char *path,
+                      size_t lineno, kouan_error *err);
 void kouan_learn_free(kouan_learn_rules *lr);
 
 /* What a set of documents teaches.  All strings are copied and owned. */

@@ -229,6 +229,13 @@ static int merges_line(kouan_resolver *r, int unused, char **f, size_t n,
     return KOUAN_OK;
 }
 
+static int learn_line(kouan_resolver *r, int unused, char **f, size_t n,
+                      const char *file, size_t lineno, kouan_error *err)
+{
+    (void)unused;
+    return kouan_learn_line(&r->learn, f, n, class_by_name, file, lineno, err);
+}
+
 int kouan_resolver_load(kouan_resolver *r, const char *dir, kouan_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -238,19 +245,19 @@ int kouan_resolver_load(kouan_resolver *r, const char *dir, kouan_error *err)
         if (rc) { kouan_resolver_free(r); return rc; }
     }
     int rc = read_table(r, 0, dir, "names.tsv", names_line, err);
-    if (!rc) {   /* optional: references that are not names (我国) */
+    /* optional: references that are not names (我国), a user's merges, what
+       documents may teach each other */
+    static const struct { const char *rel; line_cb cb; } optional[] = {
+        { "gazetteer/references.tsv", references_line },
+        { "merges.tsv", merges_line },
+        { "learn.tsv", learn_line },
+    };
+    for (size_t i = 0; !rc && i < sizeof optional / sizeof optional[0]; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/gazetteer/references.tsv", dir);
+        snprintf(path, sizeof path, "%s/%s", dir, optional[i].rel);
         if (access(path, F_OK) == 0)
-            rc = read_table(r, 0, dir, "gazetteer/references.tsv", references_line, err);
+            rc = read_table(r, 0, dir, optional[i].rel, optional[i].cb, err);
     }
-    if (!rc) {   /* merges.tsv is optional: a user's overrides */
-        char path[4096];
-        snprintf(path, sizeof path, "%s/merges.tsv", dir);
-        if (access(path, F_OK) == 0)
-            rc = read_table(r, 0, dir, "merges.tsv", merges_line, err);
-    }
-    if (!rc) rc = kouan_learn_load(&r->learn, dir, class_by_name, err);
     if (rc) kouan_resolver_free(r);
     return rc;
 }

@@ -499,26 +499,38 @@ typedef struct outcome {
     char     message[800];
 } outcome;
 
-/* The status a bodiless HEAD of url gets with the push's credentials, or
- * 0 when none comes. */
-static long probe(http *h, const char *url)
+/* Resets h's handle for a request to url: reply capture, time limits,
+ * user agent and the push's credentials. */
+static CURL *setup(http *h, const char *url, long timeout_s)
 {
     const kouan_push_options *o = h->o;
     CURL *c = h->curl;
     curl_easy_reset(c);
     h->reply_len = 0;
     if (h->reply) h->reply[0] = '\0';
+    h->errbuf[0] = '\0';
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_reply);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "kouan/" KOUAN_VERSION);
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
-    curl_easy_setopt(c, CURLOPT_USERNAME, o->user);
-    curl_easy_setopt(c, CURLOPT_PASSWORD, o->password ? o->password : "");
+    if (o->user) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
+        curl_easy_setopt(c, CURLOPT_USERNAME, o->user);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, o->password ? o->password : "");
+    }
+    return c;
+}
+
+/* The status a bodiless HEAD of url gets with the push's credentials, or
+ * 0 when none comes. */
+static long probe(http *h, const char *url)
+{
+    CURL *c = setup(h, url, 30L);
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     long status = 0;
     if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     return status;
@@ -532,26 +544,9 @@ static void request(http *h, const char *method, const char *url, const char *bo
     memset(out, 0, sizeof *out);
     double delay = o->retry_delay_s;
     for (unsigned attempt = 0;; attempt++) {
-        CURL *c = h->curl;
-        curl_easy_reset(c);
+        CURL *c = setup(h, url, (long)(o->timeout_s ? o->timeout_s : 300));
         struct curl_slist *hdr = NULL;
-        h->reply_len = 0;
-        if (h->reply) h->reply[0] = '\0';
-        h->errbuf[0] = '\0';
-        curl_easy_setopt(c, CURLOPT_URL, url);
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_reply);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(o->timeout_s ? o->timeout_s : 300));
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_USERAGENT, "kouan/" KOUAN_VERSION);
-        if (o->user) {
-            curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
-            curl_easy_setopt(c, CURLOPT_USERNAME, o->user);
-            curl_easy_setopt(c, CURLOPT_PASSWORD, o->password ? o->password : "");
-        }
         if (body) {
             hdr = curl_slist_append(hdr, o->turtle ? "Content-Type: text/turtle; charset=utf-8"
                                                    : "Content-Type: application/n-triples");
