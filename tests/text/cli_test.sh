@@ -48,8 +48,8 @@ formats)
     printf '我国边境贸易区和主要边境口岸见表1-1。\n\n2013年对外贸易额为1685.5亿美元。\n截至2013年底，全国共有285个口岸\n' > plain.txt
     expect_exit 0 "$KOUAN" tokenize plain.txt
     [ "$(wc -l < out)" -eq 4 ] || fail "text: $(wc -l < out) lines for 4"
-    expect_contains "1685.5亿美元" out
-    expect_contains "285个 口岸" out
+    expect_contains "1685.5亿 美元" out
+    expect_contains "285 个 口岸" out
     expect_exit 0 "$KOUAN" tokenize "$SEED"
     want=$(wc -l < "$SEED")
     [ -z "$(tail -c 1 "$SEED")" ] || want=$((want + 1))   # a last line without \n

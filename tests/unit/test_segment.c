@@ -139,15 +139,23 @@ static void test_lexicon(const char *path)
 
 static void test_numbers(void)
 {
-    static const char *const N[] = {
-        "1685.5亿美元", "2.28万公里", "17世纪", "1990年代", "2013年", "14个",
-        "13448万人", "20.5%", "197万平方公里", "8000元", "十四", "一九九二年",
-        "２０１３年", "3,500吨", "100多个",
+    /* a number keeps its magnitudes and a time unit; a measure word,
+       currency or classifier after it is a word of its own (the PKU
+       standard: 55.6亿 元, 28 个) */
+    static const char *const N[][2] = {
+        { "1685.5亿", "美元" }, { "2.28万", "公里" }, { "17", "世纪" },
+        { "1990年代", NULL }, { "2013年", NULL }, { "14", "个" },
+        { "13448万", "人" }, { "20.5%", NULL }, { "197万", "平方公里" },
+        { "8000", "元" }, { "十四", NULL }, { "一九九二年", NULL },
+        { "２０１３年", NULL }, { "3,500", "吨" }, { "100多", "个" },
+        { "二○○一年", NULL }, { "二〇〇一年", NULL }, { "十二月", NULL },
+        { "9时", NULL }, { "30分", NULL },
     };
     char s[256];
     for (size_t i = 0; i < sizeof N / sizeof *N; i++) {
-        snprintf(s, sizeof s, "约为%s，其中", N[i]);
-        expect_token(NULL, s, N[i], KOUAN_TOKEN_NUMBER, 0);
+        snprintf(s, sizeof s, "约为%s%s，其中", N[i][0], N[i][1] ? N[i][1] : "");
+        expect_token(NULL, s, N[i][0], KOUAN_TOKEN_NUMBER, 0);
+        if (N[i][1]) expect_token(NULL, s, N[i][1], KOUAN_TOKEN_WORD, 0);
     }
     /* words that contain a numeral stay words */
     const char *s1 = "一般来说统一的一些规定";
@@ -157,6 +165,26 @@ static void test_numbers(void)
     const char *s2 = "2013年10月和2014年8月";
     got = seg(NULL, s2);
     CHECK(!strcmp(got, "2013年|10月|和|2014年|8月"), "dates: %s", got);
+}
+
+/* The word bonus: jieba's dictionary lists 改革开放 and 各族人民 as words,
+ * with frequencies that make pure maximum probability keep them whole;
+ * news segmentation standards write two words.  Words no standard splits
+ * stay whole. */
+static void test_compounds(void)
+{
+    const char *s = "我国社会主义改革开放和现代化建设，各族人民团结奋斗";
+    const char *got = seg(NULL, s);
+    CHECK(token(s, "改革") && token(s, "开放") && token(s, "各族") && token(s, "人民"),
+          "compounds split: %s", got);
+    const char *s2 = "中华人民共和国的社会主义现代化建设";
+    got = seg(NULL, s2);
+    CHECK(token(s2, "中华人民共和国") && token(s2, "社会主义") && token(s2, "现代化"),
+          "words stay whole: %s", got);
+    const char *s3 = "二○○一年新年贺词——新世纪———元旦";
+    got = seg(NULL, s3);
+    CHECK(token(s3, "二○○一年") && token(s3, "——") && token(s3, "———"),
+          "○ numerals and dash runs: %s", got);
 }
 
 static void test_names(void)
@@ -246,6 +274,7 @@ int main(int argc, char **argv)
     LX = lx;
     test_lexicon(argv[1]);
     test_numbers();
+    test_compounds();
     test_names();
     test_punct_latin();
     test_cover();

@@ -123,8 +123,10 @@ typedef enum kouan_class {
 typedef enum kouan_token_kind {
     KOUAN_TOKEN_WORD   = 1,  /* a word of the general lexicon, or unknown */
     KOUAN_TOKEN_ENTITY = 2,  /* a name of a known class: see kouan_token.cls */
-    KOUAN_TOKEN_NUMBER = 3,  /* digits or Chinese numerals, with a unit if any:
-                                1685.5亿美元, 2.28万公里, 1990年代, 14个 */
+    KOUAN_TOKEN_NUMBER = 3,  /* digits or Chinese numerals with their magnitudes
+                                and a time unit: 1685.5亿, 2.28万, 1990年代,
+                                2013年, 20.5%; a measure word or currency
+                                after it is the next token (美元, 公里, 个) */
     KOUAN_TOKEN_PUNCT  = 4,  /* punctuation: 、，。；：（）“”《》— … */
     KOUAN_TOKEN_LATIN  = 5   /* a run of Latin letters/digits: WTO, UNDP */
 } kouan_token_kind;
