@@ -158,6 +158,8 @@ void kouan_graph_free(kouan_graph *g)
     kouan_strmap_free(&g->written);
     kouan_names_free(&g->learned);
     kouan_strmap_free(&g->described);
+    kouan_strmap_free(&g->resolved);
+    kouan_strmap_free(&g->aliased);
     kouan_arena_clear(&g->arena);
     memset(g, 0, sizeof *g);
 }
@@ -351,6 +353,35 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
     return rc;
 }
 
+/* kouan_resolve's answer for (cls, surface), asked once per document:
+ * the resolver's tables are fixed, so the answer is too (and normalising a
+ * name through OpenCC costs thousands of instructions). */
+struct memo_resolved {
+    int             rc;
+    const char     *problem;
+    kouan_resolved  r;
+};
+
+static int resolve(kouan_graph *g, kouan_class cls, const char *surface,
+                   kouan_resolved *out, const char **problem)
+{
+    size_t n = surface ? strlen(surface) : 0;
+    char small[512];
+    if (!surface || n + 2 > sizeof small)
+        return kouan_resolve(g->resolver, cls, surface, out, problem);
+    small[0] = (char)('A' + (int)cls);
+    memcpy(small + 1, surface, n + 1);
+    struct memo_resolved *m = kouan_strmap_get(&g->resolved, small);
+    if (!m) {
+        if (!(m = kouan_arena_alloc(&g->arena, sizeof *m))) return KOUAN_ENOMEM;
+        m->rc = kouan_resolve(g->resolver, cls, surface, &m->r, &m->problem);
+        if (kouan_strmap_put(&g->resolved, small, m) != KOUAN_OK) return KOUAN_ENOMEM;
+    }
+    *problem = m->problem;
+    if (m->rc == KOUAN_OK) *out = m->r;
+    return m->rc;
+}
+
 /* Remembers a fact with canonical labels for the prose stage. */
 static int remember(kouan_graph *g, kouan_class scls, const char *s, const char *p,
                     kouan_class ocls, const char *o, kouan_span ev)
@@ -396,14 +427,19 @@ static int learn(kouan_graph *g, kouan_class cls, kouan_resolved *e)
     const kouan_learn_rules *lr = &g->resolver->learn;
     if (cls == KOUAN_CLASS_PORT) {
         if (kouan_names_add_port(&g->learned, e->label)) return KOUAN_ENOMEM;
-        char to[sizeof e->label];
-        const char *why, *problem;
-        kouan_names_alias(lr, g->layers, 2, e->label, to, sizeof to, &why);
-        kouan_resolved m;
-        if (why && kouan_resolve(g->resolver, cls, to, &m, &problem) == KOUAN_OK) {
-            m.why = why;
-            *e = m;
+        /* the layers are fixed for the graph's life: one answer per label */
+        struct memo_resolved *a = kouan_strmap_get(&g->aliased, e->label);
+        if (!a) {
+            char to[sizeof e->label];
+            const char *why, *problem;
+            if (!(a = kouan_arena_alloc(&g->arena, sizeof *a))) return KOUAN_ENOMEM;
+            kouan_names_alias(lr, g->layers, 2, e->label, to, sizeof to, &why);
+            a->rc = why ? resolve(g, cls, to, &a->r, &problem) : KOUAN_ENOTFOUND;
+            if (a->rc == KOUAN_ENOMEM) return a->rc;
+            a->r.why = why;
+            if (kouan_strmap_put(&g->aliased, e->label, a) != KOUAN_OK) return KOUAN_ENOMEM;
         }
+        if (a->rc == KOUAN_OK) *e = a->r;
         return KOUAN_OK;
     }
     if (lr->place_class[cls] && kouan_names_add_place(&g->learned, lr, e->label))
@@ -420,7 +456,7 @@ static int learn_official(kouan_graph *g, const kouan_fact *f, const char *port)
         return KOUAN_OK;
     kouan_resolved o;
     const char *problem;
-    if (kouan_resolve(g->resolver, KOUAN_CLASS_PORT, f->object, &o, &problem) != KOUAN_OK)
+    if (resolve(g, KOUAN_CLASS_PORT, f->object, &o, &problem) != KOUAN_OK)
         return KOUAN_OK;
     return kouan_names_add_official(&g->learned, o.label, port);
 }
@@ -534,7 +570,7 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
         return KOUAN_EINVAL;
     }
     kouan_resolved subj;
-    int rc = kouan_resolve(g->resolver, f->subject_class, f->subject, &subj, &problem);
+    int rc = resolve(g, f->subject_class, f->subject, &subj, &problem);
     if (rc) {
         snprintf(msg, n, "subject “%s”: %s", f->subject, problem);
         return rc;
@@ -588,7 +624,7 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
             snprintf(msg, n, "“%s” takes an entity, not a literal", pred);
             return KOUAN_EINVAL;
         }
-        rc = kouan_resolve(g->resolver, f->object_class, f->object, &obj, &problem);
+        rc = resolve(g, f->object_class, f->object, &obj, &problem);
         if (rc) {
             snprintf(msg, n, "object “%s”: %s", f->object, problem);
             return rc;
@@ -737,30 +773,98 @@ static void nq_term(nq_buf *m, const char *v, int iri, const char *lang, const c
     else if (lang) { nq_put(m, "@", 1); nq_puts(m, lang); }
 }
 
-/* One line of the buffer, and the 8 bytes that follow the lines' common
- * prefix (big-endian, zero-padded), which decide most comparisons. */
+/* One line of the buffer: where it is, how long, how many bytes its
+ * subject term takes ("<…>"), and its subject's rank. */
 typedef struct nq_line {
     size_t   at, len;
-    uint64_t key;
+    uint32_t slen, rank;
 } nq_line;
 
-typedef struct nq_sort {
-    const char *base;      /* the buffer the lines are in */
-    size_t      skip;      /* bytes every line shares at its start */
-} nq_sort;
+/* A distinct subject: where its term was first formatted. */
+typedef struct nq_subj {
+    size_t   at;
+    uint32_t len, id;
+} nq_subj;
 
-static int cmp_lines(const void *a, const void *b, void *ctx)
+static int cmp_subj(const void *a, const void *b, void *ctx)
 {
-    const nq_line *x = a, *y = b;
-    const nq_sort *c = ctx;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    /* no line is a prefix of another (each ends with its only '\n'), so
-       this is strcmp's order */
-    size_t n = (x->len < y->len ? x->len : y->len) - c->skip;
-    int r = memcmp(c->base + x->at + c->skip, c->base + y->at + c->skip, n);
+    const nq_subj *x = a, *y = b;
+    const char *base = ctx;
+    /* two distinct IRI terms: neither is a prefix of the other (each ends
+       with its only '>'), so the first difference decides */
+    int r = memcmp(base + x->at, base + y->at, x->len < y->len ? x->len : y->len);
     return r ? r : (x->len > y->len) - (x->len < y->len);
 }
 
+/* Lines of one subject: by the bytes after the subject (no line is a
+ * prefix of another: each ends with its only '\n'). */
+static int cmp_rest(const char *base, const nq_line *x, const nq_line *y)
+{
+    size_t lx = x->len - x->slen, ly = y->len - y->slen;
+    int r = memcmp(base + x->at + x->slen, base + y->at + y->slen, lx < ly ? lx : ly);
+    return r ? r : (lx > ly) - (lx < ly);
+}
+
+static int cmp_rest_r(const void *a, const void *b, void *ctx)
+{
+    return cmp_rest(ctx, a, b);
+}
+
+/* A term formatted before (a predicate, an IRI object, a short literal):
+ * its source string and where its bytes are in the buffer. */
+typedef struct nq_memo {
+    const char     *v, *lang, *dt;
+    kouan_term_kind kind;
+    size_t          at, len;
+} nq_memo;
+
+#define NQ_MEMO 512          /* direct-mapped, a power of two */
+#define NQ_MEMO_MAX 160      /* longer literals (quotes) are not looked for */
+
+static size_t nq_memo_slot(const char *v, size_t n, kouan_term_kind kind)
+{
+    const unsigned char *u = (const unsigned char *)v;
+    size_t h = n * 131u + (size_t)kind;
+    if (n) h = h * 31u + u[n - 1];
+    if (n > 1) h = h * 31u + u[n - 2];
+    if (n > 4) h = h * 31u + u[n / 2];
+    return h & (NQ_MEMO - 1);
+}
+
+static int same_opt(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* nq_term for t's object or predicate, by copy when formatted before. */
+static void nq_term_memo(nq_buf *m, nq_memo *memo, const char *v, kouan_term_kind kind,
+                         const char *lang, const char *dt)
+{
+    size_t n = strlen(v);
+    if (n > NQ_MEMO_MAX && kind != KOUAN_TERM_IRI) {
+        nq_term(m, v, 0, lang, dt);
+        return;
+    }
+    nq_memo *e = &memo[nq_memo_slot(v, n, kind)];
+    if (e->v && e->kind == kind && (e->v == v || strcmp(e->v, v) == 0) &&
+        same_opt(e->lang, lang) && same_opt(e->dt, dt)) {
+        if (nq_room(m, e->len)) {
+            memcpy(m->p + m->len, m->p + e->at, e->len);
+            m->len += e->len;
+        }
+        return;
+    }
+    size_t at = m->len;
+    nq_term(m, v, kind == KOUAN_TERM_IRI, lang, dt);
+    if (m->oom) return;
+    e->v = v; e->lang = lang; e->dt = dt; e->kind = kind;
+    e->at = at; e->len = m->len - at;
+}
+
+/* The lines come out sorted as strcmp sorts them (what sort(1) with
+ * LC_ALL=C gives): lines are grouped by subject — a line's order is its
+ * subject's, then the rest's — so the distinct subjects (a few hundred per
+ * document) are sorted once and each subject's few lines among themselves. */
 int kouan_graph_format_nquads(const kouan_graph *g, char **out, size_t *out_len,
                               kouan_error *err)
 {
@@ -769,58 +873,111 @@ int kouan_graph_format_nquads(const kouan_graph *g, char **out, size_t *out_len,
     *out = NULL;
     *out_len = 0;
     nq_buf b = { 0 };
-    nq_line *lines = malloc((g->n ? g->n : 1) * sizeof *lines);
-    if (!lines) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory writing N-Quads");
+    size_t n = g->n;
+    nq_line *lines = malloc((n ? n : 1) * sizeof *lines);
+    nq_subj *subj = malloc((n ? n : 1) * sizeof *subj);
+    nq_memo *memo = calloc(NQ_MEMO, sizeof *memo);
+    kouan_strmap ids = { 0 };                  /* subject → id + 1 */
+    size_t n_subj = 0;
+    uint32_t *rank = NULL, *start = NULL;
+    nq_line *order = NULL;
+    char *sorted = NULL;
+    int rc = KOUAN_ENOMEM;
+    if (!lines || !subj || !memo) goto done;
     nq_buf tail = { 0 };                       /* " <graph> .\n", the same on every line */
     nq_put(&tail, " ", 1);
     nq_term(&tail, g->iri, 1, NULL, NULL);
     nq_put(&tail, " .\n", 3);
     b.oom = tail.oom;
-    for (size_t i = 0; i < g->n && !b.oom; i++) {
+    const char *prev_s = NULL;
+    uint32_t prev_id = 0;
+    for (size_t i = 0; i < n && !b.oom; i++) {
         const kouan_triple *t = &g->v[i];
-        lines[i].at = b.len;
-        nq_term(&b, t->s, 1, NULL, NULL);
+        nq_line *l = &lines[i];
+        l->at = b.len;
+        uint32_t id;
+        if (prev_s && (t->s == prev_s || strcmp(t->s, prev_s) == 0)) {
+            id = prev_id;                      /* a statement node's run */
+        } else {
+            void *known = kouan_strmap_get(&ids, t->s);
+            if (known) id = (uint32_t)((uintptr_t)known - 1);
+            else {
+                id = (uint32_t)n_subj;
+                if (kouan_strmap_put(&ids, t->s, (void *)(uintptr_t)(id + 1))) { b.oom = 1; break; }
+                subj[n_subj].at = SIZE_MAX;
+                subj[n_subj].id = id;
+                n_subj++;
+            }
+            prev_s = t->s;
+            prev_id = id;
+        }
+        nq_subj *sj = &subj[id];
+        if (sj->at == SIZE_MAX) {
+            nq_term(&b, t->s, 1, NULL, NULL);
+            if (b.oom) break;
+            sj->at = l->at;
+            sj->len = (uint32_t)(b.len - l->at);
+        } else if (nq_room(&b, sj->len)) {
+            memcpy(b.p + b.len, b.p + sj->at, sj->len);
+            b.len += sj->len;
+        }
+        l->slen = sj->len;
+        l->rank = id;
         nq_put(&b, " ", 1);
-        nq_term(&b, t->p, 1, NULL, NULL);
+        nq_term_memo(&b, memo, t->p, KOUAN_TERM_IRI, NULL, NULL);
         nq_put(&b, " ", 1);
-        nq_term(&b, t->o, t->o_kind == KOUAN_TERM_IRI, t->lang, t->datatype);
+        nq_term_memo(&b, memo, t->o, t->o_kind, t->lang, t->datatype);
         nq_put(&b, tail.p, tail.len);
-        lines[i].len = b.len - lines[i].at;
+        l->len = b.len - l->at;
     }
     free(tail.p);
-    char *sorted = b.oom ? NULL : malloc(b.len ? b.len : 1);
-    if (!sorted) {
-        free(lines);
-        free(b.p);
-        return kouan_error_set(err, KOUAN_ENOMEM, "out of memory writing N-Quads");
+    if (b.oom) goto done;
+    /* subjects in order; then each line's rank is its subject's */
+    qsort_r(subj, n_subj, sizeof *subj, cmp_subj, b.p);
+    rank = malloc((n_subj ? n_subj : 1) * sizeof *rank);
+    start = calloc(n_subj + 1, sizeof *start);
+    order = malloc((n ? n : 1) * sizeof *order);
+    sorted = malloc(b.len ? b.len : 1);
+    if (!rank || !start || !order || !sorted) goto done;
+    for (size_t r = 0; r < n_subj; r++) rank[subj[r].id] = (uint32_t)r;
+    for (size_t i = 0; i < n; i++) start[(lines[i].rank = rank[lines[i].rank]) + 1]++;
+    for (size_t r = 0; r < n_subj; r++) start[r + 1] += start[r];
+    for (size_t i = 0; i < n; i++) order[start[lines[i].rank]++] = lines[i];
+    /* start[r] is now where rank r + 1 begins: sort each subject's lines */
+    size_t from = 0;
+    for (size_t r = 0; r < n_subj; r++) {
+        size_t to = start[r], k = to - from;
+        nq_line *v = order + from;
+        if (k > 24) qsort_r(v, k, sizeof *v, cmp_rest_r, b.p);
+        else
+            for (size_t i = 1; i < k; i++) {          /* insertion sort */
+                nq_line x = v[i];
+                size_t j = i;
+                while (j > 0 && cmp_rest(b.p, &v[j - 1], &x) > 0) { v[j] = v[j - 1]; j--; }
+                v[j] = x;
+            }
+        from = to;
     }
-    size_t skip = g->n ? lines[0].len : 0;       /* the common prefix */
-    for (size_t i = 1; i < g->n && skip; i++) {
-        size_t j = 0, n = lines[i].len < skip ? lines[i].len : skip;
-        const char *x = b.p + lines[0].at, *y = b.p + lines[i].at;
-        while (j < n && x[j] == y[j]) j++;
-        skip = j;
-    }
-    for (size_t i = 0; i < g->n; i++) {
-        uint64_t key = 0;
-        for (size_t j = 0; j < 8; j++) {
-            key <<= 8;
-            if (skip + j < lines[i].len) key |= (unsigned char)b.p[lines[i].at + skip + j];
-        }
-        lines[i].key = key;
-    }
-    nq_sort ctx = { b.p, skip };
-    qsort_r(lines, g->n, sizeof *lines, cmp_lines, &ctx);
     size_t at = 0;
-    for (size_t i = 0; i < g->n; i++) {
-        memcpy(sorted + at, b.p + lines[i].at, lines[i].len);
-        at += lines[i].len;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(sorted + at, b.p + order[i].at, order[i].len);
+        at += order[i].len;
     }
-    free(lines);
-    free(b.p);
     *out = sorted;
     *out_len = at;
-    return KOUAN_OK;
+    sorted = NULL;
+    rc = KOUAN_OK;
+done:
+    free(lines);
+    free(subj);
+    free(memo);
+    free(rank);
+    free(start);
+    free(order);
+    free(sorted);
+    free(b.p);
+    kouan_strmap_free(&ids);
+    return rc ? kouan_error_set(err, rc, "out of memory writing N-Quads") : KOUAN_OK;
 }
 
 int kouan_graph_write_nquads(const kouan_graph *g, FILE *out, kouan_error *err)

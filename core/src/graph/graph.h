@@ -60,6 +60,12 @@ typedef struct kouan_graph {
                                         looked for in an evidence span */
     kouan_names           learned;
     const kouan_names    *layers[2];
+    /* memos: a document names the same entities hundreds of times */
+    kouan_strmap          resolved;  /* class + surface → struct memo_resolved
+                                        (arena): kouan_resolve's answer */
+    kouan_strmap          aliased;   /* port label → what learn() makes of it
+                                        under layers (arena string, "" for
+                                        itself) */
     /* non-fatal problems */
     void                (*warn)(void *user, size_t at, const char *message);
     void                 *warn_user;

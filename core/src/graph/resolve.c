@@ -341,7 +341,10 @@ int kouan_resolve(const kouan_resolver *r, kouan_class cls, const char *surface,
         return KOUAN_OK;
     }
     if (e) {
-        snprintf(out->label, sizeof out->label, "%s", e->label);
+        size_t ll = strlen(e->label);
+        if (ll >= sizeof out->label) ll = sizeof out->label - 1;
+        memcpy(out->label, e->label, ll);
+        out->label[ll] = '\0';
         if (kouan_iri_escape(e->code, key, sizeof key) != 0) return KOUAN_EINVAL;
         out->known = 1;
     } else if (CLASSES[cls].file) {
@@ -365,14 +368,21 @@ int kouan_resolve(const kouan_resolver *r, kouan_class cls, const char *surface,
                 break;
             }
         }
-        snprintf(out->label, sizeof out->label, "%.*s", (int)len, surface);
+        memcpy(out->label, surface, len);     /* len < sizeof out->label */
+        out->label[len] = '\0';
         if (kouan_iri_escape(out->label, key, sizeof key) != 0) return KOUAN_EINVAL;
     }
-    if ((size_t)snprintf(out->iri, sizeof out->iri, "%s%s/%s", KOUAN_NS_ID,
-                         CLASSES[cls].path, key) >= sizeof out->iri) {
+    /* KOUAN_NS_ID PATH "/" KEY, by memcpy (snprintf was most of a lookup) */
+    size_t ln = sizeof KOUAN_NS_ID - 1, lp = strlen(CLASSES[cls].path), lk = strlen(key);
+    if (ln + lp + 1 + lk >= sizeof out->iri) {
         *problem = "name too long for an IRI";
         return KOUAN_EINVAL;
     }
+    char *w = out->iri;
+    memcpy(w, KOUAN_NS_ID, ln); w += ln;
+    memcpy(w, CLASSES[cls].path, lp); w += lp;
+    *w++ = '/';
+    memcpy(w, key, lk + 1);
     return KOUAN_OK;
 }
 
