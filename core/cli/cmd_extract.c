@@ -197,6 +197,14 @@ static int run(const cli_globals *g, int argc, char **argv)
     }
     kouan_options o = { .store_spec = g->store, .ontology_dir = g->ontology,
                         .plugin_path = g->plugin_path, .no_store = emit };
+    /* --emit with workers: this session only writes their bytes, so it
+       loads neither the plugins nor the text layer (OpenCC's dictionaries
+       alone are ~250 M instructions); the workers open their own */
+    if (emit) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        size_t workers = jobs ? (size_t)jobs : cores > 0 ? (size_t)cores : 1;
+        o.no_plugins = workers > 1 && f.n > 1;
+    }
     kouan_error err = {0};
     kouan *k = kouan_open(&o, &err);
     if (!k) {

@@ -114,7 +114,9 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     /* what the store's documents teach about port names, for every worker */
     if (k->store && (rc = kouan_load_store_names(k, err))) return rc;
 
-    if (jobs == 1) {                     /* no threads: this session does all */
+    /* no threads: this session does all (a session opened without plugins,
+       as for --emit with workers, has the one worker do it) */
+    if (jobs == 1 && k->plugins.n) {
         kouan_extracted *x = malloc(sizeof *x);
         if (!x) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
         for (size_t i = 0; i < n && !rc; i++) {
@@ -154,6 +156,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     kouan_options o = k->opts;
     o.no_store = 1;
     o.read_only = 1;
+    o.no_plugins = 0;                    /* the writer's session may have none */
     o.ontology_dir = k->ontology_dir;
     for (int j = 0; j < jobs && !rc; j++) {
         ws[j].b = &b;

@@ -369,6 +369,15 @@ void kouan_format_doc(kouan_extracted *x)
     kouan_error err = { 0 };
     if (!x->rc && !x->rep.unchanged && x->have_graph && !x->nquads)
         kouan_graph_format_nquads(&x->graph, &x->nquads, &x->nquads_len, &err);
+    /* the bytes are all the writer needs: the graph and the document are
+       freed here, by the thread that allocated them (a free into another
+       thread's malloc arena takes that arena's lock), and sooner */
+    if (x->nquads) {
+        if (x->have_graph) kouan_graph_free(&x->graph);
+        x->have_graph = 0;
+        kouan_document_free(x->doc);
+        x->doc = NULL;
+    }
 }
 
 int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,

@@ -56,8 +56,9 @@ int  kouan_load_store_names(kouan *k, kouan_error *err);
  * to emit when emit is not NULL.  Nothing for a failed or unchanged one. */
 int  kouan_write_doc(kouan *k, kouan_extracted *x, FILE *emit, kouan_error *err);
 /* Formats x's graph as N-Quads now (x->nquads), so that a worker does the
- * work and the writer only writes the bytes; on failure x->nquads stays
- * NULL and kouan_write_doc formats it (and reports). */
+ * work and the writer only writes the bytes, and frees the graph and the
+ * document (x keeps its report and the bytes); on failure x->nquads stays
+ * NULL, the graph is kept and kouan_write_doc formats it (and reports). */
 void kouan_format_doc(kouan_extracted *x);
 void kouan_extracted_free(kouan_extracted *x);
 
