@@ -21,29 +21,38 @@
 /* The longest evidence quote kept, in bytes (cut at a character boundary). */
 #define QUOTE_MAX 1200
 
-/* Appends the triple (s, an arena string of g, or NULL when copying it
- * failed; the other terms are copied). */
-static int append(kouan_graph *g, const char *s, const char *p, const char *o,
-                  kouan_term_kind kind, const char *lang, const char *dt)
+/* Appends the triple as it is: every term (NULL when copying it failed)
+ * is a string literal or an arena string of g. */
+static int append_kept(kouan_graph *g, const char *s, const char *p, const char *o,
+                       kouan_term_kind kind, const char *lang, const char *dt)
 {
-    if (!s) return KOUAN_ENOMEM;
+    if (!s || !p || !o) return KOUAN_ENOMEM;
     if (g->n == g->cap) {
         size_t cap = g->cap ? g->cap * 2 : 256;
         kouan_triple *v = realloc(g->v, cap * sizeof *v);
         if (!v) return KOUAN_ENOMEM;
         g->v = v; g->cap = cap;
     }
-    kouan_triple *t = &g->v[g->n];
+    kouan_triple *t = &g->v[g->n++];
     t->s = s;
-    t->p = kouan_arena_strdup(&g->arena, p);
-    t->o = kouan_arena_strdup(&g->arena, o);
+    t->p = p;
+    t->o = o;
     t->o_kind = kind;
-    t->lang = lang ? kouan_arena_strdup(&g->arena, lang) : NULL;
-    t->datatype = dt ? kouan_arena_strdup(&g->arena, dt) : NULL;
-    if (!t->p || !t->o || (lang && !t->lang) || (dt && !t->datatype))
-        return KOUAN_ENOMEM;
-    g->n++;
+    t->lang = lang;
+    t->datatype = dt;
     return KOUAN_OK;
+}
+
+/* Appends the triple (s, an arena string of g, or NULL when copying it
+ * failed; the other terms are copied). */
+static int append(kouan_graph *g, const char *s, const char *p, const char *o,
+                  kouan_term_kind kind, const char *lang, const char *dt)
+{
+    const char *lc = lang ? kouan_arena_strdup(&g->arena, lang) : NULL;
+    const char *dc = dt ? kouan_arena_strdup(&g->arena, dt) : NULL;
+    if ((lang && !lc) || (dt && !dc)) return KOUAN_ENOMEM;
+    return append_kept(g, s, kouan_arena_strdup(&g->arena, p),
+                       kouan_arena_strdup(&g->arena, o), kind, lc, dc);
 }
 
 static int add(kouan_graph *g, const char *s, const char *p, const char *o,
@@ -86,7 +95,9 @@ static int add_new_int(kouan_graph *g, const char *node, const char *p, size_t v
     char buf[32], *q = buf + sizeof buf;
     *--q = '\0';
     do { *--q = (char)('0' + v % 10); v /= 10; } while (v);
-    return add_new(g, node, p, q, KOUAN_TERM_LITERAL, NULL, XSD "integer");
+    /* p is a string literal (evidence()'s) */
+    return append_kept(g, node, p, kouan_arena_strndup(&g->arena, q, (size_t)(buf + sizeof buf - 1 - q)),
+                       KOUAN_TERM_LITERAL, NULL, XSD "integer");
 }
 
 static int add_iri(kouan_graph *g, const char *s, const char *p, const char *o)
@@ -160,6 +171,7 @@ void kouan_graph_free(kouan_graph *g)
     kouan_strmap_free(&g->described);
     kouan_strmap_free(&g->resolved);
     kouan_strmap_free(&g->aliased);
+    kouan_normtext_free(&g->span_nt);
     kouan_arena_clear(&g->arena);
     memset(g, 0, sizeof *g);
 }
@@ -306,17 +318,31 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
                     const char *p, const char *o, kouan_term_kind kind,
                     const char *lang, const char *dt)
 {
-    char buf[800];
-    snprintf(buf, sizeof buf, "%s#f%zu", g->iri, ++g->evidence);
-    const char *node = kouan_arena_strdup(&g->arena, buf);
+    /* node: <graph>#fN, minted here */
+    char num[24], *q = num + sizeof num;
+    size_t v = ++g->evidence, li = strlen(g->iri);
+    do { *--q = (char)('0' + v % 10); v /= 10; } while (v);
+    size_t ln = (size_t)(num + sizeof num - q);
+    char *node = kouan_arena_alloc(&g->arena, li + 2 + ln + 1);
     if (!node) return KOUAN_ENOMEM;
+    memcpy(node, g->iri, li);
+    memcpy(node + li, "#f", 2);
+    memcpy(node + li + 2, q, ln);
+    node[li + 2 + ln] = '\0';
+    /* the terms the node's triples share, copied once; the predicates are
+       string literals, g->iri, g->plugin and the quote arena strings */
+    s = kouan_arena_strdup(&g->arena, s);
+    p = kouan_arena_strdup(&g->arena, p);
+    o = kouan_arena_strdup(&g->arena, o);
+    if (lang && !(lang = kouan_arena_strdup(&g->arena, lang))) return KOUAN_ENOMEM;
+    if (dt && !(dt = kouan_arena_strdup(&g->arena, dt))) return KOUAN_ENOMEM;
     /* every triple but the footnotes cited (a marker may come twice) is
        new: node is minted here */
-    int rc = add_new(g, node, RDF "type", RDF "Statement", KOUAN_TERM_IRI, NULL, NULL);
-    if (!rc) rc = add_new(g, node, RDF "subject", s, KOUAN_TERM_IRI, NULL, NULL);
-    if (!rc) rc = add_new(g, node, RDF "predicate", p, KOUAN_TERM_IRI, NULL, NULL);
-    if (!rc) rc = add_new(g, node, RDF "object", o, kind, lang, dt);
-    if (!rc) rc = add_new(g, node, PROV "wasDerivedFrom", g->iri, KOUAN_TERM_IRI, NULL, NULL);
+    int rc = append_kept(g, node, RDF "type", RDF "Statement", KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = append_kept(g, node, RDF "subject", s, KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = append_kept(g, node, RDF "predicate", p, KOUAN_TERM_IRI, NULL, NULL);
+    if (!rc) rc = append_kept(g, node, RDF "object", o, kind, lang, dt);
+    if (!rc) rc = append_kept(g, node, PROV "wasDerivedFrom", g->iri, KOUAN_TERM_IRI, NULL, NULL);
     if (!rc) rc = add_new_int(g, node, KO "evidenceStart", f->evidence.start);
     if (!rc) rc = add_new_int(g, node, KO "evidenceEnd", f->evidence.end);
     if (!rc) rc = add_new_int(g, node, KO "line", kouan_lines_of(&g->lines, f->evidence.start));
@@ -324,7 +350,7 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
     if (!rc && f->rule && *f->rule)
         rc = add_new(g, node, KO "rule", f->rule, KOUAN_TERM_LITERAL, NULL, NULL);
     if (!rc && g->plugin)
-        rc = add_new(g, node, KO "plugin", g->plugin, KOUAN_TERM_LITERAL, NULL, NULL);
+        rc = append_kept(g, node, KO "plugin", g->plugin, KOUAN_TERM_LITERAL, NULL, NULL);
     if (!rc) {
         size_t n = f->evidence.end - f->evidence.start;
         if (n > QUOTE_MAX) {
@@ -332,17 +358,17 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
             while (n && ((unsigned char)g->doc->bytes[f->evidence.start + n] & 0xC0) == 0x80)
                 n--;
         }
-        char *q = kouan_arena_strndup(&g->arena, g->doc->bytes + f->evidence.start, n);
-        if (!q) return KOUAN_ENOMEM;
-        rc = add_new(g, node, KO "quote", q, KOUAN_TERM_LITERAL, NULL, NULL);
+        char *qt = kouan_arena_strndup(&g->arena, g->doc->bytes + f->evidence.start, n);
+        if (!qt) return KOUAN_ENOMEM;
+        rc = append_kept(g, node, KO "quote", qt, KOUAN_TERM_LITERAL, NULL, NULL);
     }
     /* a statistic: the statement node is also a SOSA observation of the
        subject, dated and with its unit and share of the national total */
     if (!rc && g->plugin_minor >= 2 && (f->year || f->unit || f->share)) {
-        rc = add_new(g, node, RDF "type", SOSA "Observation", KOUAN_TERM_IRI, NULL, NULL);
-        if (!rc) rc = add_new(g, node, SOSA "hasFeatureOfInterest", s, KOUAN_TERM_IRI, NULL, NULL);
-        if (!rc) rc = add_new(g, node, SOSA "observedProperty", p, KOUAN_TERM_IRI, NULL, NULL);
-        if (!rc) rc = add_new(g, node, SOSA "hasSimpleResult", o, kind, lang, dt);
+        rc = append_kept(g, node, RDF "type", SOSA "Observation", KOUAN_TERM_IRI, NULL, NULL);
+        if (!rc) rc = append_kept(g, node, SOSA "hasFeatureOfInterest", s, KOUAN_TERM_IRI, NULL, NULL);
+        if (!rc) rc = append_kept(g, node, SOSA "observedProperty", p, KOUAN_TERM_IRI, NULL, NULL);
+        if (!rc) rc = append_kept(g, node, SOSA "hasSimpleResult", o, kind, lang, dt);
         if (!rc && f->year)
             rc = add_new(g, node, KO "year", f->year, KOUAN_TERM_LITERAL, NULL, XSD "gYear");
         if (!rc && f->unit)
@@ -525,7 +551,19 @@ static int note_form(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
     kouan_normtext nt = {0};
     kouan_error err = {0};
     if (g->resolver->nz) {              /* 滿洲里 for 满洲里, 中國 for 中国 */
-        if (kouan_normalize(g->resolver->nz, text, n, &nt, &err) != KOUAN_OK) return KOUAN_OK;
+        /* the facts of one row or sentence share its span: normalised once */
+        if (!g->span_nt.str || g->span_at.start != f->evidence.start ||
+            g->span_at.end != f->evidence.end) {
+            kouan_normtext_free(&g->span_nt);
+            memset(&g->span_nt, 0, sizeof g->span_nt);
+            if (kouan_normalize(g->resolver->nz, text, n, &g->span_nt, &err) != KOUAN_OK) {
+                kouan_normtext_free(&g->span_nt);
+                memset(&g->span_nt, 0, sizeof g->span_nt);
+                return KOUAN_OK;
+            }
+            g->span_at = f->evidence;
+        }
+        nt = g->span_nt;                /* borrowed: not freed below */
         text = nt.str;
         n = nt.len;
     }
@@ -544,7 +582,6 @@ static int note_form(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
             rc = label_with_reason(g, f, e->iri, SKOS "hiddenLabel", forms[i], "resolve:form");
             break;
         }
-    kouan_normtext_free(&nt);
     return rc;
 }
 
