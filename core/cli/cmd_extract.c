@@ -89,7 +89,7 @@ static int walk(files *f, const char *path, int top)
 
 typedef struct progress {
     int     quiet, tty, emit;
-    size_t  done, total, failed, unchanged;
+    size_t  done, total, failed, unchanged, again;
     double  bytes_done, bytes_total, start;
     files  *f;
     char    said[1024];  /* the last error on_done printed: not again at the end */
@@ -116,6 +116,7 @@ static void on_done(const char *path, const kouan_extract_report *rep,
     progress *p = user;
     struct stat st;
     p->done++;
+    if (rep && rep->reconciled) p->again++;
     if (stat(path, &st) == 0) p->bytes_done += (double)st.st_size;
     if (p->tty) fputs("\r\033[K", stderr);
     if (err) {
@@ -215,16 +216,21 @@ static int run(const cli_globals *g, int argc, char **argv)
     }
     kouan_set_force(k, force);
     progress p = { quiet, !quiet && isatty(fileno(stderr)) && f.n > 1, emit, 0, f.n,
-                   0, 0, 0, f.bytes, now(), &f, "" };
+                   0, 0, 0, 0, f.bytes, now(), &f, "" };
     int rc = kouan_extract_batch(k, f.v, f.n, jobs, emit ? stdout : NULL, on_done,
                                  print_warning, &p, &err);
     if (p.tty) fputs("\r\033[K", stderr);
     /* a store that failed a write stopped the batch: said once, by on_done */
     if (rc && rc != KOUAN_EINPUT && strcmp(err.message, p.said) != 0)
         cli_error("%s", err.message);
-    if (!quiet && f.n > 1)
-        fprintf(emit ? stderr : stdout, "%zu of %zu files extracted%s in %.1fs\n",
-                f.n - p.failed, f.n, p.unchanged ? " (some unchanged)" : "", now() - p.start);
+    if (!quiet && f.n > 1) {
+        FILE *o = emit ? stderr : stdout;
+        fprintf(o, "%zu of %zu files extracted%s in %.1fs", f.n - p.failed, f.n,
+                p.unchanged ? " (some unchanged)" : "", now() - p.start);
+        if (p.again)
+            fprintf(o, "; %zu extracted again, the other documents renaming their ports", p.again);
+        fputc('\n', o);
+    }
     kouan_close(k);
     for (size_t j = 0; j < f.n; j++) free(f.v[j]);
     free(f.v);

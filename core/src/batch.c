@@ -113,6 +113,20 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     int failed = 0, rc = KOUAN_OK;
     /* what the store's documents teach about port names, for every worker */
     if (k->store && (rc = kouan_load_store_names(k, err))) return rc;
+    /* and what the batch's own documents will teach once stored (the names
+       pass: the plugins without triples, evidence or writes), so that most
+       documents are extracted once, with the names they will keep, and
+       kouan_reconcile finds little to extract (and write) again — what is
+       left: a changed document's old names still in the store, an official
+       name whose port the store labels otherwise.  With --emit, each
+       document is resolved with what it teaches itself. */
+    if (k->store && !emit && n > 1 && k->plugins.n) {
+        for (size_t i = 0; i < n && !rc; i++) {
+            int read;
+            rc = kouan_names_pass(k, paths[i], &k->store_names, &read);
+        }
+        if (rc) return kouan_error_set(err, rc, "reading the batch's names: out of memory");
+    }
 
     /* no threads: this session does all (a session opened without plugins,
        as for --emit with workers, has the one worker do it) */

@@ -211,7 +211,8 @@ void kouan_extracted_free(kouan_extracted *x)
 /* One reading of path; self (may be NULL) is what a first reading of the
  * same document taught. */
 static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
-                        kouan_warn_cb warn, void *user, const kouan_names *self)
+                        kouan_warn_cb warn, void *user, const kouan_names *self,
+                        int names_only)
 {
     kouan_extract_report *rep = &x->rep;
     kouan_error *err = &x->err;
@@ -229,6 +230,7 @@ static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
     x->have_graph = 1;
     g->layers[0] = k->names;
     g->layers[1] = self;
+    g->names_only = names_only;
     sha256_hex(d->view.bytes, d->view.len, rep->sha256);
     snprintf(rep->doc_id, sizeof rep->doc_id, "%s", d->view.id);
     if (!rc) snprintf(rep->graph, sizeof rep->graph, "%s", g->iri);
@@ -240,7 +242,7 @@ static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
         rep->unchanged = 1;
         return KOUAN_OK;
     }
-    if (!rc) {
+    if (!rc && !names_only) {
         char when[40], agent[64];
         time_t now = time(NULL);
         struct tm tm;
@@ -317,6 +319,21 @@ static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
     return x->rc = rc;
 }
 
+int kouan_names_pass(kouan *k, const char *path, kouan_names *into, int *read)
+{
+    *read = 0;
+    kouan_extracted *x = malloc(sizeof *x);
+    if (!x) return KOUAN_ENOMEM;
+    int rc = extract_pass(k, path, x, NULL, NULL, NULL, 1);
+    if (!rc && !x->rep.unchanged) {
+        *read = 1;
+        rc = kouan_names_merge(into, &x->graph.learned);
+    }
+    kouan_extracted_free(x);
+    free(x);
+    return rc == KOUAN_ENOMEM ? rc : KOUAN_OK;   /* extraction reports the rest */
+}
+
 /* Whether what g's document teaches (its own official names and places)
  * changes the name of one of its ports: then it is read again with it. */
 static int teaches_itself(const kouan *k, const kouan_graph *g)
@@ -337,7 +354,7 @@ static int teaches_itself(const kouan *k, const kouan_graph *g)
 int kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
                       kouan_warn_cb warn, void *user)
 {
-    int rc = extract_pass(k, path, x, warn, user, NULL);
+    int rc = extract_pass(k, path, x, warn, user, NULL, 0);
     if (rc || x->rep.unchanged || !teaches_itself(k, &x->graph)) return rc;
     /* a second reading with the names the first one taught: its ports
        then resolve as they will once the document is in the store */
@@ -345,7 +362,7 @@ int kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
     kouan_names_init(&x->graph.learned);
     size_t warnings = x->rep.warnings;
     kouan_extracted_free(x);
-    rc = extract_pass(k, path, x, NULL, NULL, &self);   /* warned once already */
+    rc = extract_pass(k, path, x, NULL, NULL, &self, 0);   /* warned once already */
     x->rep.warnings = warnings;
     kouan_names_free(&self);
     return rc;

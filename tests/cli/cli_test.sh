@@ -521,6 +521,102 @@ case_names_across() {
     pass "聂拉木口岸 is 樟木 and 凭祥友谊关 is 友谊关 across documents, in any order; remove undoes it"
 }
 
+# The names pass (core/src/batch.c): a batch's documents are extracted with
+# the names the whole batch teaches, so none is extracted twice, and the
+# graph is the one a document at a time gives (where reconcile extracts the
+# seed again, and nyalam).  What is left to reconcile is still done, and
+# counted in the summary line.
+case_names_prepass() {
+    local seed="$SRC/corpus/000_7180f7658f0f6251.md" sw="$SRC/corpus/001_southwest_northwest.md"
+    local ny="$SRC/tests/cli/fixtures/nyalam.md"
+    strip() { grep -v generatedAtTime "$1" >"$1.s"; }
+    local A="kouan:$T/a"                       # one at a time
+    STORE="$A" expect_exit 0 k extract "$seed"
+    STORE="$A" expect_exit 0 k extract "$sw"
+    expect_contains "000_7180f7658f0f6251.md: extracted again" "$T/out"
+    STORE="$A" expect_exit 0 k extract "$ny"
+    snapshot "$T/a.nq" "$A"; strip "$T/a.nq"
+    local j
+    for j in 1 2; do                           # one batch: each read once
+        STORE="kouan:$T/b$j" expect_exit 0 k extract -j $j "$ny" "$sw" "$seed"
+        expect_not_contains "extracted again" "$T/out"
+        expect_contains "3 of 3 files extracted in" "$T/out"
+        snapshot "$T/b$j.nq" "kouan:$T/b$j"; strip "$T/b$j.nq"
+        cmp -s "$T/a.nq.s" "$T/b$j.nq.s" || {
+            diff "$T/a.nq.s" "$T/b$j.nq.s" | head >&2
+            fail "the names pass (-j $j) gave another graph than one document at a time"; }
+    done
+    # the seed in the store, the documents that rename its ports in a batch:
+    # the seed is extracted again, said per file and counted
+    STORE="kouan:$T/c" expect_exit 0 k extract -q "$seed"
+    STORE="kouan:$T/c" expect_exit 0 k extract "$sw" "$ny"
+    expect_contains "000_7180f7658f0f6251.md: extracted again" "$T/out"
+    expect_contains "2 of 2 files extracted in" "$T/out"
+    expect_contains "; 1 extracted again, the other documents renaming their ports" "$T/out"
+    snapshot "$T/c.nq" "kouan:$T/c"; strip "$T/c.nq"
+    cmp -s "$T/a.nq.s" "$T/c.nq.s" || fail "store + batch gave another graph"
+    # unchanged files: the pass reads nothing the store holds, nothing moves
+    STORE="kouan:$T/c" expect_exit 0 k extract "$seed" "$sw" "$ny"
+    expect_not_contains "extracted again" "$T/out"
+    expect_contains "(some unchanged)" "$T/out"
+    pass "a batch teaches its own names: each document extracted once, the same graph"
+}
+
+# --emit nquads as the optimisations must leave it: -j 1 and -j 2 give the
+# same lines, raw (each document's lines sorted, documents in input order)
+# and sorted; a document alone gives what the store holds for it; and the
+# corpus gives the recorded checksum (tests/cli/fixtures/corpus-nquads.sha256:
+# sorted lines without prov:generatedAtTime and prov:wasAttributedTo, paths
+# relative to the source tree).  A deliberate change of extraction updates
+# the checksum with the command that file names.
+case_emit_identical() {
+    local seed=corpus/000_7180f7658f0f6251.md
+    cd "$SRC"
+    "$KOUAN" extract -q -j 1 --emit nquads corpus >"$T/j1.nq" 2>"$T/err" || fail "emit -j 1"
+    "$KOUAN" extract -q -j 2 --emit nquads corpus >"$T/j2.nq" 2>"$T/err" || fail "emit -j 2"
+    cd "$T"
+    grep -v generatedAtTime "$T/j1.nq" >"$T/j1.s"; grep -v generatedAtTime "$T/j2.nq" >"$T/j2.s"
+    cmp -s "$T/j1.s" "$T/j2.s" || { diff "$T/j1.s" "$T/j2.s" | head >&2; fail "-j 2 wrote other N-Quads than -j 1"; }
+    LC_ALL=C sort -c "$T/j1.s" 2>/dev/null && fail "the documents' lines are not in input order"
+    local want got
+    want=$(head -n 1 "$SRC/tests/cli/fixtures/corpus-nquads.sha256" | cut -d' ' -f1)
+    got=$(grep -v -e generatedAtTime -e wasAttributedTo "$T/j1.nq" | LC_ALL=C sort | sha256sum | cut -d' ' -f1)
+    expect_eq "$got" "$want" "checksum of the corpus's sorted N-Quads"
+    # each document's lines come sorted
+    "$KOUAN" extract -q --emit nquads "$SRC/$seed" >"$T/seed.nq" 2>"$T/err" || fail "emit the seed"
+    LC_ALL=C sort -c "$T/seed.nq" || fail "a document's N-Quads are not sorted"
+    STORE="kouan:$T/s" expect_exit 0 k extract -q "$SRC/$seed"
+    snapshot "$T/stored.nq" "kouan:$T/s"
+    grep -v generatedAtTime "$T/seed.nq" | LC_ALL=C sort >"$T/seed.s"
+    grep -v generatedAtTime "$T/stored.nq" | LC_ALL=C sort >"$T/stored.s"
+    cmp -s "$T/seed.s" "$T/stored.s" || { diff "$T/seed.s" "$T/stored.s" | head >&2
+        fail "--emit and the store differ for the seed alone"; }
+    # a generated corpus (bench/scale/gen_corpus.py), 1 MB: -j 1 = -j 2, and
+    # the store by one batch (the names pass) = by two (reconcile)
+    STORE="kouan:$T/src" expect_exit 0 k extract -q "$SRC/corpus"
+    local t
+    for t in Port County Prefecture; do
+        STORE="kouan:$T/src" k query --format tsv \
+            "SELECT DISTINCT ?l WHERE { ?x a kouan:$t ; rdfs:label ?l }" | tail -n +2 | sed "s/^/$t\t/"
+    done >"$T/names.tsv"
+    $PY "$SRC/bench/scale/gen_corpus.py" "$T/names.tsv" "$T/gen" 1 >/dev/null 2>&1 || fail "gen_corpus.py"
+    "$KOUAN" extract -q -j 1 --emit nquads "$T/gen" | grep -v generatedAtTime >"$T/g1.s" || fail "emit gen -j 1"
+    "$KOUAN" extract -q -j 2 --emit nquads "$T/gen" | grep -v generatedAtTime >"$T/g2.s" || fail "emit gen -j 2"
+    cmp -s "$T/g1.s" "$T/g2.s" || fail "-j 2 wrote other N-Quads than -j 1 for the generated corpus"
+    [ "$(wc -l <"$T/g1.s")" -gt 100000 ] || fail "the generated corpus gave too few quads"
+    STORE="kouan:$T/one" expect_exit 0 k extract -j 2 "$T/gen"
+    expect_not_contains "extracted again" "$T/out"
+    local files
+    files=$(find "$T/gen" -name '*.md' | sort)
+    STORE="kouan:$T/two" expect_exit 0 k extract -q $(echo "$files" | head -n 10)
+    STORE="kouan:$T/two" expect_exit 0 k extract -q $(echo "$files" | tail -n +11)
+    snapshot "$T/one.nq" "kouan:$T/one"; snapshot "$T/two.nq" "kouan:$T/two"
+    grep -v generatedAtTime "$T/one.nq" >"$T/one.s"; grep -v generatedAtTime "$T/two.nq" >"$T/two.s"
+    cmp -s "$T/one.s" "$T/two.s" || { diff "$T/one.s" "$T/two.s" | head >&2
+        fail "one batch (names pass) and two (reconcile) gave other graphs"; }
+    pass "--emit: -j 1 = -j 2, the recorded checksum, = the store; one batch = two"
+}
+
 # A traditional-character chapter: one entity per name, the form the file
 # writes kept as an altLabel whose statement node says why and where.
 case_traditional_forms() {

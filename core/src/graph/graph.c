@@ -240,6 +240,18 @@ static int describe(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
     return rc;
 }
 
+/* The names pass's describe(): only the words the entity gives the
+ * document's token view (g->names), as describe() records them. */
+static int note_names(kouan_graph *g, kouan_class cls, const kouan_resolved *e,
+                      const char *surface)
+{
+    if (cls == KOUAN_CLASS_TRANSPORT) return KOUAN_OK;
+    if (kouan_strmap_add(&g->names, surface, (void *)(intptr_t)cls) < 0 ||
+        kouan_strmap_add(&g->names, e->label, (void *)(intptr_t)cls) < 0)
+        return KOUAN_ENOMEM;
+    return KOUAN_OK;
+}
+
 /* A footnote of the document: "<sup>①</sup> 《…》，http://…" */
 struct kouan_note {
     size_t      start;      /* where the footnote block starts */
@@ -624,7 +636,9 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
         return KOUAN_EINVAL;
     }
     if (is_type) {
-        if ((rc = describe(g, f->subject_class, &subj, f->subject, f))) return rc;
+        if ((rc = g->names_only ? note_names(g, f->subject_class, &subj, f->subject)
+                                : describe(g, f->subject_class, &subj, f->subject, f)))
+            return rc;
         if ((rc = remember(g, f->subject_class, subj.label, "type", f->subject_class,
                            kouan_class_name(f->subject_class), f->evidence))) return rc;
         g->facts++; g->plugin_facts++;
@@ -669,6 +683,20 @@ int kouan_graph_add_fact(kouan_graph *g, const kouan_fact *f, char *msg, size_t 
         if ((rc = learn(g, f->object_class, &obj))) return rc;
         o = obj.iri;
         okind = KOUAN_TERM_IRI;
+    }
+    /* the names pass: what the fact teaches, and the fact for the prose
+       stage; no triples */
+    if (g->names_only) {
+        if ((rc = note_names(g, f->subject_class, &subj, f->subject))) return rc;
+        if (okind == KOUAN_TERM_IRI && (rc = note_names(g, f->object_class, &obj, f->object)))
+            return rc;
+        if ((rc = learn_official(g, f, subj_fixed))) return rc;
+        if (is_alt && strcmp(o, subj.label) == 0) return KOUAN_OK;
+        if ((rc = remember(g, f->subject_class, subj.label, is_alt ? "altLabel" : pred,
+                           okind == KOUAN_TERM_IRI ? f->object_class : KOUAN_CLASS_LITERAL,
+                           okind == KOUAN_TERM_IRI ? obj.label : o, f->evidence))) return rc;
+        g->facts++; g->plugin_facts++;
+        return KOUAN_OK;
     }
     /* an altLabel equal to the canonical label says nothing */
     if (is_alt && strcmp(o, subj.label) == 0)
@@ -772,9 +800,11 @@ static int nq_room(nq_buf *b, size_t n)
 /* Writes a term (N-Triples 1.1 escaping, UTF-8 kept): room for the worst
  * case is made once, runs of bytes that need no escape go out in one copy
  * (this is the hot loop of --emit). */
-static void nq_term(nq_buf *m, const char *v, int iri, const char *lang, const char *dt)
+static void nq_term(nq_buf *m, const char *v, int iri, const char *lang, const char *dt);
+
+static void nq_term_n(nq_buf *m, const char *v, size_t n, int iri, const char *lang,
+                      const char *dt)
 {
-    size_t n = strlen(v);
     if (!nq_room(m, 6 * n + 2)) return;        /* \u00XX: 6 bytes for 1 */
     char *w = m->p + m->len;
     const unsigned char *p = (const unsigned char *)v, *run = p, *end = p + n;
@@ -808,6 +838,11 @@ static void nq_term(nq_buf *m, const char *v, int iri, const char *lang, const c
     if (iri) return;
     if (dt) { nq_put(m, "^^", 2); nq_term(m, dt, 1, NULL, NULL); }
     else if (lang) { nq_put(m, "@", 1); nq_puts(m, lang); }
+}
+
+static void nq_term(nq_buf *m, const char *v, int iri, const char *lang, const char *dt)
+{
+    nq_term_n(m, v, strlen(v), iri, lang, dt);
 }
 
 /* One line of the buffer: where it is, how long, how many bytes its
@@ -879,7 +914,7 @@ static void nq_term_memo(nq_buf *m, nq_memo *memo, const char *v, kouan_term_kin
 {
     size_t n = strlen(v);
     if (n > NQ_MEMO_MAX && kind != KOUAN_TERM_IRI) {
-        nq_term(m, v, 0, lang, dt);
+        nq_term_n(m, v, n, 0, lang, dt);
         return;
     }
     nq_memo *e = &memo[nq_memo_slot(v, n, kind)];
@@ -892,7 +927,7 @@ static void nq_term_memo(nq_buf *m, nq_memo *memo, const char *v, kouan_term_kin
         return;
     }
     size_t at = m->len;
-    nq_term(m, v, kind == KOUAN_TERM_IRI, lang, dt);
+    nq_term_n(m, v, n, kind == KOUAN_TERM_IRI, lang, dt);
     if (m->oom) return;
     e->v = v; e->lang = lang; e->dt = dt; e->kind = kind;
     e->at = at; e->len = m->len - at;

@@ -66,6 +66,8 @@ typedef struct kouan_graph {
     kouan_strmap          aliased;   /* port label → what learn() makes of it
                                         under layers (arena string, "" for
                                         itself) */
+    int                   names_only; /* the names pass: facts only teach
+                                        (learned), no triples are made */
     kouan_normtext        span_nt;   /* the last evidence span normalised */
     kouan_span            span_at;   /* (note_form), and which span it is */
     /* non-fatal problems */

@@ -119,6 +119,22 @@ int kouan_names_add_official(kouan_names *n, const char *official_label,
     return KOUAN_OK;
 }
 
+int kouan_names_merge(kouan_names *dst, const kouan_names *src)
+{
+    for (size_t i = 0; i < src->ports.cap; i++)
+        if (src->ports.keys[i] && kouan_strmap_add(&dst->ports, src->ports.keys[i], (void *)1) < 0)
+            return KOUAN_ENOMEM;
+    /* places: src holds each label with and without its suffix already */
+    for (size_t i = 0; i < src->places.cap; i++)
+        if (src->places.keys[i] && kouan_strmap_add(&dst->places, src->places.keys[i], (void *)1) < 0)
+            return KOUAN_ENOMEM;
+    for (size_t i = 0; i < src->official.cap; i++)
+        if (src->official.keys[i] &&
+            kouan_names_add_official(dst, src->official.keys[i], src->official.vals[i]))
+            return KOUAN_ENOMEM;
+    return KOUAN_OK;
+}
+
 static int has(const kouan_names *const *layers, size_t n, size_t which,
                const char *key)
 {

@@ -51,6 +51,9 @@ int  kouan_names_add_place(kouan_names *n, const kouan_learn_rules *lr,
                            const char *label);
 int  kouan_names_add_official(kouan_names *n, const char *official_label,
                               const char *port_label);
+/* Adds everything src teaches to dst (as if dst's documents and src's
+ * were one set).  Returns 0 or KOUAN_ENOMEM. */
+int  kouan_names_merge(kouan_names *dst, const kouan_names *src);
 
 /* The canonical name of the port named label (a fixed-resolution label)
  * under what layers[0..n) teach (NULL layers are skipped): the port an
