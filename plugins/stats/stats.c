@@ -33,7 +33,16 @@
 typedef struct st_words {
     char  **v;
     size_t  n;
+    /* which first characters (3 bytes, hashed) the words of 3 bytes or
+       more start with: match_at skips a token no word can start at */
+    unsigned char lead3[512];
 } st_words;
+
+static size_t lead3_bit(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    return ((size_t)u[0] * 961u + (size_t)u[1] * 31u + u[2]) & 4095u;
+}
 
 typedef struct st_measure {
     char     *predicate;     /* area */
@@ -66,6 +75,7 @@ static void words_free(st_words *w)
     free(w->v);
     w->v = NULL;
     w->n = 0;
+    memset(w->lead3, 0, sizeof w->lead3);
 }
 
 static void stats_free(stats_state *st)
@@ -136,6 +146,10 @@ static int words_add(st_words *w, const char *field)
         w->v = v;
         if (!(w->v[w->n] = strndup(p, n)))
             return KOUAN_ENOMEM;
+        if (n >= 3) {
+            size_t b = lead3_bit(w->v[w->n]);
+            w->lead3[b >> 3] |= (unsigned char)(1u << (b & 7));
+        }
         w->n++;
         p += n;
     }
@@ -422,6 +436,12 @@ static size_t covers(const st_sent *s, size_t i, const char *w)
 static size_t match_at(const st_sent *s, size_t i, const st_words *list, size_t *which)
 {
     size_t best = 0, best_len = 0;
+    /* a token of 3 bytes or more is the start of a word only if the word's
+       first 3 bytes are the token's (covers() wants the whole token) */
+    if (i < s->n && s->t[i].len >= 3) {
+        size_t b = lead3_bit(s->t[i].text);
+        if (!(list->lead3[b >> 3] & (1u << (b & 7)))) return 0;
+    }
     for (size_t k = 0; k < list->n; k++) {
         size_t c = covers(s, i, list->v[k]);
         size_t l = c ? strlen(list->v[k]) : 0;
