@@ -1118,14 +1118,29 @@ static int run_marked(mstate *st, const kont *k, size_t start, size_t end, int c
     return r;
 }
 
+/* Length of literal lit when s's text has it at pos, else -1: the first
+ * three bytes compared here (most tries fail on them), the rest by memcmp. */
+static long lit_at(const char *lit, const rl_sentence *s, size_t pos)
+{
+    if (pos > s->len) return -1;
+    const char *t = s->text + pos;
+    size_t left = s->len - pos;
+    for (size_t i = 0; i < 3; i++) {
+        if (!lit[i]) return (long)i;
+        if (i >= left || t[i] != lit[i]) return -1;
+    }
+    size_t l = 3 + strlen(lit + 3);
+    return l <= left && !memcmp(t + 3, lit + 3, l - 3) ? (long)l : -1;
+}
+
 static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
 {
     if (++st->steps > RL_STEP_LIMIT || st->oom) return 0;
     const rl_sentence *s = st->s;
     switch (n->type) {
     case N_LIT: {
-        size_t l = strlen(n->lit);
-        return pos + l <= s->len && !memcmp(s->text + pos, n->lit, l) ? run(st, k, pos + l) : 0;
+        long l = lit_at(n->lit, s, pos);
+        return l >= 0 ? run(st, k, pos + (size_t)l) : 0;
     }
     case N_ENT: {
         int t = token_at_start(s, pos);
@@ -1241,10 +1256,8 @@ static int match(mstate *st, const rl_node *n, size_t pos, const kont *k)
 static int may_start(const rl_node *n, const rl_sentence *s, size_t pos)
 {
     switch (n->type) {
-    case N_LIT: {
-        size_t l = strlen(n->lit);
-        return pos + l <= s->len && !memcmp(s->text + pos, n->lit, l);
-    }
+    case N_LIT:
+        return lit_at(n->lit, s, pos) >= 0;
     case N_ENT: {
         if (n->abbrev) return 1;
         int t = token_at_start(s, pos);
