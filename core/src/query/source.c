@@ -95,6 +95,17 @@ typedef struct uri_lit { librdf_uri *uri; rasqal_literal *lit; } uri_lit;
 
 typedef struct id_lit { uint64_t id; rasqal_literal *lit; } id_lit;
 
+/* a lookup's few answers, for the same lookup again in the same snapshot
+   (a join asks for a province's label once per port) */
+#define MEMO_SLOTS 256u
+#define MEMO_QUADS 8
+typedef struct memo {
+    unsigned snap;               /* kouan_lmdb_snapshot; 0: empty */
+    int      with_c, n;
+    uint64_t q[4];
+    uint64_t v[MEMO_QUADS][4];
+} memo;
+
 typedef struct src {
     librdf_world  *world;
     rasqal_world  *rworld;
@@ -104,6 +115,7 @@ typedef struct src {
     librdf_storage *lmdb;        /* kouan's store: matched by term id */
     id_lit        *by_id;        /* ID_SLOTS: term id → literal */
     id_lit        *by_lit;       /* ID_SLOTS: literal (pointer) → term id */
+    memo          *memos;        /* MEMO_SLOTS, made at the first lookup */
 } src;
 
 static librdf_node *lit_node(librdf_world *w, rasqal_literal *l, int *bad)
@@ -358,6 +370,8 @@ static void ts_free(void *ud)
         free(tab);
     }
     ts->by_id = ts->by_lit = NULL;
+    free(ts->memos);
+    ts->memos = NULL;
     if (ts->uris) {
         for (unsigned i = 0; i < URI_LITS; i++) {
             if (ts->uris[i].lit) rasqal_free_literal(ts->uris[i].lit);
@@ -456,7 +470,37 @@ typedef struct fmatch {
     kouan_lmdb_match *m;
     uint64_t          cur[4];
     int               have;
+    memo             *slot;       /* where to record the answers, or NULL */
+    memo              rec;        /* the answers so far (served from: m NULL) */
+    int               served;
 } fmatch;
+
+static memo *memo_of(src *ts, const uint64_t q[4], int with_c)
+{
+    if (!ts->memos && !(ts->memos = calloc(MEMO_SLOTS, sizeof *ts->memos))) return NULL;
+    uint64_t h = q[0] ^ q[1] * 3 ^ q[2] * 5 ^ q[3] * 7 ^ (uint64_t)with_c;
+    return &ts->memos[slot_of(h) % MEMO_SLOTS];
+}
+
+/* the next quad of m (from the store, recorded; or from the memo) */
+static int fm_step(fmatch *m)
+{
+    if (!m->m) {
+        if (m->served >= m->rec.n) return 0;
+        memcpy(m->cur, m->rec.v[m->served++], sizeof m->cur);
+        return 1;
+    }
+    if (!kouan_lmdb_match_next(m->m, m->cur)) {
+        if (m->slot && m->rec.n <= MEMO_QUADS) *m->slot = m->rec;   /* complete: keep */
+        m->slot = NULL;
+        return 0;
+    }
+    if (m->slot) {
+        if (m->rec.n < MEMO_QUADS) memcpy(m->rec.v[m->rec.n], m->cur, sizeof m->cur);
+        if (++m->rec.n > MEMO_QUADS) m->slot = NULL;
+    }
+    return 1;
+}
 
 static void fbind(rasqal_variable *v, src *ts, uint64_t id, int *fail)
 {
@@ -520,7 +564,7 @@ static void fm_next(struct rasqal_triples_match_s *rtm, void *ud)
 {
     (void)ud;
     fmatch *m = rtm->user_data;
-    m->have = m->m && kouan_lmdb_match_next(m->m, m->cur);
+    m->have = fm_step(m);
 }
 
 static int fm_is_end(struct rasqal_triples_match_s *rtm, void *ud)
@@ -581,8 +625,22 @@ static int fast_init_match(rasqal_triples_match *rtm, src *ts, rasqal_triple_met
         }
         if (rc[k] == 1) return 0;          /* a term the store lacks: no match */
     }
+    unsigned snap = kouan_lmdb_snapshot(ts->lmdb);
+    memo *slot = snap ? memo_of(ts, q, with_c) : NULL;
+    if (slot && slot->snap == snap && slot->with_c == with_c &&
+        memcmp(slot->q, q, sizeof slot->q) == 0) {
+        m->rec = *slot;                 /* asked before in this snapshot */
+        m->have = fm_step(m);
+        return 0;
+    }
     if (!(m->m = kouan_lmdb_match_open(ts->lmdb, q, with_c))) return 1;
-    m->have = kouan_lmdb_match_next(m->m, m->cur);
+    if (slot && (snap = kouan_lmdb_snapshot(ts->lmdb)) != 0) {
+        m->slot = slot;
+        m->rec.snap = snap;
+        m->rec.with_c = with_c;
+        memcpy(m->rec.q, q, sizeof q);
+    }
+    m->have = fm_step(m);
     return 0;
 }
 

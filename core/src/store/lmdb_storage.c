@@ -1806,6 +1806,13 @@ int kouan_lmdb_match_next(kouan_lmdb_match *m, uint64_t quad[4])
     return 1;
 }
 
+unsigned kouan_lmdb_snapshot(librdf_storage *storage)
+{
+    if (!kouan_lmdb_is_ours(storage)) return 0;
+    kenv *e = ((kstore *)librdf_storage_get_instance(storage))->e;
+    return !e->wtxn && e->rusers > 0 ? e->rsnap : 0;
+}
+
 void kouan_lmdb_match_close(kouan_lmdb_match *m)
 {
     if (!m) return;

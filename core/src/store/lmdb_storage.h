@@ -68,6 +68,12 @@ kouan_lmdb_match *kouan_lmdb_match_open(librdf_storage *storage, const uint64_t 
 int kouan_lmdb_match_next(kouan_lmdb_match *m, uint64_t quad[4]);
 void kouan_lmdb_match_close(kouan_lmdb_match *m);
 
+/* Which read snapshot reads see now, for caching answers across lookups:
+ * the same non-zero value means the same data.  0 inside a write
+ * transaction (its data changes with each write) or when no read is open
+ * (the next read may start a newer snapshot). */
+unsigned kouan_lmdb_snapshot(librdf_storage *storage);
+
 /* A stored term: kind 'U' (IRI: value), 'B' (blank id: value) or 'L'
  * (literal: value, lang and datatype IRI, each lang_len / dt_len 0 when
  * absent).  Not NUL-terminated; valid only during the callback. */
