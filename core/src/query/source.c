@@ -40,8 +40,8 @@
  * when any check fails.  The librdf model comes from librdf's query
  * context (struct layouts of librdf 1.0.17, checked by its back pointers).
  *
- * The estimate: each pattern's count with its constants (the store's,
- * capped at CAP), then greedily the cheapest pattern next, where a
+ * The estimate: each pattern's count with its constants (the store's;
+ * counted up to CAP on other storages), then greedily the cheapest pattern next, where a
  * variable bound by a pattern already placed (or outside this group)
  * divides the count by a fixed factor for its position (a bound subject
  * leaves ~one statement per predicate, an object tens, a predicate most).
@@ -54,10 +54,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CAP 20000          /* counts beyond this rank equal */
+#define CAP 1000           /* a range counted past this is estimated (kouan:) or
+                              ranks equal (other storages: a capped count) */
 #define MAX_BGP 64         /* longer groups stay as written */
 #define URI_LITS 1024u     /* IRI → rasqal literal, per query execution */
-#define ID_SLOTS 4096u     /* kouan: store, term id ↔ rasqal literal, per execution */
+#define ID_SLOTS 512u      /* kouan: store, term id ↔ rasqal literal, per execution
+                              (small: a scan evicts what it just made, still in cache) */
 
 static kouan_source_counters counters;
 
@@ -681,7 +683,7 @@ static double base_count(plan *pl, const rasqal_triple *t)
     int bad = 0;
     for (int k = 0; k < 4; k++)
         if (l[k] && !rasqal_literal_as_variable(l[k])) n[k] = lit_node(ts->world, l[k], &bad);
-    double r = CAP;
+    double r = 1e9;           /* unknown: last */
     if (!bad) {
         librdf_storage *sto = librdf_model_get_storage(ts->model);
         size_t e = kouan_lmdb_estimate(sto, n[0], n[1], n[2], n[3], CAP);
@@ -700,7 +702,7 @@ static double base_count(plan *pl, const rasqal_triple *t)
             }
             if (qs) librdf_free_statement(qs);
         }
-        if (e != SIZE_MAX) r = e < CAP ? (double)e : CAP;
+        if (e != SIZE_MAX) r = (double)e;
     }
     for (int k = 0; k < 4; k++) if (n[k]) librdf_free_node(n[k]);
     return r;
@@ -781,6 +783,13 @@ static void reorder_bgp(plan *pl, rasqal_graph_pattern *gp)
     }
     int moved = 0;
     for (int k = 0; k < n; k++) moved |= perm[k] != k;
+    if (getenv("KOUAN_SOURCE_DEBUG")) {
+        fprintf(stderr, "source: group of %d at column %d, counts", n, start);
+        for (int i = 0; i < n; i++) fprintf(stderr, " %.0f", base[i]);
+        fprintf(stderr, "; order");
+        for (int k = 0; k < n; k++) fprintf(stderr, " %d", perm[k]);
+        fputc('\n', stderr);
+    }
     if (moved) {
         rasqal_triple tmp[MAX_BGP];
         unsigned short *rows = malloc(sizeof *rows * (size_t)n * (size_t)w);

@@ -27,8 +27,8 @@
  *   - find_statements (the merged default graph) returns each triple ONCE,
  *     however many graphs hold it: the context is last in SPOC/POSC/OSPC,
  *     so copies are adjacent and skipped.  Its stream's context is the first
- *     graph holding the triple.  (A Rasqal `GRAPH ?g` with ?g unbound goes
- *     through this merged view: it binds that first graph only.)
+ *     graph holding the triple.  (A Rasqal `GRAPH ?g` does not use this
+ *     view: librdf names every graph, and Rasqal reads each in turn.)
  *   - serialise (librdf_model_as_stream) returns every quad with its graph.
  *   - size is the exact number of quads (mdb_stat, O(1)).
  *   - add/remove without a context act on the default graph (context id 0).
@@ -1758,6 +1758,11 @@ size_t kouan_lmdb_estimate(librdf_storage *storage, librdf_node *s, librdf_node 
         if (scan_open(&sc, e, q, ctx != NULL, 1) == 0) {
             out = 0;
             while (!sc.done && out < cap) { out++; scan_step(&sc, 0); }
+            /* past cap: the first key's count, an upper bound (one seek) */
+            if (!sc.done && sc.plen >= 8) {
+                size_t ub = dup_count(e, txn, sc.idx, get64(sc.prefix));
+                if (ub != SIZE_MAX && ub > out) out = ub;
+            }
             scan_close(&sc);
         }
     }

@@ -42,7 +42,8 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *st);
  * unbound, in graph ctx (NULL: any graph), for ordering a query's triple
  * patterns (core/src/query/source.c): with one term bound it is exact (the
  * key's duplicate count in its index, one seek); with two or more it counts
- * the range up to cap; with none it is the number of quads.  A triple held
+ * the range up to cap, and past cap gives the first key's count (an upper
+ * bound); with none it is the number of quads.  A triple held
  * by several graphs counts once per graph, so it can exceed what the merged
  * default graph answers.  0 when a bound term is not in the store.  Returns
  * SIZE_MAX when storage is not a "kouan" storage or LMDB failed. */
