@@ -158,8 +158,8 @@ static const q QUERIES[] = {
     { "minus", "SELECT ?port WHERE { ?port a ex:Port MINUS { ?port ex:opensTo ?c } }", 0, 0, 0 },
     { "group_count", "SELECT ?province (COUNT(?p) AS ?n) WHERE { ?p a ex:Port ; ex:province ?v . "
       "?v rdfs:label ?province } GROUP BY ?province", 0, NPROV, 0 },
-    { "group_count_bad", "SELECT ?zl (COUNT(?p) AS ?n) WHERE { ?p ex:province ?v . ?z rdfs:label ?zl . "
-      "?v ex:tradeZone ?z . ?p a ex:Port } GROUP BY ?zl", 0, 2, 0 },
+    { "group_count_bad", "SELECT ?zl (COUNT(?p) AS ?n) WHERE { ?v ex:tradeZone ?z . ?p a ex:Port . "
+      "?p ex:province ?v . ?z rdfs:label ?zl } GROUP BY ?zl", 0, 2, 0 },
     { "order_limit", "SELECT ?l WHERE { ?p rdfs:label ?l ; a ex:Port ; ex:province ?v . "
       "?v rdfs:label \"省份4\"@zh } ORDER BY ?l LIMIT 5", 1, 5, 0 },
     { "order_desc", "SELECT ?r ?l WHERE { ?p ex:rank ?r ; rdfs:label ?l . ?p ex:opensTo ?c . "
