@@ -18,6 +18,13 @@
  * Rasqal's GRAPH ?g iterates: each graph in turn, its triples through
  * find_statements_in_context).
  *
+ * On a kouan: store the same matches are read by term id instead
+ * (kouan_lmdb_match_*): no librdf stream, statement or node per row; a
+ * term's Rasqal literal is cached by id and a literal's id by pointer (both
+ * tables small: a scan evicts what it made moments ago), and a lookup's
+ * few answers are remembered while the store's read snapshot is the same.
+ * KOUAN_SOURCE_GENERIC=1 reads a kouan: store as any other.
+ *
  * Reordering a basic graph pattern (columns start..end of the query's
  * triple sequence) needs two things Rasqal does not expose:
  *   - the triple structs are swapped in place (rasqal_triple is public);
@@ -36,13 +43,15 @@
  * vars_table at 0x88, as its rasqal_query_variable_bound_in_triple reads
  * them); the code checks the version, that 0x88 holds the query's
  * variables table, and that every row of the map agrees with the triple it
- * describes, and leaves the query in written order (counted as skipped)
- * when any check fails.  The librdf model comes from librdf's query
+ * describes, and leaves the groups not yet reordered in written order
+ * (counted as skipped) when any check fails; a group is only ever
+ * rewritten whole, after its checks passed.  The librdf model comes from librdf's query
  * context (struct layouts of librdf 1.0.17, checked by its back pointers).
  *
  * The estimate: each pattern's count with its constants (the store's;
- * counted up to CAP on other storages), then greedily the cheapest pattern next, where a
- * variable bound by a pattern already placed (or outside this group)
+ * counted up to CAP on other storages), then greedily the cheapest pattern
+ * next, where a variable bound by a pattern already placed (or outside this
+ * group)
  * divides the count by a fixed factor for its position (a bound subject
  * leaves ~one statement per predicate, an object tens, a predicate most).
  * Ties keep the written order. */

@@ -10,8 +10,11 @@
  * kouan: store, a capped count of find_statements elsewhere) for the
  * constants, and fixed factors for the variables bound by the patterns
  * already placed.  KOUAN_NO_REORDER=1 in the environment keeps the written
- * order (tests and bench/store compare both).  Design and the Rasqal and
- * librdf internals it depends on: the comment at the top of source.c. */
+ * order (tests and bench/store compare both); KOUAN_SOURCE_GENERIC=1 reads
+ * a kouan: store through the librdf model API too (instead of by term id);
+ * KOUAN_SOURCE_DEBUG=1 prints each group's counts and order to stderr.
+ * Design and the Rasqal and librdf internals it depends on: the comment at
+ * the top of source.c. */
 #ifndef KOUAN_QUERY_SOURCE_H
 #define KOUAN_QUERY_SOURCE_H
 #include <redland.h>
