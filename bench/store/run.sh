@@ -41,8 +41,8 @@ have() {
     return 1
 }
 
-gcc -O2 -o "$W/bench_store" "$HERE/bench_store.c" "$SRC/core/src/store/lmdb_storage.c" \
-    -I"$SRC/core/src" $(pkg-config --cflags --libs redland lmdb)
+gcc -O2 -g -o "$W/bench_store" "$HERE/bench_store.c" "$SRC/core/src/store/lmdb_storage.c" \
+    "$SRC/core/src/query/source.c" -I"$SRC/core/src" $(pkg-config --cflags --libs redland rasqal lmdb)
 B=$W/bench_store
 $B gen "$N" "$W/kg.nq"
 $B gen 100000 "$W/kg100k.nq"

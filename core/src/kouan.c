@@ -5,6 +5,7 @@
 #include "doc/doc.h"
 #include "graph/graph.h"
 #include "plugin/loader.h"
+#include "query/source.h"
 #include "store/store.h"
 #include "text/utf8check.h"
 #include "text/view.h"
@@ -64,6 +65,15 @@ kouan *kouan_open(const kouan_options *opts, kouan_error *err)
     }
     KOUAN_RDF_LOG_RESET(k->world);
     librdf_world_open(k->world);
+    /* Rasqal reads triple patterns through kouan's source: the same matches
+       as librdf's, each basic graph pattern reordered by the store's counts
+       (query/source.h; KOUAN_NO_REORDER=1 keeps the written order) */
+    if (kouan_query_source_install(k->world) != 0) {
+        err->code = KOUAN_ENOMEM;
+        snprintf(err->message, sizeof err->message, "cannot install kouan's query source in Rasqal");
+        kouan_close(k);
+        return NULL;
+    }
     xmlInitParser();   /* once, before worker threads read HTML */
     int rc = kouan_vocab_load(&k->vocab, k->world, k->ontology_dir, err);
     if (!rc) {

@@ -27,8 +27,8 @@
  *   - find_statements (the merged default graph) returns each triple ONCE,
  *     however many graphs hold it: the context is last in SPOC/POSC/OSPC,
  *     so copies are adjacent and skipped.  Its stream's context is the first
- *     graph holding the triple.  (A Rasqal `GRAPH ?g` with ?g unbound goes
- *     through this merged view: it binds that first graph only.)
+ *     graph holding the triple.  (A Rasqal `GRAPH ?g` does not use this
+ *     view: librdf names every graph, and Rasqal reads each in turn.)
  *   - serialise (librdf_model_as_stream) returns every quad with its graph.
  *   - size is the exact number of quads (mdb_stat, O(1)).
  *   - add/remove without a context act on the default graph (context id 0).
@@ -1723,4 +1723,143 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     struct stat sb;
     if (stat(path, &sb) == 0) out->file_bytes = (size_t)sb.st_blocks * 512;
     return rc ? -1 : 0;
+}
+
+size_t kouan_lmdb_estimate(librdf_storage *storage, librdf_node *s, librdf_node *p,
+                           librdf_node *o, librdf_node *ctx, size_t cap)
+{
+    if (!kouan_lmdb_is_ours(storage)) return SIZE_MAX;
+    kstore *k = librdf_storage_get_instance(storage);
+    kenv *e = k->e;
+    int is_w;
+    MDB_txn *txn = rd_begin(e, &is_w);
+    if (!txn) return SIZE_MAX;
+    librdf_node *n[4] = { s, p, o, ctx };
+    uint64_t q[4] = { 0, 0, 0, 0 };
+    int bound = 0, first = -1;
+    size_t out = SIZE_MAX;
+    for (int i = 0; i < 4; i++) {
+        if (!n[i]) continue;
+        int rc = kterm_id(k, txn, n[i], 0, &q[i]);
+        if (rc == MDB_NOTFOUND) { out = 0; goto done; }
+        if (rc) goto done;
+        bound++;
+        first = i;
+    }
+    if (bound == 0) {
+        MDB_stat st;
+        if (mdb_stat(txn, e->idx[I_SPOC], &st) == 0) out = st.ms_entries;
+    } else if (bound == 1) {
+        /* s → SPOC, p → POSC, o → OSPC, c → CSPO: the key's values */
+        static const int IDX_OF[4] = { I_SPOC, I_POSC, I_OSPC, I_CSPO };
+        out = dup_count(e, txn, IDX_OF[first], q[first]);
+    } else {
+        scan sc;
+        if (scan_open(&sc, e, q, ctx != NULL, 1) == 0) {
+            out = 0;
+            while (!sc.done && out < cap) { out++; scan_step(&sc, 0); }
+            /* past cap: the first key's count, an upper bound (one seek) */
+            if (!sc.done && sc.plen >= 8) {
+                size_t ub = dup_count(e, txn, sc.idx, get64(sc.prefix));
+                if (ub != SIZE_MAX && ub > out) out = ub;
+            }
+            scan_close(&sc);
+        }
+    }
+done:
+    rd_end(e, is_w);
+    return out;
+}
+
+/* ---- reads by term id (kouan's Rasqal triples source) --------------------------- */
+
+struct kouan_lmdb_match { kstore *k; scan sc; };
+
+int kouan_lmdb_node_id(librdf_storage *storage, librdf_node *node, uint64_t *id)
+{
+    if (!kouan_lmdb_is_ours(storage) || !node) return -1;
+    kstore *k = librdf_storage_get_instance(storage);
+    int is_w;
+    MDB_txn *txn = rd_begin(k->e, &is_w);
+    if (!txn) return -1;
+    int rc = kterm_id(k, txn, node, 0, id);
+    rd_end(k->e, is_w);
+    return rc == 0 ? 0 : rc == MDB_NOTFOUND ? 1 : -1;
+}
+
+kouan_lmdb_match *kouan_lmdb_match_open(librdf_storage *storage, const uint64_t q[4], int with_c)
+{
+    if (!kouan_lmdb_is_ours(storage)) return NULL;
+    kouan_lmdb_match *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->k = librdf_storage_get_instance(storage);
+    int rc = scan_open(&m->sc, m->k->e, q, with_c, 0);
+    if (rc) {
+        log_mdb(m->k->world, "opening a cursor", rc);
+        free(m);
+        return NULL;
+    }
+    librdf_storage_add_reference(storage);
+    return m;
+}
+
+int kouan_lmdb_match_next(kouan_lmdb_match *m, uint64_t quad[4])
+{
+    if (!scan_alive(&m->sc)) return 0;
+    memcpy(quad, m->sc.q, sizeof m->sc.q);
+    scan_step(&m->sc, 0);
+    return 1;
+}
+
+unsigned kouan_lmdb_snapshot(librdf_storage *storage)
+{
+    if (!kouan_lmdb_is_ours(storage)) return 0;
+    kenv *e = ((kstore *)librdf_storage_get_instance(storage))->e;
+    return !e->wtxn && e->rusers > 0 ? e->rsnap : 0;
+}
+
+void kouan_lmdb_match_close(kouan_lmdb_match *m)
+{
+    if (!m) return;
+    scan_close(&m->sc);
+    librdf_storage_remove_reference(m->k->storage);
+    free(m);
+}
+
+void *kouan_lmdb_term_with(librdf_storage *storage, uint64_t id,
+                           void *(*fn)(void *ud, const kouan_lmdb_term *t), void *ud)
+{
+    if (!kouan_lmdb_is_ours(storage)) return NULL;
+    kstore *k = librdf_storage_get_instance(storage);
+    int is_w;
+    MDB_txn *txn = rd_begin(k->e, &is_w);
+    if (!txn) return NULL;
+    unsigned char kb[8];
+    put64(kb, id);
+    MDB_val key = { 8, kb }, val;
+    void *r = NULL;
+    if (mdb_get(txn, k->e->terms, &key, &val) == 0 && val.mv_size >= 1) {
+        const unsigned char *p = val.mv_data;
+        size_t n = val.mv_size;
+        kouan_lmdb_term t = { (char)p[0], p + 1, NULL, NULL, n - 1, 0, 0 };
+        int ok = p[0] == 'U' || p[0] == 'B';
+        if (p[0] == 'L' && n >= 4) {
+            size_t langlen = p[1];
+            if (4 + langlen <= n) {
+                size_t dtlen = (size_t)p[2 + langlen] << 8 | p[3 + langlen];
+                if (4 + langlen + dtlen <= n) {
+                    t.lang = langlen ? (const char *)p + 2 : NULL;
+                    t.lang_len = langlen;
+                    t.datatype = dtlen ? p + 4 + langlen : NULL;
+                    t.dt_len = dtlen;
+                    t.value = p + 4 + langlen + dtlen;
+                    t.len = n - 4 - langlen - dtlen;
+                    ok = 1;
+                }
+            }
+        }
+        if (ok) r = fn(ud, &t);
+    }
+    rd_end(k->e, is_w);
+    return r;
 }

@@ -14,6 +14,7 @@
 #define KOUAN_LMDB_STORAGE_H
 #include <redland.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define KOUAN_LMDB_STORAGE_NAME "kouan"
 
@@ -36,6 +37,57 @@ typedef struct kouan_lmdb_stats {
  * open write transaction).  Returns 0, or -1 when storage is not a "kouan"
  * storage or LMDB failed. */
 int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *st);
+
+/* An estimate of how many quads match the pattern (s p o), NULL parts
+ * unbound, in graph ctx (NULL: any graph), for ordering a query's triple
+ * patterns (core/src/query/source.c): with one term bound it is exact (the
+ * key's duplicate count in its index, one seek); with two or more it counts
+ * the range up to cap, and past cap gives the first key's count (an upper
+ * bound); with none it is the number of quads.  A triple held
+ * by several graphs counts once per graph, so it can exceed what the merged
+ * default graph answers.  0 when a bound term is not in the store.  Returns
+ * SIZE_MAX when storage is not a "kouan" storage or LMDB failed. */
+size_t kouan_lmdb_estimate(librdf_storage *storage, librdf_node *s, librdf_node *p,
+                           librdf_node *o, librdf_node *ctx, size_t cap);
+
+/* ---- reads by term id, for kouan's Rasqal triples source (source.c):
+ * the matches find_statements gives, without Redland streams, statements
+ * or nodes per row.  Ids are valid for the storage's life. */
+
+/* The id of node: 0 with *id set; 1 when the term is not in the store (so
+ * nothing matches it); -1 when storage is not ours or LMDB failed. */
+int kouan_lmdb_node_id(librdf_storage *storage, librdf_node *node, uint64_t *id);
+
+/* A match of the quad pattern q (s p o c; 0 unbound): with_c, the quads of
+ * graph q[3] (0: the default graph); else the merged default graph, each
+ * triple once with the first graph holding it (0: the default graph), as
+ * librdf_model_find_statements answers.  NULL when storage is not ours or
+ * LMDB failed.  Holds a reference on the storage until closed. */
+typedef struct kouan_lmdb_match kouan_lmdb_match;
+kouan_lmdb_match *kouan_lmdb_match_open(librdf_storage *storage, const uint64_t q[4], int with_c);
+/* The next quad into quad[4]: 1, or 0 at the end. */
+int kouan_lmdb_match_next(kouan_lmdb_match *m, uint64_t quad[4]);
+void kouan_lmdb_match_close(kouan_lmdb_match *m);
+
+/* Which read snapshot reads see now, for caching answers across lookups:
+ * the same non-zero value means the same data.  0 inside a write
+ * transaction (its data changes with each write) or when no read is open
+ * (the next read may start a newer snapshot). */
+unsigned kouan_lmdb_snapshot(librdf_storage *storage);
+
+/* A stored term: kind 'U' (IRI: value), 'B' (blank id: value) or 'L'
+ * (literal: value, lang and datatype IRI, each lang_len / dt_len 0 when
+ * absent).  Not NUL-terminated; valid only during the callback. */
+typedef struct kouan_lmdb_term {
+    char kind;
+    const unsigned char *value, *datatype;
+    const char *lang;
+    size_t len, lang_len, dt_len;
+} kouan_lmdb_term;
+/* Calls fn with the term of id and returns what it returns; NULL (without
+ * calling fn) when id is unknown, storage is not ours or LMDB failed. */
+void *kouan_lmdb_term_with(librdf_storage *storage, uint64_t id,
+                           void *(*fn)(void *ud, const kouan_lmdb_term *t), void *ud);
 
 /* True when storage was made by this module. */
 int kouan_lmdb_is_ours(librdf_storage *storage);
