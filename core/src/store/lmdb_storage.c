@@ -103,9 +103,14 @@ typedef struct kenv {
     int          npool[N_IDX];
     struct pend *pend;        /* quads added in the explicit transaction, */
     size_t       npend, cappend; /* written sorted, index by index, by flush */
+    int          drop;        /* a graph removal not yet written: drop_c's */
+    uint64_t     drop_c;      /* quads go when flush runs, but for those the
+                                 pending adds put back (see drop_merge) */
 } kenv;
 
-typedef struct pend { uint64_t q[4]; int dup; } pend;
+/* dup: a copy of the quad before it (or stored already); keep: in the
+ * graph being replaced, so neither removed nor added */
+typedef struct pend { uint64_t q[4]; unsigned char dup, keep; } pend;
 
 static kenv *envs;            /* open environments of this process */
 
@@ -330,12 +335,11 @@ static void cache_put(kenv *e, uint64_t h, const tbuf *b, uint64_t id)
 
 /* The id of node: 0 with *id set, MDB_NOTFOUND when the term is not stored
  * (and create is 0), or an LMDB error. */
-static int term_id(kenv *e, MDB_txn *txn, librdf_node *n, int create, uint64_t *id)
+static int term_id_bytes(kenv *e, MDB_txn *txn, const tbuf *bp, int create, uint64_t *id)
 {
-    tbuf b;
-    if (term_encode(n, &b) != 0) return ENOMEM;
-    uint64_t h = hash_bytes(b.p, b.len);
-    if (cache_get(e, h, &b, id)) { tbuf_free(&b); return 0; }
+    const tbuf *b = bp;  /* b->p may be b->small: not copied */
+    uint64_t h = hash_bytes(b->p, b->len);
+    if (cache_get(e, h, b, id)) return 0;
     int rc;
     for (uint64_t probe = h;; probe = probe + 1 ? probe + 1 : 1) {
         unsigned char k[8];
@@ -343,21 +347,62 @@ static int term_id(kenv *e, MDB_txn *txn, librdf_node *n, int create, uint64_t *
         MDB_val key = { 8, k }, val;
         rc = mdb_get(txn, e->terms, &key, &val);
         if (rc == 0) {
-            if (val.mv_size == b.len && memcmp(val.mv_data, b.p, b.len) == 0) {
+            if (val.mv_size == b->len && memcmp(val.mv_data, b->p, b->len) == 0) {
                 *id = probe;
                 break;
             }
             continue;                               /* a collision: probe on */
         }
         if (rc != MDB_NOTFOUND || !create) break;
-        val.mv_size = b.len;
-        val.mv_data = b.p;
+        val.mv_size = b->len;
+        val.mv_data = b->p;
         if ((rc = mdb_put(txn, e->terms, &key, &val, 0)) == 0) *id = probe;
         break;
     }
-    if (rc == 0) cache_put(e, h, &b, *id);
+    if (rc == 0) cache_put(e, h, b, *id);
+    return rc;
+}
+
+static int term_id(kenv *e, MDB_txn *txn, librdf_node *n, int create, uint64_t *id)
+{
+    tbuf b;
+    if (term_encode(n, &b) != 0) return ENOMEM;
+    int rc = term_id_bytes(e, txn, &b, create, id);
     tbuf_free(&b);
     return rc;
+}
+
+/* The bytes term_encode gives for the node Redland builds from these
+ * strings (store.c's term_node: a datatype wins over a language, an empty
+ * language is none), without building it: 'U' IRI or 'L' literal. */
+static int term_encode_str(int literal, const char *v, const char *lang, const char *dt,
+                           tbuf *b)
+{
+    b->p = b->small;
+    if (!v) return -1;
+    size_t vlen = strlen(v), head = 1, langlen = 0, dtlen = 0;
+    if (literal) {
+        if (dt) lang = NULL;
+        langlen = lang ? strlen(lang) : 0;
+        dtlen = dt ? strlen(dt) : 0;
+        if (langlen > 255 || dtlen > 65535) return -1;
+        head = 1 + 1 + langlen + 2 + dtlen;
+    }
+    b->len = head + vlen;
+    if (b->len > sizeof b->small && !(b->p = malloc(b->len))) { b->p = b->small; return -1; }
+    unsigned char *o = b->p;
+    *o++ = literal ? 'L' : 'U';
+    if (literal) {
+        *o++ = (unsigned char)langlen;
+        if (langlen) memcpy(o, lang, langlen);
+        o += langlen;
+        *o++ = (unsigned char)(dtlen >> 8);
+        *o++ = (unsigned char)dtlen;
+        if (dtlen) memcpy(o, dt, dtlen);
+        o += dtlen;
+    }
+    if (vlen) memcpy(o, v, vlen);
+    return 0;
 }
 
 static void uri_remember(kstore *k, librdf_uri *u, uint64_t id);
@@ -513,6 +558,7 @@ static int wr_commit(kstore *k)
 static void wr_abort(kenv *e)
 {
     e->npend = 0;
+    e->drop = 0;
     if (!e->wtxn) return;
     mdb_txn_abort(e->wtxn);
     e->wtxn = NULL;
@@ -590,9 +636,116 @@ static int (*const CMP_PEND_OF[N_IDX])(const void *, const void *) = {
  * bulk load into an empty store (kouan store import and migrate, which
  * copy in one transaction; bench/store) that is every quad; in a store that
  * holds data, only those past its end (ids are hashes, so few). */
+/* The same orders for bare quads (uint64_t[4]). */
+#define CMP_QUAD(name, a0, a1, a2, a3)                                         \
+    static int name(const void *a, const void *b)                             \
+    {                                                                          \
+        const uint64_t *x = a, *y = b;                                         \
+        if (x[a0] != y[a0]) return x[a0] < y[a0] ? -1 : 1;                     \
+        if (x[a1] != y[a1]) return x[a1] < y[a1] ? -1 : 1;                     \
+        if (x[a2] != y[a2]) return x[a2] < y[a2] ? -1 : 1;                     \
+        if (x[a3] != y[a3]) return x[a3] < y[a3] ? -1 : 1;                     \
+        return 0;                                                              \
+    }
+CMP_QUAD(cmp_quad_spoc, 0, 1, 2, 3)
+CMP_QUAD(cmp_quad_posc, 1, 2, 0, 3)
+CMP_QUAD(cmp_quad_ospc, 2, 0, 1, 3)
+CMP_QUAD(cmp_quad_cspo, 3, 0, 1, 2)
+static int (*const CMP_QUAD_OF[N_IDX])(const void *, const void *) = {
+    cmp_quad_spoc, cmp_quad_posc, cmp_quad_ospc, cmp_quad_cspo
+};
+
+/* Writes the removal of graph e->drop_c, merged with the pending adds:
+ * a quad the graph holds and an add puts back (a document extracted again
+ * states mostly what it stated before) is marked keep — neither removed
+ * nor added — and only the others are removed, from each index in its
+ * order.  So replacing a graph costs what changed in it, not twice its
+ * size: reading the graph's CSPO run is sequential, removing and adding
+ * are a B-tree search and a page copy each.  The result is the same as
+ * removing every quad and adding the pending ones: kept quads are in the
+ * graph before and after. */
+static int drop_merge(kenv *e)
+{
+    uint64_t c = e->drop_c;
+    uint64_t (*v)[4] = NULL;                 /* the graph's quads, CSPO order */
+    size_t n = 0, cap = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(e->wtxn, e->idx[I_CSPO], &cur);
+    if (rc) return rc;
+    unsigned char kb[8];
+    put64(kb, c);
+    MDB_val key = { 8, kb }, val;
+    size_t count = 0;
+    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
+    if (rc == 0 && mdb_cursor_count(cur, &count) == 0 && count > 0) {
+        cap = count;
+        if (!(v = malloc(cap * sizeof *v))) { mdb_cursor_close(cur); return ENOMEM; }
+    }
+    for (; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            void *nv = realloc(v, cap * sizeof *v);
+            if (!nv) { free(v); mdb_cursor_close(cur); return ENOMEM; }
+            v = nv;
+        }
+        decode_quad(I_CSPO, key.mv_data, val.mv_data, v[n++]);
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND) { free(v); return rc; }
+    if (!n) { free(v); return 0; }
+    /* the merge: pending adds in CSPO order against the graph's run */
+    size_t kept = 0;
+    unsigned char *keep = NULL;
+    if (e->npend) {
+        if (!(keep = calloc(n, 1))) { free(v); return ENOMEM; }
+        qsort(e->pend, e->npend, sizeof *e->pend, CMP_PEND_OF[I_CSPO]);
+        size_t k = 0;
+        for (size_t j = 0; j < e->npend; j++) {
+            pend *p = &e->pend[j];
+            p->keep = 0;
+            if (p->q[3] != c) continue;
+            while (k < n && cmp_quad_cspo(v[k], p->q) < 0) k++;
+            if (k < n && memcmp(v[k], p->q, sizeof p->q) == 0) {
+                p->keep = 1;                  /* copies of it too */
+                if (!keep[k]) { keep[k] = 1; kept++; }
+            }
+        }
+    }
+    rc = 0;
+    if (kept == 0) {
+        key = (MDB_val){ 8, kb };
+        rc = mdb_del(e->wtxn, e->idx[I_CSPO], &key, NULL);    /* every duplicate */
+    }
+    size_t m = 0;                            /* the quads that go, compacted */
+    for (size_t j = 0; j < n; j++)
+        if (!keep || !keep[j]) memmove(v[m++], v[j], sizeof v[j]);
+    free(keep);
+    for (int i = 0; i < N_IDX && !rc; i++) {
+        if (i == I_CSPO && kept == 0) continue;      /* done at once above */
+        qsort(v, m, sizeof *v, CMP_QUAD_OF[i]);
+        for (size_t j = 0; j < m && !rc; j++) {
+            unsigned char b[32];
+            encode_quad(i, v[j], b);
+            MDB_val kk = { 8, b }, vv = { 24, b + 8 };
+            rc = mdb_del(e->wtxn, e->idx[i], &kk, &vv);
+            if (rc == MDB_NOTFOUND) rc = 0;
+        }
+    }
+    free(v);
+    return rc;
+}
+
+static int drop_merge(kenv *e);
+
 static int flush(kenv *e)
 {
-    if (!e->npend || !e->wtxn) { e->npend = 0; return 0; }
+    if (!e->wtxn) { e->npend = 0; e->drop = 0; return 0; }
+    if (e->drop) {
+        int rc = drop_merge(e);
+        e->drop = 0;
+        if (rc) { e->npend = 0; return rc; }
+    }
+    if (!e->npend) return 0;
     enum { RUN_MAX = 1024 };
     unsigned char *run = malloc(24 * RUN_MAX);       /* one key's values */
     size_t *run_j = malloc(sizeof *run_j * RUN_MAX);  /* and their quads */
@@ -617,7 +770,7 @@ static int flush(kenv *e)
         else if (g) { rc = g; mdb_cursor_close(cur); break; }
         for (size_t j = 0; j < e->npend && !rc; j++) {
             pend *p = &e->pend[j];
-            if (p->dup) continue;
+            if (p->dup || p->keep) continue;
             unsigned char b[32];
             encode_quad(i, p->q, b);
             if (!appending && have_last && memcmp(b, last, 32) > 0) appending = 1;
@@ -628,7 +781,7 @@ static int flush(kenv *e)
                    again for each value (that search was a third of a load) */
                 size_t n = 0;
                 for (size_t k = j; k < e->npend && n < RUN_MAX; k++) {
-                    if (e->pend[k].dup) continue;
+                    if (e->pend[k].dup || e->pend[k].keep) continue;
                     unsigned char bk[32];
                     encode_quad(i, e->pend[k].q, bk);
                     if (memcmp(bk, b, 8) != 0) break;
@@ -1372,7 +1525,9 @@ static int k_context_add_statement(librdf_storage *storage, librdf_node *ctx,
             e->pend = np;
             e->cappend = cap;
         }
-        memcpy(e->pend[e->npend++].q, q, sizeof q);
+        pend *np = &e->pend[e->npend++];
+        memcpy(np->q, q, sizeof q);
+        np->dup = np->keep = 0;
         return 0;
     }
     if (!rc) rc = quad_add(e, txn, q);
@@ -1426,19 +1581,11 @@ static int k_remove_statement(librdf_storage *storage, librdf_statement *stateme
     return k_context_remove_statement(storage, NULL, statement);
 }
 
-static int cmp_quad_idx;
-static int cmp_quads(const void *a, const void *b)
-{
-    const uint64_t *x = a, *y = b;
-    for (int k = 0; k < 4; k++) {
-        uint64_t u = x[PERM[cmp_quad_idx][k]], v = y[PERM[cmp_quad_idx][k]];
-        if (u != v) return u < v ? -1 : 1;
-    }
-    return 0;
-}
-
-/* Removes a whole graph through CSPO: its quads are read, the graph's key
- * is dropped at once, and the other indexes lose them in their own order. */
+/* Removes a whole graph.  In an explicit transaction the removal waits for
+ * the next flush (a read, a commit), which merges it with the adds that
+ * come after it (drop_merge): a graph replaced by nearly the same quads
+ * costs only its changes.  Adds pending before it are written first, so
+ * the order of the calls is what counts. */
 static int k_context_remove_statements(librdf_storage *storage, librdf_node *ctx)
 {
     kstore *k = librdf_storage_get_instance(storage);
@@ -1450,42 +1597,10 @@ static int k_context_remove_statements(librdf_storage *storage, librdf_node *ctx
     if (!rc && ctx) rc = kterm_id(k, txn, ctx, 0, &c);
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) { log_mdb(k->world, "reading the dictionary", rc); return 1; }
-    uint64_t (*v)[4] = NULL;
-    size_t n = 0, cap = 0;
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open(txn, e->idx[I_CSPO], &cur))) { log_mdb(k->world, "cursor", rc); return 1; }
-    unsigned char kb[8];
-    put64(kb, c);
-    MDB_val key = { 8, kb }, val;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP)) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            void *nv = realloc(v, cap * sizeof *v);
-            if (!nv) { free(v); mdb_cursor_close(cur); return 1; }
-            v = nv;
-        }
-        decode_quad(I_CSPO, key.mv_data, val.mv_data, v[n++]);
-    }
-    mdb_cursor_close(cur);
-    rc = 0;
-    if (n) {
-        key = (MDB_val){ 8, kb };
-        rc = mdb_del(txn, e->idx[I_CSPO], &key, NULL);        /* every duplicate */
-        for (int i = 0; i < I_CSPO && !rc; i++) {
-            cmp_quad_idx = i;
-            qsort(v, n, sizeof *v, cmp_quads);
-            for (size_t j = 0; j < n && !rc; j++) {
-                unsigned char b[32];
-                encode_quad(i, v[j], b);
-                MDB_val kk = { 8, b }, vv = { 24, b + 8 };
-                rc = mdb_del(txn, e->idx[i], &kk, &vv);
-                if (rc == MDB_NOTFOUND) rc = 0;
-            }
-        }
-    }
-    free(v);
-    if (rc) { log_mdb(k->world, "removing a graph", rc); return 1; }
+    e->drop = 1;
+    e->drop_c = c;
+    if (e->explicit_txn) return 0;
+    if ((rc = flush(e))) { log_mdb(k->world, "removing a graph", rc); return 1; }
     return 0;
 }
 
@@ -1664,6 +1779,82 @@ int kouan_lmdb_register(librdf_world *world)
         if (strcmp(name, KOUAN_LMDB_STORAGE_NAME) == 0) return 0;
     return librdf_storage_register_factory(world, KOUAN_LMDB_STORAGE_NAME,
                                            "kouan quad store on LMDB", k_register);
+}
+
+int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
+                             const kouan_triple *t, size_t n, size_t *bad)
+{
+    *bad = n;
+    if (!kouan_lmdb_is_ours(storage) || !graph) return -1;
+    kstore *k = librdf_storage_get_instance(storage);
+    kenv *e = k->e;
+    if (k_transaction_start(storage)) return -1;     /* logged */
+    MDB_txn *txn = e->wtxn;
+    tbuf b;
+    uint64_t c = 0;
+    int rc = term_encode_str(0, graph, NULL, NULL, &b) ? ENOMEM
+           : term_id_bytes(e, txn, &b, n > 0, &c);
+    tbuf_free(&b);
+    if (rc == MDB_NOTFOUND && n == 0) { wr_abort(e); return 0; }   /* nothing to do */
+    if (rc) { log_mdb(k->world, "reading the dictionary", rc); wr_abort(e); return -1; }
+    e->drop = 1;
+    e->drop_c = c;
+    if (e->cappend < n) {
+        pend *np = realloc(e->pend, n * sizeof *np);
+        if (!np) { log_mdb(k->world, "adding a graph", ENOMEM); wr_abort(e); return -1; }
+        e->pend = np;
+        e->cappend = n;
+    }
+    e->npend = 0;
+    uint64_t s_id = 0, p_id = 0;
+    const char *last_s = NULL, *last_p = NULL;
+    size_t i = 0;
+    for (; i < n; i++) {
+        const kouan_triple *x = &t[i];
+        uint64_t *q = e->pend[e->npend].q;
+        if (!x->s || !x->p || !x->o) { rc = EINVAL; goto bad_triple; }
+        /* a document's triples come grouped by subject, and name a few
+           predicates: the same string as the last one needs no lookup */
+        if (x->s != last_s) {
+            if (term_encode_str(0, x->s, NULL, NULL, &b)) { rc = EINVAL; goto bad_triple; }
+            rc = term_id_bytes(e, txn, &b, 1, &s_id);
+            tbuf_free(&b);
+            if (rc) goto failed;
+            last_s = x->s;
+        }
+        if (x->p != last_p) {
+            if (term_encode_str(0, x->p, NULL, NULL, &b)) { rc = EINVAL; goto bad_triple; }
+            rc = term_id_bytes(e, txn, &b, 1, &p_id);
+            tbuf_free(&b);
+            if (rc) goto failed;
+            last_p = x->p;
+        }
+        if (term_encode_str(x->o_kind == KOUAN_TERM_LITERAL, x->o,
+                            x->lang && *x->lang ? x->lang : NULL, x->datatype, &b)) {
+            rc = EINVAL;
+            goto bad_triple;
+        }
+        rc = term_id_bytes(e, txn, &b, 1, &q[2]);
+        tbuf_free(&b);
+        if (rc) goto failed;
+        q[0] = s_id;
+        q[1] = p_id;
+        q[3] = c;
+        e->pend[e->npend].dup = e->pend[e->npend].keep = 0;
+        e->npend++;
+    }
+    return wr_commit(k) ? -1 : 0;                     /* logged, aborted */
+bad_triple:
+    *bad = i;
+    librdf_log(k->world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+               "kouan store: triple %zu cannot be stored (a missing term, or a language "
+               "tag over 255 or a datatype IRI over 65535 bytes)", *bad + 1);
+    wr_abort(e);
+    return -1;
+failed:
+    log_mdb(k->world, "adding a graph", rc);
+    wr_abort(e);
+    return -1;
 }
 
 int kouan_lmdb_is_ours(librdf_storage *storage)

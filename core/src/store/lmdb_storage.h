@@ -14,6 +14,7 @@
 #define KOUAN_LMDB_STORAGE_H
 #include <redland.h>
 #include <stddef.h>
+#include "graph/graph.h"
 
 #define KOUAN_LMDB_STORAGE_NAME "kouan"
 
@@ -36,6 +37,19 @@ typedef struct kouan_lmdb_stats {
  * open write transaction).  Returns 0, or -1 when storage is not a "kouan"
  * storage or LMDB failed. */
 int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *st);
+
+/* Replaces named graph `graph` of a storage of this module with the n
+ * triples t, in one write transaction of its own, committed (durable once
+ * this returns 0).  The quads the graph already holds and t states again
+ * are left in place; the others are removed, the new ones added — the
+ * same result as librdf_model_context_remove_statements and n
+ * librdf_model_context_add_statement, without a Redland node per term.
+ * A triple stated twice is stored once.  Returns 0; or -1 with the
+ * storage unchanged and the reason logged through the world's logger
+ * (*bad = the index of a triple that cannot be stored, else n), also when
+ * a transaction is already open. */
+int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
+                             const kouan_triple *t, size_t n, size_t *bad);
 
 /* True when storage was made by this module. */
 int kouan_lmdb_is_ours(librdf_storage *storage);
