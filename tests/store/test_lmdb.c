@@ -492,12 +492,12 @@ static void test_replace_merge(librdf_model *m)
 static void test_replace_bulk(librdf_model *m, librdf_storage *s)
 {
     static const char XINT[] = "http://www.w3.org/2001/XMLSchema#integer";
-    const kouan_triple A[] = {
-        { EX "s1", EX "p1", EX "o1", KOUAN_TERM_IRI, NULL, NULL },
-        { EX "s1", EX "p1", "樟木", KOUAN_TERM_LITERAL, "zh", NULL },
-        { EX "s2", EX "p2", "21", KOUAN_TERM_LITERAL, NULL, XINT },
-        { EX "s2", EX "p2", "21", KOUAN_TERM_LITERAL, "", NULL },   /* "" is no language */
-        { EX "s1", EX "p1", EX "o1", KOUAN_TERM_IRI, NULL, NULL },   /* twice: once */
+    const kouan_lmdb_triple A[] = {
+        { EX "s1", EX "p1", EX "o1", 0, NULL, NULL },
+        { EX "s1", EX "p1", "樟木", 1, "zh", NULL },
+        { EX "s2", EX "p2", "21", 1, NULL, XINT },
+        { EX "s2", EX "p2", "21", 1, "", NULL },   /* "" is no language */
+        { EX "s1", EX "p1", EX "o1", 0, NULL, NULL },   /* twice: once */
     };
     static const int WA[][3] = { { S1, P1, O1 }, { S1, P1, LZH }, { S2, P2, LINT },
                                  { S2, P2, LPLAIN } };
@@ -515,10 +515,10 @@ static void test_replace_bulk(librdf_model *m, librdf_storage *s)
     CHECK(librdf_model_contains_statement(m, x));
     librdf_free_statement(x);
     /* again with a changed set: exactly the new set */
-    const kouan_triple B[] = {
-        { EX "s2", EX "p2", "21", KOUAN_TERM_LITERAL, NULL, XINT },
-        { EX "o1", EX "p1", EX "s2", KOUAN_TERM_IRI, NULL, NULL },
-        { EX "s1", EX "p1", "樟木", KOUAN_TERM_LITERAL, "en", NULL },
+    const kouan_lmdb_triple B[] = {
+        { EX "s2", EX "p2", "21", 1, NULL, XINT },
+        { EX "o1", EX "p1", EX "s2", 0, NULL, NULL },
+        { EX "s1", EX "p1", "樟木", 1, "en", NULL },
     };
     static const int WB[][3] = { { S2, P2, LINT }, { O1, P1, S2 }, { S1, P1, LEN } };
     CHECK(kouan_lmdb_replace_graph(s, EX "g6", B, 3, &bad) == 0);
@@ -527,10 +527,10 @@ static void test_replace_bulk(librdf_model *m, librdf_storage *s)
     char lang[300];
     memset(lang, 'a', sizeof lang - 1);
     lang[sizeof lang - 1] = '\0';
-    const kouan_triple C[] = {
-        { EX "s1", EX "p1", EX "o1", KOUAN_TERM_IRI, NULL, NULL },
-        { EX "s9", EX "p9", EX "o9", KOUAN_TERM_IRI, NULL, NULL },
-        { EX "s1", EX "p1", "x", KOUAN_TERM_LITERAL, lang, NULL },
+    const kouan_lmdb_triple C[] = {
+        { EX "s1", EX "p1", EX "o1", 0, NULL, NULL },
+        { EX "s9", EX "p9", EX "o9", 0, NULL, NULL },
+        { EX "s1", EX "p1", "x", 1, lang, NULL },
     };
     CHECK(kouan_lmdb_replace_graph(s, EX "g6", C, 3, &bad) != 0 && bad == 2);
     CHECK(graph_is(m, g, WB, 3) && librdf_model_size(m) == base + 3);
@@ -656,11 +656,11 @@ static void test_crash(void)
 static void replace_version(librdf_storage *s, int v)
 {
     static char str[3000][48];
-    kouan_triple t[3000];
+    kouan_lmdb_triple t[3000];
     for (int j = 0; j < 3000; j++) {
         int shared = j < 1500;
         snprintf(str[j], sizeof str[j], "%s %d", shared ? "S" : v ? "B" : "A", j);
-        t[j] = (kouan_triple){ EX "r/e", EX "p1", str[j], KOUAN_TERM_LITERAL, NULL, NULL };
+        t[j] = (kouan_lmdb_triple){ EX "r/e", EX "p1", str[j], 1, NULL, NULL };
     }
     size_t bad;
     if (kouan_lmdb_replace_graph(s, EX "doc/777", t, 3000, &bad) != 0) _exit(2);

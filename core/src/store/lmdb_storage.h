@@ -14,7 +14,6 @@
 #define KOUAN_LMDB_STORAGE_H
 #include <redland.h>
 #include <stddef.h>
-#include "graph/graph.h"
 
 #define KOUAN_LMDB_STORAGE_NAME "kouan"
 
@@ -38,6 +37,15 @@ typedef struct kouan_lmdb_stats {
  * storage or LMDB failed. */
 int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *st);
 
+/* A triple as strings, for kouan_lmdb_replace_graph: s and p are IRIs; o
+ * an IRI, or a literal's value with its language or datatype (a datatype
+ * wins over a language, an empty language is none — as Redland's nodes). */
+typedef struct kouan_lmdb_triple {
+    const char *s, *p, *o;
+    int         o_literal;
+    const char *lang, *datatype;
+} kouan_lmdb_triple;
+
 /* Replaces named graph `graph` of a storage of this module with the n
  * triples t, in one write transaction of its own, committed (durable once
  * this returns 0).  The quads the graph already holds and t states again
@@ -49,7 +57,7 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *st);
  * (*bad = the index of a triple that cannot be stored, else n), also when
  * a transaction is already open. */
 int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
-                             const kouan_triple *t, size_t n, size_t *bad);
+                             const kouan_lmdb_triple *t, size_t n, size_t *bad);
 
 /* True when storage was made by this module. */
 int kouan_lmdb_is_ours(librdf_storage *storage);

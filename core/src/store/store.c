@@ -496,7 +496,12 @@ static int lmdb_replace_graph(kouan_store *s, const char *graph,
     librdf_world_set_logger(s->world, s, store_log);
     size_t bad = n;
     int rc = KOUAN_OK;
-    if (kouan_lmdb_replace_graph(s->storage, graph, t, n, &bad) != 0) {
+    kouan_lmdb_triple *lt = malloc((n ? n : 1) * sizeof *lt);
+    if (!lt) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        lt[i] = (kouan_lmdb_triple){ t[i].s, t[i].p, t[i].o, t[i].o_kind == KOUAN_TERM_LITERAL,
+                                     t[i].lang, t[i].datatype };
+    if (kouan_lmdb_replace_graph(s->storage, graph, lt, n, &bad) != 0) {
         if (bad < n)
             rc = kouan_error_set(err, KOUAN_EINVAL, "cannot build the triple <%s> <%s> “%s”; "
                                  "the store was not changed", t[bad].s ? t[bad].s : "",
@@ -507,6 +512,7 @@ static int lmdb_replace_graph(kouan_store *s, const char *graph,
                                  s->dir ? s->dir : "", graph, n, s->last_log[0] ? ": " : "",
                                  s->last_log, room_hint(s->last_log));
     }
+    free(lt);
     KOUAN_RDF_LOG_RESET(s->world);
     return rc;
 }
