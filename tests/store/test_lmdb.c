@@ -547,6 +547,18 @@ static void test_replace_bulk(librdf_model *m, librdf_storage *s)
     CHECK(graph_terms(m, g, NULL, 0) == 0 && librdf_model_size(m) == base);
     CHECK(kouan_lmdb_replace_graph(s, EX "never-there", NULL, 0, &bad) == 0);
     CHECK(librdf_model_size(m) == base);
+    /* kouan_lmdb_add_triples: only in an open transaction; a bad triple
+       adds nothing of its call and leaves the transaction open */
+    CHECK(kouan_lmdb_add_triples(s, EX "g6", A, 5, &bad) != 0);
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(kouan_lmdb_add_triples(s, EX "g6", A, 5, &bad) == 0);
+    CHECK(kouan_lmdb_add_triples(s, EX "g6", C, 3, &bad) != 0 && bad == 2);
+    CHECK(kouan_lmdb_add_triples(s, EX "g6", B, 3, &bad) == 0);
+    CHECK(librdf_model_size(m) == base + 6);        /* A's 4 and B's 2 new */
+    CHECK(librdf_model_transaction_commit(m) == 0);
+    CHECK(librdf_model_size(m) == base + 6);
+    CHECK(kouan_lmdb_replace_graph(s, EX "g6", NULL, 0, &bad) == 0);
+    CHECK(librdf_model_size(m) == base);
     librdf_free_node(g);
 }
 

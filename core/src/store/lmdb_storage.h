@@ -59,6 +59,14 @@ typedef struct kouan_lmdb_triple {
 int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
                              const kouan_lmdb_triple *t, size_t n, size_t *bad);
 
+/* Adds the n triples t to named graph `graph` inside the transaction the
+ * caller opened (librdf_model_transaction_start), written at its commit:
+ * a bulk load without a Redland node per term.  Returns 0; or -1 with
+ * nothing of this call added, the transaction still open (*bad as above),
+ * also when no transaction is open. */
+int kouan_lmdb_add_triples(librdf_storage *storage, const char *graph,
+                           const kouan_lmdb_triple *t, size_t n, size_t *bad);
+
 /* True when storage was made by this module. */
 int kouan_lmdb_is_ours(librdf_storage *storage);
 #endif
