@@ -34,6 +34,18 @@
  *   - add/remove without a context act on the default graph (context id 0).
  *   - Writes outside librdf_model_transaction_start() collect in an implicit
  *     write transaction committed by librdf_model_sync() or close.
+ *   - Inside an explicit transaction, adds wait in kenv.pend and a whole
+ *     graph's removal (context_remove_statements) in kenv.drop until the
+ *     next flush (a read, a single remove, the commit): the removal is
+ *     then merged with the adds after it, so a graph replaced by nearly
+ *     the same quads (a document extracted again) costs its changes
+ *     (drop_merge).  kouan_lmdb_replace_graph does that from strings, in
+ *     a transaction of its own: the writer of `kouan extract` (store.c).
+ *   - Durability: MDB_NOMETASYNC — a commit flushes its data pages; the
+ *     meta page naming the new root is flushed by the next commit or when
+ *     the last writer closes the environment (env_release).  A power loss
+ *     can so undo the last commit (wholly: two meta pages), never a part
+ *     of one; kill -9 loses nothing committed.
  *   - A read (stream, contains, size) inside a write transaction sees that
  *     transaction; otherwise it uses a shared read snapshot, taken when the
  *     first open stream starts and released when the last one ends.
