@@ -116,6 +116,7 @@ typedef struct kenv {
     int          npool[N_IDX];
     struct pend *pend;        /* quads added in the explicit transaction, */
     size_t       npend, cappend; /* written sorted, index by index, by flush */
+    int          pend_spoc;   /* pend is in SPOC order (drop_merge sorted it) */
     int          drop;        /* a graph removal not yet written: drop_c's */
     uint64_t     drop_c;      /* quads go when flush runs, but for those the
                                  pending adds put back (see drop_merge) */
@@ -718,16 +719,19 @@ static int drop_merge(kenv *e)
     mdb_cursor_close(cur);
     if (rc != MDB_NOTFOUND) { free(v); return rc; }
     if (!n) { free(v); return 0; }
-    /* the merge: pending adds in CSPO order against the graph's run */
+    /* the merge: pending adds in SPOC order against the graph's run (its
+       CSPO run is in (s, p, o) order: SPOC order within one graph); flush
+       then finds them sorted for SPOC */
     size_t kept = 0;
     if (e->npend) {
-        sort_cspo(e->pend, e->npend);
+        sort_spoc(e->pend, e->npend);
+        e->pend_spoc = 1;
         size_t k = 0;
         for (size_t j = 0; j < e->npend; j++) {
             pend *p = &e->pend[j];
             p->keep = 0;
             if (p->q[3] != c) continue;
-            while (k < n && sort_cspo_lt(&v[k], p)) k++;
+            while (k < n && sort_spoc_lt(&v[k], p)) k++;
             if (k < n && memcmp(v[k].q, p->q, sizeof p->q) == 0) {
                 p->keep = 1;                  /* copies of it too */
                 if (!v[k].keep) { v[k].keep = 1; kept++; }
@@ -744,7 +748,7 @@ static int drop_merge(kenv *e)
         if (!v[j].keep) v[m++] = v[j];
     for (int i = 0; i < N_IDX && !rc; i++) {
         if (i == I_CSPO && kept == 0) continue;      /* done at once above */
-        SORT_OF[i](v, m);
+        if (i != I_SPOC && i != I_CSPO) SORT_OF[i](v, m);   /* else read so */
         for (size_t j = 0; j < m && !rc; j++) {
             unsigned char b[32];
             encode_quad(i, v[j].q, b);
@@ -762,6 +766,7 @@ static int drop_merge(kenv *e);
 static int flush(kenv *e)
 {
     if (!e->wtxn) { e->npend = 0; e->drop = 0; return 0; }
+    e->pend_spoc = 0;
     if (e->drop) {
         int rc = drop_merge(e);
         e->drop = 0;
@@ -774,7 +779,7 @@ static int flush(kenv *e)
     if (!run || !run_j) { free(run); free(run_j); return ENOMEM; }
     int rc = 0;
     for (int i = 0; i < N_IDX && !rc; i++) {
-        SORT_OF[i](e->pend, e->npend);
+        if (i != I_SPOC || !e->pend_spoc) SORT_OF[i](e->pend, e->npend);
         if (i == I_SPOC)                              /* twice in the commit */
             for (size_t j = 0; j < e->npend; j++)
                 e->pend[j].dup = j && memcmp(e->pend[j].q, e->pend[j - 1].q, sizeof e->pend[j].q) == 0;
