@@ -492,12 +492,12 @@ static int hashes_room(kouan_store *s, const char *graph, const kouan_triple *t,
 static int lmdb_replace_graph(kouan_store *s, const char *graph,
                               const kouan_triple *t, size_t n, kouan_error *err)
 {
-    s->last_log[0] = '\0';
-    librdf_world_set_logger(s->world, s, store_log);
     size_t bad = n;
     int rc = KOUAN_OK;
     kouan_lmdb_triple *lt = malloc((n ? n : 1) * sizeof *lt);
     if (!lt) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
+    s->last_log[0] = '\0';
+    librdf_world_set_logger(s->world, s, store_log);
     for (size_t i = 0; i < n; i++)
         lt[i] = (kouan_lmdb_triple){ t[i].s, t[i].p, t[i].o, t[i].o_kind == KOUAN_TERM_LITERAL,
                                      t[i].lang, t[i].datatype };
