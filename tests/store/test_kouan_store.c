@@ -62,6 +62,25 @@ static void test_replace(librdf_world *w, const char *spec)
     CHECK(kouan_store_count(s) == 3);
     CHECK(kouan_store_replace_graph(s, G1, T, 1, &err) == 0);
     CHECK(kouan_store_count(s) == 1);
+    /* a triple that cannot be stored (a language tag over 255 bytes):
+       refused with the triple named, the graph as it was */
+    char lang[300];
+    memset(lang, 'a', sizeof lang - 1);
+    lang[sizeof lang - 1] = '\0';
+    kouan_triple bad[3] = { T[1], T[2], T[1] };
+    bad[2].lang = lang;
+    err = (kouan_error){0};
+    CHECK(kouan_store_replace_graph(s, G1, bad, 3, &err) == KOUAN_EINVAL);
+    CHECK(strstr(err.message, "cannot build the triple") && strstr(err.message, "樟木") &&
+          strstr(err.message, "the store was not changed"));
+    CHECK(kouan_store_count(s) == 1 && merged(s) == 1);
+    /* the graph replaced by a set that keeps one of its triples */
+    CHECK(kouan_store_replace_graph(s, G1, T, 3, &err) == 0);
+    CHECK(kouan_store_count(s) == 3);
+    CHECK(kouan_store_replace_graph(s, G1, T + 1, 1, &err) == 0);
+    CHECK(kouan_store_count(s) == 1);
+    CHECK(kouan_store_replace_graph(s, G1, T, 1, &err) == 0);
+    CHECK(kouan_store_count(s) == 1);
     /* two graphs say the same: two quads, but the merged graph has each
        triple once (hashes would answer 4) */
     CHECK(kouan_store_replace_graph(s, G2, T, 3, &err) == 0);

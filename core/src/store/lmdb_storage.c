@@ -34,6 +34,18 @@
  *   - add/remove without a context act on the default graph (context id 0).
  *   - Writes outside librdf_model_transaction_start() collect in an implicit
  *     write transaction committed by librdf_model_sync() or close.
+ *   - Inside an explicit transaction, adds wait in kenv.pend and a whole
+ *     graph's removal (context_remove_statements) in kenv.drop until the
+ *     next flush (a read, a single remove, the commit): the removal is
+ *     then merged with the adds after it, so a graph replaced by nearly
+ *     the same quads (a document extracted again) costs its changes
+ *     (drop_merge).  kouan_lmdb_replace_graph does that from strings, in
+ *     a transaction of its own: the writer of `kouan extract` (store.c).
+ *   - Durability: MDB_NOMETASYNC — a commit flushes its data pages; the
+ *     meta page naming the new root is flushed by the next commit or when
+ *     the last writer closes the environment (env_release).  A power loss
+ *     can so undo the last commit (wholly: two meta pages), never a part
+ *     of one; kill -9 loses nothing committed.
  *   - A read (stream, contains, size) inside a write transaction sees that
  *     transaction; otherwise it uses a shared read snapshot, taken when the
  *     first open stream starts and released when the last one ends.
@@ -58,6 +70,7 @@
 #include <lmdb.h>
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,9 +116,15 @@ typedef struct kenv {
     int          npool[N_IDX];
     struct pend *pend;        /* quads added in the explicit transaction, */
     size_t       npend, cappend; /* written sorted, index by index, by flush */
+    int          pend_spoc;   /* pend is in SPOC order (drop_merge sorted it) */
+    int          drop;        /* a graph removal not yet written: drop_c's */
+    uint64_t     drop_c;      /* quads go when flush runs, but for those the
+                                 pending adds put back (see drop_merge) */
 } kenv;
 
-typedef struct pend { uint64_t q[4]; int dup; } pend;
+/* dup: a copy of the quad before it (or stored already); keep: in the
+ * graph being replaced, so neither removed nor added */
+typedef struct pend { uint64_t q[4]; unsigned char dup, keep; } pend;
 
 static kenv *envs;            /* open environments of this process */
 
@@ -330,12 +349,11 @@ static void cache_put(kenv *e, uint64_t h, const tbuf *b, uint64_t id)
 
 /* The id of node: 0 with *id set, MDB_NOTFOUND when the term is not stored
  * (and create is 0), or an LMDB error. */
-static int term_id(kenv *e, MDB_txn *txn, librdf_node *n, int create, uint64_t *id)
+static int term_id_bytes(kenv *e, MDB_txn *txn, const tbuf *bp, int create, uint64_t *id)
 {
-    tbuf b;
-    if (term_encode(n, &b) != 0) return ENOMEM;
-    uint64_t h = hash_bytes(b.p, b.len);
-    if (cache_get(e, h, &b, id)) { tbuf_free(&b); return 0; }
+    const tbuf *b = bp;  /* b->p may be b->small: not copied */
+    uint64_t h = hash_bytes(b->p, b->len);
+    if (cache_get(e, h, b, id)) return 0;
     int rc;
     for (uint64_t probe = h;; probe = probe + 1 ? probe + 1 : 1) {
         unsigned char k[8];
@@ -343,21 +361,62 @@ static int term_id(kenv *e, MDB_txn *txn, librdf_node *n, int create, uint64_t *
         MDB_val key = { 8, k }, val;
         rc = mdb_get(txn, e->terms, &key, &val);
         if (rc == 0) {
-            if (val.mv_size == b.len && memcmp(val.mv_data, b.p, b.len) == 0) {
+            if (val.mv_size == b->len && memcmp(val.mv_data, b->p, b->len) == 0) {
                 *id = probe;
                 break;
             }
             continue;                               /* a collision: probe on */
         }
         if (rc != MDB_NOTFOUND || !create) break;
-        val.mv_size = b.len;
-        val.mv_data = b.p;
+        val.mv_size = b->len;
+        val.mv_data = b->p;
         if ((rc = mdb_put(txn, e->terms, &key, &val, 0)) == 0) *id = probe;
         break;
     }
-    if (rc == 0) cache_put(e, h, &b, *id);
+    if (rc == 0) cache_put(e, h, b, *id);
+    return rc;
+}
+
+static int term_id(kenv *e, MDB_txn *txn, librdf_node *n, int create, uint64_t *id)
+{
+    tbuf b;
+    if (term_encode(n, &b) != 0) return ENOMEM;
+    int rc = term_id_bytes(e, txn, &b, create, id);
     tbuf_free(&b);
     return rc;
+}
+
+/* The bytes term_encode gives for the node Redland builds from these
+ * strings (store.c's term_node: a datatype wins over a language, an empty
+ * language is none), without building it: 'U' IRI or 'L' literal. */
+static int term_encode_str(int literal, const char *v, const char *lang, const char *dt,
+                           tbuf *b)
+{
+    b->p = b->small;
+    if (!v) return -1;
+    size_t vlen = strlen(v), head = 1, langlen = 0, dtlen = 0;
+    if (literal) {
+        if (dt) lang = NULL;
+        langlen = lang ? strlen(lang) : 0;
+        dtlen = dt ? strlen(dt) : 0;
+        if (langlen > 255 || dtlen > 65535) return -1;
+        head = 1 + 1 + langlen + 2 + dtlen;
+    }
+    b->len = head + vlen;
+    if (b->len > sizeof b->small && !(b->p = malloc(b->len))) { b->p = b->small; return -1; }
+    unsigned char *o = b->p;
+    *o++ = literal ? 'L' : 'U';
+    if (literal) {
+        *o++ = (unsigned char)langlen;
+        if (langlen) memcpy(o, lang, langlen);
+        o += langlen;
+        *o++ = (unsigned char)(dtlen >> 8);
+        *o++ = (unsigned char)dtlen;
+        if (dtlen) memcpy(o, dt, dtlen);
+        o += dtlen;
+    }
+    if (vlen) memcpy(o, v, vlen);
+    return 0;
 }
 
 static void uri_remember(kstore *k, librdf_uri *u, uint64_t id);
@@ -513,6 +572,7 @@ static int wr_commit(kstore *k)
 static void wr_abort(kenv *e)
 {
     e->npend = 0;
+    e->drop = 0;
     if (!e->wtxn) return;
     mdb_txn_abort(e->wtxn);
     e->wtxn = NULL;
@@ -557,25 +617,55 @@ static int quad_del(kenv *e, MDB_txn *txn, const uint64_t q[4], int skip_cspo)
     return rc;
 }
 
-/* One comparator per index order, the components compared in that order
- * (qsort's comparator is called ~20 times per quad; going through PERM and
- * a global made the sorts a tenth of a load). */
-#define CMP_PEND(name, a0, a1, a2, a3)                                         \
-    static int name(const void *a, const void *b)                             \
+/* Sorting pending quads in each index's order: a quicksort per order with
+ * the comparison inlined (qsort called its comparator through a pointer
+ * ~20 times per quad and copied elements through a buffer: a sixth of a
+ * bulk load).  Median of three, the smaller side first (depth log n),
+ * insertion sort below 16. */
+#define SORT_PEND(name, a0, a1, a2, a3)                                        \
+    static inline int name##_lt(const pend *a, const pend *b)                 \
     {                                                                          \
-        const uint64_t *x = ((const pend *)a)->q, *y = ((const pend *)b)->q;   \
-        if (x[a0] != y[a0]) return x[a0] < y[a0] ? -1 : 1;                     \
-        if (x[a1] != y[a1]) return x[a1] < y[a1] ? -1 : 1;                     \
-        if (x[a2] != y[a2]) return x[a2] < y[a2] ? -1 : 1;                     \
-        if (x[a3] != y[a3]) return x[a3] < y[a3] ? -1 : 1;                     \
-        return 0;                                                              \
+        const uint64_t *x = a->q, *y = b->q;                                   \
+        if (x[a0] != y[a0]) return x[a0] < y[a0];                              \
+        if (x[a1] != y[a1]) return x[a1] < y[a1];                              \
+        if (x[a2] != y[a2]) return x[a2] < y[a2];                              \
+        return x[a3] < y[a3];                                                  \
+    }                                                                          \
+    static void name(pend *v, size_t n)                                        \
+    {                                                                          \
+        pend t;                                                                \
+        while (n > 16) {                                                       \
+            pend *a = v, *b = v + n / 2, *c = v + n - 1;                       \
+            if (name##_lt(b, a)) { t = *a; *a = *b; *b = t; }                  \
+            if (name##_lt(c, b)) {                                             \
+                t = *b; *b = *c; *c = t;                                       \
+                if (name##_lt(b, a)) { t = *a; *a = *b; *b = t; }              \
+            }                                                                  \
+            const pend pivot = *b;                                             \
+            ptrdiff_t i = -1, j = (ptrdiff_t)n;                                \
+            for (;;) {                                                         \
+                do i++; while (name##_lt(&v[i], &pivot));                      \
+                do j--; while (name##_lt(&pivot, &v[j]));                      \
+                if (i >= j) break;                                             \
+                t = v[i]; v[i] = v[j]; v[j] = t;                               \
+            }                                                                  \
+            size_t left = (size_t)j + 1, right = n - left;                     \
+            if (left < right) { name(v, left); v += left; n = right; }         \
+            else { name(v + left, right); n = left; }                          \
+        }                                                                      \
+        for (size_t k = 1; k < n; k++) {                                       \
+            t = v[k];                                                          \
+            size_t m = k;                                                      \
+            for (; m > 0 && name##_lt(&t, &v[m - 1]); m--) v[m] = v[m - 1];    \
+            v[m] = t;                                                          \
+        }                                                                      \
     }
-CMP_PEND(cmp_pend_spoc, 0, 1, 2, 3)
-CMP_PEND(cmp_pend_posc, 1, 2, 0, 3)
-CMP_PEND(cmp_pend_ospc, 2, 0, 1, 3)
-CMP_PEND(cmp_pend_cspo, 3, 0, 1, 2)
-static int (*const CMP_PEND_OF[N_IDX])(const void *, const void *) = {
-    cmp_pend_spoc, cmp_pend_posc, cmp_pend_ospc, cmp_pend_cspo
+SORT_PEND(sort_spoc, 0, 1, 2, 3)
+SORT_PEND(sort_posc, 1, 2, 0, 3)
+SORT_PEND(sort_ospc, 2, 0, 1, 3)
+SORT_PEND(sort_cspo, 3, 0, 1, 2)
+static void (*const SORT_OF[N_IDX])(pend *, size_t) = {
+    sort_spoc, sort_posc, sort_ospc, sort_cspo
 };
 
 /* Writes the pending quads: sorted in each index's order, through one
@@ -590,16 +680,106 @@ static int (*const CMP_PEND_OF[N_IDX])(const void *, const void *) = {
  * bulk load into an empty store (kouan store import and migrate, which
  * copy in one transaction; bench/store) that is every quad; in a store that
  * holds data, only those past its end (ids are hashes, so few). */
+/* Writes the removal of graph e->drop_c, merged with the pending adds:
+ * a quad the graph holds and an add puts back (a document extracted again
+ * states mostly what it stated before) is marked keep — neither removed
+ * nor added — and only the others are removed, from each index in its
+ * order.  So replacing a graph costs what changed in it, not twice its
+ * size: reading the graph's CSPO run is sequential, removing and adding
+ * are a B-tree search and a page copy each.  The result is the same as
+ * removing every quad and adding the pending ones: kept quads are in the
+ * graph before and after. */
+static int drop_merge(kenv *e)
+{
+    uint64_t c = e->drop_c;
+    pend *v = NULL;                          /* the graph's quads, CSPO order */
+    size_t n = 0, cap = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(e->wtxn, e->idx[I_CSPO], &cur);
+    if (rc) return rc;
+    unsigned char kb[8];
+    put64(kb, c);
+    MDB_val key = { 8, kb }, val;
+    size_t count = 0;
+    rc = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
+    if (rc == 0 && mdb_cursor_count(cur, &count) == 0 && count > 0) {
+        cap = count;
+        if (!(v = malloc(cap * sizeof *v))) { mdb_cursor_close(cur); return ENOMEM; }
+    }
+    for (; rc == 0; rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP)) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            void *nv = realloc(v, cap * sizeof *v);
+            if (!nv) { free(v); mdb_cursor_close(cur); return ENOMEM; }
+            v = nv;
+        }
+        decode_quad(I_CSPO, key.mv_data, val.mv_data, v[n].q);
+        v[n++].keep = 0;
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND) { free(v); return rc; }
+    if (!n) { free(v); return 0; }
+    /* the merge: pending adds in SPOC order against the graph's run (its
+       CSPO run is in (s, p, o) order: SPOC order within one graph); flush
+       then finds them sorted for SPOC */
+    size_t kept = 0;
+    if (e->npend) {
+        sort_spoc(e->pend, e->npend);
+        e->pend_spoc = 1;
+        size_t k = 0;
+        for (size_t j = 0; j < e->npend; j++) {
+            pend *p = &e->pend[j];
+            p->keep = 0;
+            if (p->q[3] != c) continue;
+            while (k < n && sort_spoc_lt(&v[k], p)) k++;
+            if (k < n && memcmp(v[k].q, p->q, sizeof p->q) == 0) {
+                p->keep = 1;                  /* copies of it too */
+                if (!v[k].keep) { v[k].keep = 1; kept++; }
+            }
+        }
+    }
+    rc = 0;
+    if (kept == 0) {
+        key = (MDB_val){ 8, kb };
+        rc = mdb_del(e->wtxn, e->idx[I_CSPO], &key, NULL);    /* every duplicate */
+    }
+    size_t m = 0;                            /* the quads that go, compacted */
+    for (size_t j = 0; j < n; j++)
+        if (!v[j].keep) v[m++] = v[j];
+    for (int i = 0; i < N_IDX && !rc; i++) {
+        if (i == I_CSPO && kept == 0) continue;      /* done at once above */
+        if (i != I_SPOC && i != I_CSPO) SORT_OF[i](v, m);   /* else read so */
+        for (size_t j = 0; j < m && !rc; j++) {
+            unsigned char b[32];
+            encode_quad(i, v[j].q, b);
+            MDB_val kk = { 8, b }, vv = { 24, b + 8 };
+            rc = mdb_del(e->wtxn, e->idx[i], &kk, &vv);
+            if (rc == MDB_NOTFOUND) rc = 0;
+        }
+    }
+    free(v);
+    return rc;
+}
+
+static int drop_merge(kenv *e);
+
 static int flush(kenv *e)
 {
-    if (!e->npend || !e->wtxn) { e->npend = 0; return 0; }
+    if (!e->wtxn) { e->npend = 0; e->drop = 0; return 0; }
+    e->pend_spoc = 0;
+    if (e->drop) {
+        int rc = drop_merge(e);
+        e->drop = 0;
+        if (rc) { e->npend = 0; return rc; }
+    }
+    if (!e->npend) return 0;
     enum { RUN_MAX = 1024 };
     unsigned char *run = malloc(24 * RUN_MAX);       /* one key's values */
     size_t *run_j = malloc(sizeof *run_j * RUN_MAX);  /* and their quads */
     if (!run || !run_j) { free(run); free(run_j); return ENOMEM; }
     int rc = 0;
     for (int i = 0; i < N_IDX && !rc; i++) {
-        qsort(e->pend, e->npend, sizeof *e->pend, CMP_PEND_OF[i]);
+        if (i != I_SPOC || !e->pend_spoc) SORT_OF[i](e->pend, e->npend);
         if (i == I_SPOC)                              /* twice in the commit */
             for (size_t j = 0; j < e->npend; j++)
                 e->pend[j].dup = j && memcmp(e->pend[j].q, e->pend[j - 1].q, sizeof e->pend[j].q) == 0;
@@ -617,7 +797,7 @@ static int flush(kenv *e)
         else if (g) { rc = g; mdb_cursor_close(cur); break; }
         for (size_t j = 0; j < e->npend && !rc; j++) {
             pend *p = &e->pend[j];
-            if (p->dup) continue;
+            if (p->dup || p->keep) continue;
             unsigned char b[32];
             encode_quad(i, p->q, b);
             if (!appending && have_last && memcmp(b, last, 32) > 0) appending = 1;
@@ -628,7 +808,7 @@ static int flush(kenv *e)
                    again for each value (that search was a third of a load) */
                 size_t n = 0;
                 for (size_t k = j; k < e->npend && n < RUN_MAX; k++) {
-                    if (e->pend[k].dup) continue;
+                    if (e->pend[k].dup || e->pend[k].keep) continue;
                     unsigned char bk[32];
                     encode_quad(i, e->pend[k].q, bk);
                     if (memcmp(bk, b, 8) != 0) break;
@@ -1184,6 +1364,8 @@ static void env_release(kenv *e)
         while (e->npool[i] > 0) mdb_cursor_close(e->pool[i][--e->npool[i]]);
     if (e->wtxn) mdb_txn_abort(e->wtxn);         /* uncommitted: not kept */
     if (e->rtxn) mdb_txn_abort(e->rtxn);
+    if (!e->read_only && e->pid == getpid())
+        mdb_env_sync(e->env, 1);        /* the last commit's meta page (NOMETASYNC) */
     mdb_env_close(e->env);
     cache_clear(e);
     free(e->cache);
@@ -1226,8 +1408,14 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
         rc = mdb_env_create(&e->env);
         if (!rc) rc = mdb_env_set_maxdbs(e->env, 8);
         if (!rc) rc = mdb_env_set_mapsize(e->env, map_size);
+        /* MDB_NOMETASYNC: a commit syncs its data pages, not the meta page
+           that points at them (it is written, and synced by the next
+           commit or at close: env_release) — one disk flush per document
+           instead of two.  LMDB keeps two meta pages, so a power loss can
+           only undo the last commit, whole; kill -9 loses nothing
+           committed (the kernel holds the written pages). */
         if (!rc) rc = mdb_env_open(e->env, dir, MDB_NOTLS | MDB_NORDAHEAD |
-                                   (read_only ? MDB_RDONLY : 0), 0666);
+                                   (read_only ? MDB_RDONLY : MDB_NOMETASYNC), 0666);
         if ((rc != EINVAL && rc != ENOMEM) || map_size <= ((size_t)1 << 30)) break;
         mdb_env_close(e->env);
         e->env = NULL;
@@ -1372,7 +1560,9 @@ static int k_context_add_statement(librdf_storage *storage, librdf_node *ctx,
             e->pend = np;
             e->cappend = cap;
         }
-        memcpy(e->pend[e->npend++].q, q, sizeof q);
+        pend *np = &e->pend[e->npend++];
+        memcpy(np->q, q, sizeof q);
+        np->dup = np->keep = 0;
         return 0;
     }
     if (!rc) rc = quad_add(e, txn, q);
@@ -1426,19 +1616,11 @@ static int k_remove_statement(librdf_storage *storage, librdf_statement *stateme
     return k_context_remove_statement(storage, NULL, statement);
 }
 
-static int cmp_quad_idx;
-static int cmp_quads(const void *a, const void *b)
-{
-    const uint64_t *x = a, *y = b;
-    for (int k = 0; k < 4; k++) {
-        uint64_t u = x[PERM[cmp_quad_idx][k]], v = y[PERM[cmp_quad_idx][k]];
-        if (u != v) return u < v ? -1 : 1;
-    }
-    return 0;
-}
-
-/* Removes a whole graph through CSPO: its quads are read, the graph's key
- * is dropped at once, and the other indexes lose them in their own order. */
+/* Removes a whole graph.  In an explicit transaction the removal waits for
+ * the next flush (a read, a commit), which merges it with the adds that
+ * come after it (drop_merge): a graph replaced by nearly the same quads
+ * costs only its changes.  Adds pending before it are written first, so
+ * the order of the calls is what counts. */
 static int k_context_remove_statements(librdf_storage *storage, librdf_node *ctx)
 {
     kstore *k = librdf_storage_get_instance(storage);
@@ -1450,42 +1632,10 @@ static int k_context_remove_statements(librdf_storage *storage, librdf_node *ctx
     if (!rc && ctx) rc = kterm_id(k, txn, ctx, 0, &c);
     if (rc == MDB_NOTFOUND) return 0;
     if (rc) { log_mdb(k->world, "reading the dictionary", rc); return 1; }
-    uint64_t (*v)[4] = NULL;
-    size_t n = 0, cap = 0;
-    MDB_cursor *cur;
-    if ((rc = mdb_cursor_open(txn, e->idx[I_CSPO], &cur))) { log_mdb(k->world, "cursor", rc); return 1; }
-    unsigned char kb[8];
-    put64(kb, c);
-    MDB_val key = { 8, kb }, val;
-    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY); rc == 0;
-         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT_DUP)) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            void *nv = realloc(v, cap * sizeof *v);
-            if (!nv) { free(v); mdb_cursor_close(cur); return 1; }
-            v = nv;
-        }
-        decode_quad(I_CSPO, key.mv_data, val.mv_data, v[n++]);
-    }
-    mdb_cursor_close(cur);
-    rc = 0;
-    if (n) {
-        key = (MDB_val){ 8, kb };
-        rc = mdb_del(txn, e->idx[I_CSPO], &key, NULL);        /* every duplicate */
-        for (int i = 0; i < I_CSPO && !rc; i++) {
-            cmp_quad_idx = i;
-            qsort(v, n, sizeof *v, cmp_quads);
-            for (size_t j = 0; j < n && !rc; j++) {
-                unsigned char b[32];
-                encode_quad(i, v[j], b);
-                MDB_val kk = { 8, b }, vv = { 24, b + 8 };
-                rc = mdb_del(txn, e->idx[i], &kk, &vv);
-                if (rc == MDB_NOTFOUND) rc = 0;
-            }
-        }
-    }
-    free(v);
-    if (rc) { log_mdb(k->world, "removing a graph", rc); return 1; }
+    e->drop = 1;
+    e->drop_c = c;
+    if (e->explicit_txn) return 0;
+    if ((rc = flush(e))) { log_mdb(k->world, "removing a graph", rc); return 1; }
     return 0;
 }
 
@@ -1664,6 +1814,122 @@ int kouan_lmdb_register(librdf_world *world)
         if (strcmp(name, KOUAN_LMDB_STORAGE_NAME) == 0) return 0;
     return librdf_storage_register_factory(world, KOUAN_LMDB_STORAGE_NAME,
                                            "kouan quad store on LMDB", k_register);
+}
+
+/* Appends the quads of t in graph c to the pending adds of the open write
+ * transaction (flush writes them).  0; or an LMDB error with *bad the index
+ * of a triple that cannot be stored (EINVAL), else n — and the pending adds
+ * as before the call. */
+static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, size_t n,
+                       size_t *bad)
+{
+    kenv *e = k->e;
+    MDB_txn *txn = e->wtxn;
+    size_t start = e->npend, i = 0;
+    *bad = n;
+    if (e->cappend - e->npend < n) {
+        size_t cap = e->npend + n;
+        pend *np = realloc(e->pend, cap * sizeof *np);
+        if (!np) return ENOMEM;
+        e->pend = np;
+        e->cappend = cap;
+    }
+    tbuf b;
+    int rc = 0;
+    uint64_t s_id = 0, p_id = 0;
+    const char *last_s = NULL, *last_p = NULL;
+    for (; i < n && !rc; i++) {
+        const kouan_lmdb_triple *x = &t[i];
+        pend *pq = &e->pend[e->npend];
+        if (!x->s || !x->p || !x->o) { rc = EINVAL; break; }
+        /* a document's triples come grouped by subject, and name a few
+           predicates: the same string as the last one needs no lookup */
+        if (x->s != last_s) {
+            if (term_encode_str(0, x->s, NULL, NULL, &b)) { rc = EINVAL; break; }
+            rc = term_id_bytes(e, txn, &b, 1, &s_id);
+            tbuf_free(&b);
+            if (rc) break;
+            last_s = x->s;
+        }
+        if (x->p != last_p) {
+            if (term_encode_str(0, x->p, NULL, NULL, &b)) { rc = EINVAL; break; }
+            rc = term_id_bytes(e, txn, &b, 1, &p_id);
+            tbuf_free(&b);
+            if (rc) break;
+            last_p = x->p;
+        }
+        if (term_encode_str(x->o_literal, x->o, x->lang && *x->lang ? x->lang : NULL,
+                            x->datatype, &b)) { rc = EINVAL; break; }
+        rc = term_id_bytes(e, txn, &b, 1, &pq->q[2]);
+        tbuf_free(&b);
+        if (rc) break;
+        pq->q[0] = s_id;
+        pq->q[1] = p_id;
+        pq->q[3] = c;
+        pq->dup = pq->keep = 0;
+        e->npend++;
+    }
+    if (rc) {
+        if (rc == EINVAL) *bad = i;
+        e->npend = start;
+    }
+    return rc;
+}
+
+static void log_bad(kstore *k, int rc, size_t bad)
+{
+    if (rc == EINVAL)
+        librdf_log(k->world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store: triple %zu cannot be stored (a missing term, or a language "
+                   "tag over 255 or a datatype IRI over 65535 bytes)", bad + 1);
+    else log_mdb(k->world, "adding statements", rc);
+}
+
+/* The id of graph IRI g: 0 with *c set, MDB_NOTFOUND (create 0), or an error. */
+static int graph_id(kenv *e, const char *g, int create, uint64_t *c)
+{
+    tbuf b;
+    int rc = term_encode_str(0, g, NULL, NULL, &b) ? ENOMEM
+           : term_id_bytes(e, e->wtxn, &b, create, c);
+    tbuf_free(&b);
+    return rc;
+}
+
+int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
+                             const kouan_lmdb_triple *t, size_t n, size_t *bad)
+{
+    *bad = n;
+    if (!kouan_lmdb_is_ours(storage) || !graph) return -1;
+    kstore *k = librdf_storage_get_instance(storage);
+    kenv *e = k->e;
+    if (k_transaction_start(storage)) return -1;     /* logged */
+    uint64_t c = 0;
+    int rc = graph_id(e, graph, n > 0, &c);
+    if (rc == MDB_NOTFOUND && n == 0) { wr_abort(e); return 0; }   /* nothing to do */
+    if (rc) { log_mdb(k->world, "reading the dictionary", rc); wr_abort(e); return -1; }
+    e->drop = 1;                                    /* merged at the commit's flush */
+    e->drop_c = c;
+    if ((rc = add_strings(k, c, t, n, bad))) { log_bad(k, rc, *bad); wr_abort(e); return -1; }
+    return wr_commit(k) ? -1 : 0;                   /* logged, aborted */
+}
+
+int kouan_lmdb_add_triples(librdf_storage *storage, const char *graph,
+                           const kouan_lmdb_triple *t, size_t n, size_t *bad)
+{
+    *bad = n;
+    if (!kouan_lmdb_is_ours(storage) || !graph) return -1;
+    kstore *k = librdf_storage_get_instance(storage);
+    kenv *e = k->e;
+    if (!e->explicit_txn || !e->wtxn) {
+        librdf_log(k->world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store %s: adding triples needs an open transaction", k->dir);
+        return -1;
+    }
+    uint64_t c = 0;
+    int rc = graph_id(e, graph, 1, &c);
+    if (!rc) rc = add_strings(k, c, t, n, bad);
+    if (rc) { log_bad(k, rc, *bad); return -1; }
+    return 0;
 }
 
 int kouan_lmdb_is_ours(librdf_storage *storage)

@@ -89,6 +89,36 @@ typedef struct kouan_lmdb_term {
 void *kouan_lmdb_term_with(librdf_storage *storage, uint64_t id,
                            void *(*fn)(void *ud, const kouan_lmdb_term *t), void *ud);
 
+/* A triple as strings, for kouan_lmdb_replace_graph: s and p are IRIs; o
+ * an IRI, or a literal's value with its language or datatype (a datatype
+ * wins over a language, an empty language is none — as Redland's nodes). */
+typedef struct kouan_lmdb_triple {
+    const char *s, *p, *o;
+    int         o_literal;
+    const char *lang, *datatype;
+} kouan_lmdb_triple;
+
+/* Replaces named graph `graph` of a storage of this module with the n
+ * triples t, in one write transaction of its own, committed (durable once
+ * this returns 0).  The quads the graph already holds and t states again
+ * are left in place; the others are removed, the new ones added — the
+ * same result as librdf_model_context_remove_statements and n
+ * librdf_model_context_add_statement, without a Redland node per term.
+ * A triple stated twice is stored once.  Returns 0; or -1 with the
+ * storage unchanged and the reason logged through the world's logger
+ * (*bad = the index of a triple that cannot be stored, else n), also when
+ * a transaction is already open. */
+int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
+                             const kouan_lmdb_triple *t, size_t n, size_t *bad);
+
+/* Adds the n triples t to named graph `graph` inside the transaction the
+ * caller opened (librdf_model_transaction_start), written at its commit:
+ * a bulk load without a Redland node per term.  Returns 0; or -1 with
+ * nothing of this call added, the transaction still open (*bad as above),
+ * also when no transaction is open. */
+int kouan_lmdb_add_triples(librdf_storage *storage, const char *graph,
+                           const kouan_lmdb_triple *t, size_t n, size_t *bad);
+
 /* True when storage was made by this module. */
 int kouan_lmdb_is_ours(librdf_storage *storage);
 #endif

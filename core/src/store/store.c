@@ -487,9 +487,40 @@ static int hashes_room(kouan_store *s, const char *graph, const kouan_triple *t,
     return KOUAN_OK;
 }
 
+/* kouan:DIR: the module's own bulk entry (no Redland node per term; the
+ * quads the graph keeps are left in place), one transaction, committed. */
+static int lmdb_replace_graph(kouan_store *s, const char *graph,
+                              const kouan_triple *t, size_t n, kouan_error *err)
+{
+    size_t bad = n;
+    int rc = KOUAN_OK;
+    kouan_lmdb_triple *lt = malloc((n ? n : 1) * sizeof *lt);
+    if (!lt) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
+    s->last_log[0] = '\0';
+    librdf_world_set_logger(s->world, s, store_log);
+    for (size_t i = 0; i < n; i++)
+        lt[i] = (kouan_lmdb_triple){ t[i].s, t[i].p, t[i].o, t[i].o_kind == KOUAN_TERM_LITERAL,
+                                     t[i].lang, t[i].datatype };
+    if (kouan_lmdb_replace_graph(s->storage, graph, lt, n, &bad) != 0) {
+        if (bad < n)
+            rc = kouan_error_set(err, KOUAN_EINVAL, "cannot build the triple <%s> <%s> “%s”; "
+                                 "the store was not changed", t[bad].s ? t[bad].s : "",
+                                 t[bad].p ? t[bad].p : "", t[bad].o ? t[bad].o : "");
+        else
+            rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: writing graph <%s> (%zu "
+                                 "statements) failed%s%s%s; the store was not changed",
+                                 s->dir ? s->dir : "", graph, n, s->last_log[0] ? ": " : "",
+                                 s->last_log, room_hint(s->last_log));
+    }
+    free(lt);
+    KOUAN_RDF_LOG_RESET(s->world);
+    return rc;
+}
+
 int kouan_store_replace_graph(kouan_store *s, const char *graph,
                               const kouan_triple *t, size_t n, kouan_error *err)
 {
+    if (s->ours) return lmdb_replace_graph(s, graph, t, n, err);
     librdf_world *w = s->world;
     librdf_statement **st = calloc(n ? n : 1, sizeof *st);
     librdf_node *ctx = librdf_new_node_from_uri_string(w, (const unsigned char *)graph);

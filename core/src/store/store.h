@@ -31,7 +31,9 @@ void kouan_store_close(kouan_store *s);
 librdf_model *kouan_store_model(kouan_store *s);
 
 /* Replaces the named graph with n triples.  All nodes are built before the
- * old graph is touched, so a bad triple leaves the store as it was. */
+ * old graph is touched, so a bad triple leaves the store as it was.  On
+ * kouan: one transaction through kouan_lmdb_replace_graph (no Redland
+ * nodes; only the graph's changes are written). */
 int kouan_store_replace_graph(kouan_store *s, const char *graph,
                               const kouan_triple *t, size_t n, kouan_error *err);
 
