@@ -168,7 +168,7 @@ try:
     started = time.monotonic()
     while kills < KILLS:
         runs += 1
-        if runs > KILLS * 3:
+        if runs > KILLS * 6:
             fail(f"only {kills} of {runs} runs were killed before they finished")
         target = {n: rng.choice(("old", "new")) for n in names}
         order = names[:]
@@ -176,8 +176,12 @@ try:
         jobs = rng.choice(("1", "2"))
         args = [KOUAN, "--store", W, "extract", "-q", "--force", "-j", jobs,
                 *[os.path.join(T, target[n], n) for n in order]]
-        # one kill in five anywhere, the others after the start-up
-        delay = rng.uniform(0.0 if rng.random() < 0.2 else startup * 0.9, clean)
+        # one kill in five anywhere, the others after the start-up (bounded
+        # by clean, which adapts: both were measured once, perhaps while the
+        # machine was busy, and a start-up longer than a whole run later on
+        # would leave only the early kills landing)
+        delay = rng.uniform(0.0 if rng.random() < 0.2 else min(startup * 0.9, clean * 0.5),
+                            clean)
         t = time.monotonic()
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(delay)
