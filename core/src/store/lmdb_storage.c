@@ -237,31 +237,19 @@ typedef struct tbuf { unsigned char *p; size_t len; unsigned char small[512]; } 
 
 static void tbuf_free(tbuf *b) { if (b->p != b->small) free(b->p); }
 
-/* Serialises node into b (b->p is b->small or malloc'd).  Returns 0 or -1. */
-static int term_encode(librdf_node *n, tbuf *b)
+/* The stored form of a term: kind ('U', 'B' or 'L'); for a literal its
+ * language (length byte, bytes) and datatype IRI (two length bytes,
+ * bytes); then the value.  Into b (b->p is b->small or malloc'd).
+ * Returns 0, or -1 when a length does not fit or memory is short. */
+static int term_bytes(tbuf *b, char kind, const unsigned char *v, size_t vlen,
+                      const char *lang, size_t langlen, const unsigned char *dt, size_t dtlen)
 {
-    const unsigned char *v = NULL, *dt = NULL;
-    const char *lang = NULL;
-    size_t vlen = 0, dtlen = 0, langlen = 0, head = 1;
-    char kind;
+    size_t head = 1;
     b->p = b->small;
-    if (librdf_node_is_resource(n)) {
-        kind = 'U';
-        v = librdf_uri_as_counted_string(librdf_node_get_uri(n), &vlen);
-    } else if (librdf_node_is_blank(n)) {
-        kind = 'B';
-        v = librdf_node_get_counted_blank_identifier(n, &vlen);
-    } else if (librdf_node_is_literal(n)) {
-        kind = 'L';
-        v = librdf_node_get_literal_value_as_counted_string(n, &vlen);
-        lang = librdf_node_get_literal_value_language(n);
-        langlen = lang ? strlen(lang) : 0;
-        librdf_uri *du = librdf_node_get_literal_value_datatype_uri(n);
-        if (du) dt = librdf_uri_as_counted_string(du, &dtlen);
+    if (kind == 'L') {
         if (langlen > 255 || dtlen > 65535) return -1;
         head = 1 + 1 + langlen + 2 + dtlen;
-    } else return -1;
-    if (!v) { v = (const unsigned char *)""; vlen = 0; }
+    }
     b->len = head + vlen;
     if (b->len > sizeof b->small && !(b->p = malloc(b->len))) { b->p = b->small; return -1; }
     unsigned char *o = b->p;
@@ -277,6 +265,32 @@ static int term_encode(librdf_node *n, tbuf *b)
     }
     if (vlen) memcpy(o, v, vlen);
     return 0;
+}
+
+/* Serialises node into b (b->p is b->small or malloc'd).  Returns 0 or -1. */
+static int term_encode(librdf_node *n, tbuf *b)
+{
+    const unsigned char *v = NULL, *dt = NULL;
+    const char *lang = NULL;
+    size_t vlen = 0, dtlen = 0, langlen = 0;
+    char kind;
+    b->p = b->small;
+    if (librdf_node_is_resource(n)) {
+        kind = 'U';
+        v = librdf_uri_as_counted_string(librdf_node_get_uri(n), &vlen);
+    } else if (librdf_node_is_blank(n)) {
+        kind = 'B';
+        v = librdf_node_get_counted_blank_identifier(n, &vlen);
+    } else if (librdf_node_is_literal(n)) {
+        kind = 'L';
+        v = librdf_node_get_literal_value_as_counted_string(n, &vlen);
+        lang = librdf_node_get_literal_value_language(n);
+        langlen = lang ? strlen(lang) : 0;
+        librdf_uri *du = librdf_node_get_literal_value_datatype_uri(n);
+        if (du) dt = librdf_uri_as_counted_string(du, &dtlen);
+    } else return -1;
+    if (!v) { v = (const unsigned char *)""; vlen = 0; }
+    return term_bytes(b, kind, v, vlen, lang, langlen, dt, dtlen);
 }
 
 /* A new node for the stored term bytes (the caller owns it), or NULL. */
@@ -394,29 +408,14 @@ static int term_encode_str(int literal, const char *v, const char *lang, const c
 {
     b->p = b->small;
     if (!v) return -1;
-    size_t vlen = strlen(v), head = 1, langlen = 0, dtlen = 0;
+    size_t langlen = 0, dtlen = 0;
     if (literal) {
         if (dt) lang = NULL;
         langlen = lang ? strlen(lang) : 0;
         dtlen = dt ? strlen(dt) : 0;
-        if (langlen > 255 || dtlen > 65535) return -1;
-        head = 1 + 1 + langlen + 2 + dtlen;
     }
-    b->len = head + vlen;
-    if (b->len > sizeof b->small && !(b->p = malloc(b->len))) { b->p = b->small; return -1; }
-    unsigned char *o = b->p;
-    *o++ = literal ? 'L' : 'U';
-    if (literal) {
-        *o++ = (unsigned char)langlen;
-        if (langlen) memcpy(o, lang, langlen);
-        o += langlen;
-        *o++ = (unsigned char)(dtlen >> 8);
-        *o++ = (unsigned char)dtlen;
-        if (dtlen) memcpy(o, dt, dtlen);
-        o += dtlen;
-    }
-    if (vlen) memcpy(o, v, vlen);
-    return 0;
+    return term_bytes(b, literal ? 'L' : 'U', (const unsigned char *)v, strlen(v), lang, langlen,
+                      (const unsigned char *)dt, dtlen);
 }
 
 static void uri_remember(kstore *k, librdf_uri *u, uint64_t id);
