@@ -121,10 +121,8 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
        name whose port the store labels otherwise.  With --emit, each
        document is resolved with what it teaches itself. */
     if (k->store && !emit && n > 1 && k->plugins.n) {
-        for (size_t i = 0; i < n && !rc; i++) {
-            int read;
-            rc = kouan_names_pass(k, paths[i], &k->store_names, &read);
-        }
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = kouan_names_pass(k, paths[i], &k->store_names);
         if (rc) return kouan_error_set(err, rc, "reading the batch's names: out of memory");
     }
 

@@ -329,16 +329,12 @@ static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
     return x->rc = rc;
 }
 
-int kouan_names_pass(kouan *k, const char *path, kouan_names *into, int *read)
+int kouan_names_pass(kouan *k, const char *path, kouan_names *into)
 {
-    *read = 0;
     kouan_extracted *x = malloc(sizeof *x);
     if (!x) return KOUAN_ENOMEM;
     int rc = extract_pass(k, path, x, NULL, NULL, NULL, 1);
-    if (!rc && !x->rep.unchanged) {
-        *read = 1;
-        rc = kouan_names_merge(into, &x->graph.learned);
-    }
+    if (!rc && !x->rep.unchanged) rc = kouan_names_merge(into, &x->graph.learned);
     kouan_extracted_free(x);
     free(x);
     return rc == KOUAN_ENOMEM ? rc : KOUAN_OK;   /* extraction reports the rest */

@@ -54,10 +54,9 @@ int  kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
  * facts of the structure stage) — no triples, evidence or N-Quads — and
  * adds it to into, so that a batch's documents are extracted with the
  * names the batch teaches and reconcile finds little to extract again.
- * A file that cannot be read, or
- * whose bytes the store holds already (unless k->force), is skipped (*read
- * 0).  Returns 0 or KOUAN_ENOMEM. */
-int  kouan_names_pass(kouan *k, const char *path, kouan_names *into, int *read);
+ * A file that cannot be read, or whose bytes the store holds already
+ * (unless k->force), is skipped.  Returns 0 or KOUAN_ENOMEM. */
+int  kouan_names_pass(kouan *k, const char *path, kouan_names *into);
 /* Fills k->store_names from the store's documents and points k->names at
  * it (reconcile.c).  Returns 0 or KOUAN_ENOMEM. */
 int  kouan_load_store_names(kouan *k, kouan_error *err);

@@ -1815,6 +1815,21 @@ int kouan_lmdb_register(librdf_world *world)
                                            "kouan quad store on LMDB", k_register);
 }
 
+/* The id of IRI iri (added when new), unless iri is the same string as
+ * *last, whose id *id holds already: a document's triples come grouped by
+ * subject and name few predicates.  0, EINVAL, or an LMDB error. */
+static int iri_id_as_last(kenv *e, MDB_txn *txn, const char *iri, const char **last,
+                          uint64_t *id)
+{
+    if (iri == *last) return 0;
+    tbuf b;
+    if (term_encode_str(0, iri, NULL, NULL, &b)) return EINVAL;
+    int rc = term_id_bytes(e, txn, &b, 1, id);
+    tbuf_free(&b);
+    if (!rc) *last = iri;
+    return rc;
+}
+
 /* Appends the quads of t in graph c to the pending adds of the open write
  * transaction (flush writes them).  0; or an LMDB error with *bad the index
  * of a triple that cannot be stored (EINVAL), else n — and the pending adds
@@ -1843,20 +1858,9 @@ static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, size_t
         if (!x->s || !x->p || !x->o) { rc = EINVAL; break; }
         /* a document's triples come grouped by subject, and name a few
            predicates: the same string as the last one needs no lookup */
-        if (x->s != last_s) {
-            if (term_encode_str(0, x->s, NULL, NULL, &b)) { rc = EINVAL; break; }
-            rc = term_id_bytes(e, txn, &b, 1, &s_id);
-            tbuf_free(&b);
-            if (rc) break;
-            last_s = x->s;
-        }
-        if (x->p != last_p) {
-            if (term_encode_str(0, x->p, NULL, NULL, &b)) { rc = EINVAL; break; }
-            rc = term_id_bytes(e, txn, &b, 1, &p_id);
-            tbuf_free(&b);
-            if (rc) break;
-            last_p = x->p;
-        }
+        if ((rc = iri_id_as_last(e, txn, x->s, &last_s, &s_id)) ||
+            (rc = iri_id_as_last(e, txn, x->p, &last_p, &p_id)))
+            break;
         if (term_encode_str(x->o_literal, x->o, x->lang && *x->lang ? x->lang : NULL,
                             x->datatype, &b)) { rc = EINVAL; break; }
         rc = term_id_bytes(e, txn, &b, 1, &pq->q[2]);
