@@ -364,6 +364,9 @@ int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "gen") == 0) { gen(atol(argv[2]), argv[3]); return 0; }
     W = librdf_new_world();
+    /* as the kouan program does (query/source.h); BENCH_INTERNING=1 keeps
+       Raptor's default, for comparison */
+    if (!getenv("BENCH_INTERNING")) kouan_query_world_prepare(W);
     librdf_world_open(W);
     if (kouan_query_source_install(W) != 0) {
         fprintf(stderr, "bench_store: Rasqal refused kouan's triples source\n");

@@ -64,6 +64,7 @@ kouan *kouan_open(const kouan_options *opts, kouan_error *err)
         return NULL;
     }
     KOUAN_RDF_LOG_RESET(k->world);
+    kouan_query_world_prepare(k->world);     /* Raptor's URI interning off */
     librdf_world_open(k->world);
     /* Rasqal reads triple patterns through kouan's source: the same matches
        as librdf's, each basic graph pattern reordered by the store's counts

@@ -925,6 +925,18 @@ static int factory_register(rasqal_triples_source_factory *f)
     return 0;
 }
 
+/* Called by librdf on the Raptor world it made, before opening it. */
+static void no_interning(void *ud, raptor_world *rw)
+{
+    (void)ud;
+    raptor_world_set_flag(rw, RAPTOR_WORLD_FLAG_URI_INTERNING, 0);
+}
+
+void kouan_query_world_prepare(librdf_world *world)
+{
+    if (world) librdf_world_set_raptor_init_handler(world, NULL, no_interning);
+}
+
 int kouan_query_source_install(librdf_world *world)
 {
     rasqal_world *rw = world ? librdf_world_get_rasqal(world) : NULL;

@@ -20,6 +20,17 @@
 #include <redland.h>
 #include <stddef.h>
 
+/* Prepares a new world, before librdf_world_open: Raptor's URI interning
+ * off.  Interned, every IRI Raptor makes (each IRI a query binds, each node
+ * a parser or a store builds) is searched for in, added to and at its free
+ * removed from one AVL tree over all live IRIs; a query that binds 26 000
+ * port IRIs spends a fifth of its instructions there, and more of its time
+ * (the tree's nodes are scattered in memory).  Without it an IRI is a
+ * malloc and a copy; Raptor compares IRIs by their text either way
+ * (raptor_uri_equals), so nothing else changes.  bench/store/README.md has
+ * the measurements. */
+void kouan_query_world_prepare(librdf_world *world);
+
 /* Installs the source on world (after librdf_world_open; once per world, a
  * second call is harmless).  Returns 0, or -1 when Rasqal refused. */
 int kouan_query_source_install(librdf_world *world);
