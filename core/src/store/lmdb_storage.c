@@ -454,6 +454,18 @@ static librdf_node *id_node(kstore *ks, MDB_txn *txn, uint64_t id)
     return n;
 }
 
+/* Whether world's Raptor interns IRIs: two IRIs made from one string are
+ * then one object. */
+static int uris_interned(librdf_world *w)
+{
+    static const unsigned char probe[] = "https://w3id.org/kouan/interning-probe";
+    librdf_uri *a = librdf_new_uri(w, probe), *b = librdf_new_uri(w, probe);
+    int same = a && a == b;
+    if (a) librdf_free_uri(a);
+    if (b) librdf_free_uri(b);
+    return same;
+}
+
 static void uris_clear(kstore *k)
 {
     for (size_t i = 0; k->uris && i < URI_SLOTS; i++) {
@@ -1484,7 +1496,9 @@ static int k_init(librdf_storage *storage, const char *name, librdf_hash *option
     k->dir = strdup(dir);
     librdf_free_memory(dir);
     k->nodes = calloc(NODE_SLOTS, sizeof *k->nodes);   /* none: no cache */
-    k->uris = calloc(URI_SLOTS, sizeof *k->uris);
+    /* the IRI cache is keyed by pointer: it pays only when Raptor interns
+       IRIs (one object per IRI); kouan's own world does not (query/source.h) */
+    if (uris_interned(w)) k->uris = calloc(URI_SLOTS, sizeof *k->uris);
     k->memo = calloc(MEMO_SLOTS, sizeof *k->memo);     /* none: no memo */
     if (!k->dir || !(k->e = env_acquire(w, k->dir, read_only, map_size))) {
         free(k->nodes);
