@@ -53,6 +53,8 @@ for name, q in QUERIES: print(name + "\t" + q)') >"$W/queries.tsv"
 
 echo "== kouan (LMDB), $N quads"
 {
+    $B insert "kouan:$W/ki" "$W/kg.nq"
+    rm -rf "$W/ki"
     $B load "kouan:$W/k" "$W/kg.nq"
     $B query "kouan:$W/k" "$REPEAT"
     $B replace "kouan:$W/k" "$W/kg.nq" 3
@@ -115,7 +117,7 @@ for label, f in cols:
         if len(parts) >= 2:
             d.setdefault(parts[0], (parts[1], parts[2] if len(parts) > 2 else ""))
     data[label] = d
-rows = ["load", "reopen", "disk", "replace"] + sorted(
+rows = ["insert", "load", "reopen", "disk", "replace"] + sorted(
     {k for d in data.values() for k in d if k.startswith("query.") and k != "query.memory"},
     key=lambda k: ["ports_of_province", "chain", "count_per_province",
                    "contains_label", "s_p_o"].index(k[6:]) if k[6:] in
@@ -130,7 +132,7 @@ def cell(row, v):
         return f"{secs} s {detail}"
     if row == "disk":
         return detail.split(", ")[-1]
-    if row == "load":
+    if row in ("load", "insert"):
         rate = [x for x in detail.split(", ") if x.endswith("quads/s")]
         return f"{s:.2f} s" + (f" ({rate[0]})" if rate else "")
     if row.startswith("query.") or row == "reopen":

@@ -4,6 +4,14 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 static char *read_all(FILE *f)
 {
@@ -39,10 +47,11 @@ static int run(const cli_globals *g, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "format", required_argument, NULL, 'F' },
-        { "file", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
+        { "file", required_argument, NULL, 'f' }, { "time", no_argument, NULL, 'T' },
+        { NULL, 0, NULL, 0 } };
     kouan_result_format fmt = KOUAN_RESULTS_TABLE;
     const char *file = NULL;
-    int c;
+    int c, timed = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+:F:f:", opts, NULL)) != -1) {
@@ -53,6 +62,7 @@ static int run(const cli_globals *g, int argc, char **argv)
                                        "table, csv, tsv, json or xml)", optarg);
             break;
         case 'f': file = optarg; break;
+        case 'T': timed = 1; break;
         case ':': return cli_usage_error(&cmd_query, "option “%s” needs a value", argv[optind - 1]);
         default:  return cli_usage_error(&cmd_query, "unknown option “%s”", argv[optind - 1]);
         }
@@ -77,12 +87,20 @@ static int run(const cli_globals *g, int argc, char **argv)
         cli_error("out of memory");
         return EXIT_FAIL;
     }
+    double t0 = now_ms();
     kouan *k = cli_open(g, 1, 1, 0);
     if (!k) { free(text); return EXIT_FAIL; }
+    double t1 = now_ms();
     kouan_error err = {0};
     size_t rows = 0;
     int rc = kouan_query(k, text, fmt, stdout, &rows, &err);
     if (rc) cli_error("%s%s%s", file ? file : "", file ? ": " : "", err.message);
+    if (timed && !rc) {
+        fflush(stdout);
+        fprintf(stderr, "time: query %.3f ms (%zu row%s, parsing, running and printing), "
+                "opening the session and store %.3f ms\n", now_ms() - t1, rows,
+                rows == 1 ? "" : "s", t1 - t0);
+    }
     kouan_close(k);
     free(text);
     return rc ? EXIT_FAIL : EXIT_OK;
@@ -90,7 +108,7 @@ static int run(const cli_globals *g, int argc, char **argv)
 
 const cli_command cmd_query = {
     "query", "run a SPARQL query over the store",
-    "Usage: kouan [--store SPEC] query [--format FORMAT] (SPARQL | -f FILE)\n"
+    "Usage: kouan [--store SPEC] query [--format FORMAT] [--time] (SPARQL | -f FILE)\n"
     "\n"
     "Runs a SPARQL 1.1 query (through Rasqal) over all documents' graphs.\n"
     "The prefixes rdf, rdfs, owl, xsd, skos, prov, dcterms, sosa\n"
@@ -104,6 +122,9 @@ const cli_command cmd_query = {
     "  json   SPARQL 1.1 JSON results\n"
     "  xml    SPARQL 1.1 XML results\n"
     "ASK prints true or false; CONSTRUCT prints Turtle.\n"
+    "\n"
+    "--time prints on stderr how long the query took (parsed, run, its results\n"
+    "printed) and, apart, opening the session and the store.\n"
     "\n"
     "Not supported by Rasqal 0.9.33: property paths (a/b, a|b, a+) and\n"
     "DESCRIBE.  Write a|b as a UNION, a/b as two triple patterns.\n"

@@ -761,7 +761,12 @@ print("\n".join(sorted(b["l"]["value"] for b in d["results"]["bindings"])))' \
     run k query --format tsv -f - <q.rq
     expect_eq "$RC" 0 "query -f - exit"
     expect_eq "$(rows "$T/out")" "$(cat "$T/want")" "query -f -"
-    pass "table csv tsv json xml, ASK, empty results, -f"
+    # --time: the same results on stdout, the times on stderr
+    expect_exit 0 k query --time --format tsv "$PORTS_OF_TIBET"
+    expect_eq "$(rows "$T/out")" "$(cat "$T/want")" "query --time stdout"
+    grep -qE "^time: query [0-9]+\.[0-9]{3} ms \($(wc -l <"$T/want") rows, .*opening the session and store [0-9]+\.[0-9]{3} ms$" \
+        "$T/err" || fail "query --time printed no time: $(cat "$T/err")"
+    pass "table csv tsv json xml, ASK, empty results, -f, --time"
 }
 
 # An empty result still names its variables (SPARQL 1.1 results formats:
