@@ -22,8 +22,11 @@
  * (kouan_lmdb_match_*): no librdf stream, statement or node per row; a
  * term's Rasqal literal is cached by id and a literal's id by pointer (both
  * tables small: a scan evicts what it made moments ago), and a lookup's
- * few answers are remembered while the store's read snapshot is the same.
- * KOUAN_SOURCE_GENERIC=1 reads a kouan: store as any other.
+ * few answers are remembered while the store's read snapshot is the same;
+ * a fully bound check asked again and again with the same two constants
+ * (`?p a kouan:Port` once per port a join found) is, after enough rows, a
+ * probe into the set of ids those constants hold, read by one range scan
+ * (idset).  KOUAN_SOURCE_GENERIC=1 reads a kouan: store as any other.
  *
  * Reordering a basic graph pattern (columns start..end of the query's
  * triple sequence) needs two things Rasqal does not expose:
@@ -117,6 +120,27 @@ typedef struct memo {
     uint64_t v[MEMO_QUADS][4];
 } memo;
 
+/* a check's answers as a set: a pattern with two constants and one
+   variable bound by the rows before it (`?p a kouan:Port` after `?p
+   kouan:province ?v`) is asked once per row, each a seek from the store's
+   root; after enough of them, the ids the constants hold at the variable's
+   place are read by one range scan into a hash set and each later check
+   is a probe.  Built only while the scan is at most SET_PER_CHECK ids per
+   check so far (else tried again when the checks have doubled: the wasted
+   scans sum to less than the last), at most SET_MAX ids. */
+#define SETS 8
+#define SET_FIRST 32
+#define SET_PER_CHECK 24
+#define SET_MAX (1u << 20)
+typedef struct idset {
+    unsigned  snap;              /* kouan_lmdb_snapshot; 0: unused slot */
+    int       pos;               /* the variable's place: 0 subject, 2 object */
+    uint64_t  k[2];              /* the constants' ids, in s p o order */
+    size_t    checks, next_try;  /* checks seen; when to try building */
+    uint64_t *tab;               /* open addressing, 0 empty; NULL: not built */
+    size_t    mask;
+} idset;
+
 typedef struct src {
     librdf_world  *world;
     rasqal_world  *rworld;
@@ -127,6 +151,7 @@ typedef struct src {
     id_lit        *by_id;        /* ID_SLOTS: term id → literal */
     id_lit        *by_lit;       /* ID_SLOTS: literal (pointer) → term id */
     memo          *memos;        /* MEMO_SLOTS, made at the first lookup */
+    idset          sets[SETS];
 } src;
 
 static librdf_node *lit_node(librdf_world *w, rasqal_literal *l, int *bad)
@@ -383,6 +408,8 @@ static void ts_free(void *ud)
     ts->by_id = ts->by_lit = NULL;
     free(ts->memos);
     ts->memos = NULL;
+    for (int i = 0; i < SETS; i++) free(ts->sets[i].tab);
+    memset(ts->sets, 0, sizeof ts->sets);
     if (ts->uris) {
         for (unsigned i = 0; i < URI_LITS; i++) {
             if (ts->uris[i].lit) rasqal_free_literal(ts->uris[i].lit);
@@ -595,6 +622,93 @@ static void fm_finish(struct rasqal_triples_match_s *rtm, void *ud)
     rtm->user_data = NULL;
 }
 
+static size_t id_hash(uint64_t x)
+{
+    x ^= x >> 29;
+    x *= 0xBF58476D1CE4E5B9ull;
+    return (size_t)(x ^ x >> 32);
+}
+
+/* Reads the ids at set->pos of the triples holding its constants, if at
+ * most limit: 1 built, 0 more than limit (not built), -1 error. */
+static int idset_build(src *ts, idset *set, size_t limit)
+{
+    uint64_t q[4] = { 0, 0, 0, 0 };
+    q[set->pos == 0 ? 1 : 0] = set->k[0];
+    q[set->pos == 0 ? 2 : 1] = set->k[1];
+    kouan_lmdb_match *m = kouan_lmdb_match_open(ts->lmdb, q, 0);
+    if (!m) return -1;
+    size_t n = 0, room = 0;
+    uint64_t *ids = NULL, quad[4];
+    int rc = 1;
+    while (rc == 1 && kouan_lmdb_match_next(m, quad)) {
+        if (n == limit) rc = 0;
+        else if (n == room) {
+            uint64_t *more = realloc(ids, (room = room ? 2 * room : 256) * sizeof *ids);
+            if (!more) rc = -1;
+            else ids = more;
+        }
+        if (rc == 1) ids[n++] = quad[set->pos];
+    }
+    kouan_lmdb_match_close(m);
+    size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    uint64_t *tab = rc == 1 ? calloc(cap, sizeof *tab) : NULL;
+    if (rc == 1 && !tab) rc = -1;
+    for (size_t j = 0; rc == 1 && j < n; j++) {
+        size_t i = id_hash(ids[j]) & (cap - 1);
+        while (tab[i] && tab[i] != ids[j]) i = (i + 1) & (cap - 1);
+        tab[i] = ids[j];
+    }
+    free(ids);
+    if (rc != 1) return rc;
+    set->tab = tab;
+    set->mask = cap - 1;
+    counters.sets++;
+    return 1;
+}
+
+/* For a pattern t whose three parts are bound (ids q): whether the triple
+ * is in the store (1, 0) by a membership set, or -1 when no set answers. */
+static int idset_check(src *ts, const rasqal_triple *t, const uint64_t q[4])
+{
+    int vs = rasqal_literal_as_variable(t->subject) != NULL;
+    int vp = rasqal_literal_as_variable(t->predicate) != NULL;
+    int vo = rasqal_literal_as_variable(t->object) != NULL;
+    if (vp || vs == vo) return -1;
+    int pos = vs ? 0 : 2;
+    uint64_t k0 = pos == 0 ? q[1] : q[0], k1 = pos == 0 ? q[2] : q[1];
+    unsigned snap = kouan_lmdb_snapshot(ts->lmdb);
+    if (!snap) return -1;                 /* inside a write transaction */
+    idset *set = NULL, *free_slot = NULL;
+    for (int i = 0; i < SETS && !set; i++) {
+        idset *c = &ts->sets[i];
+        if (c->snap == snap && c->pos == pos && c->k[0] == k0 && c->k[1] == k1) set = c;
+        else if (!free_slot && c->snap != snap) free_slot = c;
+    }
+    if (!set) {
+        if (!free_slot) return -1;
+        free(free_slot->tab);
+        *free_slot = (idset){ snap, pos, { k0, k1 }, 0, SET_FIRST, NULL, 0 };
+        set = free_slot;
+    }
+    if (!set->tab) {
+        if (++set->checks < set->next_try) return -1;
+        size_t limit = set->checks < SET_MAX / SET_PER_CHECK ? set->checks * SET_PER_CHECK
+                                                             : SET_MAX;
+        int r = idset_build(ts, set, limit);
+        if (r <= 0) {                    /* too many (for now, or for good), or an error */
+            set->next_try = r < 0 || limit == SET_MAX ? (size_t)-1 : set->checks * 2;
+            return -1;
+        }
+    }
+    uint64_t id = q[pos];
+    for (size_t i = id_hash(id) & set->mask;; i = (i + 1) & set->mask) {
+        if (set->tab[i] == id) return 1;
+        if (!set->tab[i]) return 0;
+    }
+}
+
 /* The id for a pattern part into *id (0: unbound); 1 when its term is not
  * in the store; -1 on error.  Sets *v to the variable (or NULL). */
 static int part_id(src *ts, rasqal_literal *l, rasqal_variable **v, uint64_t *id)
@@ -635,6 +749,15 @@ static int fast_init_match(rasqal_triples_match *rtm, src *ts, rasqal_triple_met
             return 1;
         }
         if (rc[k] == 1) return 0;          /* a term the store lacks: no match */
+    }
+    if (!t->origin && q[0] && q[1] && q[2]) {
+        int in = idset_check(ts, t, q);
+        if (in >= 0) {                   /* served as a memo of 0 or 1 quad */
+            m->rec.n = in;
+            if (in) memcpy(m->rec.v[0], q, sizeof q);
+            m->have = fm_step(m);
+            return 0;
+        }
     }
     unsigned snap = kouan_lmdb_snapshot(ts->lmdb);
     memo *slot = snap ? memo_of(ts, q, with_c) : NULL;

@@ -43,6 +43,7 @@ typedef struct kouan_source_counters {
     size_t reordered;  /* basic graph patterns whose order was changed */
     size_t skipped;    /* queries left in written order because Rasqal's
                           internals did not look as expected */
+    size_t sets;       /* membership sets built for repeated checks (kouan:) */
 } kouan_source_counters;
 
 void kouan_query_source_counters(kouan_source_counters *out);
