@@ -330,12 +330,19 @@ static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
     return x->rc = rc;
 }
 
-int kouan_names_pass(kouan *k, const char *path, kouan_names *into)
+int kouan_names_read(kouan *k, const char *path, kouan_names *learned,
+                     kouan_extract_report *rep)
 {
+    kouan_names_init(learned);
+    memset(rep, 0, sizeof *rep);
     kouan_extracted *x = malloc(sizeof *x);
     if (!x) return KOUAN_ENOMEM;
     int rc = extract_pass(k, path, x, NULL, NULL, NULL, 1);
-    if (!rc && !x->rep.unchanged) rc = kouan_names_merge(into, &x->graph.learned);
+    *rep = x->rep;
+    if (!rc && !x->rep.unchanged) {       /* moved: the graph's copy is not freed */
+        *learned = x->graph.learned;
+        kouan_names_init(&x->graph.learned);
+    }
     kouan_extracted_free(x);
     free(x);
     return rc == KOUAN_ENOMEM ? rc : KOUAN_OK;   /* extraction reports the rest */

@@ -48,15 +48,18 @@ typedef struct kouan_extracted {
  * x->rc.  warn may be called during the call. */
 int  kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
                        kouan_warn_cb warn, void *user);
-/* The names pass: reads path and runs the plugins with a graph that keeps
- * of their facts only what they teach about names (port names, places,
- * official names: learn.h) and what the prose stage reads (the words and
- * facts of the structure stage) — no triples, evidence or N-Quads — and
- * adds it to into, so that a batch's documents are extracted with the
- * names the batch teaches and reconcile finds little to extract again.
- * A file that cannot be read, or whose bytes the store holds already
- * (unless k->force), is skipped.  Returns 0 or KOUAN_ENOMEM. */
-int  kouan_names_pass(kouan *k, const char *path, kouan_names *into);
+/* The names pass of one document: reads path and runs the plugins with a
+ * graph that keeps of their facts only what they teach about names (port
+ * names, places, official names: learn.h) and what the prose stage reads
+ * (the words and facts of the structure stage) — no triples, evidence or
+ * N-Quads — with k->names as what the other documents teach.  What path
+ * teaches goes to *learned (initialised here; the caller frees it), empty
+ * when the file cannot be read or its bytes are in k->store already
+ * (unless k->force: rep->unchanged then); rep gets the document's SHA-256
+ * and graph IRI, so that a session without a store (a worker) can leave
+ * that check to the writer.  Returns 0 or KOUAN_ENOMEM. */
+int  kouan_names_read(kouan *k, const char *path, kouan_names *learned,
+                      kouan_extract_report *rep);
 /* Fills k->store_names from the store's documents and points k->names at
  * it (reconcile.c).  Returns 0 or KOUAN_ENOMEM. */
 int  kouan_load_store_names(kouan *k, kouan_error *err);
