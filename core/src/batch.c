@@ -206,7 +206,10 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     pthread_mutex_init(&b.warn_mu, NULL);
 
     /* worker sessions: the same ontology and plugins, no store; opened here,
-       one after the other (Redland parses the vocabulary at open) */
+       one after the other (Redland parses the vocabulary at open), each
+       worker started as soon as its session is open, so the first ones
+       work while the next ones open (~0.26 G instructions each, most of it
+       OpenCC's dictionaries) */
     kouan_options o = k->opts;
     o.no_store = 1;
     o.read_only = 1;
@@ -217,8 +220,6 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         if (!(ws[j].k = kouan_open(&o, err))) { rc = err->code ? err->code : KOUAN_EPLUGIN; break; }
         ws[j].k->force = 1;              /* the writer decides what is unchanged */
         ws[j].k->names = k->names;       /* borrowed: read-only while they run */
-    }
-    for (int j = 0; j < jobs && !rc; j++) {
         if (pthread_create(&ws[j].thread, NULL, work, &ws[j]) != 0) {
             rc = kouan_error_set(err, KOUAN_ENOMEM, "cannot start a worker thread");
             break;
