@@ -131,8 +131,13 @@ static int words_add(rl_words *w, const char *word)
     char **v = realloc(w->w, (w->n + 1) * sizeof *v);
     if (!v) return KOUAN_ENOMEM;
     w->w = v;
+    size_t *l = realloc(w->len, (w->n + 1) * sizeof *l);
+    if (!l) return KOUAN_ENOMEM;
+    w->len = l;
     if (!(v[w->n] = strdup(word))) return KOUAN_ENOMEM;
-    rl_fold(v[w->n++]);
+    rl_fold(v[w->n]);
+    l[w->n] = strlen(v[w->n]);
+    w->n++;
     return KOUAN_OK;
 }
 
@@ -140,6 +145,7 @@ static void words_free(rl_words *w)
 {
     for (size_t i = 0; i < w->n; i++) free(w->w[i]);
     free(w->w);
+    free(w->len);
     memset(w, 0, sizeof *w);
 }
 
