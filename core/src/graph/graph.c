@@ -815,20 +815,41 @@ static int nq_room(nq_buf *b, size_t n)
  * (this is the hot loop of --emit). */
 static void nq_term(nq_buf *m, const char *v, int iri, const char *lang, const char *dt);
 
+/* The first byte at or after p that a literal cannot hold as it is, or
+ * end: eight bytes at a time while none is below 0x20, '"' or '\\' (the
+ * quotes of prose are long and seldom escaped). */
+static const unsigned char *nq_plain_literal(const unsigned char *p, const unsigned char *end)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    for (; end - p >= 8; p += 8) {
+        uint64_t x, q, bs;
+        memcpy(&x, p, 8);
+        q = x ^ (ones * '"');
+        bs = x ^ (ones * '\\');
+        if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((bs - ones) & ~bs)) & high)
+            break;                      /* one of them is in these eight */
+    }
+    while (p < end && !(nq_escape[*p] & 2)) p++;
+    return p;
+}
+
 static void nq_term_n(nq_buf *m, const char *v, size_t n, int iri, const char *lang,
                       const char *dt)
 {
     if (!nq_room(m, 6 * n + 2)) return;        /* \u00XX: 6 bytes for 1 */
     char *w = m->p + m->len;
     const unsigned char *p = (const unsigned char *)v, *run = p, *end = p + n;
-    unsigned char mask = iri ? 1 : 2;
     *w++ = iri ? '<' : '"';
-    for (; p < end; p++) {
+    for (;;) {
+        if (iri)
+            while (p < end && !(nq_escape[*p] & 1)) p++;
+        else
+            p = nq_plain_literal(p, end);
+        if (p == end) break;
         unsigned char c = *p;
-        if (!(nq_escape[c] & mask)) continue;
         memcpy(w, run, (size_t)(p - run));
         w += p - run;
-        run = p + 1;
+        run = ++p;
         if (iri || c < 0x20) {
             if (!iri && c == '\n') { *w++ = '\\'; *w++ = 'n'; }
             else if (!iri && c == '\r') { *w++ = '\\'; *w++ = 'r'; }
