@@ -208,8 +208,9 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     /* worker sessions: the same ontology and plugins, no store; opened here,
        one after the other (Redland parses the vocabulary at open), each
        worker started as soon as its session is open, so the first ones
-       work while the next ones open (~0.26 G instructions each, most of it
-       OpenCC's dictionaries) */
+       work while the next ones open; one normaliser for all (OpenCC's
+       dictionaries: ~0.25 G instructions to load, read-only after), the
+       writer's when it has one */
     kouan_options o = k->opts;
     o.no_store = 1;
     o.read_only = 1;
@@ -217,7 +218,11 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     o.ontology_dir = k->ontology_dir;
     for (int j = 0; j < jobs && !rc; j++) {
         ws[j].b = &b;
-        if (!(ws[j].k = kouan_open(&o, err))) { rc = err->code ? err->code : KOUAN_EPLUGIN; break; }
+        kouan_normalizer *nz = k->normalizer ? k->normalizer : j ? ws[0].k->normalizer : NULL;
+        if (!(ws[j].k = kouan_open_sharing(&o, nz, err))) {
+            rc = err->code ? err->code : KOUAN_EPLUGIN;
+            break;
+        }
         ws[j].k->force = 1;              /* the writer decides what is unchanged */
         ws[j].k->names = k->names;       /* borrowed: read-only while they run */
         if (pthread_create(&ws[j].thread, NULL, work, &ws[j]) != 0) {
@@ -282,10 +287,10 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     b.stop = 1;                          /* on success all are taken anyway */
     pthread_cond_broadcast(&b.cond);
     pthread_mutex_unlock(&b.mu);
-    for (int j = 0; j < jobs; j++) {
+    for (int j = 0; j < jobs; j++)
         if (ws[j].started) pthread_join(ws[j].thread, NULL);
+    for (int j = jobs; j-- > 0; )        /* worker 0 last: the others may borrow its normaliser */
         kouan_close(ws[j].k);
-    }
     for (size_t i = 0; i < b.window; i++) {      /* left over after a failure */
         if (b.ring[i].ready) kouan_extracted_free(&b.ring[i].x);
         kouan_names_free(&b.ring[i].learned);

@@ -22,6 +22,7 @@ struct kouan {
     int               have_vocab, have_resolver;
     /* the text layer, opened on the first document a prose plugin reads */
     kouan_normalizer *normalizer;
+    int               normalizer_borrowed;   /* another session's: not freed */
     kouan_lexicon    *lexicon;
     int               force;       /* re-extract unchanged files */
     /* what the store's documents teach about names (learn.h): loaded by
@@ -42,6 +43,13 @@ typedef struct kouan_extracted {
     char                *nquads;      /* the graph formatted by a worker, or NULL */
     size_t               nquads_len;
 } kouan_extracted;
+
+/* kouan_open, with nz (when not NULL) as the session's normaliser instead
+ * of a new one: OpenCC's converter is read-only once loaded and safe to
+ * share between threads (OpenCC issue #231), and loading its dictionaries
+ * is nearly all of a session's start (~0.25 G instructions).  nz must
+ * outlive the session. */
+kouan *kouan_open_sharing(const kouan_options *opts, kouan_normalizer *nz, kouan_error *err);
 
 /* Reads and extracts path with k's plugins (k->store, when there is one,
  * only tells whether the same bytes are already there).  Fills x; returns
