@@ -6,7 +6,15 @@
  * of a small ring, and wait while the ring is full, so memory is bounded by
  * a few documents, never the corpus.  The calling thread is the writer: it
  * writes slot i when it is done, in input order — one graph, one
- * transaction per document — and reports it. */
+ * transaction per document — and reports it.
+ *
+ * Into a store, the workers first do the names pass (kouan_names_read),
+ * each document with what the store's documents teach, and the writer
+ * adds what each one teaches to the batch's names in input order; then,
+ * with all of them, the extraction.  A document's pass does not see what
+ * the batch's other documents teach, so the names do not depend on -j or
+ * on the order of the documents (learn.h: adding names is a set union,
+ * two ports claiming one official name resolved by their labels). */
 #include "session.h"
 #include "util/error.h"
 
@@ -17,6 +25,8 @@
 
 typedef struct slot {
     kouan_extracted x;
+    kouan_names     learned;   /* the names pass: what the document teaches */
+    int             nrc;       /* … and its outcome (0 or KOUAN_ENOMEM) */
     int             ready;     /* extracted, waiting for the writer */
 } slot;
 
@@ -28,6 +38,7 @@ typedef struct batch {
     size_t          window;    /* ring size: how far ahead workers may go */
     slot           *ring;
     int             stop;      /* the writer failed: workers quit */
+    int             names;     /* the names pass runs (then the extraction) */
     FILE           *emit;      /* --emit nquads: workers format the graphs */
     pthread_mutex_t mu;
     pthread_cond_t  cond;
@@ -57,18 +68,24 @@ static void *work(void *arg)
     batch *b = w->b;
     for (;;) {
         pthread_mutex_lock(&b->mu);
-        while (!b->stop && b->next < b->n && b->next >= b->written + b->window)
+        /* after the names pass's last document, wait for the extraction */
+        while (!b->stop && (b->next < b->n ? b->next >= b->written + b->window : b->names))
             pthread_cond_wait(&b->cond, &b->mu);
         if (b->stop || b->next >= b->n) {
             pthread_mutex_unlock(&b->mu);
             return NULL;
         }
         size_t i = b->next++;
+        int names = b->names;
         pthread_mutex_unlock(&b->mu);
 
         slot *s = &b->ring[i % b->window];
-        kouan_extract_doc(w->k, b->paths[i], &s->x, warn_serialised, b);
-        if (b->emit) kouan_format_doc(&s->x);     /* the writer only writes */
+        if (names) {
+            s->nrc = kouan_names_read(w->k, b->paths[i], &s->learned, &s->x.rep);
+        } else {
+            kouan_extract_doc(w->k, b->paths[i], &s->x, warn_serialised, b);
+            if (b->emit) kouan_format_doc(&s->x);     /* the writer only writes */
+        }
 
         pthread_mutex_lock(&b->mu);
         s->ready = 1;
@@ -77,14 +94,31 @@ static void *work(void *arg)
     }
 }
 
-/* Whether the store already holds path's bytes: workers have no store. */
-static int unchanged(kouan *k, kouan_extracted *x)
+/* Whether the store already holds the bytes of the document rep reports
+ * on: workers have no store. */
+static int stored(kouan *k, const kouan_extract_report *rep)
 {
     char old[80];
-    return !k->force && k->store && x->rc == KOUAN_OK && x->have_graph &&
-           kouan_lookup_literal(k, x->graph.iri, KOUAN_NS_ONTOLOGY "sha256",
+    return !k->force && k->store && rep->graph[0] &&
+           kouan_lookup_literal(k, rep->graph, KOUAN_NS_ONTOLOGY "sha256",
                                 old, sizeof old) == KOUAN_OK &&
-           strcmp(old, x->rep.sha256) == 0;
+           strcmp(old, rep->sha256) == 0;
+}
+
+static int unchanged(kouan *k, kouan_extracted *x)
+{
+    return x->rc == KOUAN_OK && x->have_graph && stored(k, &x->rep);
+}
+
+/* One document's names pass, done by a worker (rep from a session without
+ * a store) or by k itself: what it teaches added to the batch's names
+ * unless the store holds its bytes already.  Frees *learned. */
+static int add_names(kouan *k, kouan_names *into, kouan_names *learned,
+                     const kouan_extract_report *rep, int rc)
+{
+    if (!rc && !rep->unchanged && !stored(k, rep)) rc = kouan_names_merge(into, learned);
+    kouan_names_free(learned);
+    return rc;
 }
 
 /* The batch's outcome; in a store, every document then brought in line
@@ -120,15 +154,22 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
        left: a changed document's old names still in the store, an official
        name whose port the store labels otherwise.  With --emit, each
        document is resolved with what it teaches itself. */
-    if (k->store && !emit && n > 1 && k->plugins.n) {
-        for (size_t i = 0; i < n && !rc; i++)
-            rc = kouan_names_pass(k, paths[i], &k->store_names);
-        if (rc) return kouan_error_set(err, rc, "reading the batch's names: out of memory");
-    }
+    int names = k->store && !emit && n > 1 && k->plugins.n;
+    kouan_names batch_names;                 /* what the batch teaches */
+    kouan_names_init(&batch_names);
 
     /* no threads: this session does all (a session opened without plugins,
        as for --emit with workers, has the one worker do it) */
     if (jobs == 1 && k->plugins.n) {
+        for (size_t i = 0; names && i < n && !rc; i++) {
+            kouan_names learned;
+            kouan_extract_report r;
+            int nrc = kouan_names_read(k, paths[i], &learned, &r);
+            rc = add_names(k, &batch_names, &learned, &r, nrc);
+        }
+        if (names && !rc) rc = kouan_names_merge(&k->store_names, &batch_names);
+        kouan_names_free(&batch_names);
+        if (rc) return kouan_error_set(err, rc, "reading the batch's names: out of memory");
         kouan_extracted *x = malloc(sizeof *x);
         if (!x) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
         for (size_t i = 0; i < n && !rc; i++) {
@@ -150,6 +191,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     b.n = n;
     b.window = (size_t)jobs * 2;
     b.emit = emit;
+    b.names = names;
     b.warn = warn;
     b.user = user;
     b.ring = calloc(b.window, sizeof *b.ring);
@@ -164,7 +206,11 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     pthread_mutex_init(&b.warn_mu, NULL);
 
     /* worker sessions: the same ontology and plugins, no store; opened here,
-       one after the other (Redland parses the vocabulary at open) */
+       one after the other (Redland parses the vocabulary at open), each
+       worker started as soon as its session is open, so the first ones
+       work while the next ones open; one normaliser for all (OpenCC's
+       dictionaries: ~0.25 G instructions to load, read-only after), the
+       writer's when it has one */
     kouan_options o = k->opts;
     o.no_store = 1;
     o.read_only = 1;
@@ -172,17 +218,47 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     o.ontology_dir = k->ontology_dir;
     for (int j = 0; j < jobs && !rc; j++) {
         ws[j].b = &b;
-        if (!(ws[j].k = kouan_open(&o, err))) { rc = err->code ? err->code : KOUAN_EPLUGIN; break; }
+        kouan_normalizer *nz = k->normalizer ? k->normalizer : j ? ws[0].k->normalizer : NULL;
+        if (!(ws[j].k = kouan_open_sharing(&o, nz, err))) {
+            rc = err->code ? err->code : KOUAN_EPLUGIN;
+            break;
+        }
         ws[j].k->force = 1;              /* the writer decides what is unchanged */
         ws[j].k->names = k->names;       /* borrowed: read-only while they run */
-    }
-    for (int j = 0; j < jobs && !rc; j++) {
         if (pthread_create(&ws[j].thread, NULL, work, &ws[j]) != 0) {
             rc = kouan_error_set(err, KOUAN_ENOMEM, "cannot start a worker thread");
             break;
         }
         ws[j].started = 1;
     }
+
+    /* the names pass: document i's names added as soon as it is read, in
+       order; then the workers extract with all of them */
+    for (size_t i = 0; names && i < n && !rc; i++) {
+        slot *s = &b.ring[i % b.window];
+        pthread_mutex_lock(&b.mu);
+        while (!s->ready) pthread_cond_wait(&b.cond, &b.mu);
+        pthread_mutex_unlock(&b.mu);
+        if ((rc = add_names(k, &batch_names, &s->learned, &s->x.rep, s->nrc)))
+            rc = kouan_error_set(err, rc, "reading the batch's names: out of memory");
+        pthread_mutex_lock(&b.mu);
+        s->ready = 0;
+        b.written = i + 1;
+        pthread_cond_broadcast(&b.cond);
+        pthread_mutex_unlock(&b.mu);
+    }
+    if (names) {
+        /* every document's pass is done: no worker reads the names now */
+        if (!rc && (rc = kouan_names_merge(&k->store_names, &batch_names)))
+            rc = kouan_error_set(err, rc, "reading the batch's names: out of memory");
+        pthread_mutex_lock(&b.mu);
+        b.names = 0;
+        b.next = b.written = 0;
+        if (rc) b.stop = 1;
+        pthread_cond_broadcast(&b.cond);
+        pthread_mutex_unlock(&b.mu);
+    }
+    kouan_names_free(&batch_names);
 
     /* the writer: document i as soon as it is extracted, in order */
     for (size_t i = 0; i < n && !rc; i++) {
@@ -211,12 +287,14 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     b.stop = 1;                          /* on success all are taken anyway */
     pthread_cond_broadcast(&b.cond);
     pthread_mutex_unlock(&b.mu);
-    for (int j = 0; j < jobs; j++) {
+    for (int j = 0; j < jobs; j++)
         if (ws[j].started) pthread_join(ws[j].thread, NULL);
+    for (int j = jobs; j-- > 0; )        /* worker 0 last: the others may borrow its normaliser */
         kouan_close(ws[j].k);
-    }
-    for (size_t i = 0; i < b.window; i++)        /* left over after a failure */
+    for (size_t i = 0; i < b.window; i++) {      /* left over after a failure */
         if (b.ring[i].ready) kouan_extracted_free(&b.ring[i].x);
+        kouan_names_free(&b.ring[i].learned);
+    }
     pthread_mutex_destroy(&b.mu);
     pthread_cond_destroy(&b.cond);
     pthread_mutex_destroy(&b.warn_mu);

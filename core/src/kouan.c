@@ -42,6 +42,11 @@ static int cfg_error(const kouan_config *cfg, int code, const char *message)
 
 kouan *kouan_open(const kouan_options *opts, kouan_error *err)
 {
+    return kouan_open_sharing(opts, NULL, err);
+}
+
+kouan *kouan_open_sharing(const kouan_options *opts, kouan_normalizer *nz, kouan_error *err)
+{
     kouan_options o = opts ? *opts : (kouan_options){0};
     if (!o.store_spec) o.store_spec = getenv("KOUAN_STORE");
     if (!o.store_spec || !*o.store_spec) o.store_spec = "kouan:kouan.store";
@@ -85,8 +90,12 @@ kouan *kouan_open(const kouan_options *opts, kouan_error *err)
         k->have_resolver = 1;
         /* names are matched normalised (NFKC, traditional → simplified), so
            滿洲里 and 满洲里 are one entity: extraction needs the normaliser */
-        if (!o.no_plugins && !(k->normalizer = kouan_normalizer_new(err)))
+        if (nz) {
+            k->normalizer = nz;
+            k->normalizer_borrowed = 1;
+        } else if (!o.no_plugins && !(k->normalizer = kouan_normalizer_new(err))) {
             rc = err->code ? err->code : KOUAN_EINVAL;
+        }
         k->resolver.nz = k->normalizer;
     }
     if (!rc) {
@@ -119,7 +128,7 @@ void kouan_close(kouan *k)
     if (!k) return;
     kouan_store_close(k->store);
     kouan_plugins_unload(&k->plugins);
-    kouan_normalizer_free(k->normalizer);
+    if (!k->normalizer_borrowed) kouan_normalizer_free(k->normalizer);
     kouan_lexicon_close(k->lexicon);
     if (k->have_resolver) kouan_resolver_free(&k->resolver);
     if (k->have_vocab) kouan_vocab_free(&k->vocab);
@@ -330,12 +339,19 @@ static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
     return x->rc = rc;
 }
 
-int kouan_names_pass(kouan *k, const char *path, kouan_names *into)
+int kouan_names_read(kouan *k, const char *path, kouan_names *learned,
+                     kouan_extract_report *rep)
 {
+    kouan_names_init(learned);
+    memset(rep, 0, sizeof *rep);
     kouan_extracted *x = malloc(sizeof *x);
     if (!x) return KOUAN_ENOMEM;
     int rc = extract_pass(k, path, x, NULL, NULL, NULL, 1);
-    if (!rc && !x->rep.unchanged) rc = kouan_names_merge(into, &x->graph.learned);
+    *rep = x->rep;
+    if (!rc && !x->rep.unchanged) {       /* moved: the graph's copy is not freed */
+        *learned = x->graph.learned;
+        kouan_names_init(&x->graph.learned);
+    }
     kouan_extracted_free(x);
     free(x);
     return rc == KOUAN_ENOMEM ? rc : KOUAN_OK;   /* extraction reports the rest */

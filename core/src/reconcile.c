@@ -9,7 +9,7 @@
  * those was resolved against another set of documents, and is extracted
  * again from its file.  Rounds repeat until no graph changes (a
  * re-extraction can change an official name's port), at most MAX_ROUNDS.
- * kouan_extract_batch's names pass (kouan_names_pass) gives a batch's
+ * kouan_extract_batch's names pass (kouan_names_read) gives a batch's
  * documents the batch's names before they are extracted, so after a batch
  * this mostly finds the documents stored before it that the batch renames. */
 #include "session.h"

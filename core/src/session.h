@@ -22,6 +22,7 @@ struct kouan {
     int               have_vocab, have_resolver;
     /* the text layer, opened on the first document a prose plugin reads */
     kouan_normalizer *normalizer;
+    int               normalizer_borrowed;   /* another session's: not freed */
     kouan_lexicon    *lexicon;
     int               force;       /* re-extract unchanged files */
     /* what the store's documents teach about names (learn.h): loaded by
@@ -43,20 +44,30 @@ typedef struct kouan_extracted {
     size_t               nquads_len;
 } kouan_extracted;
 
+/* kouan_open, with nz (when not NULL) as the session's normaliser instead
+ * of a new one: OpenCC's converter is read-only once loaded and safe to
+ * share between threads (OpenCC issue #231), and loading its dictionaries
+ * is nearly all of a session's start (~0.25 G instructions).  nz must
+ * outlive the session. */
+kouan *kouan_open_sharing(const kouan_options *opts, kouan_normalizer *nz, kouan_error *err);
+
 /* Reads and extracts path with k's plugins (k->store, when there is one,
  * only tells whether the same bytes are already there).  Fills x; returns
  * x->rc.  warn may be called during the call. */
 int  kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
                        kouan_warn_cb warn, void *user);
-/* The names pass: reads path and runs the plugins with a graph that keeps
- * of their facts only what they teach about names (port names, places,
- * official names: learn.h) and what the prose stage reads (the words and
- * facts of the structure stage) — no triples, evidence or N-Quads — and
- * adds it to into, so that a batch's documents are extracted with the
- * names the batch teaches and reconcile finds little to extract again.
- * A file that cannot be read, or whose bytes the store holds already
- * (unless k->force), is skipped.  Returns 0 or KOUAN_ENOMEM. */
-int  kouan_names_pass(kouan *k, const char *path, kouan_names *into);
+/* The names pass of one document: reads path and runs the plugins with a
+ * graph that keeps of their facts only what they teach about names (port
+ * names, places, official names: learn.h) and what the prose stage reads
+ * (the words and facts of the structure stage) — no triples, evidence or
+ * N-Quads — with k->names as what the other documents teach.  What path
+ * teaches goes to *learned (initialised here; the caller frees it), empty
+ * when the file cannot be read or its bytes are in k->store already
+ * (unless k->force: rep->unchanged then); rep gets the document's SHA-256
+ * and graph IRI, so that a session without a store (a worker) can leave
+ * that check to the writer.  Returns 0 or KOUAN_ENOMEM. */
+int  kouan_names_read(kouan *k, const char *path, kouan_names *learned,
+                      kouan_extract_report *rep);
 /* Fills k->store_names from the store's documents and points k->names at
  * it (reconcile.c).  Returns 0 or KOUAN_ENOMEM. */
 int  kouan_load_store_names(kouan *k, kouan_error *err);

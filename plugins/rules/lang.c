@@ -48,6 +48,13 @@ struct rl_node {
     unsigned  need_cls;   /* bit c: a name of class c (a token or mention) */
     unsigned  need_kind;  /* bit k: a token of kind k */
     int       can_empty;  /* can match no bytes (set by mark_empty) */
+    /* a pattern's root only: what a token must be for may_start() to hold
+       there (set by firsts(); a superset: may_start decides) */
+    int       first_any;     /* any token */
+    unsigned  first_kind;    /* bit k: a token of kind k */
+    unsigned  first_cls;     /* bit c: an entity token of class c */
+    int       first_mention; /* a mention starting at the token */
+    unsigned char first_byte[32];   /* bit b: a token whose first byte is b */
 };
 
 static const char *const CLASS_NAMES[] = {
@@ -451,6 +458,52 @@ static int needs(rl_node *root, const rl_node *n)
     }
 }
 
+/* Adds to root's first_* what a token where may_start(n) holds can be
+ * (follows may_start; needs can_empty set). */
+static void firsts(rl_node *root, const rl_node *n)
+{
+    switch (n->type) {
+    case N_LIT:
+        if (!*n->lit) root->first_any = 1;
+        else root->first_byte[(unsigned char)n->lit[0] >> 3] |= (unsigned char)(1u << ((unsigned char)n->lit[0] & 7));
+        return;
+    case N_ENT:
+        if (n->abbrev) { root->first_any = 1; return; }
+        root->first_cls |= 1u << n->cls;
+        root->first_mention = 1;
+        return;
+    case N_KIND:
+        if (n->kind == K_ANY) root->first_any = 1;
+        else root->first_kind |= 1u << (n->kind == K_ENTITY ? KOUAN_TOKEN_ENTITY : n->kind);
+        return;
+    case N_WORDAS:
+        root->first_kind |= 1u << KOUAN_TOKEN_WORD | 1u << KOUAN_TOKEN_LATIN;
+        return;
+    case N_SEQ:
+        for (size_t i = 0; i < n->n; i++) {
+            firsts(root, n->kids[i]);
+            if (!n->kids[i]->can_empty) return;
+        }
+        return;
+    case N_ALT:
+        for (size_t i = 0; i < n->n; i++) firsts(root, n->kids[i]);
+        return;
+    case N_REPEAT:
+        if (n->max > 0) firsts(root, n->kids[0]);
+        return;
+    case N_LIST:
+        firsts(root, n->kids[0]);
+        if (n->kids[0]->can_empty) firsts(root, n->kids[1]);
+        return;
+    case N_CAPTURE:
+        firsts(root, n->kids[0]);
+        return;
+    default:                          /* a name, a gap: any token */
+        root->first_any = 1;
+        return;
+    }
+}
+
 /* Sets can_empty on n and its descendants. */
 static void mark_empty(rl_node *n)
 {
@@ -487,6 +540,7 @@ static rl_node *parse_pattern(parser *ps, const char *text)
         return fail_at(ps, "%s", "out of memory");
     }
     mark_empty(n);
+    firsts(n, n);
     return n;
 }
 
@@ -1304,6 +1358,21 @@ static int may_start(const rl_node *n, const rl_sentence *s, size_t pos)
     }
 }
 
+/* Whether token t can start a match of pattern by its first_* (firsts()):
+ * false only when may_start() is false there; a few instructions where
+ * may_start walks the pattern. */
+static int first_token(const rl_node *pattern, const rl_sentence *s, size_t t)
+{
+    if (pattern->first_any) return 1;
+    const kouan_token *tok = &s->sent->tokens[t];
+    if (pattern->first_kind & (1u << tok->kind)) return 1;
+    if (tok->kind == KOUAN_TOKEN_ENTITY && (pattern->first_cls & (1u << tok->cls))) return 1;
+    size_t pos = s->tok_start[t];
+    if (pattern->first_mention && (!s->mention_first || s->mention_first[pos] >= 0)) return 1;
+    unsigned char b = (unsigned char)s->text[pos];
+    return (pattern->first_byte[b >> 3] >> (b & 7)) & 1;
+}
+
 /* Whether s has what every match of pattern needs (see needs()). */
 static int may_match(const rl_node *pattern, const rl_sentence *s)
 {
@@ -1327,7 +1396,9 @@ int rl_search(const rl_node *pattern, const rl_sentence *s, size_t from,
     size_t t = from < s->len ? (size_t)s->tok_at[from] : s->sent->n_tokens;
     for (; t < s->sent->n_tokens; t++) {
         if (s->tok_start[t] < from || s->tok_start[t] == s->tok_end[t]) continue;
-        if (!pattern->can_empty && !may_start(pattern, s, s->tok_start[t])) continue;
+        if (!pattern->can_empty &&
+            (!first_token(pattern, s, t) || !may_start(pattern, s, s->tok_start[t])))
+            continue;
         /* a fresh state for this start, the captures' buffer kept */
         st.n_caps = 0;
         st.n_frames = 0;

@@ -33,6 +33,7 @@ typedef struct rl_alias {
 /* A list of words (mention cues), NUL-terminated UTF-8, folded. */
 typedef struct rl_words {
     char  **w;
+    size_t *len;        /* strlen of each */
     size_t  n;
 } rl_words;
 

@@ -31,7 +31,7 @@
 static int in_words(const rl_words *w, const char *s, size_t n)
 {
     for (size_t i = 0; i < w->n; i++)
-        if (strlen(w->w[i]) == n && !memcmp(w->w[i], s, n)) return 1;
+        if (w->len[i] == n && (!n || w->w[i][0] == s[0]) && !memcmp(w->w[i], s, n)) return 1;
     return 0;
 }
 
@@ -40,8 +40,8 @@ static size_t starts_with_word(const rl_words *w, const char *s, size_t n)
 {
     size_t best = 0;
     for (size_t i = 0; i < w->n; i++) {
-        size_t l = strlen(w->w[i]);
-        if (l <= n && l > best && !memcmp(w->w[i], s, l)) best = l;
+        size_t l = w->len[i];
+        if (l <= n && l > best && w->w[i][0] == s[0] && !memcmp(w->w[i], s, l)) best = l;
     }
     return best;
 }
@@ -185,7 +185,7 @@ static int clause_has_head(const rl_sentence *s, const rl_data *d, size_t i)
         size_t n = s->tok_end[j] - s->tok_start[j];
         if (tok(s, j)->kind == KOUAN_TOKEN_PUNCT && in_words(&d->cues.clause, x, n)) return 0;
         for (size_t h = 0; h < d->cues.head.n; h++) {
-            size_t hl = strlen(d->cues.head.w[h]);
+            size_t hl = d->cues.head.len[h];
             if (n >= hl && !memcmp(x + n - hl, d->cues.head.w[h], hl)) return 1;
         }
     }
@@ -215,7 +215,7 @@ static int cue_mentions(rl_sentence *s, const rl_data *d)
             }
         } else if (t->kind == KOUAN_TOKEN_WORD) {                  /* 磨憨口岸 */
             for (size_t h = 0; h < d->cues.head.n; h++) {
-                size_t hl = strlen(d->cues.head.w[h]);
+                size_t hl = d->cues.head.len[h];
                 if (len <= hl || memcmp(x + len - hl, d->cues.head.w[h], hl)) continue;
                 size_t pre = len - hl, pc = rl_chars(x, pre);
                 if (is_generic(d, x, pre) || in_words(&d->cues.stop, x, pre)) break;
@@ -239,20 +239,22 @@ static int cue_mentions(rl_sentence *s, const rl_data *d)
 
 /* Step 4: a name learned from a cue, written bare at a token start and
  * ending at a token end (or before the head word). */
-static int learned_mentions(rl_sentence *s, const rl_data *d, char **names, size_t n_names)
+static int learned_mentions(rl_sentence *s, const rl_data *d, char **names,
+                            const size_t *lens, size_t n_names)
 {
     for (size_t i = 0; i < s->sent->n_tokens; i++) {
         const kouan_token *t = tok(s, i);
         if (t->kind != KOUAN_TOKEN_WORD && t->kind != KOUAN_TOKEN_LATIN) continue;
         size_t at = s->tok_start[i];
         for (size_t k = 0; k < n_names; k++) {
-            size_t l = strlen(names[k]);
-            if (at + l > s->len || memcmp(s->text + at, names[k], l)) continue;
+            size_t l = lens[k];
+            if (at + l > s->len || s->text[at] != names[k][0] ||
+                memcmp(s->text + at, names[k], l)) continue;
             size_t end = at + l;
             int ends = end == s->len || s->tok_start[s->tok_at[end]] == end;
             if (!ends) {
                 for (size_t h = 0; h < d->cues.head.n && !ends; h++)
-                    ends = !strncmp(s->text + end, d->cues.head.w[h], strlen(d->cues.head.w[h]));
+                    ends = !strncmp(s->text + end, d->cues.head.w[h], d->cues.head.len[h]);
             }
             if (!ends) continue;
             int covered = 0;
@@ -407,15 +409,20 @@ int rl_mentions_find(rl_sentence *sents, size_t n, const kouan_doc *doc, const r
             char *t = names[b]; names[b] = names[b - 1]; names[b - 1] = t;
         }
     /* copy them: learned_mentions may move the mentions they point into */
+    size_t *lens = n_names ? malloc(n_names * sizeof *lens) : NULL;
+    if (n_names && !lens) rc = KOUAN_ENOMEM;
     for (size_t k = 0; k < n_names && !rc; k++)
         if (!(names[k] = strdup(names[k]))) {
             for (size_t j = 0; j < k; j++) free(names[j]);
             n_names = 0;
             rc = KOUAN_ENOMEM;
+        } else {
+            lens[k] = strlen(names[k]);
         }
-    for (size_t i = 0; i < n && !rc; i++) rc = learned_mentions(&sents[i], d, names, n_names);
+    for (size_t i = 0; i < n && !rc; i++) rc = learned_mentions(&sents[i], d, names, lens, n_names);
     for (size_t k = 0; k < n_names; k++) free(names[k]);
     free(names);
+    free(lens);
     if (!rc && doc->facts) rc = find_variants(sents, n, doc, d, variants, n_variants);
     return rc;
 }

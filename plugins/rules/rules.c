@@ -131,8 +131,13 @@ static int words_add(rl_words *w, const char *word)
     char **v = realloc(w->w, (w->n + 1) * sizeof *v);
     if (!v) return KOUAN_ENOMEM;
     w->w = v;
+    size_t *l = realloc(w->len, (w->n + 1) * sizeof *l);
+    if (!l) return KOUAN_ENOMEM;
+    w->len = l;
     if (!(v[w->n] = strdup(word))) return KOUAN_ENOMEM;
-    rl_fold(v[w->n++]);
+    rl_fold(v[w->n]);
+    l[w->n] = strlen(v[w->n]);
+    w->n++;
     return KOUAN_OK;
 }
 
@@ -140,6 +145,7 @@ static void words_free(rl_words *w)
 {
     for (size_t i = 0; i < w->n; i++) free(w->w[i]);
     free(w->w);
+    free(w->len);
     memset(w, 0, sizeof *w);
 }
 
@@ -315,13 +321,26 @@ static int term_values(const rl_term *t, const rl_match *m, const rl_match *ctx,
         values keys = { 0 };
         int rc = term_values(&cap_t, m, ctx, n_ctx, tmp, &keys, doc, data);
         if (rc) return rc;
-        if (!(out->each = calloc(doc->n_facts + 1, sizeof *out->each))) { free(keys.v); return KOUAN_ENOMEM; }
+        /* the keys' canonical names, for the class of the facts' objects
+           (computed again when it changes) */
+        const char **canon = malloc((keys.n ? keys.n : 1) * sizeof *canon);
+        if (!canon || !(out->each = calloc(doc->n_facts + 1, sizeof *out->each))) {
+            free(canon);
+            free(keys.v);
+            return KOUAN_ENOMEM;
+        }
+        int canon_cls = -1;
         for (size_t i = 0; i < doc->n_facts; i++) {
             const kouan_known_fact *f = &doc->facts[i];
             if ((int)f->subject_class != t->cls || strcmp(f->predicate, t->pred) || !f->object) continue;
+            if ((int)f->object_class != canon_cls) {
+                canon_cls = (int)f->object_class;
+                for (size_t k = 0; k < keys.n; k++)
+                    canon[k] = rl_canonical(data, canon_cls, keys.v[k]->text);
+            }
             int hit = 0;
             for (size_t k = 0; k < keys.n && !hit; k++)
-                hit = !strcmp(rl_canonical(data, (int)f->object_class, keys.v[k]->text), f->object);
+                hit = !strcmp(canon[k], f->object);
             for (size_t j = 0; j < out->n && hit; j++)
                 hit = strcmp(out->v[j]->text, f->subject) != 0;
             if (!hit) continue;
@@ -334,6 +353,7 @@ static int term_values(const rl_term *t, const rl_match *m, const rl_match *ctx,
             }
             out->v[out->n++] = v;
         }
+        free(canon);
         free(keys.v);
         return KOUAN_OK;
     }

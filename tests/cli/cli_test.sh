@@ -546,6 +546,12 @@ case_names_prepass() {
             diff "$T/a.nq.s" "$T/b$j.nq.s" | head >&2
             fail "the names pass (-j $j) gave another graph than one document at a time"; }
     done
+    # the workers' names pass (each document with the store's names only,
+    # merged in input order): any order, any -j, the same graph
+    STORE="kouan:$T/r" expect_exit 0 k extract -j 2 "$seed" "$sw" "$ny"
+    expect_not_contains "extracted again" "$T/out"
+    snapshot "$T/r.nq" "kouan:$T/r"; strip "$T/r.nq"
+    cmp -s "$T/a.nq.s" "$T/r.nq.s" || fail "the names pass in another order gave another graph"
     # the seed in the store, the documents that rename its ports in a batch:
     # the seed is extracted again, said per file and counted
     STORE="kouan:$T/c" expect_exit 0 k extract -q "$seed"

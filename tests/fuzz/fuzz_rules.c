@@ -23,6 +23,8 @@ static rl_alias ALIASES[] = {
 };
 static char *HEAD[] = { "口岸" }, *GENERIC[] = { "边境" }, *STOP[] = { "的" },
             *DASH[] = { "—", "-" }, *CLAUSE[] = { "，", "。" };
+static size_t HEAD_LEN[] = { 6 }, GENERIC_LEN[] = { 6 }, STOP_LEN[] = { 3 },
+              DASH_LEN[] = { 3, 1 }, CLAUSE_LEN[] = { 3, 3 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ABBREVS, sizeof ABBREVS / sizeof ABBREVS[0],
         PREDS, sizeof PREDS / sizeof PREDS[0],
         ALIASES, sizeof ALIASES / sizeof ALIASES[0],
-        { { HEAD, 1 }, { GENERIC, 1 }, { STOP, 1 }, { DASH, 2 }, { CLAUSE, 2 } },
+        { { HEAD, HEAD_LEN, 1 }, { GENERIC, GENERIC_LEN, 1 }, { STOP, STOP_LEN, 1 },
+          { DASH, DASH_LEN, 2 }, { CLAUSE, CLAUSE_LEN, 2 } },
     };
     char *text = malloc(size + 1);          /* rl_parse reads a C string */
     if (!text) return 0;

@@ -197,6 +197,11 @@ const char *kouan_names_alias(const kouan_learn_rules *lr,
     } else {
         to = label;
     }
-    snprintf(out, size, "%s", to);
+    if (size) {                         /* snprintf "%s", without printf */
+        size_t l = strlen(to);
+        if (l >= size) l = size - 1;
+        memmove(out, to, l);
+        out[l] = '\0';
+    }
     return out;
 }
