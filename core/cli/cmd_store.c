@@ -43,6 +43,7 @@ static int info(const cli_globals *g)
     printf("quads     %zu (statements in their document graphs)\n", in.quads);
     printf("graphs    %zu\n", in.graphs);
     if (in.terms != (size_t)-1) printf("terms     %zu\n", in.terms);
+    if (in.format) printf("format    %d (%s)\n", in.format, in.format_note);
     if (in.disk_bytes) {
         char d[32], u[32];
         human(in.disk_bytes, d, sizeof d);
