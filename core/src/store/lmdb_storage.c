@@ -2,21 +2,55 @@
  * dictionary and four quad indexes, one write transaction per document,
  * readers on MVCC snapshots.  See lmdb_storage.h for the options.
  *
- * Layout (one LMDB environment, five named databases):
+ * Layout (one LMDB environment, six named databases; format 2):
  *   terms   id (8 bytes, big-endian) → the term: 'U' IRI | 'B' blank id |
  *           'L' u8 langlen, lang, u16 dtlen, datatype IRI, value.
- *           An id is a 64-bit hash of those bytes (0 is reserved for "no
- *           context"); on a collision the next free id is taken, and since
- *           terms are never removed, lookups probe the same way.  Hashing
- *           rather than a counter: one database instead of two (term → id
- *           and id → term), and a lookup needs no second index.
+ *           A new term's id is the next of a counter (meta "next-id"; 0 is
+ *           reserved for "no context"), so the terms one document brings
+ *           (its evidence nodes, new subjects and literals) are numbered
+ *           together, above every older id: they are appended to `terms`
+ *           (MDB_APPEND), their quads come after every stored key in SPOC,
+ *           OSPC and CSPO and after a key's stored values (a new evidence
+ *           node under an old object in OSPC, at the end of a (p, o) group
+ *           in POSC), and a commit copies and writes few pages.
+ *   ids     the term bytes → id (8 bytes): a term is looked up by its bytes.
+ *           A term longer than a key (LMDB: 511 bytes) is under 0xFF and a
+ *           64-bit hash of its bytes instead, the id checked against
+ *           `terms`, the next hash value taken on a collision (long terms
+ *           are the rare long quote).  Keyed by the bytes rather than by a
+ *           hash: the IRIs a document mints share a prefix
+ *           (…/doc/NAME#f1, #f2 …), so they land on a few adjacent pages
+ *           where a hash would scatter each on its own page (the writes
+ *           per commit this format removes); a lookup is one B-tree search
+ *           either way.  It costs ~13 bytes a quad on disk (bench/store).
  *   spoc posc ospc cspo   MDB_DUPSORT|MDB_DUPFIXED: the key is the first id
  *           of the order, the value the other three (24 bytes).  Fixed-size
  *           duplicates are packed without per-entry headers (that is what
- *           keeps a quad at ~140 bytes on disk with four indexes after a
- *           bulk load, whose commit appends, ~200 after writes that split
- *           pages), and MDB_NODUPDATA makes "add" report an existing quad.
- *   meta    "format" → "kouan-lmdb 1".
+ *           keeps a quad at ~155 bytes on disk with four indexes and `ids`
+ *           after a bulk load), and MDB_NODUPDATA makes "add" report an
+ *           existing quad.
+ *   meta    "format" → "kouan-lmdb 2"; "next-id" → the counter; after an
+ *           upgrade "upgraded" → "from format 1 at TIME, N terms".
+ * The counter is read from `meta` in each write transaction (another
+ * process may have written since) and written back before its commit, so
+ * an abort, a failed commit or a kill -9 reverts it with the terms it
+ * numbered (in memory: kenv.next_loaded, voided when a write transaction
+ * ends; the term caches by kenv.agen).
+ *
+ * Format 1 ("kouan-lmdb 1", before 2026-12-02): no `ids` and no counter;
+ * a term's id was a 64-bit hash of its bytes, the next free id on a
+ * collision, so one document's quads landed on pages all over each index
+ * (~13.6 MB written per commit into a 120 MB store).  Opened read-only, a
+ * format-1 store is read as it is (term_id_v1 hashes and probes); opened
+ * for writing, it is upgraded in place in the transaction that opens it
+ * (upgrade_v1: `ids` built from `terms`, every old id kept, so no quad is
+ * rewritten; the counter starts past the largest old id — hash ids spread
+ * over 2^64 leave ~2^64 / terms above it — or at 1 when that is within
+ * 2^32 of the top, stepping over the old ids it meets), all or nothing.
+ * `kouan store info` says the format and when it was upgraded.  A reader
+ * that opened the store as format 1 before another process upgraded it
+ * does not find the terms added after the upgrade until it reopens.
+ *
  * Every triple pattern is a prefix range of one index: s, sp, spo → SPOC;
  * p, po → POSC; o, os → OSPC; nothing bound → SPOC.  With a context, CSPO
  * answers c, cs, csp, cspo; other shapes take the triple index's range and
@@ -54,7 +88,7 @@
  *
  * Caches (a join through Rasqal asks find_* once per row, so per-call cost
  * is what matters; all are voided when a write transaction is lost, since
- * its term ids may then be given to other terms — kenv.agen):
+ * its term ids are then given again to other terms — kenv.agen):
  *   - term bytes → id (kenv.cache) and IRI pointer → id (kstore.uris);
  *   - id → node for hot terms (kstore.nodes);
  *   - a two-bound-term find_* answer per read snapshot (kstore.memo);
@@ -811,7 +845,9 @@ static void (*const SORT_OF[N_IDX])(pend *, size_t) = {
  * root, and LMDB then fills pages instead of splitting them in half.  In a
  * bulk load into an empty store (kouan store import and migrate, which
  * copy in one transaction; bench/store) that is every quad; in a store that
- * holds data, only those past its end (ids are hashes, so few). */
+ * holds data, those of the document's new terms (ids from the counter are
+ * above every stored one).  Inside the index, a key's run of values past
+ * its last stored value is one MDB_APPENDDUP put too (see below). */
 /* Writes the removal of graph e->drop_c, merged with the pending adds:
  * a quad the graph holds and an add puts back (a document extracted again
  * states mostly what it stated before) is marked keep — neither removed
@@ -920,6 +956,7 @@ static int flush(kenv *e)
         unsigned char last[32];
         MDB_val key, val;
         int have_last = 0, appending = 0;
+        size_t solo_end = 0;                 /* pend[< solo_end]: one put each */
         int g = mdb_cursor_get(cur, &key, &val, MDB_LAST);
         if (g == 0 && key.mv_size == 8 && val.mv_size == 24) {
             memcpy(last, key.mv_data, 8);
@@ -969,6 +1006,43 @@ static int flush(kenv *e)
                 j = run_j[done];
                 p = &e->pend[j];
                 encode_quad(i, p->q, b);
+            }
+            /* inside the index: a key's run of two or more values that all
+               sort after the key's last value (a document's new evidence
+               nodes under an old object in OSPC, a re-extracted graph's new
+               subjects in CSPO), or a key not stored yet, is one put
+               (MDB_APPENDDUP: LMDB fills the key's pages instead of
+               splitting them); a run among the key's values, one put each */
+            size_t n = 0;
+            for (size_t k = j; k < e->npend && n < RUN_MAX && j >= solo_end; k++) {
+                if (e->pend[k].dup || e->pend[k].keep) continue;
+                unsigned char bk[32];
+                encode_quad(i, e->pend[k].q, bk);
+                if (memcmp(bk, b, 8) != 0) break;
+                memcpy(run + 24 * n, bk + 8, 24);
+                run_j[n++] = k;
+            }
+            if (n >= 2) {
+                solo_end = run_j[n - 1] + 1;  /* not again for this run's quads */
+                key = (MDB_val){ 8, b };
+                int g = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
+                unsigned flags = ~0u;
+                if (g == MDB_NOTFOUND) flags = 0;
+                else if (g == 0 && (g = mdb_cursor_get(cur, &key, &val, MDB_LAST_DUP)) == 0 &&
+                         val.mv_size == 24 && memcmp(run, val.mv_data, 24) > 0)
+                    flags = MDB_APPENDDUP;
+                if (g && g != MDB_NOTFOUND) { rc = g; break; }
+                if (flags != ~0u) {
+                    MDB_val data[2] = { { 24, run }, { n, NULL } };
+                    key = (MDB_val){ 8, b };
+                    rc = mdb_cursor_put(cur, &key, data, flags | MDB_MULTIPLE);
+                    if (rc == 0) { j = run_j[n - 1]; continue; }
+                    if (rc != MDB_KEYEXIST) break;
+                    rc = 0;                   /* as above: one put each from here */
+                    j = run_j[data[1].mv_size < n ? data[1].mv_size : n - 1];
+                    p = &e->pend[j];
+                    encode_quad(i, p->q, b);
+                }
             }
             key = (MDB_val){ 8, b };
             val = (MDB_val){ 24, b + 8 };
