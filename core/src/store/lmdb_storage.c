@@ -428,17 +428,19 @@ static int next_load(kenv *e, MDB_txn *txn)
 {
     if (e->next_loaded) return 0;
     MDB_val key = { 7, "next-id" }, val;
-    int rc = mdb_get(txn, e->meta, &key, &val);
-    if (rc == MDB_NOTFOUND) { e->next_id = 1; rc = 0; }
+    int rc = mdb_get(txn, e->meta, &key, &val), missing = rc == MDB_NOTFOUND;
+    if (missing) rc = 0;
     else if (rc == 0) e->next_id = val.mv_size == 8 ? get64(val.mv_data) : 0;
     if (rc) return rc;
-    if (e->next_id == 0) return MDB_CORRUPTED;
+    if (!missing && e->next_id == 0) return MDB_CORRUPTED;
     MDB_cursor *c;
     if ((rc = mdb_cursor_open(txn, e->terms, &c))) return rc;
     rc = mdb_cursor_get(c, &key, &val, MDB_LAST);
     e->terms_last = rc == 0 && key.mv_size == 8 ? get64(key.mv_data) : 0;
     mdb_cursor_close(c);
     if (rc && rc != MDB_NOTFOUND) return rc;
+    /* no counter yet (a new store): past the largest id, as an upgrade */
+    if (missing) e->next_id = e->terms_last < UINT64_MAX - ((uint64_t)1 << 32) ? e->terms_last + 1 : 1;
     e->next_loaded = 1;
     e->next_dirty = 0;
     return 0;
