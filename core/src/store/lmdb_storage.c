@@ -12,7 +12,11 @@
  *           (MDB_APPEND), their quads come after every stored key in SPOC,
  *           OSPC and CSPO and after a key's stored values (a new evidence
  *           node under an old object in OSPC, at the end of a (p, o) group
- *           in POSC), and a commit copies and writes few pages.
+ *           in POSC): a commit copies and writes half the pages it did
+ *           with hashed ids (9.4 MB instead of 19.4 a document into a 3 MB
+ *           corpus' store, 16.9 instead of 33.8 into a 10 MB one; what is
+ *           left is mostly the old objects a document names, each a key on
+ *           its own page of OSPC and POSC: bench/scale/README.md).
  *   ids     the term bytes → id (8 bytes): a term is looked up by its bytes.
  *           A term longer than a key (LMDB: 511 bytes) is under 0xFF and a
  *           64-bit hash of its bytes instead, the id checked against
