@@ -1088,6 +1088,126 @@ static void test_counter_rollback(void)
     librdf_free_node(d);
 }
 
+/* Terms longer than an LMDB key (511 bytes): under a hash of their bytes in
+ * `ids`, checked against the dictionary — written, found, told apart when
+ * they differ in their last byte, read back; and in a format-1 store, found
+ * again after the upgrade under their old ids. */
+static librdf_node *long_literal(size_t n, char last)
+{
+    char *v = malloc(n + 1);
+    memset(v, 'x', n);
+    v[n - 1] = last;
+    v[n] = '\0';
+    librdf_node *l = librdf_new_node_from_typed_literal(W, (const unsigned char *)v, "zh", NULL);
+    free(v);
+    return l;
+}
+
+static void *term_len(void *ud, const kouan_lmdb_term *t)
+{
+    return t->kind == 'L' && t->len == *(size_t *)ud ? ud : NULL;
+}
+
+static int has(librdf_model *m, librdf_node *s, librdf_node *p, librdf_node *o)
+{
+    librdf_statement *t = librdf_new_statement_from_nodes(W, librdf_new_node_from_node(s),
+        librdf_new_node_from_node(p), librdf_new_node_from_node(o));
+    int r = librdf_model_contains_statement(m, t);
+    librdf_free_statement(t);
+    return r;
+}
+
+static void test_long_terms(void)
+{
+    enum { NL = 4 };
+    static const size_t len[NL] = { 600, 600, 5000, 512 };
+    static const char last[NL] = { 'a', 'b', 'a', 'a' };
+    librdf_node *L[NL];
+    for (int i = 0; i < NL; i++) L[i] = long_literal(len[i], last[i]);
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s/long", DIR_);
+    CHECK(mkdir(buf, 0777) == 0);
+    librdf_storage *s = open_dir(buf, "yes");
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    for (int i = 0; i < NL - 1; i++) CHECK(add_quad(m, T[S1], T[P1], L[i], T[G1]) == 0);
+    CHECK(add_quad(m, T[S1], T[P1], L[0], T[G2]) == 0);            /* found, not new */
+    CHECK(librdf_model_sync(m) == 0);
+    uint64_t id[NL];
+    for (int i = 0; i < NL; i++) id[i] = id_of(s, L[i]);
+    CHECK(id[0] && id[1] && id[2] && id[0] != id[1] && id[1] != id[2] && id[0] != id[2]);
+    CHECK(id[3] == 0);                                              /* never added */
+    CHECK(librdf_model_size(m) == 4);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    s = open_dir(buf, "no");
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        for (int i = 0; i < NL - 1; i++) CHECK(has(m, T[S1], T[P1], L[i]) && id_of(s, L[i]) == id[i]);
+        CHECK(!has(m, T[S1], T[P1], L[3]));
+        size_t want = 5000;                          /* the value, read back whole */
+        CHECK(kouan_lmdb_term_with(s, id[2], term_len, &want) != NULL);
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+
+    /* format 1 with long terms at their hash ids: upgraded, found again */
+    snprintf(buf, sizeof buf, "%s/long1", DIR_);
+    CHECK(mkdir(buf, 0777) == 0);
+    uint64_t ids[NT];
+    CHECK(v1_write(buf, NULL, 0, ids) == 0);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi terms, spoc;
+    int rc = mdb_env_create(&env);
+    if (!rc) rc = mdb_env_set_maxdbs(env, 8);
+    if (!rc) rc = mdb_env_open(env, buf, 0, 0666);
+    if (!rc) rc = mdb_txn_begin(env, NULL, 0, &txn);
+    if (!rc) rc = mdb_dbi_open(txn, "terms", 0, &terms);
+    if (!rc) rc = mdb_dbi_open(txn, "spoc", MDB_DUPSORT | MDB_DUPFIXED, &spoc);
+    uint64_t hid[NL - 1];
+    for (int i = 0; i < NL - 1 && !rc; i++) {        /* (s1 p1 L[i]) in the default graph */
+        unsigned char *b = malloc(len[i] + 8), k[8], q[32];
+        size_t n = term_stored(L[i], b);
+        hid[i] = v1_hash(b, n);
+        be64(k, hid[i]);
+        MDB_val key = { 8, k }, val = { n, b };
+        rc = mdb_put(txn, terms, &key, &val, MDB_NOOVERWRITE);
+        free(b);
+        be64(q, ids[S1]); be64(q + 8, ids[P1]); be64(q + 16, hid[i]); be64(q + 24, 0);
+        key = (MDB_val){ 8, q };
+        val = (MDB_val){ 24, q + 8 };
+        if (!rc) rc = mdb_put(txn, spoc, &key, &val, 0);  /* SPOC alone: enough for contains */
+    }
+    CHECK(rc == 0);
+    if (!rc) CHECK(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+    s = open_dir(buf, "no");                          /* format 1: hashed */
+    if (s) {
+        for (int i = 0; i < NL - 1; i++) CHECK(id_of(s, L[i]) == hid[i]);
+        librdf_free_storage(s);
+    }
+    s = open_dir(buf, "yes");                         /* upgraded */
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        kouan_lmdb_stats st;
+        CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 2);
+        for (int i = 0; i < NL - 1; i++) CHECK(id_of(s, L[i]) == hid[i] && has(m, T[S1], T[P1], L[i]));
+        CHECK(id_of(s, L[3]) == 0);
+        CHECK(add_quad(m, T[S2], T[P2], L[3], T[G1]) == 0);
+        CHECK(librdf_model_sync(m) == 0);
+        uint64_t n3 = id_of(s, L[3]);
+        CHECK(n3 != 0 && n3 != UINT64_MAX && n3 != hid[0] && n3 != hid[1] && n3 != hid[2]);
+        CHECK(has(m, T[S2], T[P2], L[3]));
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+    for (int i = 0; i < NL; i++) librdf_free_node(L[i]);
+}
+
 static int quiet(void *u, librdf_log_message *msg)
 {
     (void)u;
@@ -1148,6 +1268,7 @@ int main(void)
     test_format1_upgrade();
     test_id_collision();
     test_counter_rollback();
+    test_long_terms();
     test_bulk();
     test_crash();
     test_crash_replace();
