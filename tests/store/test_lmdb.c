@@ -785,12 +785,13 @@ static size_t term_stored(librdf_node *n, unsigned char *out)
     unsigned char *o = out;
     *o++ = 'L';
     *o++ = (unsigned char)ll;
-    memcpy(o, lang, ll); o += ll;
+    if (ll) memcpy(o, lang, ll);
+    o += ll;
     *o++ = (unsigned char)(dl >> 8);
     *o++ = (unsigned char)dl;
     if (dl) memcpy(o, dt, dl);
     o += dl;
-    memcpy(o, v, len);
+    if (len) memcpy(o, v, len);
     return (size_t)(o - out) + len;
 }
 
