@@ -43,6 +43,7 @@ static int info(const cli_globals *g)
     printf("quads     %zu (statements in their document graphs)\n", in.quads);
     printf("graphs    %zu\n", in.graphs);
     if (in.terms != (size_t)-1) printf("terms     %zu\n", in.terms);
+    if (in.format) printf("format    %d (%s)\n", in.format, in.format_note);
     if (in.disk_bytes) {
         char d[32], u[32];
         human(in.disk_bytes, d, sizeof d);
@@ -142,7 +143,10 @@ const cli_command cmd_store = {
     "       kouan store migrate [DIR]\n"
     "\n"
     "  info      triples (distinct over all graphs), quads (statements in their\n"
-    "            document graphs), graphs, dictionary terms and size on disk\n"
+    "            document graphs), graphs, dictionary terms, the store format\n"
+    "            and size on disk (a kouan: store of format 1, written before\n"
+    "            2026-12-02, is upgraded in place to format 2 when a command\n"
+    "            first opens it for writing; read-only commands read it as is)\n"
     "  import    copies every statement, with its graph, from OTHER-SPEC into\n"
     "            the store (created when missing), in one transaction\n"
     "  export    copies the store into OTHER-SPEC (created when missing)\n"

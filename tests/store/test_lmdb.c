@@ -1,12 +1,17 @@
 /* test_lmdb.c — kouan's LMDB storage module through the librdf API alone:
  * every pattern shape with and without a context against a brute-force
  * answer, a triple in two graphs returned once, duplicates stored once,
- * contexts, transactions, reopening, MVCC snapshots, and kill -9. */
+ * contexts, transactions, reopening, MVCC snapshots, kill -9, and format 1
+ * (hashed term ids): read as it is, upgraded in place when opened for
+ * writing, the counter stepping over old ids and rolled back with its
+ * transaction. */
 #include "store/lmdb_storage.h"
+#include <lmdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -723,6 +728,487 @@ static void test_crash_replace(void)
     }
 }
 
+/* ---- format 1 (hashed ids): a writer of its layout, the upgrade to 2 ---- */
+
+/* lmdb_storage.c's format-1 id: a 64-bit hash of the term bytes (the same
+ * function), the first free id from it taken on a collision */
+static uint64_t v1_mix(uint64_t x)
+{
+    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27; x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static uint64_t v1_hash(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = v1_mix(h ^ w);
+        p += 8; n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    h = v1_mix(h ^ w ^ ((uint64_t)n << 56));
+    return h ? h : 1;
+}
+
+static void be64(unsigned char *b, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) { b[i] = (unsigned char)v; v >>= 8; }
+}
+
+/* The stored bytes of a term (both formats): 'U' IRI | 'B' blank id | 'L'
+ * u8 langlen, lang, u16 dtlen, datatype IRI, value. */
+static size_t term_stored(librdf_node *n, unsigned char *out)
+{
+    size_t len = 0;
+    const unsigned char *v;
+    if (librdf_node_is_resource(n)) {
+        v = librdf_uri_as_counted_string(librdf_node_get_uri(n), &len);
+        out[0] = 'U';
+        memcpy(out + 1, v, len);
+        return len + 1;
+    }
+    if (librdf_node_is_blank(n)) {
+        v = librdf_node_get_counted_blank_identifier(n, &len);
+        out[0] = 'B';
+        memcpy(out + 1, v, len);
+        return len + 1;
+    }
+    v = librdf_node_get_literal_value_as_counted_string(n, &len);
+    const char *lang = librdf_node_get_literal_value_language(n);
+    size_t ll = lang ? strlen(lang) : 0, dl = 0;
+    librdf_uri *du = librdf_node_get_literal_value_datatype_uri(n);
+    const unsigned char *dt = du ? librdf_uri_as_counted_string(du, &dl) : NULL;
+    unsigned char *o = out;
+    *o++ = 'L';
+    *o++ = (unsigned char)ll;
+    if (ll) memcpy(o, lang, ll);
+    o += ll;
+    *o++ = (unsigned char)(dl >> 8);
+    *o++ = (unsigned char)dl;
+    if (dl) memcpy(o, dt, dl);
+    o += dl;
+    if (len) memcpy(o, v, len);
+    return (size_t)(o - out) + len;
+}
+
+/* Writes the data set Q as a format-1 store (kouan-lmdb 1: terms at hash
+ * ids, no `ids` database) into dir: each term T[i] at force[i] when
+ * non-zero (ids of terms probed past collisions lie anywhere), else at its
+ * hash; plus, when filler, one more term at id filler.  ids[] gets each
+ * term's id.  Returns 0. */
+static int v1_write(const char *dir, const uint64_t *force, uint64_t filler, uint64_t ids[NT])
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi terms, meta, idx[4];
+    int rc = mdb_env_create(&env);
+    if (!rc) rc = mdb_env_set_maxdbs(env, 8);
+    if (!rc) rc = mdb_env_set_mapsize(env, (size_t)1 << 26);
+    if (!rc) rc = mdb_env_open(env, dir, 0, 0666);
+    if (!rc) rc = mdb_txn_begin(env, NULL, 0, &txn);
+    if (rc) return rc;
+    static const char *const name[4] = { "spoc", "posc", "ospc", "cspo" };
+    static const int perm[4][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} };
+    rc = mdb_dbi_open(txn, "terms", MDB_CREATE, &terms);
+    if (!rc) rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &meta);
+    for (int i = 0; i < 4 && !rc; i++)
+        rc = mdb_dbi_open(txn, name[i], MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &idx[i]);
+    MDB_val key = { 6, "format" }, val = { 12, "kouan-lmdb 1" };
+    if (!rc) rc = mdb_put(txn, meta, &key, &val, 0);
+    for (int i = 0; i < NT && !rc; i++) {
+        unsigned char b[512], k[8];
+        size_t n = term_stored(T[i], b);
+        uint64_t id = force && force[i] ? force[i] : v1_hash(b, n);
+        for (;; id++) {             /* a collision (none here): the next id */
+            be64(k, id);
+            key = (MDB_val){ 8, k };
+            val = (MDB_val){ n, b };
+            rc = mdb_put(txn, terms, &key, &val, MDB_NOOVERWRITE);
+            if (rc != MDB_KEYEXIST) break;
+        }
+        ids[i] = id;
+    }
+    if (!rc && filler) {
+        unsigned char k[8];
+        be64(k, filler);
+        key = (MDB_val){ 8, k };
+        val = (MDB_val){ 19, "Uhttp://filler.org/" };
+        rc = mdb_put(txn, terms, &key, &val, 0);
+    }
+    for (size_t q = 0; q < NQ && !rc; q++) {
+        uint64_t id[4] = { ids[Q[q][0]], ids[Q[q][1]], ids[Q[q][2]], Q[q][3] >= 0 ? ids[Q[q][3]] : 0 };
+        for (int i = 0; i < 4 && !rc; i++) {
+            unsigned char b[32];
+            for (int k = 0; k < 4; k++) be64(b + 8 * k, id[perm[i][k]]);
+            key = (MDB_val){ 8, b };
+            val = (MDB_val){ 24, b + 8 };
+            rc = mdb_put(txn, idx[i], &key, &val, MDB_NODUPDATA);
+        }
+    }
+    if (!rc) rc = mdb_txn_commit(txn);
+    else mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return rc;
+}
+
+static librdf_storage *open_dir(const char *dir, const char *write)
+{
+    char opts[400];
+    snprintf(opts, sizeof opts, "dir='%s',write='%s'", dir, write);
+    return librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, opts);
+}
+
+/* every quad of as_stream is one of Q, each once */
+static int holds_exactly_q(librdf_model *m)
+{
+    int seen[NQ] = {0}, bad = 0;
+    size_t n = 0;
+    librdf_stream *st = librdf_model_as_stream(m);
+    for (; st && !librdf_stream_end(st); librdf_stream_next(st), n++) {
+        librdf_statement *r = librdf_stream_get_object(st);
+        librdf_node *c = librdf_stream_get_context2(st);
+        int a = term_of(librdf_statement_get_subject(r)), b = term_of(librdf_statement_get_predicate(r)),
+            o = term_of(librdf_statement_get_object(r)), g = c ? term_of(c) : -1;
+        size_t i = 0;
+        while (i < NQ && !(Q[i][0] == a && Q[i][1] == b && Q[i][2] == o && Q[i][3] == g)) i++;
+        if (i == NQ || seen[i]++) bad++;
+    }
+    if (st) librdf_free_stream(st);
+    return n == NQ && bad == 0;
+}
+
+static uint64_t id_of(librdf_storage *s, librdf_node *n)
+{
+    uint64_t id = 0;
+    int rc = kouan_lmdb_node_id(s, n, &id);
+    return rc == 0 ? id : rc == 1 ? 0 : UINT64_MAX;
+}
+
+static librdf_node *iri(const char *u)
+{
+    return librdf_new_node_from_uri_string(W, (const unsigned char *)u);
+}
+
+static int add_quad(librdf_model *m, librdf_node *s, librdf_node *p, librdf_node *o, librdf_node *g)
+{
+    librdf_statement *st = librdf_new_statement_from_nodes(W, librdf_new_node_from_node(s),
+        librdf_new_node_from_node(p), librdf_new_node_from_node(o));
+    int rc = librdf_model_context_add_statement(m, g, st);
+    librdf_free_statement(st);
+    return rc;
+}
+
+static void *term_iri(void *ud, const kouan_lmdb_term *t)
+{
+    const char *want = ud;
+    return t->kind == 'U' && t->len == strlen(want) && memcmp(t->value, want, t->len) == 0
+           ? (void *)want : NULL;
+}
+
+/* A format-1 store: read as it is when opened read-only (its hash ids
+ * looked up as format 1 did); opened for writing, upgraded in place with
+ * every quad and every term's id kept; new terms then numbered past the
+ * largest old id. */
+static void test_format1_upgrade(void)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/v1", DIR_);
+    CHECK(mkdir(dir, 0777) == 0);
+    uint64_t ids[NT], max = 0;
+    CHECK(v1_write(dir, NULL, 0, ids) == 0);
+    for (int i = 0; i < NT; i++) if (ids[i] > max) max = ids[i];
+
+    librdf_storage *s = open_dir(dir, "no");
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 1 && st.upgraded[0] == '\0');
+    CHECK(st.quads == NQ && st.terms == NT);
+    test_basics(m);
+    test_shapes(m);
+    CHECK(holds_exactly_q(m));
+    for (int i = 0; i < NT; i++) CHECK(id_of(s, T[i]) == ids[i]);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+
+    s = open_dir(dir, "yes");                     /* upgraded here */
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 2);
+    char nterms[32];
+    snprintf(nterms, sizeof nterms, ", %d terms", NT);
+    CHECK(strstr(st.upgraded, "from format 1") && strstr(st.upgraded, nterms));
+    CHECK(st.quads == NQ && st.terms == NT);
+    test_basics(m);
+    test_shapes(m);
+    CHECK(holds_exactly_q(m));
+    for (int i = 0; i < NT; i++) CHECK(id_of(s, T[i]) == ids[i]);   /* old ids kept */
+    /* a new term: the counter starts past the largest old id */
+    librdf_node *nw = iri(EX "new");
+    CHECK(add_quad(m, nw, T[P1], T[LZH], T[G1]) == 0);
+    CHECK(librdf_model_sync(m) == 0);
+    uint64_t want = max < UINT64_MAX - ((uint64_t)1 << 32) ? max + 1 : 1;
+    CHECK(id_of(s, nw) == want);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+
+    s = open_dir(dir, "no");                      /* format 2 now, read-only */
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        kouan_lmdb_stats st2;
+        CHECK(kouan_lmdb_stats_get(s, &st2) == 0 && st2.format == 2 &&
+              strcmp(st2.upgraded, st.upgraded) == 0 && st2.quads == NQ + 1);
+        CHECK(id_of(s, nw) == want);
+        for (int i = 0; i < NT; i++) CHECK(id_of(s, T[i]) == ids[i]);
+        librdf_statement *t = librdf_new_statement_from_nodes(W, librdf_new_node_from_node(nw),
+            librdf_new_node_from_node(T[P1]), librdf_new_node_from_node(T[LZH]));
+        CHECK(librdf_model_contains_statement(m, t));
+        librdf_free_statement(t);
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+    librdf_free_node(nw);
+}
+
+/* Old ids where the counter runs: a format-1 store whose largest id is
+ * near 2^64 (so the counter starts at 1) and whose terms hold ids 1, 2 and
+ * 4 (probed hash ids can be any): new terms take 3, 5, 6 — the old terms
+ * and their quads untouched. */
+static void test_id_collision(void)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/v1c", DIR_);
+    CHECK(mkdir(dir, 0777) == 0);
+    uint64_t force[NT] = {0}, ids[NT];
+    force[S1] = 1;
+    force[P1] = 2;
+    force[O1] = 4;
+    CHECK(v1_write(dir, force, UINT64_MAX - 5, ids) == 0);
+    librdf_storage *s = open_dir(dir, "yes");
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    CHECK(holds_exactly_q(m));
+    test_shapes(m);
+    librdf_node *a = iri(EX "na"), *b = iri(EX "nb"), *c = iri(EX "nc");
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(add_quad(m, a, b, c, T[G1]) == 0);
+    CHECK(librdf_model_transaction_commit(m) == 0);
+    CHECK(id_of(s, a) == 3 && id_of(s, b) == 5 && id_of(s, c) == 6);
+    CHECK(id_of(s, T[S1]) == 1 && id_of(s, T[P1]) == 2 && id_of(s, T[O1]) == 4);
+    CHECK(kouan_lmdb_term_with(s, 1, term_iri, EX "s1") != NULL);
+    CHECK(kouan_lmdb_term_with(s, 3, term_iri, EX "na") != NULL);
+    CHECK(kouan_lmdb_term_with(s, 4, term_iri, EX "o1") != NULL);
+    CHECK(librdf_model_size(m) == (int)NQ + 1);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    s = open_dir(dir, "no");
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        librdf_statement *t = librdf_new_statement_from_nodes(W, librdf_new_node_from_node(a),
+            librdf_new_node_from_node(b), librdf_new_node_from_node(c));
+        CHECK(librdf_model_contains_statement(m, t));
+        librdf_free_statement(t);
+        CHECK(librdf_model_remove_statement(m, t = stmt(S1, P1, O1)) != 0);   /* read-only */
+        librdf_free_statement(t);
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+    librdf_free_node(a);
+    librdf_free_node(b);
+    librdf_free_node(c);
+}
+
+/* The counter is in the transaction: a rollback, or a writer killed before
+ * its commit, gives the ids it took out again. */
+static void test_counter_rollback(void)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s/ctr", DIR_);
+    CHECK(mkdir(dir, 0777) == 0);
+    librdf_storage *s = open_dir(dir, "yes");
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    librdf_node *x = iri(EX "x"), *a = iri(EX "a"), *b = iri(EX "b"), *c = iri(EX "c"),
+                *d = iri(EX "d");
+    CHECK(add_quad(m, x, T[P1], T[O1], T[G1]) == 0);
+    CHECK(librdf_model_sync(m) == 0);
+    uint64_t ix = id_of(s, x);
+    CHECK(ix >= 1 && ix < 16);
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(add_quad(m, a, T[P1], T[O1], T[G1]) == 0);
+    uint64_t ia = id_of(s, a);                     /* seen inside the txn */
+    CHECK(ia > ix && ia != UINT64_MAX);
+    CHECK(librdf_model_transaction_rollback(m) == 0);
+    CHECK(id_of(s, a) == 0);                       /* gone with its id */
+    CHECK(librdf_model_transaction_start(m) == 0);
+    CHECK(add_quad(m, b, T[P1], T[O1], T[G1]) == 0);
+    CHECK(librdf_model_transaction_commit(m) == 0);
+    CHECK(id_of(s, b) == ia && id_of(s, a) == 0);
+    CHECK(kouan_lmdb_term_with(s, ia, term_iri, EX "b") != NULL);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    /* a writer killed inside its transaction */
+    pid_t pid = fork();
+    if (pid == 0) {
+        librdf_storage *cs = open_dir(dir, "yes");
+        librdf_model *cm = cs ? librdf_new_model(W, cs, NULL) : NULL;
+        if (cm && librdf_model_transaction_start(cm) == 0 && add_quad(cm, c, T[P1], T[O1], T[G1]) == 0 &&
+            id_of(cs, c) == ia + 1)
+            raise(SIGKILL);
+        _exit(1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    s = open_dir(dir, "yes");
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        CHECK(id_of(s, c) == 0);
+        CHECK(add_quad(m, d, T[P1], T[O1], T[G1]) == 0);
+        CHECK(librdf_model_sync(m) == 0);
+        CHECK(id_of(s, d) == ia + 1);
+        CHECK(librdf_model_size(m) == 3);          /* x, b, d */
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+    librdf_free_node(x);
+    librdf_free_node(a);
+    librdf_free_node(b);
+    librdf_free_node(c);
+    librdf_free_node(d);
+}
+
+/* Terms longer than an LMDB key (511 bytes): under a hash of their bytes in
+ * `ids`, checked against the dictionary — written, found, told apart when
+ * they differ in their last byte, read back; and in a format-1 store, found
+ * again after the upgrade under their old ids. */
+static librdf_node *long_literal(size_t n, char last)
+{
+    char *v = malloc(n + 1);
+    memset(v, 'x', n);
+    v[n - 1] = last;
+    v[n] = '\0';
+    librdf_node *l = librdf_new_node_from_typed_literal(W, (const unsigned char *)v, "zh", NULL);
+    free(v);
+    return l;
+}
+
+static void *term_len(void *ud, const kouan_lmdb_term *t)
+{
+    return t->kind == 'L' && t->len == *(size_t *)ud ? ud : NULL;
+}
+
+static int has(librdf_model *m, librdf_node *s, librdf_node *p, librdf_node *o)
+{
+    librdf_statement *t = librdf_new_statement_from_nodes(W, librdf_new_node_from_node(s),
+        librdf_new_node_from_node(p), librdf_new_node_from_node(o));
+    int r = librdf_model_contains_statement(m, t);
+    librdf_free_statement(t);
+    return r;
+}
+
+static void test_long_terms(void)
+{
+    enum { NL = 4 };
+    static const size_t len[NL] = { 600, 600, 5000, 512 };
+    static const char last[NL] = { 'a', 'b', 'a', 'a' };
+    librdf_node *L[NL];
+    for (int i = 0; i < NL; i++) L[i] = long_literal(len[i], last[i]);
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s/long", DIR_);
+    CHECK(mkdir(buf, 0777) == 0);
+    librdf_storage *s = open_dir(buf, "yes");
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    for (int i = 0; i < NL - 1; i++) CHECK(add_quad(m, T[S1], T[P1], L[i], T[G1]) == 0);
+    CHECK(add_quad(m, T[S1], T[P1], L[0], T[G2]) == 0);            /* found, not new */
+    CHECK(librdf_model_sync(m) == 0);
+    uint64_t id[NL];
+    for (int i = 0; i < NL; i++) id[i] = id_of(s, L[i]);
+    CHECK(id[0] && id[1] && id[2] && id[0] != id[1] && id[1] != id[2] && id[0] != id[2]);
+    CHECK(id[3] == 0);                                              /* never added */
+    CHECK(librdf_model_size(m) == 4);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    s = open_dir(buf, "no");
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        for (int i = 0; i < NL - 1; i++) CHECK(has(m, T[S1], T[P1], L[i]) && id_of(s, L[i]) == id[i]);
+        CHECK(!has(m, T[S1], T[P1], L[3]));
+        size_t want = 5000;                          /* the value, read back whole */
+        CHECK(kouan_lmdb_term_with(s, id[2], term_len, &want) != NULL);
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+
+    /* format 1 with long terms at their hash ids: upgraded, found again */
+    snprintf(buf, sizeof buf, "%s/long1", DIR_);
+    CHECK(mkdir(buf, 0777) == 0);
+    uint64_t ids[NT];
+    CHECK(v1_write(buf, NULL, 0, ids) == 0);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi terms, spoc;
+    int rc = mdb_env_create(&env);
+    if (!rc) rc = mdb_env_set_maxdbs(env, 8);
+    if (!rc) rc = mdb_env_open(env, buf, 0, 0666);
+    if (!rc) rc = mdb_txn_begin(env, NULL, 0, &txn);
+    if (!rc) rc = mdb_dbi_open(txn, "terms", 0, &terms);
+    if (!rc) rc = mdb_dbi_open(txn, "spoc", MDB_DUPSORT | MDB_DUPFIXED, &spoc);
+    uint64_t hid[NL - 1];
+    for (int i = 0; i < NL - 1 && !rc; i++) {        /* (s1 p1 L[i]) in the default graph */
+        unsigned char *b = malloc(len[i] + 8), k[8], q[32];
+        size_t n = term_stored(L[i], b);
+        hid[i] = v1_hash(b, n);
+        be64(k, hid[i]);
+        MDB_val key = { 8, k }, val = { n, b };
+        rc = mdb_put(txn, terms, &key, &val, MDB_NOOVERWRITE);
+        free(b);
+        be64(q, ids[S1]); be64(q + 8, ids[P1]); be64(q + 16, hid[i]); be64(q + 24, 0);
+        key = (MDB_val){ 8, q };
+        val = (MDB_val){ 24, q + 8 };
+        if (!rc) rc = mdb_put(txn, spoc, &key, &val, 0);  /* SPOC alone: enough for contains */
+    }
+    CHECK(rc == 0);
+    if (!rc) CHECK(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+    s = open_dir(buf, "no");                          /* format 1: hashed */
+    if (s) {
+        for (int i = 0; i < NL - 1; i++) CHECK(id_of(s, L[i]) == hid[i]);
+        librdf_free_storage(s);
+    }
+    s = open_dir(buf, "yes");                         /* upgraded */
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        kouan_lmdb_stats st;
+        CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 2);
+        for (int i = 0; i < NL - 1; i++) CHECK(id_of(s, L[i]) == hid[i] && has(m, T[S1], T[P1], L[i]));
+        CHECK(id_of(s, L[3]) == 0);
+        CHECK(add_quad(m, T[S2], T[P2], L[3], T[G1]) == 0);
+        CHECK(librdf_model_sync(m) == 0);
+        uint64_t n3 = id_of(s, L[3]);
+        CHECK(n3 != 0 && n3 != UINT64_MAX && n3 != hid[0] && n3 != hid[1] && n3 != hid[2]);
+        CHECK(has(m, T[S2], T[P2], L[3]));
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+    for (int i = 0; i < NL; i++) librdf_free_node(L[i]);
+}
+
 static int quiet(void *u, librdf_log_message *msg)
 {
     (void)u;
@@ -780,6 +1266,10 @@ int main(void)
     }
     if (s) librdf_free_storage(s);
 
+    test_format1_upgrade();
+    test_id_collision();
+    test_counter_rollback();
+    test_long_terms();
     test_bulk();
     test_crash();
     test_crash_replace();

@@ -2,21 +2,59 @@
  * dictionary and four quad indexes, one write transaction per document,
  * readers on MVCC snapshots.  See lmdb_storage.h for the options.
  *
- * Layout (one LMDB environment, five named databases):
+ * Layout (one LMDB environment, six named databases; format 2):
  *   terms   id (8 bytes, big-endian) → the term: 'U' IRI | 'B' blank id |
  *           'L' u8 langlen, lang, u16 dtlen, datatype IRI, value.
- *           An id is a 64-bit hash of those bytes (0 is reserved for "no
- *           context"); on a collision the next free id is taken, and since
- *           terms are never removed, lookups probe the same way.  Hashing
- *           rather than a counter: one database instead of two (term → id
- *           and id → term), and a lookup needs no second index.
+ *           A new term's id is the next of a counter (meta "next-id"; 0 is
+ *           reserved for "no context"), so the terms one document brings
+ *           (its evidence nodes, new subjects and literals) are numbered
+ *           together, above every older id: they are appended to `terms`
+ *           (MDB_APPEND), their quads come after every stored key in SPOC,
+ *           OSPC and CSPO and after a key's stored values (a new evidence
+ *           node under an old object in OSPC, at the end of a (p, o) group
+ *           in POSC): a commit copies and writes half the pages it did
+ *           with hashed ids (9.4 MB instead of 19.4 a document into a 3 MB
+ *           corpus' store, 16.9 instead of 33.8 into a 10 MB one; what is
+ *           left is mostly the old objects a document names, each a key on
+ *           its own page of OSPC and POSC: bench/scale/README.md).
+ *   ids     the term bytes → id (8 bytes): a term is looked up by its bytes.
+ *           A term longer than a key (LMDB: 511 bytes) is under 0xFF and a
+ *           64-bit hash of its bytes instead, the id checked against
+ *           `terms`, the next hash value taken on a collision (long terms
+ *           are the rare long quote).  Keyed by the bytes rather than by a
+ *           hash: the IRIs a document mints share a prefix
+ *           (…/doc/NAME#f1, #f2 …), so they land on a few adjacent pages
+ *           where a hash would scatter each on its own page (the writes
+ *           per commit this format removes); a lookup is one B-tree search
+ *           either way.  It costs ~13 bytes a quad on disk (bench/store).
  *   spoc posc ospc cspo   MDB_DUPSORT|MDB_DUPFIXED: the key is the first id
  *           of the order, the value the other three (24 bytes).  Fixed-size
  *           duplicates are packed without per-entry headers (that is what
- *           keeps a quad at ~140 bytes on disk with four indexes after a
- *           bulk load, whose commit appends, ~200 after writes that split
- *           pages), and MDB_NODUPDATA makes "add" report an existing quad.
- *   meta    "format" → "kouan-lmdb 1".
+ *           keeps a quad at ~155 bytes on disk with four indexes and `ids`
+ *           after a bulk load), and MDB_NODUPDATA makes "add" report an
+ *           existing quad.
+ *   meta    "format" → "kouan-lmdb 2"; "next-id" → the counter; after an
+ *           upgrade "upgraded" → "from format 1 at TIME, N terms".
+ * The counter is read from `meta` in each write transaction (another
+ * process may have written since) and written back before its commit, so
+ * an abort, a failed commit or a kill -9 reverts it with the terms it
+ * numbered (in memory: kenv.next_loaded, voided when a write transaction
+ * ends; the term caches by kenv.agen).
+ *
+ * Format 1 ("kouan-lmdb 1", before 2026-12-02): no `ids` and no counter;
+ * a term's id was a 64-bit hash of its bytes, the next free id on a
+ * collision, so one document's quads landed on pages all over each index
+ * (~13.6 MB written per commit into a 120 MB store).  Opened read-only, a
+ * format-1 store is read as it is (term_id_v1 hashes and probes); opened
+ * for writing, it is upgraded in place in the transaction that opens it
+ * (upgrade_v1: `ids` built from `terms`, every old id kept, so no quad is
+ * rewritten; the counter starts past the largest old id — hash ids spread
+ * over 2^64 leave ~2^64 / terms above it — or at 1 when that is within
+ * 2^32 of the top, stepping over the old ids it meets), all or nothing.
+ * `kouan store info` says the format and when it was upgraded.  A reader
+ * that opened the store as format 1 before another process upgraded it
+ * does not find the terms added after the upgrade until it reopens.
+ *
  * Every triple pattern is a prefix range of one index: s, sp, spo → SPOC;
  * p, po → POSC; o, os → OSPC; nothing bound → SPOC.  With a context, CSPO
  * answers c, cs, csp, cspo; other shapes take the triple index's range and
@@ -54,7 +92,7 @@
  *
  * Caches (a join through Rasqal asks find_* once per row, so per-call cost
  * is what matters; all are voided when a write transaction is lost, since
- * its term ids may then be given to other terms — kenv.agen):
+ * its term ids are then given again to other terms — kenv.agen):
  *   - term bytes → id (kenv.cache) and IRI pointer → id (kstore.uris);
  *   - id → node for hot terms (kstore.nodes);
  *   - a two-bound-term find_* answer per read snapshot (kstore.memo);
@@ -76,6 +114,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { I_SPOC, I_POSC, I_OSPC, I_CSPO, N_IDX };
@@ -83,7 +122,10 @@ static const char *const IDX_NAME[N_IDX] = { "spoc", "posc", "ospc", "cspo" };
 /* position in the index → quad component (0 s, 1 p, 2 o, 3 c) */
 static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} };
 
-#define FORMAT_TAG "kouan-lmdb 1"
+#define FORMAT_TAG "kouan-lmdb 2"
+#define FORMAT_TAG_1 "kouan-lmdb 1"  /* hashed ids, no `ids`: read, upgraded */
+#define LONG_KEY 0xFF                /* `ids` key of a term too long for one:
+                                        0xFF, a probe of its hash (8 bytes) */
 #define CACHE_SLOTS 65536u
 #define NODE_SLOTS  1024u     /* id → node, per storage (its world's nodes) */
 #define POOL_CURSORS 8        /* idle read cursors kept per index */
@@ -102,7 +144,12 @@ typedef struct kenv {
     pid_t        pid;         /* an env is not usable after fork() */
     int          refs, read_only;
     MDB_env     *env;
-    MDB_dbi      terms, meta, idx[N_IDX];
+    MDB_dbi      terms, meta, ids, idx[N_IDX];
+    int          format;      /* 2; 1: a format-1 store opened read-only */
+    unsigned     keymax;      /* LMDB's largest key (511) */
+    uint64_t     next_id;     /* the counter, loaded in this write txn */
+    uint64_t     terms_last;  /* the largest id in `terms` (next_loaded) */
+    int          next_loaded, next_dirty;
     MDB_txn     *wtxn;        /* the write transaction, or NULL */
     int          explicit_txn;/* started by transaction_start */
     unsigned     wgen;        /* bumped when a write transaction ends */
@@ -361,32 +408,142 @@ static void cache_put(kenv *e, uint64_t h, const tbuf *b, uint64_t id)
     *c = (cache_slot){ h, id, (uint32_t)b->len, bytes };
 }
 
-/* The id of node: 0 with *id set, MDB_NOTFOUND when the term is not stored
- * (and create is 0), or an LMDB error. */
-static int term_id_bytes(kenv *e, MDB_txn *txn, const tbuf *bp, int create, uint64_t *id)
+/* Format 1 (read-only): the id is the hash of the bytes, or the first id
+ * after it in `terms` holding them (ids taken by other terms probed over). */
+static int term_id_v1(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t h, uint64_t *id)
 {
-    const tbuf *b = bp;  /* b->p may be b->small: not copied */
-    uint64_t h = hash_bytes(b->p, b->len);
-    if (cache_get(e, h, b, id)) return 0;
-    int rc;
     for (uint64_t probe = h;; probe = probe + 1 ? probe + 1 : 1) {
         unsigned char k[8];
         put64(k, probe);
         MDB_val key = { 8, k }, val;
-        rc = mdb_get(txn, e->terms, &key, &val);
-        if (rc == 0) {
-            if (val.mv_size == b->len && memcmp(val.mv_data, b->p, b->len) == 0) {
-                *id = probe;
-                break;
-            }
-            continue;                               /* a collision: probe on */
+        int rc = mdb_get(txn, e->terms, &key, &val);
+        if (rc) return rc;                          /* MDB_NOTFOUND: not stored */
+        if (val.mv_size == b->len && memcmp(val.mv_data, b->p, b->len) == 0) {
+            *id = probe;
+            return 0;
         }
-        if (rc != MDB_NOTFOUND || !create) break;
-        val.mv_size = b->len;
-        val.mv_data = b->p;
-        if ((rc = mdb_put(txn, e->terms, &key, &val, 0)) == 0) *id = probe;
-        break;
     }
+}
+
+/* The counter of the open write transaction, read from `meta` once per
+ * transaction (another process may have written since), with the largest
+ * id in `terms` (so a new id past it can be appended). */
+static int next_load(kenv *e, MDB_txn *txn)
+{
+    if (e->next_loaded) return 0;
+    MDB_val key = { 7, "next-id" }, val;
+    int rc = mdb_get(txn, e->meta, &key, &val), missing = rc == MDB_NOTFOUND;
+    if (missing) rc = 0;
+    else if (rc == 0) e->next_id = val.mv_size == 8 ? get64(val.mv_data) : 0;
+    if (rc) return rc;
+    if (!missing && e->next_id == 0) return MDB_CORRUPTED;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(txn, e->terms, &c))) return rc;
+    rc = mdb_cursor_get(c, &key, &val, MDB_LAST);
+    e->terms_last = rc == 0 && key.mv_size == 8 ? get64(key.mv_data) : 0;
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    /* no counter yet (a new store): past the largest id, as an upgrade */
+    if (missing) e->next_id = e->terms_last < UINT64_MAX - ((uint64_t)1 << 32) ? e->terms_last + 1 : 1;
+    e->next_loaded = 1;
+    e->next_dirty = 0;
+    return 0;
+}
+
+/* Writes the counter into `meta` (in the transaction: a rollback or a
+ * kill -9 before the commit reverts it with the terms it numbered). */
+static int next_save(kenv *e, MDB_txn *txn)
+{
+    if (!e->next_loaded || !e->next_dirty) return 0;
+    unsigned char v[8];
+    put64(v, e->next_id);
+    MDB_val key = { 7, "next-id" }, val = { 8, v };
+    int rc = mdb_put(txn, e->meta, &key, &val, 0);
+    if (!rc) e->next_dirty = 0;
+    return rc;
+}
+
+/* Stores new term bytes b under the next free id of the counter: one past
+ * the largest id (appended: no search, full pages), or, in a store whose
+ * old hash ids lie above the counter, the next id no old term holds. */
+static int term_new(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t *id)
+{
+    int rc = next_load(e, txn);
+    if (rc) return rc;
+    for (;;) {
+        uint64_t n = e->next_id;
+        if (n == 0 || n == UINT64_MAX) return MDB_MAP_FULL;     /* 2^64 terms */
+        unsigned char k[8];
+        put64(k, n);
+        MDB_val key = { 8, k }, val = { b->len, b->p };
+        rc = mdb_put(txn, e->terms, &key, &val, n > e->terms_last ? MDB_APPEND : MDB_NOOVERWRITE);
+        e->next_id = n + 1;
+        e->next_dirty = 1;
+        if (rc == MDB_KEYEXIST) continue;           /* an old hash id: skipped */
+        if (rc) return rc;
+        if (n > e->terms_last) e->terms_last = n;
+        *id = n;
+        return 0;
+    }
+}
+
+/* The `ids` key of term bytes b: the bytes themselves when they fit in a
+ * key, else LONG_KEY and probe (big-endian).  Sets key (into buf). */
+static void ids_key(const kenv *e, const tbuf *b, uint64_t probe, unsigned char buf[9],
+                    MDB_val *key)
+{
+    if (b->len <= e->keymax) { *key = (MDB_val){ b->len, b->p }; return; }
+    buf[0] = LONG_KEY;
+    put64(buf + 1, probe);
+    *key = (MDB_val){ 9, buf };
+}
+
+/* The id of term bytes b in `ids` (format 2); when absent and create, a
+ * new id, stored in `terms` and `ids`.  A long term's key is a hash: each
+ * candidate id is verified against `terms`, and a taken key probed over. */
+static int term_id_v2(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t h, int create,
+                      uint64_t *id)
+{
+    int longk = b->len > e->keymax;
+    for (uint64_t probe = h;; probe++) {
+        unsigned char kb[9];
+        MDB_val key, val;
+        ids_key(e, b, probe, kb, &key);
+        int rc = mdb_get(txn, e->ids, &key, &val);
+        if (rc == 0) {
+            if (val.mv_size != 8) return MDB_CORRUPTED;
+            uint64_t cand = get64(val.mv_data);
+            if (!longk) { *id = cand; return 0; }
+            unsigned char tk[8];
+            put64(tk, cand);
+            MDB_val tkey = { 8, tk }, tval;
+            if ((rc = mdb_get(txn, e->terms, &tkey, &tval))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+            if (tval.mv_size == b->len && memcmp(tval.mv_data, b->p, b->len) == 0) {
+                *id = cand;
+                return 0;
+            }
+            continue;                               /* another long term's hash */
+        }
+        if (rc != MDB_NOTFOUND || !create) return rc;
+        uint64_t n;
+        if ((rc = term_new(e, txn, b, &n))) return rc;
+        unsigned char v[8];
+        put64(v, n);
+        val = (MDB_val){ 8, v };
+        if ((rc = mdb_put(txn, e->ids, &key, &val, 0))) return rc;
+        *id = n;
+        return 0;
+    }
+}
+
+/* The id of term bytes: 0 with *id set, MDB_NOTFOUND when the term is not
+ * stored (and create is 0), or an LMDB error. */
+static int term_id_bytes(kenv *e, MDB_txn *txn, const tbuf *b, int create, uint64_t *id)
+{
+    uint64_t h = hash_bytes(b->p, b->len);
+    if (cache_get(e, h, b, id)) return 0;
+    int rc = e->format == 1 ? (create ? EACCES : term_id_v1(e, txn, b, h, id))
+                            : term_id_v2(e, txn, b, h, create, id);
     if (rc == 0) cache_put(e, h, b, *id);
     return rc;
 }
@@ -555,6 +712,7 @@ static MDB_txn *wr_txn(kstore *k)
         int rc = mdb_txn_begin(e->env, NULL, 0, &e->wtxn);
         if (rc) { e->wtxn = NULL; log_mdb(k->world, "starting a write transaction", rc); return NULL; }
         e->explicit_txn = 0;
+        e->next_loaded = e->next_dirty = 0;          /* read again, in this txn */
     }
     return e->wtxn;
 }
@@ -567,8 +725,10 @@ static int wr_commit(kstore *k)
     if (!e->wtxn) return 0;
     int rc = flush(e);
     if (rc) { log_mdb(k->world, "writing the transaction's statements", rc); wr_abort(e); return 1; }
+    if ((rc = next_save(e, e->wtxn))) { log_mdb(k->world, "numbering terms", rc); wr_abort(e); return 1; }
     rc = mdb_txn_commit(e->wtxn);
     e->wtxn = NULL;
+    e->next_loaded = e->next_dirty = 0;
     e->explicit_txn = 0;
     e->wgen++;
     if (rc) {
@@ -584,6 +744,7 @@ static void wr_abort(kenv *e)
 {
     e->npend = 0;
     e->drop = 0;
+    e->next_loaded = e->next_dirty = 0;         /* the counter as committed */
     if (!e->wtxn) return;
     mdb_txn_abort(e->wtxn);
     e->wtxn = NULL;
@@ -690,7 +851,9 @@ static void (*const SORT_OF[N_IDX])(pend *, size_t) = {
  * root, and LMDB then fills pages instead of splitting them in half.  In a
  * bulk load into an empty store (kouan store import and migrate, which
  * copy in one transaction; bench/store) that is every quad; in a store that
- * holds data, only those past its end (ids are hashes, so few). */
+ * holds data, those of the document's new terms (ids from the counter are
+ * above every stored one).  Inside the index, a key's run of values past
+ * its last stored value is one MDB_APPENDDUP put too (see below). */
 /* Writes the removal of graph e->drop_c, merged with the pending adds:
  * a quad the graph holds and an add puts back (a document extracted again
  * states mostly what it stated before) is marked keep — neither removed
@@ -799,6 +962,7 @@ static int flush(kenv *e)
         unsigned char last[32];
         MDB_val key, val;
         int have_last = 0, appending = 0;
+        size_t solo_end = 0;                 /* pend[< solo_end]: one put each */
         int g = mdb_cursor_get(cur, &key, &val, MDB_LAST);
         if (g == 0 && key.mv_size == 8 && val.mv_size == 24) {
             memcpy(last, key.mv_data, 8);
@@ -848,6 +1012,43 @@ static int flush(kenv *e)
                 j = run_j[done];
                 p = &e->pend[j];
                 encode_quad(i, p->q, b);
+            }
+            /* inside the index: a key's run of two or more values that all
+               sort after the key's last value (a document's new evidence
+               nodes under an old object in OSPC, a re-extracted graph's new
+               subjects in CSPO), or a key not stored yet, is one put
+               (MDB_APPENDDUP: LMDB fills the key's pages instead of
+               splitting them); a run among the key's values, one put each */
+            size_t n = 0;
+            for (size_t k = j; k < e->npend && n < RUN_MAX && j >= solo_end; k++) {
+                if (e->pend[k].dup || e->pend[k].keep) continue;
+                unsigned char bk[32];
+                encode_quad(i, e->pend[k].q, bk);
+                if (memcmp(bk, b, 8) != 0) break;
+                memcpy(run + 24 * n, bk + 8, 24);
+                run_j[n++] = k;
+            }
+            if (n >= 2) {
+                solo_end = run_j[n - 1] + 1;  /* not again for this run's quads */
+                key = (MDB_val){ 8, b };
+                int g = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
+                unsigned flags = ~0u;
+                if (g == MDB_NOTFOUND) flags = 0;
+                else if (g == 0 && (g = mdb_cursor_get(cur, &key, &val, MDB_LAST_DUP)) == 0 &&
+                         val.mv_size == 24 && memcmp(run, val.mv_data, 24) > 0)
+                    flags = MDB_APPENDDUP;
+                if (g && g != MDB_NOTFOUND) { rc = g; break; }
+                if (flags != ~0u) {
+                    MDB_val data[2] = { { 24, run }, { n, NULL } };
+                    key = (MDB_val){ 8, b };
+                    rc = mdb_cursor_put(cur, &key, data, flags | MDB_MULTIPLE);
+                    if (rc == 0) { j = run_j[n - 1]; continue; }
+                    if (rc != MDB_KEYEXIST) break;
+                    rc = 0;                   /* as above: one put each from here */
+                    j = run_j[data[1].mv_size < n ? data[1].mv_size : n - 1];
+                    p = &e->pend[j];
+                    encode_quad(i, p->q, b);
+                }
             }
             key = (MDB_val){ 8, b };
             val = (MDB_val){ 24, b + 8 };
@@ -1368,6 +1569,65 @@ static librdf_iterator *iter_for(librdf_storage *storage, librdf_node *a, int pa
 
 /* ---- the factory's methods ------------------------------------------------------ */
 
+/* Format 1 → 2, in place, in the transaction that opens the store for
+ * writing (so all or nothing: a kill -9 during it leaves format 1): `ids`
+ * is built from `terms` — every old (hash) id stays the id of its term, so
+ * no quad changes — and the counter starts past the largest old id (hash
+ * ids are spread over 2^64, so there is room, ~2^64 / terms ids; when the
+ * largest is within 2^32 of the top, it starts at 1 and steps over the old
+ * ids it meets: term_new). */
+static int upgrade_v1(kenv *e, MDB_txn *txn)
+{
+    int rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &e->ids);
+    if (rc) return rc;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(txn, e->terms, &c))) return rc;
+    MDB_val key, val;
+    uint64_t last = 0;
+    size_t n = 0;
+    for (rc = mdb_cursor_get(c, &key, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+        if (key.mv_size != 8) { rc = MDB_CORRUPTED; break; }
+        last = get64(key.mv_data);
+        tbuf b = { .p = val.mv_data, .len = val.mv_size };
+        uint64_t h = hash_bytes(b.p, b.len);
+        unsigned char v[8];
+        put64(v, last);
+        MDB_val idv = { 8, v };
+        for (uint64_t probe = h;; probe++) {
+            unsigned char kb[9];
+            MDB_val ik;
+            ids_key(e, &b, probe, kb, &ik);
+            rc = mdb_put(txn, e->ids, &ik, &idv, MDB_NOOVERWRITE);
+            /* a short term twice (format 1 never wrote one twice): the
+               first is kept; a long term's hash taken: the next probe */
+            if (rc != MDB_KEYEXIST || b.len <= e->keymax) break;
+        }
+        if (rc == MDB_KEYEXIST) rc = 0;
+        if (rc) break;
+        n++;
+    }
+    mdb_cursor_close(c);
+    if (rc != MDB_NOTFOUND) return rc;
+    uint64_t next = last < UINT64_MAX - ((uint64_t)1 << 32) ? last + 1 : 1;
+    unsigned char nv[8];
+    put64(nv, next);
+    char note[128];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    int len = snprintf(note, sizeof note, "from format 1 at %04d-%02d-%02dT%02d:%02d:%02dZ, %zu terms",
+                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                       tm.tm_sec, n);
+    MDB_val k1 = { 7, "next-id" }, v1 = { 8, nv };
+    MDB_val k2 = { 8, "upgraded" }, v2 = { (size_t)len, note };
+    MDB_val k3 = { 6, "format" }, v3 = { strlen(FORMAT_TAG), FORMAT_TAG };
+    if ((rc = mdb_put(txn, e->meta, &k1, &v1, 0)) || (rc = mdb_put(txn, e->meta, &k2, &v2, 0)) ||
+        (rc = mdb_put(txn, e->meta, &k3, &v3, 0)))
+        return rc;
+    return 0;
+}
+
 static void env_release(kenv *e)
 {
     if (!e || --e->refs > 0) return;
@@ -1440,19 +1700,33 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
     if (!rc) rc = mdb_dbi_open(txn, "meta", create, &e->meta);
     for (int i = 0; i < N_IDX && !rc; i++)
         rc = mdb_dbi_open(txn, IDX_NAME[i], create | MDB_DUPSORT | MDB_DUPFIXED, &e->idx[i]);
+    if (!rc) e->keymax = (unsigned)mdb_env_get_maxkeysize(e->env);
     if (!rc) {
         MDB_val key = { 6, "format" }, val;
         int g = mdb_get(txn, e->meta, &key, &val);
-        if (g == MDB_NOTFOUND && !read_only) {
+        int is1 = g == 0 && val.mv_size == strlen(FORMAT_TAG_1) &&
+                  memcmp(val.mv_data, FORMAT_TAG_1, val.mv_size) == 0;
+        int is2 = g == 0 && val.mv_size == strlen(FORMAT_TAG) &&
+                  memcmp(val.mv_data, FORMAT_TAG, val.mv_size) == 0;
+        e->format = 2;
+        if (g == MDB_NOTFOUND && !read_only) {         /* a new store */
             val = (MDB_val){ strlen(FORMAT_TAG), FORMAT_TAG };
             rc = mdb_put(txn, e->meta, &key, &val, 0);
-        } else if (g == 0 && (val.mv_size != strlen(FORMAT_TAG) ||
-                              memcmp(val.mv_data, FORMAT_TAG, val.mv_size) != 0)) {
+            if (!rc) rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &e->ids);
+        } else if (is2) {
+            what = "opening the term index";
+            rc = mdb_dbi_open(txn, "ids", create, &e->ids);
+        } else if (is1 && read_only) {
+            e->format = 1;                              /* read as it is */
+        } else if (is1) {
+            what = "upgrading the store from format 1";
+            rc = upgrade_v1(e, txn);
+        } else if (g == 0) {
             librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
-                       "kouan store %s: unknown format “%.*s” (this kouan reads “%s”)",
-                       dir, (int)val.mv_size, (const char *)val.mv_data, FORMAT_TAG);
+                       "kouan store %s: unknown format “%.*s” (this kouan reads “%s” and “%s”)",
+                       dir, (int)val.mv_size, (const char *)val.mv_data, FORMAT_TAG, FORMAT_TAG_1);
             rc = -1;
-        } else if (g) rc = g;
+        } else rc = g;
     }
     if (txn) {
         if (!rc) { what = "creating the databases"; rc = mdb_txn_commit(txn); }
@@ -1970,6 +2244,12 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     int rc = mdb_stat(txn, e->idx[I_SPOC], &st);
     if (!rc) out->quads = st.ms_entries;
     if (!rc && !(rc = mdb_stat(txn, e->terms, &st))) out->terms = st.ms_entries;
+    out->format = e->format;
+    MDB_val ukey = { 8, "upgraded" }, uval;
+    if (!rc && mdb_get(txn, e->meta, &ukey, &uval) == 0)
+        snprintf(out->upgraded, sizeof out->upgraded, "%.*s",
+                 (int)(uval.mv_size < sizeof out->upgraded ? uval.mv_size : sizeof out->upgraded - 1),
+                 (const char *)uval.mv_data);
     MDB_cursor *cur = NULL;
     MDB_val key, val;
     /* distinct triples: SPOC holds a triple's graphs next to each other */

@@ -31,6 +31,9 @@ typedef struct kouan_lmdb_stats {
     size_t used_bytes;   /* pages in use */
     size_t file_bytes;   /* size of data.mdb on disk */
     size_t map_bytes;    /* the map size */
+    int    format;       /* 2; 1: a format-1 store opened read-only (it is
+                            upgraded to 2 when next opened for writing) */
+    char   upgraded[128];/* "from format 1 at TIME, N terms", or "" */
 } kouan_lmdb_stats;
 
 /* Fills st for a storage of this module (from a read snapshot, or the

@@ -629,6 +629,14 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
         info->terms = st.terms;
         info->used_bytes = st.used_bytes;
         info->disk_bytes = st.file_bytes;
+        info->format = st.format;
+        if (st.format == 1)
+            snprintf(info->format_note, sizeof info->format_note,
+                     "term ids are hashes; upgraded in place to format 2 when next opened "
+                     "for writing");
+        else
+            snprintf(info->format_note, sizeof info->format_note, "term ids from a counter%s%s",
+                     st.upgraded[0] ? "; upgraded " : "", st.upgraded);
         snprintf(info->kind, sizeof info->kind, "kouan (LMDB)");
         return KOUAN_OK;
     }
