@@ -937,6 +937,24 @@ static int drop_merge(kenv *e)
 
 static int drop_merge(kenv *e);
 
+/* The run of pending quads from j on (sorted for index i) whose key is
+ * key[0..7]: their values into run, their positions into run_j, at most
+ * max; duplicates and kept quads skipped.  Returns how many. */
+static size_t key_run(const kenv *e, int i, size_t j, const unsigned char *key,
+                      unsigned char *run, size_t *run_j, size_t max)
+{
+    size_t n = 0;
+    for (size_t k = j; k < e->npend && n < max; k++) {
+        if (e->pend[k].dup || e->pend[k].keep) continue;
+        unsigned char bk[32];
+        encode_quad(i, e->pend[k].q, bk);
+        if (memcmp(bk, key, 8) != 0) break;
+        memcpy(run + 24 * n, bk + 8, 24);
+        run_j[n++] = k;
+    }
+    return n;
+}
+
 static int flush(kenv *e)
 {
     if (!e->wtxn) { e->npend = 0; e->drop = 0; return 0; }
@@ -981,15 +999,7 @@ static int flush(kenv *e)
                    they sort after this one) in one put: with MDB_MULTIPLE
                    LMDB stays on the leaf instead of searching for the key
                    again for each value (that search was a third of a load) */
-                size_t n = 0;
-                for (size_t k = j; k < e->npend && n < RUN_MAX; k++) {
-                    if (e->pend[k].dup || e->pend[k].keep) continue;
-                    unsigned char bk[32];
-                    encode_quad(i, e->pend[k].q, bk);
-                    if (memcmp(bk, b, 8) != 0) break;
-                    memcpy(run + 24 * n, bk + 8, 24);
-                    run_j[n++] = k;
-                }
+                size_t n = key_run(e, i, j, b, run, run_j, RUN_MAX);
                 unsigned flags = have_last && memcmp(b, last, 8) == 0
                                  ? MDB_APPENDDUP : MDB_APPEND | MDB_APPENDDUP;
                 MDB_val data[2] = { { 24, run }, { n, NULL } };
@@ -1019,15 +1029,7 @@ static int flush(kenv *e)
                subjects in CSPO), or a key not stored yet, is one put
                (MDB_APPENDDUP: LMDB fills the key's pages instead of
                splitting them); a run among the key's values, one put each */
-            size_t n = 0;
-            for (size_t k = j; k < e->npend && n < RUN_MAX && j >= solo_end; k++) {
-                if (e->pend[k].dup || e->pend[k].keep) continue;
-                unsigned char bk[32];
-                encode_quad(i, e->pend[k].q, bk);
-                if (memcmp(bk, b, 8) != 0) break;
-                memcpy(run + 24 * n, bk + 8, 24);
-                run_j[n++] = k;
-            }
+            size_t n = j >= solo_end ? key_run(e, i, j, b, run, run_j, RUN_MAX) : 0;
             if (n >= 2) {
                 solo_end = run_j[n - 1] + 1;  /* not again for this run's quads */
                 key = (MDB_val){ 8, b };
