@@ -91,7 +91,9 @@ if part virtuoso; then
 echo "== Virtuoso" >&2
 rm -rf "$W/vsub" "$W/vt" "$W/vt2"
 mkdir -p "$W/vsub"
-find "$W/corpus" -name '*.md' | sort | head -n "$VIRT_DOCS" | xargs -I{} cp {} "$W/vsub/"
+# the first n files: awk reads to the end where head would exit early, and
+# under pipefail sort's SIGPIPE (exit 141) ended the whole run
+find "$W/corpus" -name '*.md' | sort | awk -v n="$VIRT_DOCS" 'NR <= n' | xargs -I{} cp {} "$W/vsub/"
 VMB=$(du -sb "$W/vsub" | awk '{printf "%.1f", $1 / 1048576}')
 if vt_available && VT_BUFFERS=200000 VT_DIRTY_BUFFERS=150000 vt_start "$W/vt" >&2; then
     timed "$W/vx.log" "$K" --store "$VT_STORE" extract -j 2 "$W/vsub"
@@ -130,7 +132,7 @@ docs_per_doc_quads=$(( $(kquads "kouan:$W/store.2") / NDOCS ))
 for target in 10000 100000 1000000; do
     n=$(( (target + docs_per_doc_quads - 1) / docs_per_doc_quads ))
     rm -rf "$W/q" "$W/qdocs"; mkdir -p "$W/qdocs"
-    find "$W/corpus" -name '*.md' | sort | head -n "$n" | xargs -I{} cp {} "$W/qdocs/"
+    find "$W/corpus" -name '*.md' | sort | awk -v n="$n" 'NR <= n' | xargs -I{} cp {} "$W/qdocs/"
     "$K" --store "kouan:$W/q" extract -j 2 "$W/qdocs" >/dev/null 2>&1
     Q=$(kquads "kouan:$W/q")
     "$K" --store "kouan:$W/q" export -o "$W/q.ttl"
@@ -148,7 +150,7 @@ fi
 # ---- jieba: segmentation alone --------------------------------------------------
 if part jieba; then
 echo "== jieba" >&2
-find "$W/corpus" -name '*.md' | sort | head -n 70 | xargs cat >"$W/jieba.txt"
+find "$W/corpus" -name '*.md' | sort | awk 'NR <= 70' | xargs cat >"$W/jieba.txt"
 JMB=$(du -b "$W/jieba.txt" | awk '{printf "%.2f", $1 / 1048576}')
 JS=$("$PY" -c "
 import jieba, sys, time
