@@ -427,11 +427,17 @@ static void ts_free(void *ud)
  * tables hold a reference on their literals, so a cached pointer is never
  * freed and reused for another term while it is in the table. */
 
-static unsigned slot_of(uint64_t x)
+/* One mixer for every table here: the id caches, the memos, the sets. */
+static uint64_t id_hash(uint64_t x)
 {
     x ^= x >> 31;
     x *= 0x9E3779B97F4A7C15ull;
-    return (unsigned)(x >> 40) % ID_SLOTS;
+    return x ^ x >> 29;
+}
+
+static unsigned slot_of(uint64_t x)
+{
+    return (unsigned)(id_hash(x) >> 24) % ID_SLOTS;
 }
 
 static void slot_set(id_lit *c, uint64_t id, rasqal_literal *l)
@@ -620,13 +626,6 @@ static void fm_finish(struct rasqal_triples_match_s *rtm, void *ud)
     kouan_lmdb_match_close(m->m);
     free(m);
     rtm->user_data = NULL;
-}
-
-static size_t id_hash(uint64_t x)
-{
-    x ^= x >> 29;
-    x *= 0xBF58476D1CE4E5B9ull;
-    return (size_t)(x ^ x >> 32);
 }
 
 /* Reads the ids at set->pos of the triples holding its constants, if at
