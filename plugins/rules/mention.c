@@ -410,7 +410,10 @@ int rl_mentions_find(rl_sentence *sents, size_t n, const kouan_doc *doc, const r
         }
     /* copy them: learned_mentions may move the mentions they point into */
     size_t *lens = n_names ? malloc(n_names * sizeof *lens) : NULL;
-    if (n_names && !lens) rc = KOUAN_ENOMEM;
+    if (n_names && !lens) {              /* names still point into mentions: not ours */
+        n_names = 0;
+        rc = KOUAN_ENOMEM;
+    }
     for (size_t k = 0; k < n_names && !rc; k++)
         if (!(names[k] = strdup(names[k]))) {
             for (size_t j = 0; j < k; j++) free(names[j]);
