@@ -121,16 +121,116 @@ static int add_names(kouan *k, kouan_names *into, kouan_names *learned,
     return rc;
 }
 
-/* The batch's outcome; in a store, every document then brought in line
- * with the names the store's documents teach (kouan_reconcile) — also when
- * nothing was written, so that a run killed before that step is healed by
- * the next one. */
-static int finish(kouan *k, int rc, int failed, FILE *emit,
+/* ---- reports held until their documents are committed -------------------------
+ *
+ * With group commit (kouan_set_commit_interval) a document written is not
+ * durable until the store commits its group, so done() is called for it —
+ * and for every document after it, to keep the input order — when the
+ * group is committed; when the commit fails, with the error that lost it. */
+typedef struct held_doc {
+    size_t               i;
+    int                  written;   /* in the uncommitted group */
+    int                  has_err;
+    kouan_extract_report rep;
+    kouan_error          err;
+} held_doc;
+
+typedef struct held {
+    int        on;                  /* grouping: reports wait for the commit */
+    held_doc  *v;
+    size_t     n, cap;
+    size_t     lost;                /* documents a failed commit lost */
+    kouan_error last_lost;          /* what done was told for the last of them */
+} held;
+
+/* Calls done for every held report, in order; the documents of the group
+ * with `lost` (a failed commit's error), else as they were. */
+static void release(held *h, char *const *paths, const kouan_error *lost,
+                    kouan_done_cb done, void *user)
+{
+    for (size_t j = 0; j < h->n; j++) {
+        held_doc *d = &h->v[j];
+        if (d->written && lost) {
+            kouan_error e = { .code = lost->code };
+            snprintf(e.message, sizeof e.message, "%s: not stored: %s", paths[d->i], lost->message);
+            h->lost++;
+            h->last_lost = e;
+            if (done) done(paths[d->i], &d->rep, &e, user);
+        } else if (done) done(paths[d->i], &d->rep, d->has_err ? &d->err : NULL, user);
+    }
+    h->n = 0;
+}
+
+/* Document i's outcome: reported now, or held until the group it is in (or
+ * one before it) is committed.  wrc: the store's write failed, which may
+ * have lost the group (the store then holds no group). */
+static void report(kouan *k, held *h, char *const *paths, size_t i,
+                   const kouan_extract_report *rep, const kouan_error *err, int written,
+                   int wrc, kouan_done_cb done, void *user)
+{
+    if (!h->on) { if (done) done(paths[i], rep, err, user); return; }
+    size_t pending = kouan_store_pending_graphs(k->store);
+    if (wrc && !pending) release(h, paths, err, done, user);   /* the group lost with it */
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 16;
+        held_doc *v = realloc(h->v, cap * sizeof *v);
+        if (!v) {                                   /* say it now, out of order */
+            release(h, paths, NULL, done, user);
+            if (done) done(paths[i], rep, err, user);
+            return;
+        }
+        h->v = v;
+        h->cap = cap;
+    }
+    held_doc *d = &h->v[h->n++];
+    d->i = i;
+    d->written = written;
+    d->rep = *rep;
+    d->has_err = err != NULL;
+    if (err) d->err = *err;
+    if (!pending) release(h, paths, NULL, done, user);          /* committed */
+}
+
+/* The batch's outcome; in a store, the group's last commit (the held
+ * reports said), then every document brought in line with the names the
+ * store's documents teach (kouan_reconcile, a commit per document) — also
+ * when nothing was written, so that a run killed before that step is
+ * healed by the next one. */
+static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FILE *emit,
                   kouan_done_cb done, kouan_warn_cb warn, void *user, kouan_error *err)
 {
+    if (h->on) {
+        h->on = 0;
+        kouan_error cerr = { 0 };
+        int crc = kouan_store_set_group(k->store, 0, 0, &cerr);
+        release(h, paths, crc ? &cerr : NULL, done, user);
+        if (crc && !rc) {
+            /* said per document; the last one's words are the batch's */
+            *err = h->lost ? h->last_lost : cerr;
+            rc = crc;
+        }
+    }
+    failed += (int)h->lost;
+    free(h->v);
     if (!rc && !emit && k->store)
         rc = kouan_reconcile(k, done, warn, user, NULL, err);
     return rc ? rc : failed ? KOUAN_EINPUT : KOUAN_OK;
+}
+
+/* Group commit into the store for the batch (kouan_set_commit_interval),
+ * and the store's map kept from filling the memory: a batch over a large
+ * store reads most of its pages, and each stays mapped (resident) until
+ * dropped.  GROUP_QUADS bounds a group's pending quads and dirty pages. */
+enum { GROUP_QUADS = 150000 };
+#define BATCH_RESIDENT ((size_t)48 << 20)
+static int group_start(kouan *k, held *h, FILE *emit, kouan_error *err)
+{
+    if (emit || !k->store) return KOUAN_OK;
+    kouan_store_limit_resident(k->store, BATCH_RESIDENT);
+    if (!k->commit_ms) return KOUAN_OK;
+    int rc = kouan_store_set_group(k->store, k->commit_ms, GROUP_QUADS, err);
+    h->on = rc == KOUAN_OK && kouan_store_grouping(k->store);
+    return rc;
 }
 
 int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
@@ -145,6 +245,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     }
     if ((size_t)jobs > n) jobs = n ? (int)n : 1;
     int failed = 0, rc = KOUAN_OK;
+    held h = { 0 };                          /* reports waiting for a commit */
     /* what the store's documents teach about port names, for every worker */
     if (k->store && (rc = kouan_load_store_names(k, err))) return rc;
     /* and what the batch's own documents will teach once stored (the names
@@ -172,17 +273,19 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         if (rc) return kouan_error_set(err, rc, "reading the batch's names: out of memory");
         kouan_extracted *x = malloc(sizeof *x);
         if (!x) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
+        rc = group_start(k, &h, emit, err);
         for (size_t i = 0; i < n && !rc; i++) {
             kouan_extract_doc(k, paths[i], x, warn, user);
             kouan_error werr = {0};
             int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);
             if (x->rc) failed++;
-            if (done) done(paths[i], &x->rep, x->rc ? &x->err : wrc ? &werr : NULL, user);
+            report(k, &h, paths, i, &x->rep, x->rc ? &x->err : wrc ? &werr : NULL,
+                   !x->rc && !wrc && !x->rep.unchanged, !x->rc && wrc, done, user);
             if (!x->rc && wrc) { *err = werr; rc = wrc; }
             kouan_extracted_free(x);
         }
         free(x);
-        return finish(k, rc, failed, emit, done, warn, user, err);
+        return finish(k, &h, paths, rc, failed, emit, done, warn, user, err);
     }
 
     batch b;
@@ -261,6 +364,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     kouan_names_free(&batch_names);
 
     /* the writer: document i as soon as it is extracted, in order */
+    if (!rc) rc = group_start(k, &h, emit, err);
     for (size_t i = 0; i < n && !rc; i++) {
         slot *s = &b.ring[i % b.window];
         pthread_mutex_lock(&b.mu);
@@ -272,7 +376,8 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         kouan_error werr = {0};
         int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);
         if (x->rc) failed++;
-        if (done) done(paths[i], &x->rep, x->rc ? &x->err : wrc ? &werr : NULL, user);
+        report(k, &h, paths, i, &x->rep, x->rc ? &x->err : wrc ? &werr : NULL,
+               !x->rc && !wrc && !x->rep.unchanged, !x->rc && wrc, done, user);
         if (!x->rc && wrc) { *err = werr; rc = wrc; }
         kouan_extracted_free(x);
 
@@ -300,5 +405,5 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     pthread_mutex_destroy(&b.warn_mu);
     free(b.ring);
     free(ws);
-    return finish(k, rc, failed, emit, done, warn, user, err);
+    return finish(k, &h, paths, rc, failed, emit, done, warn, user, err);
 }

@@ -206,6 +206,8 @@ static int build_token_view(kouan *k, kouan_document *d, const kouan_graph *g,
 
 void kouan_set_force(kouan *k, int force) { k->force = force; }
 
+void kouan_set_commit_interval(kouan *k, unsigned ms) { k->commit_ms = ms; }
+
 /* Hex SHA-256 of bytes (nettle). */
 static void sha256_hex(const char *bytes, size_t len, char out[65])
 {

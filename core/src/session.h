@@ -25,6 +25,8 @@ struct kouan {
     int               normalizer_borrowed;   /* another session's: not freed */
     kouan_lexicon    *lexicon;
     int               force;       /* re-extract unchanged files */
+    unsigned          commit_ms;   /* kouan_extract_batch into kouan:DIR: commit
+                                      at most this often (0: every document) */
     /* what the store's documents teach about names (learn.h): loaded by
        kouan_extract_batch from the store; worker sessions borrow it */
     kouan_names       store_names;

@@ -575,6 +575,29 @@ case_names_prepass() {
 # sorted lines without prov:generatedAtTime and prov:wasAttributedTo, paths
 # relative to the source tree).  A deliberate change of extraction updates
 # the checksum with the command that file names.
+# Group commit (the default: a commit a second) and a commit per document
+# (--commit-every 0) store the same graphs; the option refuses what is not
+# a number of seconds.
+case_commit_group() {
+    strip() { grep -v generatedAtTime "$1" | LC_ALL=C sort >"$1.s"; }
+    STORE="kouan:$T/g" expect_exit 0 k extract -q -j 2 "$SRC/corpus"
+    STORE="kouan:$T/d" expect_exit 0 k extract -q -j 2 --commit-every 0 "$SRC/corpus"
+    snapshot "$T/g.nq" "kouan:$T/g"; strip "$T/g.nq"
+    snapshot "$T/d.nq" "kouan:$T/d"; strip "$T/d.nq"
+    [ -s "$T/g.nq.s" ] || fail "nothing was stored"
+    cmp -s "$T/g.nq.s" "$T/d.nq.s" || { diff "$T/g.nq.s" "$T/d.nq.s" | head >&2; fail "a group commit stored other quads than a commit per document"; }
+    # a second run in a group: every document unchanged, reported as such
+    STORE="kouan:$T/g" expect_exit 0 k extract "$SRC/corpus"
+    expect_contains "unchanged" "$T/out"
+    expect_not_contains "facts (" "$T/out"
+    local bad
+    for bad in x -1 3601 1e9 ""; do
+        STORE="kouan:$T/g" expect_exit 2 k extract --commit-every "$bad" "$SRC/corpus"
+        expect_contains "--commit-every takes seconds" "$T/err"
+    done
+    pass "group commit and a commit per document store the same; bad values refused"
+}
+
 case_emit_identical() {
     local seed=corpus/000_7180f7658f0f6251.md
     cd "$SRC"
@@ -1142,6 +1165,33 @@ case_bad_disk_full() {
         STORE=$s expect_exit 0 k check
     done
     pass "a full disk: exit 1, one line naming the store, store unchanged"
+}
+
+# A group of documents whose commit does not fit (kouan extract commits the
+# documents of each second together): every one of them named as not
+# stored, none reported extracted, the store as before.
+case_bad_disk_full_group() {
+    local s="kouan:$T/kstore" dir="$T/kstore" f
+    STORE=$s extract_seed
+    snapshot "$T/before.nq" "$s"
+    local docs=("$SRC/corpus/001_southwest_northwest.md" "$SRC/corpus/002_ports_table.html"
+                "$SRC/corpus/003_northeast_traditional.md")
+    ( trap '' XFSZ; ulimit -f 256
+      STORE=$s run k extract --force -j 1 "${docs[@]}"
+      echo "$RC" >"$T/rc" )
+    expect_eq "$(cat "$T/rc")" 1 "exit status when the group's commit does not fit"
+    for f in "${docs[@]}"; do
+        grep -qF -- "$f: not stored: store $dir: " "$T/err" \
+            || fail "stderr does not say $(basename "$f") was not stored"
+        expect_not_contains "$f: " "$T/out"
+    done
+    expect_contains "file size limit" "$T/err"
+    expect_contains "the store was not changed since its last commit" "$T/err"
+    [ "$(grep -c . "$T/err")" -eq 3 ] || fail "stderr has $(grep -c . "$T/err") lines, expected one per document"
+    expect_contains "0 of 3 files extracted" "$T/out"
+    expect_unchanged "$T/before.nq" "$s"
+    STORE=$s expect_exit 0 k check
+    pass "a group that does not fit: each document named, none reported, the store as before"
 }
 
 # check_position FILE ERR: if ERR says "at byte N (line L, column C)", then

@@ -4,7 +4,9 @@
  * contexts, transactions, reopening, MVCC snapshots, kill -9, and format 1
  * (hashed term ids): read as it is, upgraded in place when opened for
  * writing, the counter stepping over old ids and rolled back with its
- * transaction. */
+ * transaction; group commit (what other processes see, the limits, a
+ * refused graph, kill -9, a commit that does not fit) and the resident
+ * limit on the map's pages. */
 #include "store/lmdb_storage.h"
 #include <lmdb.h>
 #include <signal.h>
@@ -1216,6 +1218,216 @@ static int quiet(void *u, librdf_log_message *msg)
     return 1;
 }
 
+/* ---- group commit (kouan_lmdb_set_group) and the resident limit ----------- */
+
+static char GDIR[256];
+static char last_error[1024];
+
+static librdf_storage *open_with(const char *dir, const char *write, const char *more)
+{
+    char opts[600];
+    snprintf(opts, sizeof opts, "dir='%s',write='%s'%s", dir, write, more ? more : "");
+    return librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, opts);
+}
+
+/* Quads another process sees in GDIR's store: what is committed. */
+static int committed_quads(void)
+{
+    int pfd[2];
+    if (pipe(pfd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        librdf_storage *s = open_with(GDIR, "no", NULL);
+        librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+        int n = m ? librdf_model_size(m) : -1;
+        if (write(pfd[1], &n, sizeof n) != sizeof n) _exit(1);
+        _exit(0);
+    }
+    int n = -1, status = 0;
+    if (read(pfd[0], &n, sizeof n) != sizeof n) n = -1;
+    waitpid(pid, &status, 0);
+    close(pfd[0]);
+    close(pfd[1]);
+    return n;
+}
+
+/* Graph doc/i with n triples (subjects shared between graphs, values not). */
+static int replace_n(librdf_storage *s, int i, int n, const char *lang)
+{
+    static char o[64][48];
+    char g[64];
+    kouan_lmdb_triple t[64];
+    for (int j = 0; j < n && j < 64; j++) {
+        snprintf(o[j], sizeof o[j], "value %d of %d", j, i);
+        t[j] = (kouan_lmdb_triple){ EX "s1", EX "p1", o[j], 1, lang, NULL };
+    }
+    snprintf(g, sizeof g, EX "doc/%d", i);
+    size_t bad;
+    return kouan_lmdb_replace_graph(s, g, t, (size_t)n, &bad);
+}
+
+static size_t quads_of(librdf_model *m, int i)
+{
+    librdf_node *g = graph_n(i);
+    size_t n = count_stream(librdf_model_context_as_stream(m, g));
+    librdf_free_node(g);
+    return n;
+}
+
+static int capture(void *u, librdf_log_message *msg)
+{
+    (void)u;
+    if (librdf_log_message_level(msg) >= LIBRDF_LOG_ERROR)
+        snprintf(last_error, sizeof last_error, "%s", librdf_log_message_message(msg));
+    return 1;
+}
+
+static void test_group(void)
+{
+    snprintf(GDIR, sizeof GDIR, "/tmp/kouan-lmdb-group-XXXXXX");
+    CHECK(mkdtemp(GDIR) != NULL);
+    librdf_storage *s = open_with(GDIR, "yes", NULL);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    /* graphs written into the group: seen by this process, not by others */
+    CHECK(replace_n(s, 1, 3, NULL) == 0 && replace_n(s, 2, 3, NULL) == 0);
+    CHECK(committed_quads() == 0);
+    CHECK(quads_of(m, 1) == 3 && quads_of(m, 2) == 3 && librdf_model_size(m) == 6);
+    /* a graph already there is replaced at once, merged with its removal */
+    CHECK(replace_n(s, 1, 2, NULL) == 0 && quads_of(m, 1) == 2);
+    CHECK(replace_n(s, 3, 4, NULL) == 0);
+    /* a graph that cannot be stored: refused whole, the group kept */
+    char lang[300];
+    memset(lang, 'a', sizeof lang - 1);
+    lang[sizeof lang - 1] = '\0';
+    CHECK(replace_n(s, 4, 3, lang) != 0);
+    CHECK(quads_of(m, 4) == 0 && librdf_model_size(m) == 9);
+    CHECK(committed_quads() == 0);
+    /* set again: committed, durable, seen by others */
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 5) == 0);
+    CHECK(committed_quads() == 9);
+    /* the quad limit: the graph that reaches 5 commits the group */
+    CHECK(replace_n(s, 5, 3, NULL) == 0 && committed_quads() == 9);
+    CHECK(replace_n(s, 6, 3, NULL) == 0 && committed_quads() == 15);
+    /* the time limit: due 1 ms after the group began */
+    CHECK(kouan_lmdb_set_group(s, 1, 0) == 0);
+    CHECK(replace_n(s, 7, 3, NULL) == 0);
+    struct timespec ts = { 0, 5 * 1000000L };
+    nanosleep(&ts, NULL);
+    CHECK(replace_n(s, 8, 3, NULL) == 0 && committed_quads() == 21);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    /* kill -9 inside a group: what the last commit left, every graph whole */
+    pid_t pid = fork();
+    if (pid == 0) {
+        librdf_storage *s2 = open_with(GDIR, "yes", NULL);
+        if (!s2 || kouan_lmdb_set_group(s2, 3600 * 1000, 0) != 0) _exit(1);
+        if (replace_n(s2, 9, 3, NULL) || kouan_lmdb_set_group(s2, 3600 * 1000, 0) ||
+            replace_n(s2, 10, 3, NULL) || replace_n(s2, 9, 1, NULL))
+            _exit(1);
+        raise(SIGKILL);
+        _exit(1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    CHECK(committed_quads() == 24);
+    CHECK(quads_of(m, 9) == 3 && quads_of(m, 10) == 0);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+
+    /* a group whose commit fails (the map is full): every graph of it lost,
+       said so, the store as the last commit left it */
+    char dir2[300];
+    snprintf(dir2, sizeof dir2, "%s/small", GDIR);
+    CHECK(mkdir(dir2, 0700) == 0);
+    s = open_with(dir2, "yes", ",map-size='1048576'");
+    CHECK(s != NULL);
+    if (!s) return;
+    m = librdf_new_model(W, s, NULL);
+    CHECK(replace_n(s, 1, 60, NULL) == 0);              /* committed alone */
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    librdf_world_set_logger(W, NULL, capture);
+    int i = 2, rc = 0;
+    for (; i < 4000 && !(rc = replace_n(s, i, 60, NULL)); i++) {}
+    CHECK(rc != 0);                                     /* the map filled */
+    last_error[0] = '\0';
+    int crc = kouan_lmdb_set_group(s, 0, 0);
+    librdf_world_set_logger(W, NULL, quiet);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    s = open_with(dir2, "no", NULL);
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        size_t whole = 0, partial = 0;
+        for (int j = 1; j <= i; j++) {
+            size_t n = quads_of(m, j);
+            if (n == 60) whole++;
+            else if (n) partial++;
+        }
+        CHECK(partial == 0 && quads_of(m, 1) == 60);
+        if (crc != 0) {
+            /* the group's flush did not fit: none of its graphs is there */
+            CHECK(whole == 1);
+            CHECK(strstr(last_error, "none of them is stored") != NULL);
+            fprintf(stderr, "group test: the map filled at graph %d; its group's commit "
+                    "failed: %s\n", i, last_error);
+        } else {
+            CHECK(whole == (size_t)i - 1);              /* the ones before the refused */
+            fprintf(stderr, "group test: the map filled at graph %d; the group before it "
+                    "was committed\n", i);
+        }
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+}
+
+/* The file-backed pages of this process (kB), from /proc/self/status. */
+static long rss_file_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "RssFile: %ld kB", &kb) == 1) break;
+    if (f) fclose(f);
+    return kb;
+}
+
+static void test_resident(void)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/resident", GDIR);
+    CHECK(mkdir(dir, 0700) == 0);
+    librdf_storage *s = open_with(dir, "yes", NULL);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    for (int i = 0; i < 40; i++) CHECK(write_doc(m, i, 1000) == 0);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    s = open_with(dir, "yes", NULL);
+    m = librdf_new_model(W, s, NULL);
+    CHECK(kouan_lmdb_limit_resident(s, 1) == 0);
+    size_t all = count_stream(librdf_model_as_stream(m));   /* every page mapped */
+    long before = rss_file_kb();
+    CHECK(write_doc(m, 100, 10) == 0);                    /* a commit: trimmed */
+    long after = rss_file_kb();
+    fprintf(stderr, "resident test: %ld kB file-backed before the commit, %ld after\n",
+            before, after);
+    CHECK(before > 0 && after >= 0 && after < before - 2048);
+    /* the same bytes when mapped again */
+    CHECK(all == 40000 && count_stream(librdf_model_as_stream(m)) == 40010);
+    CHECK(quads_of(m, 7) == 1000);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", GDIR);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     W = librdf_new_world();
@@ -1273,6 +1485,8 @@ int main(void)
     test_bulk();
     test_crash();
     test_crash_replace();
+    test_group();
+    test_resident();
 
     for (int i = 0; i < NT; i++) librdf_free_node(T[i]);
     librdf_free_world(W);

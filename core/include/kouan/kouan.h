@@ -133,6 +133,19 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
  * they are skipped and reported unchanged). */
 void kouan_set_force(kouan *k, int force);
 
+/* How often kouan_extract_batch commits into a kouan:DIR store (other
+ * stores: every document).  0 (the default): each document in a commit of
+ * its own, durable when done is called for it.  ms > 0: each document is
+ * still written whole or not at all (a nested transaction), but the
+ * commit that makes the documents durable and visible to other processes
+ * comes when ms milliseconds have passed since the last one (or about
+ * 200,000 quads were written), and at the batch's end: one disk flush for
+ * many documents.  A crash then loses the documents of the last ms, not
+ * yet committed (the next run extracts them again: their SHA-256 is not in
+ * the store); a commit that fails loses every document since the last
+ * one, and the batch stops saying so. */
+void kouan_set_commit_interval(kouan *k, unsigned ms);
+
 /* Names across documents (ontology/learn.tsv): a port's official name, a
  * place written before a port's name, taught by any document in the store,
  * decide which port a name is.  After documents were added or removed,

@@ -113,6 +113,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,6 +133,13 @@ static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} }
 #define URI_SLOTS   1024u     /* IRI (Raptor's interned pointer) → id */
 #define MEMO_SLOTS  256u      /* (two bound terms → values) per snapshot */
 #define MEMO_VALS   4
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* ---- the environment: one per folder per process ------------------------------ */
 
@@ -174,6 +182,18 @@ typedef struct kenv {
     int          drop;        /* a graph removal not yet written: drop_c's */
     uint64_t     drop_c;      /* quads go when flush runs, but for those the
                                  pending adds put back (see drop_merge) */
+    /* group commit (kouan_lmdb_set_group): replace_graph writes each graph
+       in a nested transaction of the implicit one, committed when it has
+       been open group_ms or holds group_quads quads */
+    unsigned     group_ms;    /* 0: each replace_graph commits */
+    size_t       group_quads;
+    double       gstart;      /* when the implicit transaction began (s) */
+    size_t       gquads, ggraphs; /* written into it by grouped replaces */
+    size_t       resident_max;/* kouan_lmdb_limit_resident: 0 none */
+    unsigned     trims;       /* how often resident_trim dropped the map */
+    void        *map_at;      /* the map (found by resident_trim) */
+    unsigned     steps;       /* scan steps, to check the resident pages */
+    size_t       map_len;
 } kenv;
 
 /* dup: a copy of the quad before it (or stored already); keep: in the
@@ -694,9 +714,19 @@ static int flush(kenv *e);
 /* The transaction a read should use: the write transaction when one is
  * open (its pending quads written first), else the shared snapshot
  * (counted: pair with rd_end). */
+static MDB_txn *rd_begin_lazy(kenv *e, int *is_w);
+
 static MDB_txn *rd_begin(kenv *e, int *is_w)
 {
     if (e->wtxn) { *is_w = 1; return flush(e) ? NULL : e->wtxn; }
+    return rd_begin_lazy(e, is_w);
+}
+
+/* rd_begin without writing the pending quads: for looking terms up (they
+ * are written at once), flush before reading an index. */
+static MDB_txn *rd_begin_lazy(kenv *e, int *is_w)
+{
+    if (e->wtxn) { *is_w = 1; return e->wtxn; }
     *is_w = 0;
     if (e->rusers == 0) {
         int rc = e->rtxn ? mdb_txn_renew(e->rtxn)
@@ -731,19 +761,35 @@ static MDB_txn *wr_txn(kstore *k)
         if (rc) { e->wtxn = NULL; log_mdb(k->world, "starting a write transaction", rc); return NULL; }
         e->explicit_txn = 0;
         e->next_loaded = e->next_dirty = 0;          /* read again, in this txn */
+        e->gstart = mono_now();
+        e->gquads = e->ggraphs = 0;
     }
     return e->wtxn;
 }
 
 static void wr_abort(kenv *e);
 
+/* A commit's failure: with a group, every graph since the last commit. */
+static void log_lost(kstore *k, const char *what, int rc, size_t graphs)
+{
+    if (graphs > 1)
+        librdf_log(k->world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store %s: %s for the last %zu graphs written: %s; none of "
+                   "them is stored", k->dir, what, graphs, mdb_strerror(rc));
+    else log_mdb(k->world, what, rc);
+}
+
+static void resident_trim(kenv *e);
+
 static int wr_commit(kstore *k)
 {
     kenv *e = k->e;
     if (!e->wtxn) return 0;
+    size_t graphs = e->ggraphs;
+    e->gquads = e->ggraphs = 0;
     int rc = flush(e);
-    if (rc) { log_mdb(k->world, "writing the transaction's statements", rc); wr_abort(e); return 1; }
-    if ((rc = next_save(e, e->wtxn))) { log_mdb(k->world, "numbering terms", rc); wr_abort(e); return 1; }
+    if (rc) { log_lost(k, "writing the transaction's statements", rc, graphs); wr_abort(e); return 1; }
+    if ((rc = next_save(e, e->wtxn))) { log_lost(k, "numbering terms", rc, graphs); wr_abort(e); return 1; }
     rc = mdb_txn_commit(e->wtxn);
     e->wtxn = NULL;
     e->next_loaded = e->next_dirty = 0;
@@ -752,9 +798,60 @@ static int wr_commit(kstore *k)
     if (rc) {
         cache_clear(e);                 /* terms of the lost transaction */
         e->agen++;
-        log_mdb(k->world, "committing", rc);
+        log_lost(k, "committing", rc, graphs);
         return 1;
     }
+    resident_trim(e);
+    return 0;
+}
+
+/* kouan_lmdb_limit_resident: when the process' file-backed pages (the map's,
+ * mostly; statm's "shared") exceed the limit after a commit, the map's pages
+ * are dropped from the process (MADV_DONTNEED on a shared read-only file
+ * mapping: the kernel's page cache keeps them, and the next access maps
+ * them again, a minor fault, with the same bytes: without MDB_WRITEMAP the
+ * map is only read, and LMDB never rewrites a page a live snapshot uses). */
+static void resident_trim(kenv *e)
+{
+    if (!e->resident_max) return;
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0, shared = 0;
+    int got = f && fscanf(f, "%lu %lu %lu", &size, &resident, &shared) == 3;
+    if (f) fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    if (!got || page <= 0 || (size_t)shared * (size_t)page <= e->resident_max) return;
+    if (!e->map_at) {
+        /* LMDB tells the map's address only for MDB_FIXEDMAP: the mapping
+           of data.mdb (its inode) in /proc/self/maps */
+        struct stat st;
+        const char *dir = NULL;
+        char path[4096];
+        int ok = mdb_env_get_path(e->env, &dir) == 0 && dir &&
+                 snprintf(path, sizeof path, "%s/data.mdb", dir) < (int)sizeof path &&
+                 stat(path, &st) == 0;
+        FILE *m = ok ? fopen("/proc/self/maps", "r") : NULL;
+        char line[4096 + 128];
+        while (m && fgets(line, sizeof line, m)) {
+            unsigned long lo, hi, off, ino;
+            char perms[8], dev[32];
+            if (sscanf(line, "%lx-%lx %7s %lx %31s %lu", &lo, &hi, perms, &off, dev, &ino) == 6 &&
+                ino == (unsigned long)st.st_ino && hi - lo > e->map_len) {
+                e->map_at = (void *)lo;
+                e->map_len = hi - lo;
+            }
+        }
+        if (m) fclose(m);
+        if (!e->map_at) { e->resident_max = 0; return; }   /* not found: no trimming */
+    }
+    madvise(e->map_at, e->map_len, MADV_DONTNEED);
+    e->trims++;
+}
+
+int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes)
+{
+    if (!kouan_lmdb_is_ours(storage)) return -1;
+    kstore *k = librdf_storage_get_instance(storage);
+    k->e->resident_max = bytes;
     return 0;
 }
 
@@ -973,6 +1070,8 @@ static size_t key_run(const kenv *e, int i, size_t j, const unsigned char *key,
     return n;
 }
 
+static void resident_trim(kenv *e);
+
 static int flush(kenv *e)
 {
     if (!e->wtxn) { e->npend = 0; e->drop = 0; return 0; }
@@ -1006,9 +1105,13 @@ static int flush(kenv *e)
             have_last = 1;
         } else if (g == MDB_NOTFOUND) appending = 1;          /* empty */
         else if (g) { rc = g; mdb_cursor_close(cur); break; }
-        for (size_t j = 0; j < e->npend && !rc; j++) {
+        for (size_t j = 0, trim_at = 8192; j < e->npend && !rc; j++) {
             pend *p = &e->pend[j];
             if (p->dup || p->keep) continue;
+            if (j >= trim_at) {              /* a group's flush reads many pages */
+                resident_trim(e);
+                trim_at = j + 8192;
+            }
             unsigned char b[32];
             encode_quad(i, p->q, b);
             if (!appending && have_last && memcmp(b, last, 32) > 0) appending = 1;
@@ -1132,9 +1235,13 @@ static int scan_match(scan *s, const MDB_val *key, const MDB_val *val)
 }
 
 /* Moves to the first (first != 0) or next match; sets done at the end. */
+static void resident_trim(kenv *e);
+
 static void scan_step(scan *s, int first)
 {
     if (!scan_alive(s)) return;
+    if (s->e->resident_max && (++s->e->steps & 0x3FFF) == 0)
+        resident_trim(s->e);             /* a long writer's reads (reconcile) */
     MDB_val key, val;
     int rc;
     unsigned char pad[24];
@@ -1197,6 +1304,26 @@ static size_t dup_count(kenv *e, MDB_txn *txn, int idx, uint64_t first)
     return n;
 }
 
+/* How many values of key a in index idx start with b (a (p, o) range of
+ * POSC), counted up to cap + 1: past cap it stops. */
+static size_t pair_count(kenv *e, MDB_txn *txn, int idx, uint64_t a, uint64_t b, size_t cap)
+{
+    MDB_cursor *c;
+    if (mdb_cursor_open(txn, e->idx[idx], &c)) return SIZE_MAX;
+    unsigned char k[8], v[24];
+    put64(k, a);
+    memset(v, 0, sizeof v);
+    put64(v, b);
+    MDB_val key = { 8, k }, val = { 24, v };
+    size_t n = 0;
+    int rc = mdb_cursor_get(c, &key, &val, MDB_GET_BOTH_RANGE);
+    for (; rc == 0 && n <= cap && val.mv_size == 24 && memcmp(val.mv_data, v, 8) == 0;
+         rc = mdb_cursor_get(c, &key, &val, MDB_NEXT_DUP))
+        n++;
+    mdb_cursor_close(c);
+    return n;
+}
+
 /* Plans and opens a scan for pattern q (0 = unbound); with_c: only quads of
  * context q[3] (0 = the default graph); else the merged view (distinct).
  * quads: every quad (serialise), no distinct.  Returns 0 or an LMDB error. */
@@ -1214,9 +1341,18 @@ static int scan_open(scan *s, kenv *e, const uint64_t q[4], int with_c, int quad
         if (S || (!P && !O)) {
             idx = I_CSPO;
             n = 1 + (S ? 1 + (P ? 1 + (O ? 1 : 0) : 0) : 0);
-        } else if (P && O) { idx = I_POSC; n = 2; }
-        else if (O) { idx = I_OSPC; n = 1; }
-        else {            /* p alone: the smaller of the predicate and the graph */
+        } else if (P && O) {
+            /* the (p, o) range over all graphs, or the graph's quads: the
+               smaller (reconcile asks each graph for its ports, whose
+               (rdf:type, kouan:Port) range spans every graph) */
+            size_t nc = dup_count(e, s->txn, I_CSPO, C);
+            if (pair_count(e, s->txn, I_POSC, P, O, nc) > nc) { idx = I_CSPO; n = 1; }
+            else { idx = I_POSC; n = 2; }
+        } else if (O) {
+            idx = dup_count(e, s->txn, I_OSPC, O) <= dup_count(e, s->txn, I_CSPO, C)
+                  ? I_OSPC : I_CSPO;
+            n = 1;
+        } else {          /* p alone: the smaller of the predicate and the graph */
             idx = dup_count(e, s->txn, I_POSC, P) <= dup_count(e, s->txn, I_CSPO, C)
                   ? I_POSC : I_CSPO;
             n = 1;
@@ -1533,13 +1669,17 @@ static librdf_iterator *iter_for(librdf_storage *storage, librdf_node *a, int pa
     kstore *k = librdf_storage_get_instance(storage);
     kenv *e = k->e;
     int is_w;
-    MDB_txn *txn = rd_begin(e, &is_w);
+    MDB_txn *txn = rd_begin_lazy(e, &is_w);
     if (!txn) return NULL;
     uint64_t q[4] = {0, 0, 0, 0};
     int rc = 0;
     if (a) rc = kterm_id(k, txn, a, 0, &q[pa]);
     if (!rc && b) rc = kterm_id(k, txn, b, 0, &q[pb]);
+    /* a term the store does not name: nothing matches, and a group's
+       pending quads need not be written to say so (kouan extract asks for
+       each new document's stored SHA-256) */
     if (rc == MDB_NOTFOUND) { rd_end(e, is_w); return librdf_new_empty_iterator(k->world); }
+    if (!rc && is_w) rc = flush(e);
     if (rc) { rd_end(e, is_w); return NULL; }
     kiter *it = calloc(1, sizeof *it);
     if (!it) { rd_end(e, is_w); return NULL; }
@@ -2206,6 +2346,87 @@ static int graph_id(kenv *e, const char *g, int create, uint64_t *c)
     return rc;
 }
 
+/* replace_graph in a group (kouan_lmdb_set_group).  A graph the store does
+ * not name yet — the common case, a new document — has its terms written
+ * in a transaction nested in the implicit one (so a failure leaves none of
+ * them) and its quads left pending with the group's: flush writes them all
+ * at the group's commit, sorted together, so the old keys many documents
+ * share (a class, a rule, an offset) are each visited once a group, not
+ * once a document.  A graph the store may hold already is written at once
+ * (the group's pending quads first), its removal merged with its adds as
+ * outside a group.  A failed flush or commit loses the whole group, and
+ * says so (wr_commit). */
+static int replace_grouped(kstore *k, const char *graph, const kouan_lmdb_triple *t,
+                           size_t n, size_t *bad)
+{
+    kenv *e = k->e;
+    if (!wr_txn(k)) return -1;                       /* logged */
+    MDB_txn *parent = e->wtxn, *child = NULL;
+    uint64_t c = 0;
+    int rc = graph_id(e, graph, 0, &c);
+    int known = rc == 0;
+    if (rc && rc != MDB_NOTFOUND) { log_mdb(k->world, "reading the dictionary", rc); return -1; }
+    if (!known && n == 0) return 0;                  /* nothing to remove or add */
+    if (known && (rc = flush(e))) {                  /* the group's pending quads */
+        log_mdb(k->world, "writing the transaction's statements", rc);
+        wr_abort(e);
+        return -1;
+    }
+    size_t start = e->npend;
+    if ((rc = mdb_txn_begin(e->env, parent, 0, &child))) {
+        log_mdb(k->world, "starting a write transaction", rc);
+        return -1;
+    }
+    e->wtxn = child;
+    e->explicit_txn = 1;                             /* nothing commits under it */
+    e->next_loaded = e->next_dirty = 0;              /* the counter: read in the child */
+    if (!known && (rc = graph_id(e, graph, 1, &c))) log_mdb(k->world, "adding a term", rc);
+    else if ((rc = add_strings(k, c, t, n, bad))) log_bad(k, rc, *bad);
+    else if (known) {
+        e->drop = 1;                                 /* merged with the adds */
+        e->drop_c = c;
+        if ((rc = flush(e))) log_mdb(k->world, "writing the graph", rc);
+    }
+    if (!rc && (rc = next_save(e, child))) log_mdb(k->world, "numbering terms", rc);
+    if (!rc && (rc = mdb_txn_commit(child))) log_mdb(k->world, "writing the graph", rc);
+    else if (rc) mdb_txn_abort(child);
+    e->wtxn = parent;
+    e->explicit_txn = 0;
+    e->next_loaded = e->next_dirty = 0;              /* the group's counter: read again */
+    e->wgen++;
+    if (rc) {                                        /* the graph not written; the group kept */
+        e->npend = start;
+        e->drop = 0;
+        e->agen++;                                   /* ids the child gave may be given again */
+        cache_clear(e);
+        return -1;
+    }
+    e->ggraphs++;
+    e->gquads += n;
+    resident_trim(e);                                /* its term lookups read pages */
+    if (e->gquads >= e->group_quads || mono_now() - e->gstart >= e->group_ms / 1000.0)
+        return wr_commit(k) ? -1 : 0;                /* logged */
+    return 0;
+}
+
+size_t kouan_lmdb_group_pending(librdf_storage *storage)
+{
+    if (!kouan_lmdb_is_ours(storage)) return 0;
+    kenv *e = ((kstore *)librdf_storage_get_instance(storage))->e;
+    return e->wtxn && !e->explicit_txn ? e->ggraphs : 0;
+}
+
+int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads)
+{
+    if (!kouan_lmdb_is_ours(storage)) return -1;
+    kstore *k = librdf_storage_get_instance(storage);
+    kenv *e = k->e;
+    int rc = e->wtxn && !e->explicit_txn ? wr_commit(k) : 0;   /* what is due now */
+    e->group_ms = ms;
+    e->group_quads = quads ? quads : SIZE_MAX;
+    return rc ? -1 : 0;
+}
+
 int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
                              const kouan_lmdb_triple *t, size_t n, size_t *bad)
 {
@@ -2213,6 +2434,7 @@ int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
     if (!kouan_lmdb_is_ours(storage) || !graph) return -1;
     kstore *k = librdf_storage_get_instance(storage);
     kenv *e = k->e;
+    if (e->group_ms && !e->explicit_txn && !e->read_only) return replace_grouped(k, graph, t, n, bad);
     if (k_transaction_start(storage)) return -1;     /* logged */
     uint64_t c = 0;
     int rc = graph_id(e, graph, n > 0, &c);

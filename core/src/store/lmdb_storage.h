@@ -114,6 +114,32 @@ typedef struct kouan_lmdb_triple {
 int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
                              const kouan_lmdb_triple *t, size_t n, size_t *bad);
 
+/* Group commit for kouan_lmdb_replace_graph.  With ms > 0, each replaced
+ * graph is still written whole or not at all (a transaction nested in the
+ * storage's implicit write transaction), but the implicit transaction is
+ * committed — made durable and visible to other processes — only when it
+ * has been open ms milliseconds or holds `quads` quads (0: no limit), at
+ * librdf_model_sync, at close, or when ms is set again.  A commit that
+ * fails then loses every graph of the group (logged, naming how many); a
+ * crash loses at most the last ms of them; the store is always a state
+ * some commit left.  ms = 0 (the default): each replace commits.  Commits
+ * what is due first.  Returns 0, or -1 when storage is not ours or that
+ * commit failed (logged). */
+int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads);
+
+/* How many graphs replace_graph wrote since the last commit (0: all of them
+ * are committed). */
+size_t kouan_lmdb_group_pending(librdf_storage *storage);
+
+/* Bounds the memory the map's pages take in this process: after each
+ * commit, when the process' file-backed resident pages exceed `bytes`, the
+ * map's are dropped from it (the kernel's page cache keeps them; the next
+ * read maps them again).  For long writers (kouan extract over a large
+ * corpus), whose reads of a large store would otherwise keep every page
+ * they touched mapped.  0: no limit (the default).  Returns 0, or -1 when
+ * storage is not ours. */
+int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes);
+
 /* Adds the n triples t to named graph `graph` inside the transaction the
  * caller opened (librdf_model_transaction_start), written at its commit:
  * a bulk load without a Redland node per term.  Returns 0; or -1 with

@@ -506,6 +506,10 @@ static int lmdb_replace_graph(kouan_store *s, const char *graph,
             rc = kouan_error_set(err, KOUAN_EINVAL, "cannot build the triple <%s> <%s> “%s”; "
                                  "the store was not changed", t[bad].s ? t[bad].s : "",
                                  t[bad].p ? t[bad].p : "", t[bad].o ? t[bad].o : "");
+        else if (strstr(s->last_log, "none of them is stored"))    /* a group's commit */
+            rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: writing graph <%s> failed: "
+                                 "%s%s; the store is as its last commit left it",
+                                 s->dir ? s->dir : "", graph, s->last_log, room_hint(s->last_log));
         else
             rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: writing graph <%s> (%zu "
                                  "statements) failed%s%s%s; the store was not changed",
@@ -515,6 +519,33 @@ static int lmdb_replace_graph(kouan_store *s, const char *graph,
     free(lt);
     KOUAN_RDF_LOG_RESET(s->world);
     return rc;
+}
+
+int kouan_store_set_group(kouan_store *s, unsigned ms, size_t quads, kouan_error *err)
+{
+    if (!s->ours) return KOUAN_OK;             /* others: each graph as it comes */
+    s->last_log[0] = '\0';
+    librdf_world_set_logger(s->world, s, store_log);
+    int rc = KOUAN_OK;
+    if (kouan_lmdb_set_group(s->storage, ms, quads) != 0)
+        rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: %s%s; the store was not changed "
+                             "since its last commit", s->dir ? s->dir : "",
+                             s->last_log[0] ? s->last_log : "committing failed",
+                             room_hint(s->last_log));
+    KOUAN_RDF_LOG_RESET(s->world);
+    return rc;
+}
+
+int kouan_store_grouping(kouan_store *s) { return s->ours; }
+
+size_t kouan_store_pending_graphs(kouan_store *s)
+{
+    return s->ours ? kouan_lmdb_group_pending(s->storage) : 0;
+}
+
+void kouan_store_limit_resident(kouan_store *s, size_t bytes)
+{
+    if (s->ours) kouan_lmdb_limit_resident(s->storage, bytes);
 }
 
 int kouan_store_replace_graph(kouan_store *s, const char *graph,

@@ -37,6 +37,27 @@ librdf_model *kouan_store_model(kouan_store *s);
 int kouan_store_replace_graph(kouan_store *s, const char *graph,
                               const kouan_triple *t, size_t n, kouan_error *err);
 
+/* Group commit for kouan_store_replace_graph on kouan:DIR (other stores:
+ * nothing changes): each graph is still written whole or not at all, but
+ * commits — durability, visibility to other processes — come when ms
+ * milliseconds have passed since the last or `quads` quads (0: no limit)
+ * have been written, and when the store closes or this is called again;
+ * ms = 0 commits every graph on its own (the default).  Commits what is
+ * due; an error when that commit fails (every graph since the last commit
+ * lost, the store as that commit left it). */
+int kouan_store_set_group(kouan_store *s, unsigned ms, size_t quads, kouan_error *err);
+
+/* Whether kouan_store_set_group groups anything (kouan:DIR), and how many
+ * graphs written since the last commit wait for the next (0: every graph
+ * written is committed). */
+int    kouan_store_grouping(kouan_store *s);
+size_t kouan_store_pending_graphs(kouan_store *s);
+
+/* kouan:DIR: after each commit, drop the map's pages from this process
+ * when its file-backed pages exceed `bytes` (0: never; see
+ * kouan_lmdb_limit_resident); other stores: nothing. */
+void kouan_store_limit_resident(kouan_store *s, size_t bytes);
+
 /* Removes the named graph; *removed gets the number of statements
  * (0 and KOUAN_ENOTFOUND when there was no such graph). */
 int kouan_store_remove_graph(kouan_store *s, const char *graph,
