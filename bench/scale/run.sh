@@ -138,10 +138,10 @@ for target in 10000 100000 1000000; do
     "$K" --store "kouan:$W/q" export -o "$W/q.ttl"
     "$PY" "$HERE/queries.py" kouan "kouan:$W/q" >"$W/qk.tsv"
     timeout 3600 "$PY" "$HERE/queries.py" rdflib "$W/q.ttl" >"$W/qr.tsv" || echo "load	-	-" >"$W/qr.tsv"
-    row "queries on $Q quads ($n docs), median ms: kouan query alone (--time) | kouan process | rdflib (rows)" ""
-    while IFS=$'\t' read -r name ms rows own; do
+    row "queries on $Q quads ($n docs), median ms: kouan warm (--repeat) | kouan query alone (--time) | kouan process | rdflib (rows)" ""
+    while IFS=$'\t' read -r name ms rows own warm; do
         r=$(awk -F'\t' -v n="$name" '$1 == n { print $2 }' "$W/qr.tsv")
-        row "  $name" "$own | $ms | ${r:--} ($rows)"
+        row "  $name" "$warm | $own | $ms | ${r:--} ($rows)"
     done <"$W/qk.tsv"
     row "  rdflib: parsing the Turtle" "$(awk -F'\t' '$1 == "load" { printf "%.1f s", $2 / 1000 }' "$W/qr.tsv")"
 done

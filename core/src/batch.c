@@ -225,9 +225,7 @@ enum { GROUP_QUADS = 150000 };
 #define BATCH_RESIDENT ((size_t)48 << 20)
 static int group_start(kouan *k, held *h, FILE *emit, kouan_error *err)
 {
-    if (emit || !k->store) return KOUAN_OK;
-    kouan_store_limit_resident(k->store, BATCH_RESIDENT);
-    if (!k->commit_ms) return KOUAN_OK;
+    if (emit || !k->store || !k->commit_ms) return KOUAN_OK;
     int rc = kouan_store_set_group(k->store, k->commit_ms, GROUP_QUADS, err);
     h->on = rc == KOUAN_OK && kouan_store_grouping(k->store);
     return rc;
@@ -246,6 +244,9 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     if ((size_t)jobs > n) jobs = n ? (int)n : 1;
     int failed = 0, rc = KOUAN_OK;
     held h = { 0 };                          /* reports waiting for a commit */
+    /* a batch reads much of a large store (names, reconciling) and writes
+       into it: its map's pages are not kept past BATCH_RESIDENT */
+    if (k->store && !emit) kouan_store_limit_resident(k->store, BATCH_RESIDENT);
     /* what the store's documents teach about port names, for every worker */
     if (k->store && (rc = kouan_load_store_names(k, err))) return rc;
     /* and what the batch's own documents will teach once stored (the names

@@ -15,6 +15,7 @@
 #include "session.h"
 #include "util/error.h"
 #include "util/strmap.h"
+#include "store/lmdb_storage.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,106 @@ static int actual(librdf_statement *st, void *user)
     return KOUAN_OK;
 }
 
+/* ---- the ports of every graph at once (kouan:DIR) --------------------------------
+ *
+ * out_of_line asks each graph for its Port entities: through Redland, a
+ * range of the graph's quads or of every graph's (rdf:type, kouan:Port)
+ * quads — read again for each graph, so reconciling N documents read
+ * ~N² quads or each graph whole (21 s on a 5,905-document store).  In
+ * kouan's own store the (rdf:type, kouan:Port) quads of all graphs are
+ * read once instead, as (graph id, port id) pairs sorted, and each graph's
+ * ports are a binary search. */
+
+typedef struct port_of { uint64_t c, s; } port_of;
+typedef struct port_index {
+    librdf_storage *st;        /* NULL: not kouan:DIR, or not built */
+    port_of        *v;
+    size_t          n;
+} port_index;
+
+static int cmp_port_of(const void *a, const void *b)
+{
+    const port_of *x = a, *y = b;
+    if (x->c != y->c) return x->c < y->c ? -1 : 1;
+    return (x->s > y->s) - (x->s < y->s);
+}
+
+static uint64_t node_id_of(librdf_storage *st, librdf_world *w, const char *iri_s)
+{
+    librdf_node *n = librdf_new_node_from_uri_string(w, (const unsigned char *)iri_s);
+    uint64_t id = 0;
+    if (!n || kouan_lmdb_node_id(st, n, &id) != 0) id = 0;
+    if (n) librdf_free_node(n);
+    return id;
+}
+
+/* Builds the index when the store is kouan:DIR (else leaves it empty: the
+ * slow path).  0, or KOUAN_ENOMEM. */
+static int ports_index(kouan *k, port_index *x)
+{
+    memset(x, 0, sizeof *x);
+    librdf_storage *st = librdf_model_get_storage(kouan_store_model(k->store));
+    if (!st || !kouan_lmdb_is_ours(st)) return KOUAN_OK;
+    uint64_t q[4] = { 0, node_id_of(st, k->world, RDF "type"), node_id_of(st, k->world, KO "Port"), 0 };
+    if (!q[1] || !q[2]) { x->st = st; return KOUAN_OK; }     /* no ports at all */
+    kouan_lmdb_match *m = kouan_lmdb_match_open(st, q, 2);
+    if (!m) return KOUAN_OK;                                 /* the slow path */
+    size_t cap = 0;
+    uint64_t quad[4];
+    int rc = KOUAN_OK;
+    while (kouan_lmdb_match_next(m, quad)) {
+        if (x->n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            port_of *v = realloc(x->v, cap * sizeof *v);
+            if (!v) { rc = KOUAN_ENOMEM; break; }
+            x->v = v;
+        }
+        x->v[x->n++] = (port_of){ quad[3], quad[0] };
+    }
+    kouan_lmdb_match_close(m);
+    if (rc) { free(x->v); memset(x, 0, sizeof *x); return rc; }
+    qsort(x->v, x->n, sizeof *x->v, cmp_port_of);
+    x->st = st;
+    return KOUAN_OK;
+}
+
+/* The ports of graph c: v[*lo .. *hi). */
+static void ports_of(const port_index *x, uint64_t c, size_t *lo, size_t *hi)
+{
+    size_t a = 0, b = x->n;
+    while (a < b) { size_t m = a + (b - a) / 2; if (x->v[m].c < c) a = m + 1; else b = m; }
+    *lo = a;
+    for (b = a; b < x->n && x->v[b].c == c; b++) {}
+    *hi = b;
+}
+
+/* out_of_line through the index: 1 out of line, 0 in line, -1 cannot tell
+ * (then the slow path, which also says why). */
+static int out_of_line_fast(kouan *k, const port_index *x, librdf_node *ctx, const char *g)
+{
+    checking c = { .k = k };
+    if (each(k, ctx, g, KO "namesPort", NULL, expect, &c) != KOUAN_OK) {
+        kouan_strmap_free(&c.want);
+        return -1;
+    }
+    uint64_t cid = 0;
+    int off = -1;
+    if (kouan_lmdb_node_id(x->st, ctx, &cid) == 0) {
+        size_t lo = 0, hi = 0, have = 0;
+        ports_of(x, cid, &lo, &hi);
+        for (size_t i = 0; i < c.want.cap; i++) {       /* each wanted port */
+            const char *w = c.want.keys ? c.want.keys[i] : NULL;
+            if (!w) continue;
+            uint64_t id = node_id_of(x->st, k->world, w);
+            port_of key = { cid, id };
+            if (id && bsearch(&key, x->v + lo, hi - lo, sizeof key, cmp_port_of)) have++;
+        }
+        off = have != c.want.count || hi - lo != have;
+    }
+    kouan_strmap_free(&c.want);
+    return off;
+}
+
 /* Whether graph ctx's ports are those its names now give (1: out of line,
  * with why), 0, or a negative error. */
 static int out_of_line(kouan *k, librdf_node *ctx, char *why, size_t n)
@@ -228,13 +329,15 @@ static int list_out_of_line(kouan *k, doc_ref **out, size_t *n, kouan_error *err
     *n = 0;
     librdf_iterator *it = librdf_model_get_contexts(kouan_store_model(k->store));
     if (!it) return KOUAN_OK;                       /* a store without graphs */
-    int rc = KOUAN_OK;
+    port_index px;
+    int rc = ports_index(k, &px);
     size_t cap = 0;
     for (; !librdf_iterator_end(it) && !rc; librdf_iterator_next(it)) {
         librdf_node *ctx = librdf_iterator_get_object(it);           /* borrowed */
         const char *g = iri(ctx);
         if (!g || strncmp(g, KOUAN_NS_DOC, strlen(KOUAN_NS_DOC)) != 0) continue;
         char why[160];
+        if (px.st && out_of_line_fast(k, &px, ctx, g) == 0) continue;
         int off = out_of_line(k, ctx, why, sizeof why);
         if (off < 0) { rc = off; break; }
         if (!off) continue;
@@ -252,6 +355,7 @@ static int list_out_of_line(kouan *k, doc_ref **out, size_t *n, kouan_error *err
         if (!rc) rc = each(k, ctx, g, KO "sha256", NULL, first_literal, &d->sha256);
     }
     librdf_free_iterator(it);
+    free(px.v);
     if (rc) return kouan_error_set(err, rc, "listing the store's documents: out of memory");
     return KOUAN_OK;
 }

@@ -795,7 +795,14 @@ print("\n".join(sorted(b["l"]["value"] for b in d["results"]["bindings"])))' \
     expect_eq "$(rows "$T/out")" "$(cat "$T/want")" "query --time stdout"
     grep -qE "^time: query [0-9]+\.[0-9]{3} ms \($(wc -l <"$T/want") rows, .*opening the session and store [0-9]+\.[0-9]{3} ms$" \
         "$T/err" || fail "query --time printed no time: $(cat "$T/err")"
-    pass "table csv tsv json xml, ASK, empty results, -f, --time"
+    # --repeat: the results once, the warm runs' median and fastest
+    expect_exit 0 k query --time --repeat 4 --format tsv "$PORTS_OF_TIBET"
+    expect_eq "$(rows "$T/out")" "$(cat "$T/want")" "query --repeat stdout"
+    grep -qE "store [0-9]+\.[0-9]{3} ms; 3 runs again: median [0-9]+\.[0-9]{3} ms, fastest [0-9]+\.[0-9]{3} ms$" \
+        "$T/err" || fail "query --repeat printed no warm times: $(cat "$T/err")"
+    expect_exit 2 k query --repeat 0 "$PORTS_OF_TIBET"
+    expect_contains "--repeat takes a number of runs" "$T/err"
+    pass "table csv tsv json xml, ASK, empty results, -f, --time, --repeat"
 }
 
 # An empty result still names its variables (SPARQL 1.1 results formats:

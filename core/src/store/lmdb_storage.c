@@ -189,6 +189,10 @@ typedef struct kenv {
     size_t       group_quads;
     double       gstart;      /* when the implicit transaction began (s) */
     size_t       gquads, ggraphs; /* written into it by grouped replaces */
+    size_t       gq_eff;      /* the quads a group takes now: group_quads,
+                                 less when a commit wrote more than
+                                 GROUP_DIRTY bytes (its dirty pages are
+                                 memory until the commit) */
     size_t       resident_max;/* kouan_lmdb_limit_resident: 0 none */
     unsigned     trims;       /* how often resident_trim dropped the map */
     void        *map_at;      /* the map (found by resident_trim) */
@@ -781,16 +785,43 @@ static void log_lost(kstore *k, const char *what, int rc, size_t graphs)
 
 static void resident_trim(kenv *e);
 
+/* Bytes this process has written (/proc/self/io "wchar"), or 0. */
+static unsigned long long written_bytes(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    unsigned long long v = 0;
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "wchar: %llu", &v) == 1) break;
+    if (f) fclose(f);
+    return v;
+}
+
+#define GROUP_DIRTY ((unsigned long long)40 << 20)
+
 static int wr_commit(kstore *k)
 {
     kenv *e = k->e;
     if (!e->wtxn) return 0;
-    size_t graphs = e->ggraphs;
+    size_t graphs = e->ggraphs, gquads = e->gquads;
     e->gquads = e->ggraphs = 0;
     int rc = flush(e);
     if (rc) { log_lost(k, "writing the transaction's statements", rc, graphs); wr_abort(e); return 1; }
     if ((rc = next_save(e, e->wtxn))) { log_lost(k, "numbering terms", rc, graphs); wr_abort(e); return 1; }
+    /* a group's commit writes its dirty pages, held in memory until now:
+       when that was more than GROUP_DIRTY, the next groups take fewer
+       quads (a larger store has more pages per quad), never below 1/16 */
+    unsigned long long w0 = e->group_ms && graphs > 1 ? written_bytes() : 0;
     rc = mdb_txn_commit(e->wtxn);
+    if (!rc && w0) {
+        unsigned long long dirty = written_bytes() - w0;
+        if (dirty > 0 && gquads > 0) {
+            double fit = (double)gquads * (double)GROUP_DIRTY / (double)dirty;
+            size_t lo = e->group_quads / 16;
+            e->gq_eff = fit > (double)e->group_quads ? e->group_quads
+                      : fit < (double)lo ? lo : (size_t)fit;
+        }
+    }
     e->wtxn = NULL;
     e->next_loaded = e->next_dirty = 0;
     e->explicit_txn = 0;
@@ -2404,7 +2435,7 @@ static int replace_grouped(kstore *k, const char *graph, const kouan_lmdb_triple
     e->ggraphs++;
     e->gquads += n;
     resident_trim(e);                                /* its term lookups read pages */
-    if (e->gquads >= e->group_quads || mono_now() - e->gstart >= e->group_ms / 1000.0)
+    if (e->gquads >= e->gq_eff || mono_now() - e->gstart >= e->group_ms / 1000.0)
         return wr_commit(k) ? -1 : 0;                /* logged */
     return 0;
 }
@@ -2423,7 +2454,7 @@ int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads)
     kenv *e = k->e;
     int rc = e->wtxn && !e->explicit_txn ? wr_commit(k) : 0;   /* what is due now */
     e->group_ms = ms;
-    e->group_quads = quads ? quads : SIZE_MAX;
+    e->group_quads = e->gq_eff = quads ? quads : SIZE_MAX;
     return rc ? -1 : 0;
 }
 
@@ -2598,7 +2629,7 @@ kouan_lmdb_match *kouan_lmdb_match_open(librdf_storage *storage, const uint64_t 
     kouan_lmdb_match *m = calloc(1, sizeof *m);
     if (!m) return NULL;
     m->k = librdf_storage_get_instance(storage);
-    int rc = scan_open(&m->sc, m->k->e, q, with_c, 0);
+    int rc = scan_open(&m->sc, m->k->e, q, with_c == 1, with_c == 2);
     if (rc) {
         log_mdb(m->k->world, "opening a cursor", rc);
         free(m);

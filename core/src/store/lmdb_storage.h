@@ -64,7 +64,8 @@ int kouan_lmdb_node_id(librdf_storage *storage, librdf_node *node, uint64_t *id)
 /* A match of the quad pattern q (s p o c; 0 unbound): with_c, the quads of
  * graph q[3] (0: the default graph); else the merged default graph, each
  * triple once with the first graph holding it (0: the default graph), as
- * librdf_model_find_statements answers.  NULL when storage is not ours or
+ * librdf_model_find_statements answers; with_c = 2: every quad of every
+ * graph matching q[0..2].  NULL when storage is not ours or
  * LMDB failed.  Holds a reference on the storage until closed. */
 typedef struct kouan_lmdb_match kouan_lmdb_match;
 kouan_lmdb_match *kouan_lmdb_match_open(librdf_storage *storage, const uint64_t q[4], int with_c);
