@@ -79,6 +79,15 @@
  *     the same quads (a document extracted again) costs its changes
  *     (drop_merge).  kouan_lmdb_replace_graph does that from strings, in
  *     a transaction of its own: the writer of `kouan extract` (store.c).
+ *   - Group commit (kouan_lmdb_set_group, kouan extract's writer):
+ *     replace_graph of a graph the store does not name writes its terms in
+ *     a transaction nested in the implicit one and leaves its quads in
+ *     kenv.pend; the implicit transaction is committed when due (time, a
+ *     quad count that shrinks when a commit writes more than GROUP_DIRTY),
+ *     so one flush serves many graphs.  Reads look terms up before
+ *     writing pend (rd_begin_lazy): the writer's per-document lookups of
+ *     a new graph leave the group pending.  kouan_lmdb_limit_resident
+ *     keeps a long writer's mapped pages bounded (resident_trim).
  *   - Durability: MDB_NOMETASYNC — a commit flushes its data pages; the
  *     meta page naming the new root is flushed by the next commit or when
  *     the last writer closes the environment (env_release).  A power loss
@@ -797,7 +806,7 @@ static unsigned long long written_bytes(void)
     return v;
 }
 
-#define GROUP_DIRTY ((unsigned long long)40 << 20)
+#define GROUP_DIRTY ((unsigned long long)80 << 20)
 
 static int wr_commit(kstore *k)
 {
