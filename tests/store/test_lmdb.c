@@ -1384,6 +1384,54 @@ static void test_group(void)
     if (s) librdf_free_storage(s);
 }
 
+
+/* A triple many graphs state: the merged view steps past its copies with a
+ * seek after a few (scan_step); every distinct triple must still come once. */
+static void test_many_copies(void)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/copies", GDIR);
+    CHECK(mkdir(dir, 0700) == 0);
+    librdf_storage *s = open_with(dir, "yes", NULL);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    static char val[16][32];
+    for (int g = 0; g < 9; g++) {
+        kouan_lmdb_triple t[16];
+        int n = 0;
+        for (int v = 0; v < 6; v++) {            /* in every graph */
+            snprintf(val[n], sizeof val[n], "v%d", v);
+            t[n] = (kouan_lmdb_triple){ EX "cp/s", EX "p1", val[n], 1, NULL, NULL };
+            n++;
+        }
+        snprintf(val[n], sizeof val[n], "only %d", g);
+        t[n] = (kouan_lmdb_triple){ EX "cp/s", EX "p1", val[n], 1, NULL, NULL };
+        n++;
+        t[n++] = (kouan_lmdb_triple){ EX "cp/s", EX "p2", EX "o1", 0, NULL, NULL };
+        char gi[64];
+        snprintf(gi, sizeof gi, EX "cp/g%d", g);
+        size_t bad;
+        CHECK(kouan_lmdb_replace_graph(s, gi, t, (size_t)n, &bad) == 0);
+    }
+    librdf_node *sn = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "cp/s");
+    librdf_statement *pat = librdf_new_statement_from_nodes(W, librdf_new_node_from_node(sn),
+                                                           librdf_new_node_from_node(T[P1]), NULL);
+    CHECK(count_stream(librdf_model_find_statements(m, pat)) == 6 + 9);   /* each once */
+    librdf_free_statement(pat);
+    pat = librdf_new_statement_from_nodes(W, librdf_new_node_from_node(sn), NULL, NULL);
+    CHECK(count_stream(librdf_model_find_statements(m, pat)) == 6 + 9 + 1);
+    librdf_free_statement(pat);
+    librdf_node *v3 = librdf_new_node_from_typed_literal(W, (const unsigned char *)"v3", NULL, NULL);
+    pat = librdf_new_statement_from_nodes(W, NULL, librdf_new_node_from_node(T[P1]), v3);
+    CHECK(count_stream(librdf_model_find_statements(m, pat)) == 1);
+    librdf_free_statement(pat);
+    CHECK(librdf_model_size(m) == 9 * 8);                                /* every quad */
+    librdf_free_node(sn);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+}
+
 /* The file-backed pages of this process (kB), from /proc/self/status. */
 static long rss_file_kb(void)
 {
@@ -1486,6 +1534,7 @@ int main(void)
     test_crash();
     test_crash_replace();
     test_group();
+    test_many_copies();
     test_resident();
 
     for (int i = 0; i < NT; i++) librdf_free_node(T[i]);

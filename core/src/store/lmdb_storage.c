@@ -1257,6 +1257,8 @@ static int scan_alive(scan *s)
     return 1;
 }
 
+/* 1: the quad matches; 0: it does not, go on; -2: a copy of the last triple
+ * in another graph (merged view), go on; -1: past the range. */
 static int scan_match(scan *s, const MDB_val *key, const MDB_val *val)
 {
     if (s->plen > 8 && memcmp(val->mv_data, s->prefix + 8, (size_t)s->plen - 8) != 0)
@@ -1267,7 +1269,7 @@ static int scan_match(scan *s, const MDB_val *key, const MDB_val *val)
     if (s->want_c && s->q[3] != s->want[3]) return 0;
     if (s->distinct) {
         if (s->have_prev && s->q[0] == s->prev[0] && s->q[1] == s->prev[1] &&
-            s->q[2] == s->prev[2]) return 0;
+            s->q[2] == s->prev[2]) return -2;          /* another graph's copy */
         memcpy(s->prev, s->q, sizeof s->prev);
         s->have_prev = 1;
     }
@@ -1298,10 +1300,28 @@ static void scan_step(scan *s, int first)
     } else {
         rc = mdb_cursor_get(s->cur, &key, &val, s->plen ? MDB_NEXT_DUP : MDB_NEXT);
     }
+    int copies = 0;
     for (;;) {
         if (rc != 0) { s->done = 1; return; }
         int m = scan_match(s, &key, &val);
-        if (m < 0) { s->done = 1; return; }
+        if (m == -2 && ++copies >= 4 && s->plen >= 8 && s->idx != I_CSPO) {
+            /* a triple many documents state: past its other graphs in one
+               seek, to the first value after (v0, v1, *) of this key (the
+               context is a value's last 8 bytes in SPOC, POSC and OSPC) */
+            unsigned char kb[8], nv[24];
+            memcpy(kb, key.mv_data, 8);
+            memcpy(nv, val.mv_data, 16);
+            memset(nv + 16, 0, 8);
+            int i = 15;
+            while (i >= 0 && ++nv[i] == 0) i--;       /* + 1, big-endian */
+            if (i < 0) { s->done = 1; return; }
+            key = (MDB_val){ 8, kb };
+            val = (MDB_val){ 24, nv };
+            rc = mdb_cursor_get(s->cur, &key, &val, MDB_GET_BOTH_RANGE);
+            copies = 0;
+            continue;
+        }
+        if (m == -1) { s->done = 1; return; }
         if (m > 0) return;
         rc = mdb_cursor_get(s->cur, &key, &val, s->plen ? MDB_NEXT_DUP : MDB_NEXT);
     }
@@ -1626,7 +1646,7 @@ static void ki_skip(kiter *it)
     for (;;) {
         if (rc != 0) { s->done = 1; return; }
         int m = scan_match(s, &key, &val);
-        if (m < 0) { s->done = 1; return; }
+        if (m == -1) { s->done = 1; return; }         /* -2, a copy: on */
         if (m > 0) return;
         rc = mdb_cursor_get(s->cur, &key, &val, MDB_NEXT_DUP);
     }
