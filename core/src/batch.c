@@ -222,7 +222,7 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
  * store reads most of its pages, and each stays mapped (resident) until
  * dropped.  GROUP_QUADS bounds a group's pending quads and dirty pages. */
 enum { GROUP_QUADS = 150000 };
-#define BATCH_RESIDENT ((size_t)48 << 20)
+#define BATCH_RESIDENT KOUAN_WRITER_RESIDENT
 static int group_start(kouan *k, held *h, FILE *emit, kouan_error *err)
 {
     if (emit || !k->store || !k->commit_ms) return KOUAN_OK;

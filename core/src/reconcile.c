@@ -382,6 +382,8 @@ int kouan_reconcile(kouan *k, kouan_done_cb done, kouan_warn_cb warn,
 {
     if (redone) *redone = 0;
     if (!k->store) return kouan_error_set(err, KOUAN_ESTORE, "this session has no store");
+    /* it reads every graph: after remove too, keep the map's pages bounded */
+    kouan_store_limit_resident(k->store, KOUAN_WRITER_RESIDENT);
     kouan_strmap skipped = {0};        /* graphs that cannot be brought in line */
     size_t n_skipped = 0;              /* said one by one up to SAY_MAX */
     int rc = KOUAN_OK, force = k->force;

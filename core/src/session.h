@@ -12,6 +12,10 @@
 #include "doc/doc.h"
 #include "graph/graph.h"
 
+/* The map's pages a long writer (a batch, reconciling after remove) keeps
+ * resident: kouan_store_limit_resident. */
+#define KOUAN_WRITER_RESIDENT ((size_t)48 << 20)
+
 struct kouan {
     librdf_world     *world;
     kouan_store      *store;
