@@ -1301,6 +1301,9 @@ static void scan_step(scan *s, int first)
         rc = mdb_cursor_get(s->cur, &key, &val, s->plen ? MDB_NEXT_DUP : MDB_NEXT);
     }
     int copies = 0;
+    unsigned char kb[8], nv[24];     /* a seek's key and value: LMDB may hand
+                                        them back as the key found, so they
+                                        live as long as the loop */
     for (;;) {
         if (rc != 0) { s->done = 1; return; }
         int m = scan_match(s, &key, &val);
@@ -1308,7 +1311,6 @@ static void scan_step(scan *s, int first)
             /* a triple many documents state: past its other graphs in one
                seek, to the first value after (v0, v1, *) of this key (the
                context is a value's last 8 bytes in SPOC, POSC and OSPC) */
-            unsigned char kb[8], nv[24];
             memcpy(kb, key.mv_data, 8);
             memcpy(nv, val.mv_data, 16);
             memset(nv + 16, 0, 8);
