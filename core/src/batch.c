@@ -191,6 +191,16 @@ static void report(kouan *k, held *h, char *const *paths, size_t i,
     if (!pending) release(h, paths, NULL, done, user);          /* committed */
 }
 
+/* report for document i as the writer left it: its extraction's error, or
+ * its write's (wrc, werr), or written (unless unchanged). */
+static void report_doc(kouan *k, held *h, char *const *paths, size_t i,
+                       const kouan_extracted *x, int wrc, const kouan_error *werr,
+                       kouan_done_cb done, void *user)
+{
+    report(k, h, paths, i, &x->rep, x->rc ? &x->err : wrc ? werr : NULL,
+           !x->rc && !wrc && !x->rep.unchanged, !x->rc && wrc, done, user);
+}
+
 /* The batch's outcome; in a store, the group's last commit (the held
  * reports said), then every document brought in line with the names the
  * store's documents teach (kouan_reconcile, a commit per document) — also
@@ -222,12 +232,11 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
  * store reads most of its pages, and each stays mapped (resident) until
  * dropped.  GROUP_QUADS bounds a group's pending quads and dirty pages. */
 enum { GROUP_QUADS = 150000 };
-#define BATCH_RESIDENT KOUAN_WRITER_RESIDENT
 static int group_start(kouan *k, held *h, FILE *emit, kouan_error *err)
 {
     if (emit || !k->store || !k->commit_ms) return KOUAN_OK;
     int rc = kouan_store_set_group(k->store, k->commit_ms, GROUP_QUADS, err);
-    h->on = rc == KOUAN_OK && kouan_store_grouping(k->store);
+    h->on = rc == KOUAN_OK && kouan_store_is_lmdb(k->store);
     return rc;
 }
 
@@ -245,8 +254,8 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     int failed = 0, rc = KOUAN_OK;
     held h = { 0 };                          /* reports waiting for a commit */
     /* a batch reads much of a large store (names, reconciling) and writes
-       into it: its map's pages are not kept past BATCH_RESIDENT */
-    if (k->store && !emit) kouan_store_limit_resident(k->store, BATCH_RESIDENT);
+       into it: its map's pages are not kept past KOUAN_WRITER_RESIDENT */
+    if (k->store && !emit) kouan_store_limit_resident(k->store, KOUAN_WRITER_RESIDENT);
     /* what the store's documents teach about port names, for every worker */
     if (k->store && (rc = kouan_load_store_names(k, err))) return rc;
     /* and what the batch's own documents will teach once stored (the names
@@ -280,8 +289,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
             kouan_error werr = {0};
             int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);
             if (x->rc) failed++;
-            report(k, &h, paths, i, &x->rep, x->rc ? &x->err : wrc ? &werr : NULL,
-                   !x->rc && !wrc && !x->rep.unchanged, !x->rc && wrc, done, user);
+            report_doc(k, &h, paths, i, x, wrc, &werr, done, user);
             if (!x->rc && wrc) { *err = werr; rc = wrc; }
             kouan_extracted_free(x);
         }
@@ -377,8 +385,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         kouan_error werr = {0};
         int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);
         if (x->rc) failed++;
-        report(k, &h, paths, i, &x->rep, x->rc ? &x->err : wrc ? &werr : NULL,
-               !x->rc && !wrc && !x->rep.unchanged, !x->rc && wrc, done, user);
+        report_doc(k, &h, paths, i, x, wrc, &werr, done, user);
         if (!x->rc && wrc) { *err = werr; rc = wrc; }
         kouan_extracted_free(x);
 

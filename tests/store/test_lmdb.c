@@ -1230,6 +1230,20 @@ static librdf_storage *open_with(const char *dir, const char *write, const char 
     return librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, opts);
 }
 
+/* A new store in folder GDIR/name (options `more`), its model in *m:
+ * the storage, or NULL (a failed check). */
+static librdf_storage *fresh_store(const char *name, const char *more, librdf_model **m)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/%s", GDIR, name);
+    CHECK(mkdir(dir, 0700) == 0);
+    librdf_storage *s = open_with(dir, "yes", more);
+    *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(*m != NULL);
+    if (!*m && s) { librdf_free_storage(s); s = NULL; }
+    return s;
+}
+
 /* Quads another process sees in GDIR's store: what is committed. */
 static int committed_quads(void)
 {
@@ -1341,11 +1355,7 @@ static void test_group(void)
        said so, the store as the last commit left it */
     char dir2[300];
     snprintf(dir2, sizeof dir2, "%s/small", GDIR);
-    CHECK(mkdir(dir2, 0700) == 0);
-    s = open_with(dir2, "yes", ",map-size='1048576'");
-    CHECK(s != NULL);
-    if (!s) return;
-    m = librdf_new_model(W, s, NULL);
+    if (!(s = fresh_store("small", ",map-size='1048576'", &m))) return;
     CHECK(replace_n(s, 1, 60, NULL) == 0);              /* committed alone */
     CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
     librdf_world_set_logger(W, NULL, capture);
@@ -1389,13 +1399,9 @@ static void test_group(void)
  * seek after a few (scan_step); every distinct triple must still come once. */
 static void test_many_copies(void)
 {
-    char dir[300];
-    snprintf(dir, sizeof dir, "%s/copies", GDIR);
-    CHECK(mkdir(dir, 0700) == 0);
-    librdf_storage *s = open_with(dir, "yes", NULL);
-    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
-    CHECK(m != NULL);
-    if (!m) return;
+    librdf_model *m;
+    librdf_storage *s = fresh_store("copies", NULL, &m);
+    if (!s) return;
     static char val[16][32];
     for (int g = 0; g < 9; g++) {
         kouan_lmdb_triple t[16];
@@ -1448,11 +1454,9 @@ static void test_resident(void)
 {
     char dir[300];
     snprintf(dir, sizeof dir, "%s/resident", GDIR);
-    CHECK(mkdir(dir, 0700) == 0);
-    librdf_storage *s = open_with(dir, "yes", NULL);
-    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
-    CHECK(m != NULL);
-    if (!m) return;
+    librdf_model *m;
+    librdf_storage *s = fresh_store("resident", NULL, &m);
+    if (!s) return;
     for (int i = 0; i < 40; i++) CHECK(write_doc(m, i, 1000) == 0);
     librdf_free_model(m);
     librdf_free_storage(s);

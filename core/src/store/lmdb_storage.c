@@ -191,9 +191,10 @@ typedef struct kenv {
     int          drop;        /* a graph removal not yet written: drop_c's */
     uint64_t     drop_c;      /* quads go when flush runs, but for those the
                                  pending adds put back (see drop_merge) */
-    /* group commit (kouan_lmdb_set_group): replace_graph writes each graph
-       in a nested transaction of the implicit one, committed when it has
-       been open group_ms or holds group_quads quads */
+    /* group commit (kouan_lmdb_set_group): replace_graph leaves a new
+       graph's quads pending in the implicit transaction (its terms written
+       in a nested one), committed when it has been open group_ms or holds
+       gq_eff quads */
     unsigned     group_ms;    /* 0: each replace_graph commits */
     size_t       group_quads;
     double       gstart;      /* when the implicit transaction began (s) */
@@ -203,11 +204,12 @@ typedef struct kenv {
                                  GROUP_DIRTY bytes (its dirty pages are
                                  memory until the commit) */
     size_t       resident_max;/* kouan_lmdb_limit_resident: 0 none */
-    unsigned     trims;       /* how often resident_trim dropped the map */
     void        *map_at;      /* the map (found by resident_trim) */
     unsigned     steps;       /* scan steps, to check the resident pages */
     size_t       map_len;
 } kenv;
+
+static void resident_trim(kenv *e);
 
 /* dup: a copy of the quad before it (or stored already); keep: in the
  * graph being replaced, so neither removed nor added */
@@ -792,8 +794,6 @@ static void log_lost(kstore *k, const char *what, int rc, size_t graphs)
     else log_mdb(k->world, what, rc);
 }
 
-static void resident_trim(kenv *e);
-
 /* Bytes this process has written (/proc/self/io "wchar"), or 0. */
 static unsigned long long written_bytes(void)
 {
@@ -884,7 +884,6 @@ static void resident_trim(kenv *e)
         if (!e->map_at) { e->resident_max = 0; return; }   /* not found: no trimming */
     }
     madvise(e->map_at, e->map_len, MADV_DONTNEED);
-    e->trims++;
 }
 
 int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes)
@@ -1110,8 +1109,6 @@ static size_t key_run(const kenv *e, int i, size_t j, const unsigned char *key,
     return n;
 }
 
-static void resident_trim(kenv *e);
-
 static int flush(kenv *e)
 {
     if (!e->wtxn) { e->npend = 0; e->drop = 0; return 0; }
@@ -1277,8 +1274,6 @@ static int scan_match(scan *s, const MDB_val *key, const MDB_val *val)
 }
 
 /* Moves to the first (first != 0) or next match; sets done at the end. */
-static void resident_trim(kenv *e);
-
 static void scan_step(scan *s, int first)
 {
     if (!scan_alive(s)) return;
@@ -2430,8 +2425,8 @@ static int replace_grouped(kstore *k, const char *graph, const kouan_lmdb_triple
     if (rc && rc != MDB_NOTFOUND) { log_mdb(k->world, "reading the dictionary", rc); return -1; }
     if (!known && n == 0) return 0;                  /* nothing to remove or add */
     if (known && (rc = flush(e))) {                  /* the group's pending quads */
-        log_mdb(k->world, "writing the transaction's statements", rc);
-        wr_abort(e);
+        log_lost(k, "writing the transaction's statements", rc, e->ggraphs + 1);
+        wr_abort(e);                                 /* the group lost with it */
         return -1;
     }
     size_t start = e->npend;

@@ -501,12 +501,13 @@ static int lmdb_replace_graph(kouan_store *s, const char *graph,
     for (size_t i = 0; i < n; i++)
         lt[i] = (kouan_lmdb_triple){ t[i].s, t[i].p, t[i].o, t[i].o_kind == KOUAN_TERM_LITERAL,
                                      t[i].lang, t[i].datatype };
+    size_t pending = kouan_lmdb_group_pending(s->storage);   /* graphs not yet committed */
     if (kouan_lmdb_replace_graph(s->storage, graph, lt, n, &bad) != 0) {
         if (bad < n)
             rc = kouan_error_set(err, KOUAN_EINVAL, "cannot build the triple <%s> <%s> “%s”; "
                                  "the store was not changed", t[bad].s ? t[bad].s : "",
                                  t[bad].p ? t[bad].p : "", t[bad].o ? t[bad].o : "");
-        else if (strstr(s->last_log, "none of them is stored"))    /* a group's commit */
+        else if (pending && !kouan_lmdb_group_pending(s->storage))  /* the group lost too */
             rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: writing graph <%s> failed: "
                                  "%s%s; the store is as its last commit left it",
                                  s->dir ? s->dir : "", graph, s->last_log, room_hint(s->last_log));
@@ -535,8 +536,6 @@ int kouan_store_set_group(kouan_store *s, unsigned ms, size_t quads, kouan_error
     KOUAN_RDF_LOG_RESET(s->world);
     return rc;
 }
-
-int kouan_store_grouping(kouan_store *s) { return s->ours; }
 
 size_t kouan_store_pending_graphs(kouan_store *s)
 {

@@ -47,10 +47,9 @@ int kouan_store_replace_graph(kouan_store *s, const char *graph,
  * lost, the store as that commit left it). */
 int kouan_store_set_group(kouan_store *s, unsigned ms, size_t quads, kouan_error *err);
 
-/* Whether kouan_store_set_group groups anything (kouan:DIR), and how many
- * graphs written since the last commit wait for the next (0: every graph
- * written is committed). */
-int    kouan_store_grouping(kouan_store *s);
+/* How many graphs written since the last commit wait for the next (0:
+ * every graph written is committed; kouan_store_set_group groups only on
+ * kouan:DIR, kouan_store_is_lmdb). */
 size_t kouan_store_pending_graphs(kouan_store *s);
 
 /* kouan:DIR: after each commit, drop the map's pages from this process
