@@ -22,7 +22,8 @@ field() { awk -v f="$1" '$1 == f { print $2 }'; }
 info > info1
 triples=$(field triples < info1)
 quads=$(field quads < info1)
-grep -qx 'format    2 (term ids from a counter)' info1 || fail "store info: no format 2 line: $(cat info1)"
+grep -qx 'format    3 (term ids from a counter; the literal objects of 3 evidence properties not indexed by value)' info1 ||
+    fail "store info: no format 3 line: $(cat info1)"
 
 # the same document in a hashes store: its distinct triples (export
 # de-duplicates) equal ours

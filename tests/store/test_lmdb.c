@@ -6,7 +6,7 @@
  * writing, the counter stepping over old ids and rolled back with its
  * transaction; group commit (what other processes see, the limits, a
  * refused graph, kill -9, a commit that does not fit) and the resident
- * limit on the map's pages. */
+ * limit on the map's pages; format 3's unindexed literal objects. */
 #include "store/lmdb_storage.h"
 #include <lmdb.h>
 #include <signal.h>
@@ -911,6 +911,28 @@ static void *term_iri(void *ud, const kouan_lmdb_term *t)
            ? (void *)want : NULL;
 }
 
+static librdf_storage *open_with(const char *dir, const char *write, const char *more);
+
+/* Entries of index db (spoc, posc, ospc, cspo) of the store in dir, read
+ * with LMDB itself (no storage may have it open in this process). */
+static long index_entries(const char *dir, const char *db)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_stat st;
+    long n = -1;
+    if (mdb_env_create(&env)) return -1;
+    if (mdb_env_set_maxdbs(env, 8) == 0 && mdb_env_open(env, dir, MDB_RDONLY, 0) == 0 &&
+        mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+        if (mdb_dbi_open(txn, db, 0, &dbi) == 0 && mdb_stat(txn, dbi, &st) == 0)
+            n = (long)st.ms_entries;
+        mdb_txn_abort(txn);
+    }
+    mdb_env_close(env);
+    return n;
+}
+
 /* A format-1 store: read as it is when opened read-only (its hash ids
  * looked up as format 1 did); opened for writing, upgraded in place with
  * every quad and every term's id kept; new terms then numbered past the
@@ -976,6 +998,21 @@ static void test_format1_upgrade(void)
         librdf_free_model(m);
     }
     if (s) librdf_free_storage(s);
+    /* written again with unindexed='…': a format-2 store stays format 2,
+       every quad indexed (the option names a new store's set) */
+    s = open_with(dir, "yes", ",unindexed='" EX "p2'");
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        librdf_node *n2 = iri(EX "new2");
+        CHECK(add_quad(m, n2, T[P2], T[LZH], T[G1]) == 0 && librdf_model_sync(m) == 0);
+        kouan_lmdb_stats st3;
+        CHECK(kouan_lmdb_stats_get(s, &st3) == 0 && st3.format == 2 && st3.unindexed == 0);
+        librdf_free_node(n2);
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+    CHECK(index_entries(dir, "posc") == (long)NQ + 2 && index_entries(dir, "ospc") == (long)NQ + 2);
     librdf_free_node(nw);
 }
 
@@ -1216,6 +1253,102 @@ static int quiet(void *u, librdf_log_message *msg)
     (void)u;
     if (getenv("KOUAN_TEST_VERBOSE")) fprintf(stderr, "redland: %s\n", librdf_log_message_message(msg));
     return 1;
+}
+
+/* ---- format 3: an unindexed predicate's literal objects ------------------ */
+
+/* Quads of Q whose predicate is p and whose object is a literal. */
+static long literal_quads_of(int p)
+{
+    long n = 0;
+    for (size_t i = 0; i < NQ; i++)
+        if (Q[i][1] == p && librdf_node_is_literal(T[Q[i][2]])) n++;
+    return n;
+}
+
+/* A store made with unindexed='p2 …' keeps p2's literal-object quads in
+ * SPOC and CSPO only, and answers every pattern shape as a store that
+ * indexes them (test_shapes' brute force): by a scan where POSC or OSPC
+ * would miss them, written one by one, in a transaction, and removed. */
+static void test_unindexed(void)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s-unindexed", DIR_);
+    CHECK(mkdir(dir, 0700) == 0);
+    const char *opt = ",unindexed='" EX "p2 " EX "never-used'";
+    librdf_storage *s = open_with(dir, "yes", opt);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    load(m);                                     /* one quad at a time */
+    CHECK(librdf_model_sync(m) == 0);
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 3 && st.unindexed == 2);
+    test_basics(m);
+    test_shapes(m);
+    test_duplicates_and_removal(m);
+    test_transactions(m);
+    test_shapes(m);
+    /* a scan's cost, for ordering a query: every quad */
+    CHECK(kouan_lmdb_estimate(s, NULL, T[P2], NULL, NULL, 100) == NQ);
+    CHECK(kouan_lmdb_estimate(s, NULL, NULL, T[LZH], NULL, 100) == NQ);
+    CHECK(kouan_lmdb_estimate(s, NULL, NULL, T[O1], NULL, 100) == 5);   /* OSPC */
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    long lit = literal_quads_of(P2);
+    CHECK(lit == 3);
+    CHECK(index_entries(dir, "spoc") == (long)NQ && index_entries(dir, "cspo") == (long)NQ);
+    CHECK(index_entries(dir, "posc") == (long)NQ - lit && index_entries(dir, "ospc") == (long)NQ - lit);
+
+    /* reopened without the option, read-only: the store keeps its set */
+    s = open_with(dir, "no", NULL);
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 3 && st.unindexed == 2);
+        test_basics(m);
+        test_shapes(m);
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+
+    /* written in one explicit transaction (sorted by flush), and by
+       replace_graph from strings */
+    char dir2[320];
+    snprintf(dir2, sizeof dir2, "%s-unindexed-txn", DIR_);
+    CHECK(mkdir(dir2, 0700) == 0);
+    s = open_with(dir2, "yes", opt);
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    CHECK(librdf_model_transaction_start(m) == 0);
+    load(m);
+    CHECK(librdf_model_transaction_commit(m) == 0);
+    test_basics(m);
+    test_shapes(m);
+    kouan_lmdb_triple t[2] = {
+        { EX "s9", EX "p2", "42", 1, NULL, "http://www.w3.org/2001/XMLSchema#integer" },
+        { EX "s9", EX "p2", EX "o1", 0, NULL, NULL },              /* an IRI: indexed */
+    };
+    size_t bad;
+    CHECK(kouan_lmdb_replace_graph(s, EX "g9", t, 2, &bad) == 0);
+    librdf_uri *xint = librdf_new_uri(W, (const unsigned char *)"http://www.w3.org/2001/XMLSchema#integer");
+    librdf_node *n42 = librdf_new_node_from_typed_literal(W, (const unsigned char *)"42", NULL, xint);
+    librdf_free_uri(xint);
+    librdf_statement *pat = librdf_new_statement_from_nodes(W, NULL, NULL, n42);
+    CHECK(count_stream(librdf_model_find_statements(m, pat)) == 1);     /* by a scan */
+    librdf_free_statement(pat);
+    librdf_iterator *src = librdf_model_get_sources(m, T[P2], T[O1]);   /* POSC */
+    int nsrc = 0;
+    for (; src && !librdf_iterator_end(src); librdf_iterator_next(src)) nsrc++;
+    if (src) librdf_free_iterator(src);
+    CHECK(nsrc == 1);
+    librdf_free_node(n42);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    CHECK(index_entries(dir2, "posc") == (long)NQ - lit + 1 &&
+          index_entries(dir2, "spoc") == (long)NQ + 2);
+
 }
 
 /* ---- group commit (kouan_lmdb_set_group) and the resident limit ----------- */
@@ -1540,6 +1673,7 @@ int main(void)
     test_group();
     test_many_copies();
     test_resident();
+    test_unindexed();
 
     for (int i = 0; i < NT; i++) librdf_free_node(T[i]);
     librdf_free_world(W);

@@ -2,7 +2,7 @@
  * dictionary and four quad indexes, one write transaction per document,
  * readers on MVCC snapshots.  See lmdb_storage.h for the options.
  *
- * Layout (one LMDB environment, six named databases; format 2):
+ * Layout (one LMDB environment, six named databases; format 3):
  *   terms   id (8 bytes, big-endian) → the term: 'U' IRI | 'B' blank id |
  *           'L' u8 langlen, lang, u16 dtlen, datatype IRI, value.
  *           A new term's id is the next of a counter (meta "next-id"; 0 is
@@ -33,8 +33,28 @@
  *           keeps a quad at ~155 bytes on disk with four indexes and `ids`
  *           after a bulk load), and MDB_NODUPDATA makes "add" report an
  *           existing quad.
- *   meta    "format" → "kouan-lmdb 2"; "next-id" → the counter; after an
- *           upgrade "upgraded" → "from format 1 at TIME, N terms".
+ *   meta    "format" → "kouan-lmdb 3"; "next-id" → the counter;
+ *           "unindexed" → the ids of the unindexed predicates (8 bytes
+ *           each, below); after an upgrade "upgraded" → "from format 1 at
+ *           TIME, N terms".
+ *
+ * Unindexed objects (format 3).  A new store is given a set of predicates
+ * (option unindexed='IRI IRI …', at most 8; kouan's store.c names the
+ * evidence positions kouan:evidenceStart, kouan:evidenceEnd, kouan:line)
+ * whose quads with a literal object are written to SPOC and CSPO only,
+ * not to POSC and OSPC.  Those objects are integers thousands of facts
+ * share: under POSC's (p, o) order and OSPC's key each is a place of its
+ * own among old entries, so every document's commit copied and wrote a
+ * page per offset (a quarter of the writer's time, a fifth of the file
+ * on the 10 MB corpus: bench/scale/README.md).  Reads stay complete: a
+ * pattern that POSC or OSPC would answer and that such a quad can match —
+ * p unindexed with o unbound or a literal, or p unbound with o a literal
+ * (misses_unindexed: one `terms` read says whether o is one) — is read
+ * from SPOC instead (from s's key when s is bound, else all of it) or from
+ * the graph's CSPO run; kouan_lmdb_estimate says a scan costs every quad.
+ * The set is fixed when the store is made and read from `meta` on open.
+ * Format 2 ("kouan-lmdb 2"): the same without the set — every quad in all
+ * four indexes; read and written as it is (its set is empty).
  * The counter is read from `meta` in each write transaction (another
  * process may have written since) and written back before its commit, so
  * an abort, a failed commit or a kill -9 reverts it with the terms it
@@ -46,8 +66,8 @@
  * collision, so one document's quads landed on pages all over each index
  * (~13.6 MB written per commit into a 120 MB store).  Opened read-only, a
  * format-1 store is read as it is (term_id_v1 hashes and probes); opened
- * for writing, it is upgraded in place in the transaction that opens it
- * (upgrade_v1: `ids` built from `terms`, every old id kept, so no quad is
+ * for writing, it is upgraded in place to format 2 in the transaction that
+ * opens it (upgrade_v1: `ids` built from `terms`, every old id kept, so no quad is
  * rewritten; the counter starts past the largest old id — hash ids spread
  * over 2^64 leave ~2^64 / terms above it — or at 1 when that is within
  * 2^32 of the top, stepping over the old ids it meets), all or nothing.
@@ -59,7 +79,8 @@
  * p, po → POSC; o, os → OSPC; nothing bound → SPOC.  With a context, CSPO
  * answers c, cs, csp, cspo; other shapes take the triple index's range and
  * keep the context's quads (or CSPO filtered, when mdb_cursor_count says the
- * graph is the smaller range).  A fully bound quad is one seek.
+ * graph is the smaller range).  A fully bound quad is one seek.  A shape
+ * that can match an unindexed quad reads SPOC or CSPO instead (above).
  *
  * Semantics (Redland leaves them open; hashes differs):
  *   - find_statements (the merged default graph) returns each triple ONCE,
@@ -132,8 +153,10 @@ static const char *const IDX_NAME[N_IDX] = { "spoc", "posc", "ospc", "cspo" };
 /* position in the index → quad component (0 s, 1 p, 2 o, 3 c) */
 static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} };
 
-#define FORMAT_TAG "kouan-lmdb 2"
+#define FORMAT_TAG "kouan-lmdb 3"
+#define FORMAT_TAG_2 "kouan-lmdb 2"  /* every quad in all four indexes */
 #define FORMAT_TAG_1 "kouan-lmdb 1"  /* hashed ids, no `ids`: read, upgraded */
+#define MAX_UNINDEXED 8              /* predicates given by unindexed='…' */
 #define LONG_KEY 0xFF                /* `ids` key of a term too long for one:
                                         0xFF, a probe of its hash (8 bytes) */
 #define CACHE_SLOTS 65536u
@@ -169,7 +192,9 @@ typedef struct kenv {
     int          refs, read_only;
     MDB_env     *env;
     MDB_dbi      terms, meta, ids, idx[N_IDX];
-    int          format;      /* 2; 1: a format-1 store opened read-only */
+    int          format;      /* 3; 2; 1: a format-1 store opened read-only */
+    uint64_t     unidx[MAX_UNINDEXED]; /* predicates whose literal objects */
+    int          nunidx;      /* are not in POSC and OSPC (format 3) */
     unsigned     keymax;      /* LMDB's largest key (511) */
     uint64_t     next_id;     /* the counter, loaded in this write txn */
     uint64_t     terms_last;  /* the largest id in `terms` (next_loaded) */
@@ -213,7 +238,16 @@ static void resident_trim(kenv *e);
 
 /* dup: a copy of the quad before it (or stored already); keep: in the
  * graph being replaced, so neither removed nor added */
-typedef struct pend { uint64_t q[4]; unsigned char dup, keep; } pend;
+typedef struct pend { uint64_t q[4]; unsigned char dup, keep, lit, u; } pend;
+
+/* lit: the object is a literal; u: and the predicate is unindexed — the
+ * quad goes into SPOC and CSPO only (format 3; see "Unindexed objects"). */
+static int is_unindexed(const kenv *e, uint64_t p)
+{
+    for (int i = 0; i < e->nunidx; i++)
+        if (e->unidx[i] == p) return 1;
+    return 0;
+}
 
 static kenv *envs;            /* open environments of this process */
 
@@ -911,7 +945,7 @@ static void wr_abort(kenv *e)
 /* ---- quads -------------------------------------------------------------------- */
 
 /* Adds quad q: 0 added, 1 already there, else an LMDB error. */
-static int quad_add(kenv *e, MDB_txn *txn, const uint64_t q[4])
+static int quad_add(kenv *e, MDB_txn *txn, const uint64_t q[4], int unindexed)
 {
     unsigned char b[32];
     encode_quad(I_SPOC, q, b);
@@ -919,6 +953,7 @@ static int quad_add(kenv *e, MDB_txn *txn, const uint64_t q[4])
     int rc = mdb_put(txn, e->idx[I_SPOC], &key, &val, MDB_NODUPDATA);
     if (rc == MDB_KEYEXIST) return 1;
     for (int i = 1; i < N_IDX && rc == 0; i++) {
+        if (unindexed && (i == I_POSC || i == I_OSPC)) continue;
         encode_quad(i, q, b);
         key = (MDB_val){ 8, b };
         val = (MDB_val){ 24, b + 8 };
@@ -1099,7 +1134,8 @@ static size_t key_run(const kenv *e, int i, size_t j, const unsigned char *key,
 {
     size_t n = 0;
     for (size_t k = j; k < e->npend && n < max; k++) {
-        if (e->pend[k].dup || e->pend[k].keep) continue;
+        if (e->pend[k].dup || e->pend[k].keep || (e->pend[k].u && (i == I_POSC || i == I_OSPC)))
+            continue;
         unsigned char bk[32];
         encode_quad(i, e->pend[k].q, bk);
         if (memcmp(bk, key, 8) != 0) break;
@@ -1124,6 +1160,8 @@ static int flush(kenv *e)
     size_t *run_j = malloc(sizeof *run_j * RUN_MAX);  /* and their quads */
     if (!run || !run_j) { free(run); free(run_j); return ENOMEM; }
     int rc = 0;
+    for (size_t j = 0; j < e->npend; j++)
+        e->pend[j].u = e->nunidx && e->pend[j].lit && is_unindexed(e, e->pend[j].q[1]);
     for (int i = 0; i < N_IDX && !rc; i++) {
         if (i != I_SPOC || !e->pend_spoc) SORT_OF[i](e->pend, e->npend);
         if (i == I_SPOC)                              /* twice in the commit */
@@ -1145,6 +1183,7 @@ static int flush(kenv *e)
         for (size_t j = 0, trim_at = 8192; j < e->npend && !rc; j++) {
             pend *p = &e->pend[j];
             if (p->dup || p->keep) continue;
+            if (p->u && (i == I_POSC || i == I_OSPC)) continue;   /* SPOC, CSPO only */
             if (j >= trim_at) {              /* a group's flush reads many pages */
                 resident_trim(e);
                 trim_at = j + 8192;
@@ -1381,6 +1420,28 @@ static size_t pair_count(kenv *e, MDB_txn *txn, int idx, uint64_t a, uint64_t b,
     return n;
 }
 
+/* Whether term id is a literal (its bytes in `terms` start with 'L'). */
+static int id_is_literal(kenv *e, MDB_txn *txn, uint64_t id)
+{
+    unsigned char k[8];
+    put64(k, id);
+    MDB_val key = { 8, k }, val;
+    return mdb_get(txn, e->terms, &key, &val) == 0 && val.mv_size > 0 &&
+           ((const unsigned char *)val.mv_data)[0] == 'L';
+}
+
+/* Whether the POSC or OSPC range a pattern with s unbound would read can
+ * miss quads of it: those of an unindexed predicate with a literal object
+ * (format 3), which only SPOC and CSPO hold.  With p bound, the POSC range
+ * misses them when p is unindexed and o is unbound or a literal; with p
+ * unbound and o bound, the OSPC range when o is a literal. */
+static int misses_unindexed(kenv *e, MDB_txn *txn, uint64_t P, uint64_t O)
+{
+    if (!e->nunidx) return 0;
+    if (P) return is_unindexed(e, P) && (!O || id_is_literal(e, txn, O));
+    return O && id_is_literal(e, txn, O);
+}
+
 /* Plans and opens a scan for pattern q (0 = unbound); with_c: only quads of
  * context q[3] (0 = the default graph); else the merged view (distinct).
  * quads: every quad (serialise), no distinct.  Returns 0 or an LMDB error. */
@@ -1392,10 +1453,13 @@ static int scan_open(scan *s, kenv *e, const uint64_t q[4], int with_c, int quad
     s->wgen = e->wgen;
     uint64_t S = q[0], P = q[1], O = q[2], C = q[3];
     int idx, n;           /* how many leading components of the order are bound */
+    /* the unindexed quads a POSC or OSPC range would miss: the graph's
+       CSPO run, or a scan of SPOC (from s's key when s is bound) */
+    int miss = (!S || !P) && (P || O) && misses_unindexed(e, s->txn, P, O);
     if (with_c) {
         s->want_c = 1;
         s->want[3] = C;
-        if (S || (!P && !O)) {
+        if (S || (!P && !O) || miss) {
             idx = I_CSPO;
             n = 1 + (S ? 1 + (P ? 1 + (O ? 1 : 0) : 0) : 0);
         } else if (P && O) {
@@ -1416,7 +1480,8 @@ static int scan_open(scan *s, kenv *e, const uint64_t q[4], int with_c, int quad
         }
     } else {
         s->distinct = !quads;
-        if (S && O && !P) { idx = I_OSPC; n = 2; }
+        if (miss) { idx = I_SPOC; n = S ? 1 : 0; }
+        else if (S && O && !P) { idx = I_OSPC; n = 2; }
         else if (S) { idx = I_SPOC; n = 1 + (P ? 1 + (O ? 1 : 0) : 0); }
         else if (P) { idx = I_POSC; n = 1 + (O ? 1 : 0); }
         else if (O) { idx = I_OSPC; n = 1; }
@@ -1838,7 +1903,7 @@ static int upgrade_v1(kenv *e, MDB_txn *txn)
                        tm.tm_sec, n);
     MDB_val k1 = { 7, "next-id" }, v1 = { 8, nv };
     MDB_val k2 = { 8, "upgraded" }, v2 = { (size_t)len, note };
-    MDB_val k3 = { 6, "format" }, v3 = { strlen(FORMAT_TAG), FORMAT_TAG };
+    MDB_val k3 = { 6, "format" }, v3 = { strlen(FORMAT_TAG_2), FORMAT_TAG_2 };
     if ((rc = mdb_put(txn, e->meta, &k1, &v1, 0)) || (rc = mdb_put(txn, e->meta, &k2, &v2, 0)) ||
         (rc = mdb_put(txn, e->meta, &k3, &v3, 0)))
         return rc;
@@ -1863,7 +1928,52 @@ static void env_release(kenv *e)
     free(e);
 }
 
-static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t map_size)
+/* A new store's unindexed predicates (format 3): the IRIs of list (space-
+ * separated) numbered as terms in txn and their ids kept in meta
+ * "unindexed" (8 bytes each), which later opens read (unidx_load). */
+static int unidx_create(kenv *e, MDB_txn *txn, const char *list)
+{
+    e->nunidx = 0;
+    for (const char *p = list ? list : ""; *p;) {
+        while (*p == ' ') p++;
+        size_t len = strcspn(p, " ");
+        if (!len) break;
+        if (e->nunidx == MAX_UNINDEXED) return EINVAL;
+        char iri[1024];
+        if (len >= sizeof iri) return EINVAL;
+        memcpy(iri, p, len);
+        iri[len] = 0;
+        p += len;
+        tbuf b;
+        if (term_encode_str(0, iri, NULL, NULL, &b)) return ENOMEM;
+        uint64_t id;
+        int rc = term_id_v2(e, txn, &b, hash_bytes(b.p, b.len), 1, &id);
+        tbuf_free(&b);
+        if (rc) return rc;
+        if (!is_unindexed(e, id)) e->unidx[e->nunidx++] = id;
+    }
+    unsigned char v[8 * MAX_UNINDEXED];
+    for (int i = 0; i < e->nunidx; i++) put64(v + 8 * i, e->unidx[i]);
+    MDB_val key = { 9, "unindexed" }, val = { 8 * (size_t)e->nunidx, v };
+    int rc = mdb_put(txn, e->meta, &key, &val, 0);
+    if (!rc) rc = next_save(e, txn);
+    e->next_loaded = e->next_dirty = 0;         /* read again by each write txn */
+    return rc;
+}
+
+static int unidx_load(kenv *e, MDB_txn *txn)
+{
+    MDB_val key = { 9, "unindexed" }, val;
+    int rc = mdb_get(txn, e->meta, &key, &val);
+    if (rc) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+    if (val.mv_size % 8 || val.mv_size > 8 * MAX_UNINDEXED) return MDB_CORRUPTED;
+    e->nunidx = (int)(val.mv_size / 8);
+    for (int i = 0; i < e->nunidx; i++) e->unidx[i] = get64((const unsigned char *)val.mv_data + 8 * i);
+    return 0;
+}
+
+static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t map_size,
+                         const char *unindexed)
 {
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -1923,25 +2033,33 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
         int g = mdb_get(txn, e->meta, &key, &val);
         int is1 = g == 0 && val.mv_size == strlen(FORMAT_TAG_1) &&
                   memcmp(val.mv_data, FORMAT_TAG_1, val.mv_size) == 0;
-        int is2 = g == 0 && val.mv_size == strlen(FORMAT_TAG) &&
+        int is2 = g == 0 && val.mv_size == strlen(FORMAT_TAG_2) &&
+                  memcmp(val.mv_data, FORMAT_TAG_2, val.mv_size) == 0;
+        int is3 = g == 0 && val.mv_size == strlen(FORMAT_TAG) &&
                   memcmp(val.mv_data, FORMAT_TAG, val.mv_size) == 0;
-        e->format = 2;
+        e->format = 3;
         if (g == MDB_NOTFOUND && !read_only) {         /* a new store */
             val = (MDB_val){ strlen(FORMAT_TAG), FORMAT_TAG };
             rc = mdb_put(txn, e->meta, &key, &val, 0);
             if (!rc) rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &e->ids);
-        } else if (is2) {
+            what = "numbering the unindexed predicates (unindexed='IRI …', at most 8)";
+            if (!rc) rc = unidx_create(e, txn, unindexed);
+        } else if (is3 || is2) {
             what = "opening the term index";
             rc = mdb_dbi_open(txn, "ids", create, &e->ids);
+            e->format = is3 ? 3 : 2;                    /* 2: every quad indexed */
+            if (!rc && is3) { what = "reading the unindexed predicates"; rc = unidx_load(e, txn); }
         } else if (is1 && read_only) {
             e->format = 1;                              /* read as it is */
         } else if (is1) {
             what = "upgrading the store from format 1";
             rc = upgrade_v1(e, txn);
+            e->format = 2;
         } else if (g == 0) {
             librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
-                       "kouan store %s: unknown format “%.*s” (this kouan reads “%s” and “%s”)",
-                       dir, (int)val.mv_size, (const char *)val.mv_data, FORMAT_TAG, FORMAT_TAG_1);
+                       "kouan store %s: unknown format “%.*s” (this kouan reads “%s”, “%s” and “%s”)",
+                       dir, (int)val.mv_size, (const char *)val.mv_data, FORMAT_TAG, FORMAT_TAG_2,
+                       FORMAT_TAG_1);
             rc = -1;
         } else rc = g;
     }
@@ -1971,6 +2089,7 @@ static int k_init(librdf_storage *storage, const char *name, librdf_hash *option
     char *dir = options ? librdf_hash_get(options, "dir") : NULL;
     int read_only = options && librdf_hash_get_as_boolean(options, "write") == 0;
     char *ms = options ? librdf_hash_get(options, "map-size") : NULL;
+    char *unidx = options ? librdf_hash_get(options, "unindexed") : NULL;
     size_t map_size = ms ? (size_t)strtoull(ms, NULL, 10) : 0;
     if (!map_size) map_size = (size_t)64 << 30;
     if (ms) librdf_free_memory(ms);
@@ -1979,6 +2098,7 @@ static int k_init(librdf_storage *storage, const char *name, librdf_hash *option
         if (!dir) librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
                              "kouan store: the option dir='FOLDER' is required");
         if (dir) librdf_free_memory(dir);
+        if (unidx) librdf_free_memory(unidx);
         free(k);
         return 1;
     }
@@ -1991,7 +2111,9 @@ static int k_init(librdf_storage *storage, const char *name, librdf_hash *option
        IRIs (one object per IRI); kouan's own world does not (query/source.h) */
     if (uris_interned(w)) k->uris = calloc(URI_SLOTS, sizeof *k->uris);
     k->memo = calloc(MEMO_SLOTS, sizeof *k->memo);     /* none: no memo */
-    if (!k->dir || !(k->e = env_acquire(w, k->dir, read_only, map_size))) {
+    k->e = k->dir ? env_acquire(w, k->dir, read_only, map_size, unidx) : NULL;
+    if (unidx) librdf_free_memory(unidx);
+    if (!k->e) {
         free(k->nodes);
         free(k->uris);
         free(k->memo);
@@ -2056,6 +2178,7 @@ static int k_context_add_statement(librdf_storage *storage, librdf_node *ctx,
     uint64_t q[4];
     kenv *e = k->e;
     int rc = pattern_ids(k, txn, statement, ctx, 1, q);
+    int lit = librdf_node_is_literal(librdf_statement_get_object(statement)) != 0;
     if (!rc && e->explicit_txn) {                  /* written sorted by flush */
         if (e->npend == e->cappend) {
             size_t cap = e->cappend ? e->cappend * 2 : 4096;
@@ -2066,10 +2189,11 @@ static int k_context_add_statement(librdf_storage *storage, librdf_node *ctx,
         }
         pend *np = &e->pend[e->npend++];
         memcpy(np->q, q, sizeof q);
-        np->dup = np->keep = 0;
+        np->dup = np->keep = np->u = 0;
+        np->lit = (unsigned char)lit;
         return 0;
     }
-    if (!rc) rc = quad_add(e, txn, q);
+    if (!rc) rc = quad_add(e, txn, q, lit && is_unindexed(e, q[1]));
     if (rc == 1) return 0;                         /* already stored: once */
     if (rc) {
         log_mdb(k->world, "adding a statement", rc);
@@ -2374,7 +2498,8 @@ static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, size_t
         pq->q[0] = s_id;
         pq->q[1] = p_id;
         pq->q[3] = c;
-        pq->dup = pq->keep = 0;
+        pq->dup = pq->keep = pq->u = 0;
+        pq->lit = x->o_literal ? 1 : 0;
         e->npend++;
     }
     if (rc) {
@@ -2544,6 +2669,7 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     if (!rc) out->quads = st.ms_entries;
     if (!rc && !(rc = mdb_stat(txn, e->terms, &st))) out->terms = st.ms_entries;
     out->format = e->format;
+    out->unindexed = e->nunidx;
     MDB_val ukey = { 8, "upgraded" }, uval;
     if (!rc && mdb_get(txn, e->meta, &ukey, &uval) == 0)
         snprintf(out->upgraded, sizeof out->upgraded, "%.*s",
@@ -2610,6 +2736,9 @@ size_t kouan_lmdb_estimate(librdf_storage *storage, librdf_node *s, librdf_node 
     }
     if (bound == 0) {
         MDB_stat st;
+        if (mdb_stat(txn, e->idx[I_SPOC], &st) == 0) out = st.ms_entries;
+    } else if (bound == 1 && first < 3 && misses_unindexed(e, txn, q[1], q[2])) {
+        MDB_stat st;                  /* a scan of SPOC: what it costs */
         if (mdb_stat(txn, e->idx[I_SPOC], &st) == 0) out = st.ms_entries;
     } else if (bound == 1) {
         /* s → SPOC, p → POSC, o → OSPC, c → CSPO: the key's values */

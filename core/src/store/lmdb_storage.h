@@ -7,8 +7,10 @@
  *   librdf_new_storage(world, "kouan", NULL, "dir='DIR',write='yes'")
  *
  * Options: dir='DIR' (required; the folder must exist), write='no' opens
- * read-only, map-size='BYTES' (default 64 GiB, sparse).  The files are
- * DIR/data.mdb and DIR/lock.mdb.  Design, semantics and numbers: the
+ * read-only, map-size='BYTES' (default 64 GiB, sparse), unindexed='IRI …'
+ * (a new store's predicates, at most 8, whose literal objects are indexed
+ * by subject and graph only; later opens read the store's own set).  The
+ * files are DIR/data.mdb and DIR/lock.mdb.  Design, semantics and numbers: the
  * comment at the top of lmdb_storage.c and README.md ("The store"). */
 #ifndef KOUAN_LMDB_STORAGE_H
 #define KOUAN_LMDB_STORAGE_H
@@ -31,8 +33,11 @@ typedef struct kouan_lmdb_stats {
     size_t used_bytes;   /* pages in use */
     size_t file_bytes;   /* size of data.mdb on disk */
     size_t map_bytes;    /* the map size */
-    int    format;       /* 2; 1: a format-1 store opened read-only (it is
-                            upgraded to 2 when next opened for writing) */
+    int    format;       /* 3; 2 (before 2026-12-03: every quad indexed by
+                            value); 1: a format-1 store opened read-only (it
+                            is upgraded to 2 when next opened for writing) */
+    int    unindexed;    /* predicates whose literal objects are in SPOC and
+                            CSPO only (unindexed='…'; format 3) */
     char   upgraded[128];/* "from format 1 at TIME, N terms", or "" */
 } kouan_lmdb_stats;
 

@@ -36,6 +36,13 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+/* The evidence positions kouan's graphs give every fact (graph.c): integer
+ * literals that thousands of facts share, so a document's quads would land
+ * on a page of POSC and OSPC per offset (lmdb_storage.c, "Unindexed
+ * objects").  Reached from their statement node, never by value. */
+#define KOUAN_UNINDEXED KOUAN_NS_ONTOLOGY "evidenceStart " KOUAN_NS_ONTOLOGY "evidenceEnd " \
+                        KOUAN_NS_ONTOLOGY "line"
+
 struct kouan_store {
     librdf_world   *world;    /* borrowed */
     librdf_storage *storage;
@@ -292,7 +299,11 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
             return NULL;
         }
         s->ours = 1;
-        snprintf(options, sizeof options, "dir='%s',write='%s'", dir, read_only ? "no" : "yes");
+        /* a new store leaves the evidence positions (integers shared by
+           every document) out of its by-value indexes: lmdb_storage.c,
+           "Unindexed objects" */
+        snprintf(options, sizeof options, "dir='%s',write='%s',unindexed='%s'", dir,
+                 read_only ? "no" : "yes", KOUAN_UNINDEXED);
     } else if (strcmp(storage, "virtuoso") == 0) {
         if (virtuoso_options(spec, rest, options, sizeof options, err) != KOUAN_OK) {
             free(s);
@@ -664,9 +675,14 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
             snprintf(info->format_note, sizeof info->format_note,
                      "term ids are hashes; upgraded in place to format 2 when next opened "
                      "for writing");
-        else
-            snprintf(info->format_note, sizeof info->format_note, "term ids from a counter%s%s",
+        else if (st.format == 2)
+            snprintf(info->format_note, sizeof info->format_note,
+                     "term ids from a counter; every quad in all four indexes%s%s",
                      st.upgraded[0] ? "; upgraded " : "", st.upgraded);
+        else
+            snprintf(info->format_note, sizeof info->format_note,
+                     "term ids from a counter; the literal objects of %d evidence "
+                     "properties not indexed by value", st.unindexed);
         snprintf(info->kind, sizeof info->kind, "kouan (LMDB)");
         return KOUAN_OK;
     }
