@@ -138,6 +138,7 @@
 #include <lmdb.h>
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -231,6 +232,8 @@ typedef struct kenv {
     size_t       resident_max;/* kouan_lmdb_limit_resident: 0 none */
     void        *map_at;      /* the map (found by resident_trim) */
     unsigned     steps;       /* scan steps, to check the resident pages */
+    unsigned     reads;       /* read operations begun, likewise */
+    int          statm_fd;    /* /proc/self/statm, open once (0: not yet) */
     size_t       map_len;
 } kenv;
 
@@ -680,6 +683,8 @@ static librdf_node *id_node(kstore *ks, MDB_txn *txn, uint64_t id)
     if (ks->nodes_agen != e->agen) { nodes_clear(ks); ks->nodes_agen = e->agen; }
     node_slot *c = ks->nodes ? &ks->nodes[id & (NODE_SLOTS - 1)] : NULL;
     if (c && c->node && c->id == id) return librdf_new_node_from_node(c->node);
+    /* a stream's statements map a page of `terms` or more each */
+    if (e->resident_max && (++e->reads & 0xFF) == 0) resident_trim(e);
     unsigned char k[8];
     put64(k, id);
     MDB_val key = { 8, k }, val;
@@ -775,6 +780,9 @@ static MDB_txn *rd_begin(kenv *e, int *is_w)
  * are written at once), flush before reading an index. */
 static MDB_txn *rd_begin_lazy(kenv *e, int *is_w)
 {
+    /* many short reads (a lookup, a graph's few statements: reconcile
+       asks each graph) map pages as a long scan does (scan_step) */
+    if (e->resident_max && (++e->reads & 0xFF) == 0) resident_trim(e);
     if (e->wtxn) { *is_w = 1; return e->wtxn; }
     *is_w = 0;
     if (e->rusers == 0) {
@@ -888,10 +896,17 @@ static int wr_commit(kstore *k)
 static void resident_trim(kenv *e)
 {
     if (!e->resident_max) return;
-    FILE *f = fopen("/proc/self/statm", "r");
+    /* statm read through an fd kept open (a pread, not fopen and fscanf:
+       it is asked every 1024 reads or writes) */
+    if (e->statm_fd <= 0) e->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    char buf[128];
+    ssize_t got_n = e->statm_fd > 0 ? pread(e->statm_fd, buf, sizeof buf - 1, 0) : -1;
     unsigned long size = 0, resident = 0, shared = 0;
-    int got = f && fscanf(f, "%lu %lu %lu", &size, &resident, &shared) == 3;
-    if (f) fclose(f);
+    int got = 0;
+    if (got_n > 0) {
+        buf[got_n] = 0;
+        got = sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) == 3;
+    }
     long page = sysconf(_SC_PAGESIZE);
     if (!got || page <= 0 || (size_t)shared * (size_t)page <= e->resident_max) return;
     if (!e->map_at) {
@@ -1180,13 +1195,13 @@ static int flush(kenv *e)
             have_last = 1;
         } else if (g == MDB_NOTFOUND) appending = 1;          /* empty */
         else if (g) { rc = g; mdb_cursor_close(cur); break; }
-        for (size_t j = 0, trim_at = 8192; j < e->npend && !rc; j++) {
+        for (size_t j = 0, trim_at = 256; j < e->npend && !rc; j++) {
             pend *p = &e->pend[j];
             if (p->dup || p->keep) continue;
             if (p->u && (i == I_POSC || i == I_OSPC)) continue;   /* SPOC, CSPO only */
             if (j >= trim_at) {              /* a group's flush reads many pages */
                 resident_trim(e);
-                trim_at = j + 8192;
+                trim_at = j + 256;
             }
             unsigned char b[32];
             encode_quad(i, p->q, b);
@@ -1316,7 +1331,7 @@ static int scan_match(scan *s, const MDB_val *key, const MDB_val *val)
 static void scan_step(scan *s, int first)
 {
     if (!scan_alive(s)) return;
-    if (s->e->resident_max && (++s->e->steps & 0x3FFF) == 0)
+    if (s->e->resident_max && (++s->e->steps & 0xFF) == 0)
         resident_trim(s->e);             /* a long writer's reads (reconcile) */
     MDB_val key, val;
     int rc;
@@ -1920,6 +1935,7 @@ static void env_release(kenv *e)
     if (!e->read_only && e->pid == getpid())
         mdb_env_sync(e->env, 1);        /* the last commit's meta page (NOMETASYNC) */
     mdb_env_close(e->env);
+    if (e->statm_fd > 0) close(e->statm_fd);
     cache_clear(e);
     free(e->cache);
     free(e->pend);
