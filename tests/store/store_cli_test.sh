@@ -2,7 +2,8 @@
 # store_cli_test.sh KOUAN SRC — the kouan program on its own store (kouan:DIR,
 # the default): the seed chapter's triple count equals the distinct count of
 # a hashes store, re-extraction changes nothing, export/import round trip,
-# `kouan store info`, and migrating a hashes store.
+# `kouan store info`, evidence positions asked by value (format 3) as the
+# hashes store answers them, and migrating a hashes store.
 set -euo pipefail
 KOUAN=${1:?usage: store_cli_test.sh KOUAN SRC}
 SRC=${2:?usage: store_cli_test.sh KOUAN SRC}
@@ -32,6 +33,21 @@ distinct=$("$KOUAN" --store "hashes:$T/h" export --format ntriples | wc -l)
 [ "$triples" = "$distinct" ] || fail "kouan store has $triples triples, hashes $distinct distinct"
 [ "$quads" = "$distinct" ] || fail "one graph: quads $quads should equal triples $distinct"
 grep -q "^graphs    1$" info1 || fail "graphs: $(cat info1)"
+
+# format 3 leaves the evidence positions out of the by-value indexes: asked
+# by value (a line, any property with that value, inside GRAPH, through a
+# join) kouan: answers as the hashes store does, and not with nothing
+line=$("$KOUAN" query --format tsv 'SELECT ?l WHERE { ?e kouan:line ?l } ORDER BY ?l LIMIT 1' | sed -n 2p)
+[[ "$line" =~ ^[0-9]+$ ]] || fail "no kouan:line in the seed's graph"
+for q in "SELECT (COUNT(*) AS ?n) WHERE { ?e kouan:line $line }" \
+         "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p $line }" \
+         "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p $line } }" \
+         "SELECT (COUNT(*) AS ?n) WHERE { ?e ?p ?x . ?e kouan:line $line }" \
+         "SELECT (COUNT(*) AS ?n) WHERE { ?e kouan:evidenceStart ?x }"; do
+    ours=$("$KOUAN" query --format tsv "$q" | tail -1)
+    theirs=$("$KOUAN" --store "hashes:$T/h" query --format tsv "$q" | tail -1)
+    [ "$ours" = "$theirs" ] && [[ "$ours" =~ ^[1-9][0-9]*$ ]] || fail "$q: kouan $ours, hashes $theirs"
+done
 grep -q "^terms " info1 && grep -q "^disk " info1 || fail "info lacks terms/disk: $(cat info1)"
 
 # re-extracting leaves the store unchanged (only the extraction time differs)
