@@ -233,7 +233,7 @@ typedef struct kenv {
     void        *map_at;      /* the map (found by resident_trim) */
     unsigned     steps;       /* scan steps, to check the resident pages */
     unsigned     reads;       /* read operations begun, likewise */
-    int          statm_fd;    /* /proc/self/statm, open once (0: not yet) */
+    int          statm_fd;    /* /proc/self/statm, open once (-1: not yet) */
     size_t       map_len;
 } kenv;
 
@@ -897,10 +897,10 @@ static void resident_trim(kenv *e)
 {
     if (!e->resident_max) return;
     /* statm read through an fd kept open (a pread, not fopen and fscanf:
-       it is asked every 1024 reads or writes) */
-    if (e->statm_fd <= 0) e->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+       it is asked every 256 reads or writes) */
+    if (e->statm_fd < 0) e->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     char buf[128];
-    ssize_t got_n = e->statm_fd > 0 ? pread(e->statm_fd, buf, sizeof buf - 1, 0) : -1;
+    ssize_t got_n = e->statm_fd >= 0 ? pread(e->statm_fd, buf, sizeof buf - 1, 0) : -1;
     unsigned long size = 0, resident = 0, shared = 0;
     int got = 0;
     if (got_n > 0) {
@@ -1935,7 +1935,7 @@ static void env_release(kenv *e)
     if (!e->read_only && e->pid == getpid())
         mdb_env_sync(e->env, 1);        /* the last commit's meta page (NOMETASYNC) */
     mdb_env_close(e->env);
-    if (e->statm_fd > 0) close(e->statm_fd);
+    if (e->statm_fd >= 0) close(e->statm_fd);
     cache_clear(e);
     free(e->cache);
     free(e->pend);
@@ -2011,6 +2011,7 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
     if (!e || !(e->cache = calloc(CACHE_SLOTS, sizeof *e->cache))) { free(e); return NULL; }
     e->dev = sb.st_dev;
     e->ino = sb.st_ino;
+    e->statm_fd = -1;
     e->pid = getpid();
     e->refs = 1;
     e->read_only = read_only;
