@@ -301,7 +301,10 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     memset(&b, 0, sizeof b);
     b.paths = paths;
     b.n = n;
-    b.window = (size_t)jobs * 2;
+    /* into a store the one writer is the slow part: a document ready for
+       it when it is done with one is enough (each held costs megabytes);
+       for --emit, writing is quick and workers go twice as far ahead */
+    b.window = emit ? (size_t)jobs * 2 : (size_t)jobs + 1;
     b.emit = emit;
     b.names = names;
     b.warn = warn;
