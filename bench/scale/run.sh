@@ -13,7 +13,8 @@
 # Virtuoso, default 160 ≈ 10^6 quads; PUSH_ALL=1 pushes the whole corpus and
 # counts graphs and triples on both sides), RUNS (query repetitions, 5),
 # PARTS (default "extract virtuoso queries jieba"; with a kept BENCH_DIR,
-# PARTS=queries runs again on the same corpus and stores).
+# PARTS=queries runs again on the same corpus and stores; PARTS=none only
+# makes the corpus).
 set -euo pipefail
 MB=${1:-200}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -84,7 +85,10 @@ Q=$(kquads "kouan:$W/copy")
 row "kouan:DIR write (store export → a new kouan:DIR)" "$(rate "$Q" "$SECS" | cut -d. -f1) quads/s ($Q quads in $SECS s, peak $RSS_MB MB)"
 rm -rf "$W/copy"
 fi
-[ -d "$W/store.2" ] || { rm -rf "$W/store.2"; "$K" --store "kouan:$W/store.2" extract -j 2 "$W/corpus" >/dev/null 2>&1; }
+# the Virtuoso push and the query stores read the corpus' store
+if part virtuoso || part queries; then
+    [ -d "$W/store.2" ] || { rm -rf "$W/store.2"; "$K" --store "kouan:$W/store.2" extract -j 2 "$W/corpus" >/dev/null 2>&1; }
+fi
 
 # ---- Virtuoso ----------------------------------------------------------------------
 if part virtuoso; then
