@@ -13,8 +13,11 @@
 #include "graph/graph.h"
 
 /* The map's pages a long writer (a batch, reconciling after remove) keeps
- * resident: kouan_store_limit_resident. */
-#define KOUAN_WRITER_RESIDENT ((size_t)48 << 20)
+ * resident: kouan_store_limit_resident.  36 MiB: with the program's own
+ * ~30 MiB of libraries and the group's dirty pages (≤ 80 MiB) a batch of
+ * the 200 MB corpus peaks at 196 MiB, in 269 s (48: 210 MiB, 275–279 s;
+ * 32: 195 MiB, 291 s; bench/scale/README.md). */
+#define KOUAN_WRITER_RESIDENT ((size_t)36 << 20)
 
 struct kouan {
     librdf_world     *world;
