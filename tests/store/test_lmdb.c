@@ -1270,11 +1270,26 @@ static long literal_quads_of(int p)
  * SPOC and CSPO only, and answers every pattern shape as a store that
  * indexes them (test_shapes' brute force): by a scan where POSC or OSPC
  * would miss them, written one by one, in a transaction, and removed. */
+static char last_error[1024];
+static int capture(void *u, librdf_log_message *msg);
+
 static void test_unindexed(void)
 {
     char dir[300];
     snprintf(dir, sizeof dir, "%s-unindexed", DIR_);
     CHECK(mkdir(dir, 0700) == 0);
+    /* more than 8 predicates: refused with a message; the folder holds no
+       store after it (the next open makes one) */
+    char nine[400] = ",unindexed='";
+    for (int i = 0; i < 9; i++) snprintf(nine + strlen(nine), sizeof nine - strlen(nine), EX "u%d ", i);
+    strcat(nine, "'");
+    last_error[0] = '\0';
+    librdf_world_set_logger(W, NULL, capture);
+    librdf_storage *refused = open_with(dir, "yes", nine);
+    librdf_world_set_logger(W, NULL, quiet);
+    fprintf(stderr, "unindexed test: 9 predicates refused: %s\n", last_error);
+    CHECK(refused == NULL && strstr(last_error, "at most 8"));
+    if (refused) librdf_free_storage(refused);
     const char *opt = ",unindexed='" EX "p2 " EX "never-used'";
     librdf_storage *s = open_with(dir, "yes", opt);
     librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
