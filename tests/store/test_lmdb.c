@@ -1307,7 +1307,9 @@ static void test_unindexed(void)
     /* a scan's cost, for ordering a query: every quad */
     CHECK(kouan_lmdb_estimate(s, NULL, T[P2], NULL, NULL, 100) == NQ);
     CHECK(kouan_lmdb_estimate(s, NULL, NULL, T[LZH], NULL, 100) == NQ);
-    CHECK(kouan_lmdb_estimate(s, NULL, NULL, T[O1], NULL, 100) == 5);   /* OSPC */
+    size_t with_o1 = 0;                           /* an IRI object: OSPC's count */
+    for (size_t i = 0; i < NQ; i++) with_o1 += Q[i][2] == O1;
+    CHECK(kouan_lmdb_estimate(s, NULL, NULL, T[O1], NULL, 100) == with_o1);
     librdf_free_model(m);
     librdf_free_storage(s);
     long lit = literal_quads_of(P2);

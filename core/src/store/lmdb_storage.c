@@ -241,15 +241,27 @@ static void resident_trim(kenv *e);
 
 /* dup: a copy of the quad before it (or stored already); keep: in the
  * graph being replaced, so neither removed nor added */
-typedef struct pend { uint64_t q[4]; unsigned char dup, keep, lit, u; } pend;
+typedef struct pend { uint64_t q[4]; unsigned char dup, keep, u; } pend;
 
-/* lit: the object is a literal; u: and the predicate is unindexed — the
- * quad goes into SPOC and CSPO only (format 3; see "Unindexed objects"). */
+/* u: the predicate is unindexed and the object a literal — the quad goes
+ * into SPOC and CSPO only (format 3; see "Unindexed objects"), set when
+ * the quad is added (unindexed_quad) and skipped by in_index. */
 static int is_unindexed(const kenv *e, uint64_t p)
 {
     for (int i = 0; i < e->nunidx; i++)
         if (e->unidx[i] == p) return 1;
     return 0;
+}
+
+static int unindexed_quad(const kenv *e, uint64_t p, int o_literal)
+{
+    return o_literal && e->nunidx && is_unindexed(e, p);
+}
+
+/* Whether index i holds a quad whose unindexed flag is u. */
+static int in_index(int i, int u)
+{
+    return !u || (i != I_POSC && i != I_OSPC);
 }
 
 static kenv *envs;            /* open environments of this process */
@@ -968,7 +980,7 @@ static int quad_add(kenv *e, MDB_txn *txn, const uint64_t q[4], int unindexed)
     int rc = mdb_put(txn, e->idx[I_SPOC], &key, &val, MDB_NODUPDATA);
     if (rc == MDB_KEYEXIST) return 1;
     for (int i = 1; i < N_IDX && rc == 0; i++) {
-        if (unindexed && (i == I_POSC || i == I_OSPC)) continue;
+        if (!in_index(i, unindexed)) continue;
         encode_quad(i, q, b);
         key = (MDB_val){ 8, b };
         val = (MDB_val){ 24, b + 8 };
@@ -1149,8 +1161,7 @@ static size_t key_run(const kenv *e, int i, size_t j, const unsigned char *key,
 {
     size_t n = 0;
     for (size_t k = j; k < e->npend && n < max; k++) {
-        if (e->pend[k].dup || e->pend[k].keep || (e->pend[k].u && (i == I_POSC || i == I_OSPC)))
-            continue;
+        if (e->pend[k].dup || e->pend[k].keep || !in_index(i, e->pend[k].u)) continue;
         unsigned char bk[32];
         encode_quad(i, e->pend[k].q, bk);
         if (memcmp(bk, key, 8) != 0) break;
@@ -1175,8 +1186,6 @@ static int flush(kenv *e)
     size_t *run_j = malloc(sizeof *run_j * RUN_MAX);  /* and their quads */
     if (!run || !run_j) { free(run); free(run_j); return ENOMEM; }
     int rc = 0;
-    for (size_t j = 0; j < e->npend; j++)
-        e->pend[j].u = e->nunidx && e->pend[j].lit && is_unindexed(e, e->pend[j].q[1]);
     for (int i = 0; i < N_IDX && !rc; i++) {
         if (i != I_SPOC || !e->pend_spoc) SORT_OF[i](e->pend, e->npend);
         if (i == I_SPOC)                              /* twice in the commit */
@@ -1198,7 +1207,7 @@ static int flush(kenv *e)
         for (size_t j = 0, trim_at = 256; j < e->npend && !rc; j++) {
             pend *p = &e->pend[j];
             if (p->dup || p->keep) continue;
-            if (p->u && (i == I_POSC || i == I_OSPC)) continue;   /* SPOC, CSPO only */
+            if (!in_index(i, p->u)) continue;
             if (j >= trim_at) {              /* a group's flush reads many pages */
                 resident_trim(e);
                 trim_at = j + 256;
@@ -2206,11 +2215,11 @@ static int k_context_add_statement(librdf_storage *storage, librdf_node *ctx,
         }
         pend *np = &e->pend[e->npend++];
         memcpy(np->q, q, sizeof q);
-        np->dup = np->keep = np->u = 0;
-        np->lit = (unsigned char)lit;
+        np->dup = np->keep = 0;
+        np->u = (unsigned char)unindexed_quad(e, q[1], lit);
         return 0;
     }
-    if (!rc) rc = quad_add(e, txn, q, lit && is_unindexed(e, q[1]));
+    if (!rc) rc = quad_add(e, txn, q, unindexed_quad(e, q[1], lit));
     if (rc == 1) return 0;                         /* already stored: once */
     if (rc) {
         log_mdb(k->world, "adding a statement", rc);
@@ -2515,8 +2524,8 @@ static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, size_t
         pq->q[0] = s_id;
         pq->q[1] = p_id;
         pq->q[3] = c;
-        pq->dup = pq->keep = pq->u = 0;
-        pq->lit = x->o_literal ? 1 : 0;
+        pq->dup = pq->keep = 0;
+        pq->u = (unsigned char)unindexed_quad(e, p_id, x->o_literal);
         e->npend++;
     }
     if (rc) {
@@ -2751,11 +2760,8 @@ size_t kouan_lmdb_estimate(librdf_storage *storage, librdf_node *s, librdf_node 
         bound++;
         first = i;
     }
-    if (bound == 0) {
-        MDB_stat st;
-        if (mdb_stat(txn, e->idx[I_SPOC], &st) == 0) out = st.ms_entries;
-    } else if (bound == 1 && first < 3 && misses_unindexed(e, txn, q[1], q[2])) {
-        MDB_stat st;                  /* a scan of SPOC: what it costs */
+    if (bound == 0 || (bound == 1 && first < 3 && misses_unindexed(e, txn, q[1], q[2]))) {
+        MDB_stat st;                  /* every quad (a scan of SPOC costs that) */
         if (mdb_stat(txn, e->idx[I_SPOC], &st) == 0) out = st.ms_entries;
     } else if (bound == 1) {
         /* s → SPOC, p → POSC, o → OSPC, c → CSPO: the key's values */
