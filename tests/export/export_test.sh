@@ -1,6 +1,7 @@
 #!/bin/bash
 # export_test.sh CASE — `kouan export` for people (DOT, SVG, PNG, CSV) and
-# the determinism of the RDF exports, over the seed chapter.
+# the determinism of the RDF exports (sorted in bounded memory: runs merged
+# from temporary files), over the seed chapter.
 #
 # Environment (set by tests/export/CMakeLists.txt): KOUAN, KOUAN_PLUGIN_PATH,
 # SRC (the source tree).
@@ -128,6 +129,51 @@ assert a == b, (len(a), len(b), list(a ^ b)[:5])
 assert len({q[3] for q in a}) == 2, {q[3] for q in a}
 PYEOF
     pass "TriG: one GRAPH block per document; rapper and rdflib read exactly the N-Quads export's quads"
+    ;;
+
+external)
+    # the external merge sort: with runs of 1 KiB (hundreds of temporary
+    # files, a line in several runs) every RDF format gives the bytes it
+    # gives in memory, and the temporary files are gone
+    "$KOUAN" --store "$STORE" extract "$SECOND" >/dev/null 2>"$T/err" || fail "extract the second document"
+    mkdir tmp
+    for f in turtle ntriples nquads trig; do
+        "$KOUAN" --store "$STORE" export --format $f -o mem.$f 2>"$T/err" || fail "export --format $f"
+        TMPDIR=$T/tmp KOUAN_EXPORT_RUN_BYTES=1024 "$KOUAN" --store "$STORE" export --format $f \
+            -o runs.$f 2>"$T/err" || fail "export --format $f in runs of 1 KiB"
+        cmp -s mem.$f runs.$f || { diff mem.$f runs.$f | head -20 >"$T/err" || true
+                                   fail "$f: the merged runs differ from the sort in memory"; }
+    done
+    [ -z "$(ls tmp)" ] || fail "temporary files left in TMPDIR: $(ls tmp | head -3)"
+    # each statement once and sorted: N-Triples are the merged view's
+    # distinct triples, N-Quads every quad (two graphs share triples)
+    sort -c mem.ntriples 2>"$T/err" && sort -c mem.nquads 2>"$T/err" || fail "not sorted"
+    [ "$(sort -u mem.ntriples | wc -l)" = "$(wc -l <mem.ntriples)" ] || fail "a triple twice"
+    n=$("$PY" -c 'import rdflib, sys
+g = rdflib.Graph(); g.parse(sys.argv[1], format="turtle"); print(len(g))' mem.turtle) \
+        || fail "rdflib cannot parse the Turtle"
+    [ "$n" = "$(wc -l <mem.ntriples)" ] || fail "rdflib reads $n triples from the Turtle, N-Triples has $(wc -l <mem.ntriples)"
+    # Turtle as Raptor writes it: integers bare, tabs as \t, a document
+    # before its own facts (an IRI before those it is a prefix of)
+    grep -qE '^    kouan:line [0-9]+ ;$' mem.turtle || fail "integers not written bare"
+    grep -q 'kouan:quote "[^"]*\\t' mem.turtle || fail "a TAB not written as \\t"
+    doc=$(grep -n '^<https://w3id.org/kouan/doc/000_7180f7658f0f6251>$' mem.turtle | cut -d: -f1)
+    f1=$(grep -n '^<https://w3id.org/kouan/doc/000_7180f7658f0f6251#f1>$' mem.turtle | cut -d: -f1)
+    [ -n "$doc" ] && [ -n "$f1" ] && [ "$doc" -lt "$f1" ] || fail "the document's subject ($doc) not before #f1 ($f1)"
+    # a folder for temporary files that cannot be written: a clear error
+    # naming it, and the good export left as it was
+    cp mem.nquads keep.nquads
+    set +e
+    TMPDIR=$T/absent KOUAN_EXPORT_RUN_BYTES=1024 "$KOUAN" --store "$STORE" export --format nquads \
+        -o mem.nquads 2>"$T/err"; rc=$?
+    KOUAN_EXPORT_RUN_BYTES=12x "$KOUAN" --store "$STORE" export 2>"$T/err2"; rc2=$?
+    set -e
+    [ "$rc" = 1 ] || fail "TMPDIR absent: exit $rc"
+    grep -q "temporary file in $T/absent" "$T/err" || fail "the message does not name TMPDIR's folder"
+    cmp -s keep.nquads mem.nquads || fail "a failed export replaced the good one"
+    [ "$rc2" = 1 ] && grep -q 'KOUAN_EXPORT_RUN_BYTES=12x: expected a number of bytes' "$T/err2" \
+        || fail "a bad KOUAN_EXPORT_RUN_BYTES: exit $rc2, $(cat "$T/err2")"
+    pass "runs of 1 KiB merged: the same bytes as in memory for all four formats; sorted, once; a bad TMPDIR named"
     ;;
 
 usage)

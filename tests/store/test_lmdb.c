@@ -1627,6 +1627,21 @@ static void test_resident(void)
             "%ld after a scan under the limit\n", before, after, scanned);
     CHECK(before > 0 && after >= 0 && after < before - 2048);
     CHECK(scanned >= 0 && scanned < after + 1536);
+    /* counting the distinct triples (`kouan store info`) reads all of SPOC:
+       under the limit, it too drops pages as it goes */
+    CHECK(kouan_lmdb_limit_resident(s, 0) == 0);
+    count_stream(librdf_model_as_stream(m));              /* all mapped again */
+    long mapped = rss_file_kb();
+    CHECK(kouan_lmdb_limit_resident(s, 1) == 0);
+    CHECK(write_doc(m, 101, 10) == 0);                    /* trimmed */
+    long trimmed = rss_file_kb();
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0);
+    long counted = rss_file_kb();
+    fprintf(stderr, "resident test: %ld kB mapped, %ld trimmed, %ld after counting triples\n",
+            mapped, trimmed, counted);
+    CHECK(st.quads == 40020 && st.triples == 40020);
+    CHECK(counted >= 0 && counted < trimmed + 1536);
     /* the same bytes when mapped again */
     CHECK(all == 40000 && again == 40010);
     CHECK(quads_of(m, 7) == 1000);

@@ -6,9 +6,12 @@
 #include "session.h"
 #include "query.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- query ------------------------------------------------------------------------ */
 
@@ -221,7 +224,17 @@ static int sb_put(sbuf *b, const char *p, size_t n)
 static int sb_str(sbuf *b, const char *s) { return sb_put(b, s, strlen(s)); }
 
 /* N-Triples 1.1 term, UTF-8 kept as is. */
-static int nt_term(sbuf *b, librdf_node *n)
+/* IRI_END: in the lines TriG and Turtle sort, an IRI's closing '>' (and a
+ * datatype's) is written as 0x01, which no N-Triples line holds raw (control
+ * characters are escaped), so that an IRI sorts before the IRIs it is a
+ * prefix of (…/doc/X before …/doc/X#f1, #f1 before #f10), as Raptor orders
+ * them; the writer puts the '>' back. */
+#define IRI_END '\x01'
+
+static int nt_term_end(sbuf *b, librdf_node *n, char end);
+static int nt_term(sbuf *b, librdf_node *n) { return nt_term_end(b, n, '>'); }
+
+static int nt_term_end(sbuf *b, librdf_node *n, char end)
 {
     char esc[16];
     if (librdf_node_is_resource(n)) {
@@ -233,7 +246,7 @@ static int nt_term(sbuf *b, librdf_node *n)
                 rc = sb_str(b, esc);
             } else rc = sb_put(b, (const char *)u, 1);
         }
-        return rc ? rc : sb_put(b, ">", 1);
+        return rc ? rc : sb_put(b, &end, 1);
     }
     if (librdf_node_is_blank(n)) {
         int rc = sb_str(b, "_:");
@@ -259,40 +272,242 @@ static int nt_term(sbuf *b, librdf_node *n)
     else if (!rc && dt) {
         rc = sb_str(b, "^^<");
         if (!rc) rc = sb_str(b, (const char *)librdf_uri_as_string(dt));
-        if (!rc) rc = sb_put(b, ">", 1);
+        if (!rc) rc = sb_put(b, &end, 1);
     }
     return rc;
 }
 
-typedef struct quad {
-    char             *key;   /* the N-Triples / N-Quads line; for TriG
-                                "G S P O" (G empty for the default graph) */
-    librdf_statement *st;    /* owned copy (turtle only) */
-    unsigned          g, s, p;  /* TriG: lengths of the G, S and P terms */
-} quad;
+/* ---- export: every statement sorted, each once, in bounded memory -----------
+ *
+ * Each statement becomes a line: its N-Triples (or N-Quads) text, or for
+ * TriG and Turtle "G S P O" (G empty for Turtle, the merged view) with the
+ * lengths of G, S and P, which the writer groups by.  Lines are sorted by
+ * their bytes (strcmp) and equal lines written once: the same store gives
+ * the same bytes, whatever its storage or the order documents came in.
+ *
+ * A store can hold far more lines than memory (200 MB of documents: 37 M
+ * quads, ~9 GB of lines), so the sort is an external merge sort: lines
+ * collect in one buffer of run_bytes (default 64 MiB; KOUAN_EXPORT_RUN_BYTES)
+ * with their records; a full buffer is sorted and written as a run to an
+ * unlinked temporary file in $TMPDIR (else /tmp); at the end the runs are
+ * merged through a heap.  A store whose lines fit in one buffer never
+ * touches the disk.  Memory is the buffer, a 64 KiB read buffer a run and
+ * the store's mapped pages (bounded by kouan_store_limit_resident).
+ *
+ * Turtle is written here too, as TriG's default graph is: Raptor's Turtle
+ * serializer keeps every statement in memory until the end (a tree of all
+ * subjects, to abbreviate), which a large store does not fit. */
 
-static int cmp_quad(const void *a, const void *b)
+typedef struct rec {
+    size_t   off;            /* of the line in the run buffer */
+    unsigned len, g, s, p;   /* its bytes; TriG/Turtle: G, S and P lengths */
+} rec;
+
+typedef struct run {
+    FILE    *f;
+    char    *key;            /* the current line, read from f */
+    size_t   cap;
+    unsigned len, g, s, p;
+    char    *iobuf;
+} run;
+
+typedef struct xsort {
+    char       *buf;          /* the lines of the run being collected */
+    size_t      used, cap;
+    rec        *v;
+    size_t      n, vcap;
+    run        *runs;
+    size_t      nruns, rcap;
+    const char *tmpdir;
+    char        why[300];    /* what failed (an I/O error), for the message */
+} xsort;
+
+static const char *xs_base;  /* for cmp_rec: qsort passes no context */
+
+static int key_cmp(const char *a, size_t la, const char *b, size_t lb)
 {
-    return strcmp(((const quad *)a)->key, ((const quad *)b)->key);
+    int d = memcmp(a, b, la < lb ? la : lb);
+    return d ? d : (la > lb) - (la < lb);   /* = strcmp: lines hold no NUL */
 }
 
-/* A librdf stream over a sorted array of statements, for the serializer. */
-typedef struct array_stream { quad *v; size_t n, i; } array_stream;
-static int as_end(void *c) { array_stream *a = c; return a->i >= a->n; }
-static int as_next(void *c) { array_stream *a = c; a->i++; return a->i >= a->n; }
-static void *as_get(void *c, int flags)
+static int cmp_rec(const void *x, const void *y)
 {
-    array_stream *a = c;
-    return flags == LIBRDF_STREAM_GET_METHOD_GET_OBJECT ? a->v[a->i].st : NULL;
+    const rec *a = x, *b = y;
+    return key_cmp(xs_base + a->off, a->len, xs_base + b->off, b->len);
 }
-static void as_finish(void *c) { (void)c; }
 
-/* ---- TriG ------------------------------------------------------------------ */
+static int xs_spill(xsort *x)
+{
+    if (!x->n) return KOUAN_OK;
+    xs_base = x->buf;
+    qsort(x->v, x->n, sizeof *x->v, cmp_rec);
+    if (x->nruns == x->rcap) {
+        size_t cap = x->rcap ? x->rcap * 2 : 16;
+        run *r = realloc(x->runs, cap * sizeof *r);
+        if (!r) return KOUAN_ENOMEM;
+        x->runs = r;
+        x->rcap = cap;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/kouan-export.XXXXXX", x->tmpdir);
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w+b") : NULL;
+    if (!f) {
+        snprintf(x->why, sizeof x->why, "cannot create a temporary file in %s: %s "
+                 "(TMPDIR names the folder)", x->tmpdir, strerror(errno));
+        if (fd >= 0) close(fd);
+        return KOUAN_EIO;
+    }
+    unlink(path);                      /* gone when closed, whatever happens */
+    x->runs[x->nruns++] = (run){ .f = f };
+    for (size_t i = 0; i < x->n; i++) {
+        const rec *r = &x->v[i];
+        if (i && cmp_rec(&x->v[i - 1], r) == 0) continue;   /* once */
+        uint32_t h[4] = { r->len, r->g, r->s, r->p };
+        if (fwrite(h, sizeof h, 1, f) != 1 || fwrite(x->buf + r->off, 1, r->len, f) != r->len)
+            break;
+    }
+    if (fflush(f) != 0 || ferror(f) || fseek(f, 0, SEEK_SET) != 0) {
+        snprintf(x->why, sizeof x->why, "writing a temporary file in %s failed: %s "
+                 "(TMPDIR names the folder)", x->tmpdir, strerror(errno));
+        return KOUAN_EIO;
+    }
+    x->used = x->n = 0;
+    return KOUAN_OK;
+}
 
-/* Writes the N-Triples term t[0..n) to out, as a prefixed name when an IRI
- * (or a literal's datatype) starts with one of kouan_prefixes and the rest
- * is a plain ASCII local name (letters, digits, _ and -: always a valid
- * PN_LOCAL); every other term is written as it is, which TriG accepts. */
+/* Adds a line (b's bytes; g, s, p as for rec) to the sort. */
+static int xs_add(xsort *x, const char *b, size_t len, unsigned g, unsigned s, unsigned p)
+{
+    if (x->used + len > x->cap && x->n) {
+        int rc = xs_spill(x);
+        if (rc) return rc;
+    }
+    if (len > x->cap) {                /* one line longer than the buffer */
+        char *nb = realloc(x->buf, len);
+        if (!nb) return KOUAN_ENOMEM;
+        x->buf = nb;
+        x->cap = len;
+    }
+    if (x->n == x->vcap) {
+        size_t cap = x->vcap ? x->vcap * 2 : 4096;
+        rec *nv = realloc(x->v, cap * sizeof *nv);
+        if (!nv) return KOUAN_ENOMEM;
+        x->v = nv;
+        x->vcap = cap;
+    }
+    memcpy(x->buf + x->used, b, len);
+    x->v[x->n++] = (rec){ x->used, (unsigned)len, g, s, p };
+    x->used += len;
+    return KOUAN_OK;
+}
+
+/* Reads run r's next line: 1 read, 0 at its end, -1 on an error. */
+static int run_next(run *r)
+{
+    uint32_t h[4];
+    size_t got = fread(h, 1, sizeof h, r->f);
+    if (got == 0 && feof(r->f)) return 0;
+    if (got != sizeof h) return -1;
+    if (h[0] + 1 > r->cap) {
+        char *k = realloc(r->key, h[0] + 1);
+        if (!k) return -1;
+        r->key = k;
+        r->cap = h[0] + 1;
+    }
+    if (fread(r->key, 1, h[0], r->f) != h[0]) return -1;
+    r->key[h[0]] = '\0';
+    r->len = h[0]; r->g = h[1]; r->s = h[2]; r->p = h[3];
+    return 1;
+}
+
+static void xs_free(xsort *x)
+{
+    for (size_t i = 0; i < x->nruns; i++) {
+        if (x->runs[i].f) fclose(x->runs[i].f);
+        free(x->runs[i].key);
+        free(x->runs[i].iobuf);
+    }
+    free(x->runs);
+    free(x->buf);
+    free(x->v);
+}
+
+/* ---- writing sorted lines ----------------------------------------------------- */
+
+typedef struct writer {
+    kouan_export_format fmt;
+    FILE    *out;
+    char    *prev;           /* TriG/Turtle: the line before, for grouping, */
+    char    *line;           /* and this one, both with their '>' back */
+    size_t   cap;            /* of each */
+    unsigned g, s, p;
+    int      have;
+} writer;
+
+/* A literal's lexical form t[0..n) (N-Triples escapes, quotes excluded) as
+ * Turtle writes it: the same, but TAB, BS and FF escaped as \t, \b, \f
+ * rather than N-Triples' \u0009, \u0008, \u000C. */
+static void lit_body(const char *t, size_t n, FILE *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] != '\\' || i + 1 >= n) { fputc(t[i], out); continue; }
+        if (t[i + 1] == 'u' && i + 5 < n && t[i + 2] == '0' && t[i + 3] == '0' && t[i + 4] == '0') {
+            char c = t[i + 5], r = c == '9' ? 't' : c == '8' ? 'b' : c == 'C' ? 'f' : 0;
+            if (r) { fputc('\\', out); fputc(r, out); i += 5; continue; }
+        }
+        fputc('\\', out);              /* an escape: both characters as they are */
+        fputc(t[++i], out);
+    }
+}
+
+/* Whether v[0..n) is the lexical form Turtle writes bare for datatype dt
+ * (an IRI without brackets): integer, decimal, boolean. */
+static int bare_literal(const char *v, size_t n, const char *dt, size_t dn)
+{
+    static const char XSD[] = "http://www.w3.org/2001/XMLSchema#";
+    size_t xl = sizeof XSD - 1;
+    if (dn <= xl || memcmp(dt, XSD, xl) != 0 || n == 0) return 0;
+    const char *ty = dt + xl;
+    size_t tl = dn - xl;
+    if (tl == 7 && !memcmp(ty, "boolean", 7))
+        return (n == 4 && !memcmp(v, "true", 4)) || (n == 5 && !memcmp(v, "false", 5));
+    int integer = tl == 7 && !memcmp(ty, "integer", 7);
+    if (!integer && !(tl == 7 && !memcmp(ty, "decimal", 7))) return 0;
+    size_t i = v[0] == '+' || v[0] == '-', digits = 0, after = 0, dot = 0;
+    for (; i < n; i++) {
+        if (v[i] >= '0' && v[i] <= '9') { digits++; after += dot; }
+        else if (v[i] == '.' && !integer && !dot) dot = 1;
+        else return 0;
+    }
+    return integer ? digits > 0 : after > 0;
+}
+
+/* Writes an IRI <…> (t[0..n), brackets included) as a prefixed name when it
+ * starts with one of kouan_prefixes and the rest is a plain ASCII local name
+ * (letters, digits, _ and -: always a valid PN_LOCAL), else as it is. */
+static void iri_out(const char *iri, size_t n, FILE *out)
+{
+    for (size_t i = 0; kouan_prefixes[i][0]; i++) {
+        size_t ln = strlen(kouan_prefixes[i][1]);
+        if (n <= ln + 2 || memcmp(iri + 1, kouan_prefixes[i][1], ln) != 0) continue;
+        const char *local = iri + 1 + ln;
+        size_t k = n - ln - 2;
+        int ok = 1;
+        for (size_t j = 0; j < k && ok; j++)
+            ok = (local[j] >= 'a' && local[j] <= 'z') || (local[j] >= 'A' && local[j] <= 'Z') ||
+                 (local[j] >= '0' && local[j] <= '9') || local[j] == '_' ||
+                 (local[j] == '-' && j > 0);
+        if (!ok) continue;
+        fprintf(out, "%s:%.*s", kouan_prefixes[i][0], (int)k, local);
+        return;
+    }
+    fwrite(iri, 1, n, out);
+}
+
+/* Writes the N-Triples term t[0..n) (its IRIs closed by '>') as TriG and
+ * Turtle write it: IRIs as prefixed names where they can be, rdf:type as
+ * `a` in the predicate, integers, decimals and booleans bare. */
 static void trig_term(const char *t, size_t n, int predicate, FILE *out)
 {
     static const char RDF_TYPE[] = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>";
@@ -300,166 +515,259 @@ static void trig_term(const char *t, size_t n, int predicate, FILE *out)
         fputc('a', out);
         return;
     }
-    const char *iri = t;       /* where "<…>" starts inside the term */
-    if (t[0] == '"') {
-        const char *dt = NULL;
-        for (size_t i = n; i-- > 1;)
-            if (t[i] == '"') { dt = i + 3 < n && t[i + 1] == '^' ? t + i + 3 : NULL; break; }
-        if (!dt) { fwrite(t, 1, n, out); return; }
-        fwrite(t, 1, (size_t)(dt - t), out);
-        iri = dt;
-        n -= (size_t)(dt - t);
+    if (t[0] == '<') { iri_out(t, n, out); return; }
+    if (t[0] != '"') { fwrite(t, 1, n, out); return; }   /* a blank node */
+    size_t q = n;                      /* the closing quote */
+    while (q-- > 1 && t[q] != '"') {}
+    const char *dt = q + 3 < n && t[q + 1] == '^' ? t + q + 3 : NULL;
+    if (dt && bare_literal(t + 1, q - 1, dt + 1, (size_t)(t + n - dt) - 2)) {
+        fwrite(t + 1, 1, q - 1, out);
+        return;
     }
-    if (iri[0] == '<') {
-        for (size_t i = 0; kouan_prefixes[i][0]; i++) {
-            size_t ln = strlen(kouan_prefixes[i][1]);
-            if (n <= ln + 2 || memcmp(iri + 1, kouan_prefixes[i][1], ln) != 0) continue;
-            const char *local = iri + 1 + ln;
-            size_t k = n - ln - 2;
-            int ok = 1;
-            for (size_t j = 0; j < k && ok; j++)
-                ok = (local[j] >= 'a' && local[j] <= 'z') || (local[j] >= 'A' && local[j] <= 'Z') ||
-                     (local[j] >= '0' && local[j] <= '9') || local[j] == '_' ||
-                     (local[j] == '-' && j > 0);
-            if (!ok) continue;
-            fprintf(out, "%s:%.*s", kouan_prefixes[i][0], (int)k, local);
-            return;
-        }
-    }
-    fwrite(iri, 1, n, out);
+    fputc('"', out);
+    lit_body(t + 1, q - 1, out);
+    fputc('"', out);
+    if (dt) { fputs("^^", out); iri_out(dt, (size_t)(t + n - dt), out); }
+    else fwrite(t + q + 1, 1, n - q - 1, out);           /* @lang */
 }
 
-/* v is sorted by graph, subject, predicate: one block per graph (the
- * default graph's triples first, outside any block), subjects grouped
- * with ';' and objects with ','. */
-static void write_trig(const quad *v, size_t n, FILE *out)
+static void w_begin(writer *w)
 {
+    if (w->fmt != KOUAN_EXPORT_TRIG && w->fmt != KOUAN_EXPORT_TURTLE) return;
     for (size_t i = 0; kouan_prefixes[i][0]; i++)
-        fprintf(out, "@prefix %s: <%s> .\n", kouan_prefixes[i][0], kouan_prefixes[i][1]);
-    for (size_t i = 0; i < n; i++) {
-        const quad *q = &v[i], *prev = i ? &v[i - 1] : NULL;
-        const char *k = q->key, *pk = prev ? prev->key : NULL;
-        int same_g = prev && prev->g == q->g && memcmp(pk, k, q->g) == 0;
-        const char *s = k + q->g + 1, *ps = prev ? pk + prev->g + 1 : NULL;
-        int same_s = same_g && prev->s == q->s && memcmp(ps, s, q->s) == 0;
-        const char *p = s + q->s + 1, *pp = prev ? ps + prev->s + 1 : NULL;
-        int same_p = same_s && prev->p == q->p && memcmp(pp, p, q->p) == 0;
-        const char *o = p + q->p + 1;
-        const char *indent = q->g ? "    " : "";
+        fprintf(w->out, "@prefix %s: <%s> .\n", kouan_prefixes[i][0], kouan_prefixes[i][1]);
+}
+
+/* One line, in sorted order and once.  N-Triples and N-Quads lines are
+ * written as they are.  TriG/Turtle lines (IRIs closed by IRI_END) are
+ * sorted by graph, subject, predicate: for TriG one block per graph (the
+ * default graph's triples first, outside any block), subjects grouped with
+ * ';' and objects with ','; for Turtle, as Raptor lays it out, each subject
+ * on a line of its own, its predicates below it, a predicate's objects on
+ * one line. */
+static int w_put(writer *w, const char *key, unsigned len, unsigned g, unsigned s, unsigned p)
+{
+    FILE *out = w->out;
+    if (w->fmt != KOUAN_EXPORT_TRIG && w->fmt != KOUAN_EXPORT_TURTLE) {
+        fwrite(key, 1, len, out);
+        return KOUAN_OK;
+    }
+    /* this line with its '>' back, kept as the line before for the next */
+    if (len > w->cap || !w->line) {
+        size_t cap = len > 64 ? len : 64;
+        char *nl = realloc(w->line, cap), *np = nl ? realloc(w->prev, cap) : NULL;
+        if (nl) w->line = nl;
+        if (np) w->prev = np;
+        if (!nl || !np) return KOUAN_ENOMEM;
+        w->cap = cap;
+    }
+    char *k = w->line;
+    for (unsigned i = 0; i < len; i++) k[i] = key[i] == IRI_END ? '>' : key[i];
+    const char *pk = w->prev;
+    size_t sep = w->fmt == KOUAN_EXPORT_TRIG;   /* the space after G */
+    int same_g = w->have && w->g == g && memcmp(pk, k, g) == 0;
+    const char *ks = k + g + sep, *ps = w->have ? pk + w->g + sep : NULL;
+    int same_s = same_g && w->s == s && memcmp(ps, ks, s) == 0;
+    const char *kp = ks + s + 1, *pp = w->have ? ps + w->s + 1 : NULL;
+    int same_p = same_s && w->p == p && memcmp(pp, kp, p) == 0;
+    const char *ko = kp + p + 1;
+    size_t olen = len - (size_t)(ko - k);
+    if (w->fmt == KOUAN_EXPORT_TURTLE) {
+        if (same_p) fputs(", ", out);
+        else if (same_s) fputs(" ;\n    ", out);
+        else {
+            fputs(w->have ? " .\n\n" : "\n", out);
+            trig_term(ks, s, 0, out);
+            fputs("\n    ", out);
+        }
+        if (!same_p) { trig_term(kp, p, 1, out); fputc(' ', out); }
+    } else {
+        const char *indent = g ? "    " : "";
         if (!same_g) {
-            if (prev) fputs(prev->g ? " .\n}\n" : " .\n", out);
+            if (w->have) fputs(w->g ? " .\n}\n" : " .\n", out);
             fputc('\n', out);
-            if (q->g) { fwrite(k, 1, q->g, out); fputs(" {\n", out); }
+            if (g) { fwrite(k, 1, g, out); fputs(" {\n", out); }
         }
         if (same_p) fputs(" ,\n", out);
         else if (same_s) fprintf(out, " ;\n%s    ", indent);
         else {
             if (same_g) fputs(" .\n", out);
             fputs(indent, out);
-            trig_term(s, q->s, 0, out);
+            trig_term(ks, s, 0, out);
             fputc(' ', out);
         }
         if (same_p) fprintf(out, "%s        ", indent);
-        else { trig_term(p, q->p, 1, out); fputc(' ', out); }
-        trig_term(o, strlen(o), 0, out);
+        else { trig_term(kp, p, 1, out); fputc(' ', out); }
     }
-    if (n) fputs(v[n - 1].g ? " .\n}\n" : " .\n", out);
+    trig_term(ko, olen, 0, out);
+    char *t = w->prev;                 /* this line is the line before now */
+    w->prev = w->line;
+    w->line = t;
+    w->g = g; w->s = s; w->p = p;
+    w->have = 1;
+    return KOUAN_OK;
+}
+
+static void w_end(writer *w)
+{
+    if ((w->fmt == KOUAN_EXPORT_TRIG || w->fmt == KOUAN_EXPORT_TURTLE) && w->have)
+        fputs(w->fmt == KOUAN_EXPORT_TRIG && w->g ? " .\n}\n" : " .\n", w->out);
+    free(w->prev);
+    free(w->line);
+}
+
+/* Merges the runs (and what is still in the buffer, sorted and written as
+ * the last run) into w, each line once. */
+static int xs_merge(xsort *x, writer *w)
+{
+    if (x->nruns == 0) {               /* all in memory */
+        xs_base = x->buf;
+        qsort(x->v, x->n, sizeof *x->v, cmp_rec);
+        int rc = KOUAN_OK;
+        for (size_t i = 0; i < x->n && !rc; i++) {
+            const rec *r = &x->v[i];
+            if (i && cmp_rec(&x->v[i - 1], r) == 0) continue;
+            rc = w_put(w, x->buf + r->off, r->len, r->g, r->s, r->p);
+        }
+        return rc;
+    }
+    int rc = xs_spill(x);
+    if (rc) return rc;
+    free(x->buf); x->buf = NULL; x->cap = 0;   /* the merge needs none of it */
+    free(x->v); x->v = NULL; x->vcap = 0;
+    size_t *heap = malloc(x->nruns * sizeof *heap), nh = 0;
+    if (!heap) return KOUAN_ENOMEM;
+    for (size_t i = 0; i < x->nruns && !rc; i++) {
+        run *r = &x->runs[i];
+        if ((r->iobuf = malloc(1 << 16))) setvbuf(r->f, r->iobuf, _IOFBF, 1 << 16);
+        int got = run_next(r);
+        if (got < 0) rc = KOUAN_EIO;
+        else if (got) {                /* sift up */
+            size_t c = nh++;
+            heap[c] = i;
+            while (c > 0) {
+                size_t up = (c - 1) / 2;
+                run *a = &x->runs[heap[c]], *b = &x->runs[heap[up]];
+                if (key_cmp(a->key, a->len, b->key, b->len) >= 0) break;
+                size_t t = heap[c]; heap[c] = heap[up]; heap[up] = t;
+                c = up;
+            }
+        }
+    }
+    char *last = NULL;
+    size_t last_cap = 0, last_len = 0;
+    int have_last = 0;
+    while (nh && !rc) {
+        run *r = &x->runs[heap[0]];
+        if (!have_last || key_cmp(last, last_len, r->key, r->len) != 0) {
+            rc = w_put(w, r->key, r->len, r->g, r->s, r->p);
+            if (r->len > last_cap) {
+                char *nl = realloc(last, r->len);
+                if (!nl) { rc = KOUAN_ENOMEM; break; }
+                last = nl;
+                last_cap = r->len;
+            }
+            memcpy(last, r->key, r->len);
+            last_len = r->len;
+            have_last = 1;
+        }
+        int got = run_next(r);
+        if (got < 0) { rc = KOUAN_EIO; break; }
+        if (!got) heap[0] = heap[--nh];
+        for (size_t c = 0;;) {         /* sift down */
+            size_t l = 2 * c + 1, m = c;
+            if (l >= nh) break;
+            run *a = &x->runs[heap[l]];
+            run *b = &x->runs[heap[m]];
+            if (key_cmp(a->key, a->len, b->key, b->len) < 0) m = l;
+            if (l + 1 < nh) {
+                run *d = &x->runs[heap[l + 1]], *e = &x->runs[heap[m]];
+                if (key_cmp(d->key, d->len, e->key, e->len) < 0) m = l + 1;
+            }
+            if (m == c) break;
+            size_t t = heap[c]; heap[c] = heap[m]; heap[m] = t;
+            c = m;
+        }
+    }
+    if (rc == KOUAN_EIO && !x->why[0])
+        snprintf(x->why, sizeof x->why, "reading back a temporary file in %s failed: %s",
+                 x->tmpdir, errno ? strerror(errno) : "truncated");
+    free(last);
+    free(heap);
+    return rc;
 }
 
 int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
 {
     if (fmt >= KOUAN_EXPORT_DOT && fmt <= KOUAN_EXPORT_CSV)
         return kouan_export_people(k, fmt, out, err);
+    xsort x = {0};
+    const char *t = getenv("TMPDIR");
+    x.tmpdir = t && *t ? t : "/tmp";
+    x.cap = (size_t)64 << 20;
+    const char *rb = getenv("KOUAN_EXPORT_RUN_BYTES");
+    if (rb && *rb) {
+        char *end;
+        unsigned long long v = strtoull(rb, &end, 10);
+        if (*end || v < 1024) {
+            err->code = KOUAN_EINVAL;
+            snprintf(err->message, sizeof err->message,
+                     "KOUAN_EXPORT_RUN_BYTES=%s: expected a number of bytes, at least 1024", rb);
+            return KOUAN_EINVAL;
+        }
+        x.cap = (size_t)v;
+    }
+    x.buf = malloc(x.cap);
+    /* a long read of the whole store: its mapped pages kept bounded */
+    kouan_store_limit_resident(k->store, KOUAN_WRITER_RESIDENT);
     librdf_model *m = kouan_store_model(k->store);
-    librdf_stream *st = librdf_model_as_stream(m);
-    quad *v = NULL;
-    size_t n = 0, cap = 0;
-    int rc = KOUAN_OK;
+    librdf_stream *st = x.buf ? librdf_model_as_stream(m) : NULL;
+    int rc = x.buf ? KOUAN_OK : KOUAN_ENOMEM;
+    int graphs = fmt == KOUAN_EXPORT_TRIG || fmt == KOUAN_EXPORT_NQUADS;
+    int grouped = fmt == KOUAN_EXPORT_TRIG || fmt == KOUAN_EXPORT_TURTLE;
+    sbuf b = {0};
     for (; st && !librdf_stream_end(st) && rc == KOUAN_OK; librdf_stream_next(st)) {
         librdf_statement *s = librdf_stream_get_object(st);
-        sbuf b = {0};
+        librdf_node *ctx = graphs ? librdf_stream_get_context2(st) : NULL;
+        b.len = 0;
         unsigned lg = 0, ls = 0, lp = 0;
         int e = 0;
-        if (fmt == KOUAN_EXPORT_TRIG) {   /* graph first: the sort groups by it */
-            librdf_node *ctx = librdf_stream_get_context2(st);
-            if (ctx) e = nt_term(&b, ctx);
+        if (fmt == KOUAN_EXPORT_TRIG) {   /* graph first: the sort groups by it; */
+            if (ctx) e = nt_term_end(&b, ctx, IRI_END);  /* the default graph's */
+                                                         /* " S P O" first */
             lg = (unsigned)b.len;
             if (!e) e = sb_put(&b, " ", 1);
         }
-        if (!e) e = nt_term(&b, librdf_statement_get_subject(s));
-        ls = (unsigned)(b.len - lg - (fmt == KOUAN_EXPORT_TRIG));
-        if (!e) e = sb_put(&b, " ", 1) || nt_term(&b, librdf_statement_get_predicate(s));
-        lp = (unsigned)(b.len - lg - ls - 1 - (fmt == KOUAN_EXPORT_TRIG));
-        if (!e) e = sb_put(&b, " ", 1) || nt_term(&b, librdf_statement_get_object(s));
-        if (!e && fmt == KOUAN_EXPORT_NQUADS) {
-            librdf_node *ctx = librdf_stream_get_context2(st);
-            if (ctx) e = sb_put(&b, " ", 1) || nt_term(&b, ctx);
-        }
-        if (!e && fmt != KOUAN_EXPORT_TRIG) e = sb_str(&b, " .\n");
-        if (!e && n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            quad *nv = realloc(v, cap * sizeof *nv);
-            if (nv) v = nv; else e = 1;
-        }
-        if (!e) {
-            v[n].key = b.s;
-            v[n].g = lg; v[n].s = ls; v[n].p = lp;
-            v[n].st = fmt == KOUAN_EXPORT_TURTLE ? librdf_new_statement_from_statement(s) : NULL;
-            if (fmt == KOUAN_EXPORT_TURTLE && !v[n].st) e = 1;
-            else n++;
-        }
-        if (e) {
-            free(b.s);
-            rc = KOUAN_ENOMEM;
-        }
+        char end = grouped ? IRI_END : '>';
+        size_t at = b.len;
+        if (!e) e = nt_term_end(&b, librdf_statement_get_subject(s), end);
+        ls = (unsigned)(b.len - at);
+        if (!e) e = sb_put(&b, " ", 1);
+        at = b.len;
+        if (!e) e = nt_term_end(&b, librdf_statement_get_predicate(s), end);
+        lp = (unsigned)(b.len - at);
+        if (!e) e = sb_put(&b, " ", 1) || nt_term_end(&b, librdf_statement_get_object(s), end);
+        if (!e && fmt == KOUAN_EXPORT_NQUADS && ctx) e = sb_put(&b, " ", 1) || nt_term(&b, ctx);
+        if (!e && !grouped) e = sb_str(&b, " .\n");
+        rc = e ? KOUAN_ENOMEM : xs_add(&x, b.s, b.len, lg, ls, lp);
     }
+    free(b.s);
     if (st) librdf_free_stream(st);
     if (rc == KOUAN_OK) {
-        if (n) qsort(v, n, sizeof *v, cmp_quad);   /* v is NULL when n is 0 */
-        size_t u = 0;                    /* drop duplicates */
-        for (size_t i = 0; i < n; i++) {
-            if (u && strcmp(v[u - 1].key, v[i].key) == 0) {
-                free(v[i].key);
-                if (v[i].st) librdf_free_statement(v[i].st);
-                continue;
-            }
-            v[u++] = v[i];
+        writer w = { .fmt = fmt, .out = out };
+        w_begin(&w);
+        rc = xs_merge(&x, &w);
+        w_end(&w);
+        if (rc == KOUAN_OK && (fflush(out) != 0 || ferror(out))) {
+            rc = KOUAN_EIO;
+            snprintf(x.why, sizeof x.why, "writing the output failed: %s", strerror(errno));
         }
-        n = u;
-        if (fmt == KOUAN_EXPORT_TURTLE) {
-            librdf_serializer *ser = librdf_new_serializer(k->world, "turtle", NULL, NULL);
-            for (size_t i = 0; ser && kouan_prefixes[i][0]; i++) {
-                librdf_uri *u2 = librdf_new_uri(k->world, (const unsigned char *)kouan_prefixes[i][1]);
-                if (u2) {
-                    librdf_serializer_set_namespace(ser, u2, kouan_prefixes[i][0]);
-                    librdf_free_uri(u2);
-                }
-            }
-            array_stream as = { v, n, 0 };
-            librdf_stream *s2 = librdf_new_stream(k->world, &as, as_end, as_next, as_get, as_finish);
-            if (!ser || !s2 ||
-                librdf_serializer_serialize_stream_to_file_handle(ser, out, NULL, s2) != 0)
-                rc = KOUAN_EIO;
-            if (s2) librdf_free_stream(s2);
-            if (ser) librdf_free_serializer(ser);
-        } else if (fmt == KOUAN_EXPORT_TRIG) {
-            write_trig(v, n, out);
-        } else {
-            for (size_t i = 0; i < n; i++) fputs(v[i].key, out);
-        }
-        if (rc == KOUAN_OK && (fflush(out) != 0 || ferror(out))) rc = KOUAN_EIO;
-        if (rc) {
-            err->code = rc;
-            snprintf(err->message, sizeof err->message, "export: writing the output failed");
-        }
-    } else {
+    }
+    if (rc) {
         err->code = rc;
-        snprintf(err->message, sizeof err->message, "export: out of memory");
+        snprintf(err->message, sizeof err->message, "export: %s",
+                 x.why[0] ? x.why : rc == KOUAN_ENOMEM ? "out of memory" : "failed");
     }
-    for (size_t i = 0; i < n; i++) {
-        free(v[i].key);
-        if (v[i].st) librdf_free_statement(v[i].st);
-    }
-    free(v);
+    xs_free(&x);
     return rc;
 }

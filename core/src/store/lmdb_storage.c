@@ -2707,8 +2707,11 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     if (!rc && !(rc = mdb_cursor_open(txn, e->idx[I_SPOC], &cur))) {
         unsigned char last[24];
         int have = 0;
+        size_t steps = 0;
         for (int r = mdb_cursor_get(cur, &key, &val, MDB_FIRST); r == 0;
              r = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+            if (e->resident_max && (++steps & 0xFF) == 0)
+                resident_trim(e);      /* all of SPOC: its pages kept bounded */
             unsigned char now[24];
             memcpy(now, key.mv_data, 8);
             memcpy(now + 8, val.mv_data, 16);
@@ -2720,8 +2723,11 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     }
     if (!rc && !(rc = mdb_cursor_open(txn, e->idx[I_CSPO], &cur))) {
         for (int r = mdb_cursor_get(cur, &key, &val, MDB_FIRST); r == 0;
-             r = mdb_cursor_get(cur, &key, &val, MDB_NEXT_NODUP))
+             r = mdb_cursor_get(cur, &key, &val, MDB_NEXT_NODUP)) {
             if (get64(key.mv_data) != 0) out->graphs++;
+            if (e->resident_max && (out->graphs & 7) == 0)
+                resident_trim(e);       /* each graph's first page: a fault maps 16 */
+        }
         mdb_cursor_close(cur);
     }
     rd_end(e, is_w);

@@ -15,6 +15,9 @@ static int no_store(kouan_error *err)
 int kouan_store_get_info(kouan *k, kouan_store_info *info, kouan_error *err)
 {
     if (!k->store) return no_store(err);
+    /* counting distinct triples reads all of SPOC: its mapped pages are
+       kept bounded as a writer's are (a 5 GB store mapped 4 GB) */
+    kouan_store_limit_resident(k->store, KOUAN_WRITER_RESIDENT);
     return kouan_store_stats(k->store, info, err);
 }
 
