@@ -1,6 +1,7 @@
 /* query.c — SPARQL through Rasqal with kouan's prefixes predeclared, and
- * export of the store as Turtle, N-Triples or N-Quads (sorted, without the
- * duplicates the hashes storage keeps when two graphs hold one triple). */
+ * export of the store as Turtle, N-Triples, N-Quads or TriG (sorted in
+ * bounded memory, without the duplicates the hashes storage keeps when two
+ * graphs hold one triple). */
 #include "util/rdflog.h"
 #include "format.h"
 #include "session.h"
@@ -322,25 +323,23 @@ typedef struct xsort {
     char        why[300];    /* what failed (an I/O error), for the message */
 } xsort;
 
-static const char *xs_base;  /* for cmp_rec: qsort passes no context */
-
 static int key_cmp(const char *a, size_t la, const char *b, size_t lb)
 {
     int d = memcmp(a, b, la < lb ? la : lb);
     return d ? d : (la > lb) - (la < lb);   /* = strcmp: lines hold no NUL */
 }
 
-static int cmp_rec(const void *x, const void *y)
+static int cmp_rec(const void *x, const void *y, void *base)
 {
     const rec *a = x, *b = y;
-    return key_cmp(xs_base + a->off, a->len, xs_base + b->off, b->len);
+    const char *buf = base;
+    return key_cmp(buf + a->off, a->len, buf + b->off, b->len);
 }
 
 static int xs_spill(xsort *x)
 {
     if (!x->n) return KOUAN_OK;
-    xs_base = x->buf;
-    qsort(x->v, x->n, sizeof *x->v, cmp_rec);
+    qsort_r(x->v, x->n, sizeof *x->v, cmp_rec, x->buf);
     if (x->nruns == x->rcap) {
         size_t cap = x->rcap ? x->rcap * 2 : 16;
         run *r = realloc(x->runs, cap * sizeof *r);
@@ -362,7 +361,7 @@ static int xs_spill(xsort *x)
     x->runs[x->nruns++] = (run){ .f = f };
     for (size_t i = 0; i < x->n; i++) {
         const rec *r = &x->v[i];
-        if (i && cmp_rec(&x->v[i - 1], r) == 0) continue;   /* once */
+        if (i && cmp_rec(&x->v[i - 1], r, x->buf) == 0) continue;   /* once */
         uint32_t h[4] = { r->len, r->g, r->s, r->p };
         if (fwrite(h, sizeof h, 1, f) != 1 || fwrite(x->buf + r->off, 1, r->len, f) != r->len)
             break;
@@ -409,11 +408,11 @@ static int run_next(run *r)
     size_t got = fread(h, 1, sizeof h, r->f);
     if (got == 0 && feof(r->f)) return 0;
     if (got != sizeof h) return -1;
-    if (h[0] + 1 > r->cap) {
-        char *k = realloc(r->key, h[0] + 1);
+    if ((size_t)h[0] + 1 > r->cap) {
+        char *k = realloc(r->key, (size_t)h[0] + 1);
         if (!k) return -1;
         r->key = k;
-        r->cap = h[0] + 1;
+        r->cap = (size_t)h[0] + 1;
     }
     if (fread(r->key, 1, h[0], r->f) != h[0]) return -1;
     r->key[h[0]] = '\0';
@@ -621,12 +620,11 @@ static void w_end(writer *w)
 static int xs_merge(xsort *x, writer *w)
 {
     if (x->nruns == 0) {               /* all in memory */
-        xs_base = x->buf;
-        qsort(x->v, x->n, sizeof *x->v, cmp_rec);
+        qsort_r(x->v, x->n, sizeof *x->v, cmp_rec, x->buf);
         int rc = KOUAN_OK;
         for (size_t i = 0; i < x->n && !rc; i++) {
             const rec *r = &x->v[i];
-            if (i && cmp_rec(&x->v[i - 1], r) == 0) continue;
+            if (i && cmp_rec(&x->v[i - 1], r, x->buf) == 0) continue;
             rc = w_put(w, x->buf + r->off, r->len, r->g, r->s, r->p);
         }
         return rc;
