@@ -620,7 +620,7 @@ static void w_end(writer *w)
 static int xs_merge(xsort *x, writer *w)
 {
     if (x->nruns == 0) {               /* all in memory */
-        qsort_r(x->v, x->n, sizeof *x->v, cmp_rec, x->buf);
+        if (x->n) qsort_r(x->v, x->n, sizeof *x->v, cmp_rec, x->buf);   /* v NULL when 0 */
         int rc = KOUAN_OK;
         for (size_t i = 0; i < x->n && !rc; i++) {
             const rec *r = &x->v[i];
