@@ -8,7 +8,6 @@
 #include "query.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,7 +223,6 @@ static int sb_put(sbuf *b, const char *p, size_t n)
 
 static int sb_str(sbuf *b, const char *s) { return sb_put(b, s, strlen(s)); }
 
-/* N-Triples 1.1 term, UTF-8 kept as is. */
 /* IRI_END: in the lines TriG and Turtle sort, an IRI's closing '>' (and a
  * datatype's) is written as 0x01, which no N-Triples line holds raw (control
  * characters are escaped), so that an IRI sorts before the IRIs it is a
@@ -232,9 +230,7 @@ static int sb_str(sbuf *b, const char *s) { return sb_put(b, s, strlen(s)); }
  * them; the writer puts the '>' back. */
 #define IRI_END '\x01'
 
-static int nt_term_end(sbuf *b, librdf_node *n, char end);
-static int nt_term(sbuf *b, librdf_node *n) { return nt_term_end(b, n, '>'); }
-
+/* N-Triples 1.1 term, UTF-8 kept as is; IRIs closed by end. */
 static int nt_term_end(sbuf *b, librdf_node *n, char end)
 {
     char esc[16];
@@ -323,6 +319,19 @@ typedef struct xsort {
     char        why[300];    /* what failed (an I/O error), for the message */
 } xsort;
 
+/* The array p (*cap elements of size elem) with room for need (need > 0),
+ * doubling from first: p itself when it has room, NULL when memory is out
+ * (p is then untouched and still the caller's). */
+static void *grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap) return p;
+    size_t c = *cap ? *cap : first;
+    while (c < need) c *= 2;
+    void *np = realloc(p, c * elem);
+    if (np) *cap = c;
+    return np;
+}
+
 static int key_cmp(const char *a, size_t la, const char *b, size_t lb)
 {
     int d = memcmp(a, b, la < lb ? la : lb);
@@ -362,13 +371,9 @@ static int xs_spill(xsort *x)
 {
     if (!x->n) return KOUAN_OK;
     qsort_r(x->v, x->n, sizeof *x->v, cmp_rec, x->buf);
-    if (x->nruns == x->rcap) {
-        size_t cap = x->rcap ? x->rcap * 2 : 16;
-        run *r = realloc(x->runs, cap * sizeof *r);
-        if (!r) return KOUAN_ENOMEM;
-        x->runs = r;
-        x->rcap = cap;
-    }
+    run *runs = grow(x->runs, &x->rcap, x->nruns + 1, sizeof *runs, 16);
+    if (!runs) return KOUAN_ENOMEM;
+    x->runs = runs;
     char path[4200];
     snprintf(path, sizeof path, "%s/kouan-export.XXXXXX", x->tmpdir);
     int fd = mkstemp(path);
@@ -384,7 +389,7 @@ static int xs_spill(xsort *x)
     const rec *prev = NULL;
     for (size_t i = 0; i < x->n; i++) {
         const rec *r = &x->v[i];
-        if (prev && cmp_rec(prev, r, x->buf) == 0) continue;   /* once */
+        if (prev && cmp_rec(prev, r, x->buf) == 0) continue;   /* a smaller run */
         /* sorted lines share long prefixes (a subject and its predicates):
            each record is the bytes it shares with the one before and the
            rest, its numbers as varints: a run takes 57 % of its lines'
@@ -414,19 +419,12 @@ static int xs_add(xsort *x, const char *b, size_t len, unsigned g, unsigned s, u
         int rc = xs_spill(x);
         if (rc) return rc;
     }
-    if (len > x->cap) {                /* one line longer than the buffer */
-        char *nb = realloc(x->buf, len);
-        if (!nb) return KOUAN_ENOMEM;
-        x->buf = nb;
-        x->cap = len;
-    }
-    if (x->n == x->vcap) {
-        size_t cap = x->vcap ? x->vcap * 2 : 4096;
-        rec *nv = realloc(x->v, cap * sizeof *nv);
-        if (!nv) return KOUAN_ENOMEM;
-        x->v = nv;
-        x->vcap = cap;
-    }
+    char *buf = grow(x->buf, &x->cap, len, 1, len);   /* a line longer than it */
+    if (!buf) return KOUAN_ENOMEM;
+    x->buf = buf;
+    rec *v = grow(x->v, &x->vcap, x->n + 1, sizeof *v, 4096);
+    if (!v) return KOUAN_ENOMEM;
+    x->v = v;
     memcpy(x->buf + x->used, b, len);
     x->v[x->n++] = (rec){ x->used, (unsigned)len, g, s, p };
     x->used += len;
@@ -445,12 +443,9 @@ static int run_next(run *r)
         if (get_varint(r->f, &h[i])) return -1;
     size_t len = (size_t)h[0] + h[1];
     if (h[0] > r->len) return -1;       /* shares more than the line before has */
-    if (len + 1 > r->cap) {
-        char *k = realloc(r->key, len + 1);
-        if (!k) return -1;
-        r->key = k;
-        r->cap = len + 1;
-    }
+    char *key = grow(r->key, &r->cap, len + 1, 1, 64);
+    if (!key) return -1;
+    r->key = key;
     if (fread(r->key + h[0], 1, h[1], r->f) != h[1]) return -1;
     r->key[len] = '\0';
     r->len = (unsigned)len; r->g = h[2]; r->s = h[3]; r->p = h[4];
@@ -474,11 +469,12 @@ static void xs_free(xsort *x)
 typedef struct writer {
     kouan_export_format fmt;
     FILE    *out;
-    char    *prev;           /* TriG/Turtle: the line before, for grouping, */
-    char    *line;           /* and this one, both with their '>' back */
-    size_t   cap;            /* of each */
-    unsigned g, s, p;
+    char    *prev;           /* the line before, as sorted: each line once, */
+    size_t   pcap;           /* and TriG/Turtle group by it */
+    unsigned plen, g, s, p;
     int      have;
+    char    *line;           /* TriG/Turtle: this line with its '>' back */
+    size_t   lcap;
 } writer;
 
 /* A literal's lexical form t[0..n) (N-Triples escapes, quotes excluded) as
@@ -574,72 +570,68 @@ static void w_begin(writer *w)
         fprintf(w->out, "@prefix %s: <%s> .\n", kouan_prefixes[i][0], kouan_prefixes[i][1]);
 }
 
-/* One line, in sorted order and once.  N-Triples and N-Quads lines are
- * written as they are.  TriG/Turtle lines (IRIs closed by IRI_END) are
- * sorted by graph, subject, predicate: for TriG one block per graph (the
- * default graph's triples first, outside any block), subjects grouped with
- * ';' and objects with ','; for Turtle, as Raptor lays it out, each subject
- * on a line of its own, its predicates below it, a predicate's objects on
- * one line. */
-static int w_put(writer *w, const char *key, unsigned len, unsigned g, unsigned s, unsigned p)
+/* One line, in sorted order; a line equal to the one before is dropped
+ * (each statement once: the runs and the graphs repeat them).  N-Triples
+ * and N-Quads lines are written as they are.  TriG/Turtle lines (IRIs
+ * closed by IRI_END) are sorted by graph, subject, predicate: for TriG one
+ * block per graph (the default graph's triples first, outside any block),
+ * subjects grouped with ';' and objects with ','; for Turtle, as Raptor
+ * lays it out, each subject on a line of its own, its predicates below
+ * it, a predicate's objects on one line. */
+static int w_put(writer *w, const char *k, unsigned len, unsigned g, unsigned s, unsigned p)
 {
     FILE *out = w->out;
-    if (w->fmt != KOUAN_EXPORT_TRIG && w->fmt != KOUAN_EXPORT_TURTLE) {
-        fwrite(key, 1, len, out);
-        return KOUAN_OK;
-    }
-    /* this line with its '>' back, kept as the line before for the next */
-    if (len > w->cap || !w->line) {
-        size_t cap = len > 64 ? len : 64;
-        char *nl = realloc(w->line, cap), *np = nl ? realloc(w->prev, cap) : NULL;
-        if (nl) w->line = nl;
-        if (np) w->prev = np;
-        if (!nl || !np) return KOUAN_ENOMEM;
-        w->cap = cap;
-    }
-    char *k = w->line;
-    for (unsigned i = 0; i < len; i++) k[i] = key[i] == IRI_END ? '>' : key[i];
-    const char *pk = w->prev;
-    size_t sep = w->fmt == KOUAN_EXPORT_TRIG;   /* the space after G */
-    int same_g = w->have && w->g == g && memcmp(pk, k, g) == 0;
-    const char *ks = k + g + sep, *ps = w->have ? pk + w->g + sep : NULL;
-    int same_s = same_g && w->s == s && memcmp(ps, ks, s) == 0;
-    const char *kp = ks + s + 1, *pp = w->have ? ps + w->s + 1 : NULL;
-    int same_p = same_s && w->p == p && memcmp(pp, kp, p) == 0;
-    const char *ko = kp + p + 1;
-    size_t olen = len - (size_t)(ko - k);
-    if (w->fmt == KOUAN_EXPORT_TURTLE) {
-        if (same_p) fputs(", ", out);
-        else if (same_s) fputs(" ;\n    ", out);
-        else {
-            fputs(w->have ? " .\n\n" : "\n", out);
-            trig_term(ks, s, 0, out);
-            fputs("\n    ", out);
+    if (w->have && w->plen == len && memcmp(w->prev, k, len) == 0) return KOUAN_OK;
+    int grouped = w->fmt == KOUAN_EXPORT_TRIG || w->fmt == KOUAN_EXPORT_TURTLE;
+    if (!grouped) fwrite(k, 1, len, out);
+    else {
+        const char *pk = w->prev;
+        size_t sep = w->fmt == KOUAN_EXPORT_TRIG;   /* the space after G */
+        int same_g = w->have && w->g == g && memcmp(pk, k, g) == 0;
+        const char *ks = k + g + sep, *ps = w->have ? pk + w->g + sep : NULL;
+        int same_s = same_g && w->s == s && memcmp(ps, ks, s) == 0;
+        const char *kp = ks + s + 1, *pp = w->have ? ps + w->s + 1 : NULL;
+        int same_p = same_s && w->p == p && memcmp(pp, kp, p) == 0;
+        /* the terms written come from this line with its '>' back */
+        char *t = grow(w->line, &w->lcap, len, 1, 64);
+        if (!t) return KOUAN_ENOMEM;
+        w->line = t;
+        for (unsigned i = 0; i < len; i++) t[i] = k[i] == IRI_END ? '>' : k[i];
+        const char *ts = t + (ks - k), *tp = t + (kp - k), *to = tp + p + 1;
+        size_t olen = len - (size_t)(to - t);
+        if (w->fmt == KOUAN_EXPORT_TURTLE) {
+            if (same_p) fputs(", ", out);
+            else if (same_s) fputs(" ;\n    ", out);
+            else {
+                fputs(w->have ? " .\n\n" : "\n", out);
+                trig_term(ts, s, 0, out);
+                fputs("\n    ", out);
+            }
+            if (!same_p) { trig_term(tp, p, 1, out); fputc(' ', out); }
+        } else {
+            const char *indent = g ? "    " : "";
+            if (!same_g) {
+                if (w->have) fputs(w->g ? " .\n}\n" : " .\n", out);
+                fputc('\n', out);
+                if (g) { fwrite(t, 1, g, out); fputs(" {\n", out); }
+            }
+            if (same_p) fputs(" ,\n", out);
+            else if (same_s) fprintf(out, " ;\n%s    ", indent);
+            else {
+                if (same_g) fputs(" .\n", out);
+                fputs(indent, out);
+                trig_term(ts, s, 0, out);
+                fputc(' ', out);
+            }
+            if (same_p) fprintf(out, "%s        ", indent);
+            else { trig_term(tp, p, 1, out); fputc(' ', out); }
         }
-        if (!same_p) { trig_term(kp, p, 1, out); fputc(' ', out); }
-    } else {
-        const char *indent = g ? "    " : "";
-        if (!same_g) {
-            if (w->have) fputs(w->g ? " .\n}\n" : " .\n", out);
-            fputc('\n', out);
-            if (g) { fwrite(k, 1, g, out); fputs(" {\n", out); }
-        }
-        if (same_p) fputs(" ,\n", out);
-        else if (same_s) fprintf(out, " ;\n%s    ", indent);
-        else {
-            if (same_g) fputs(" .\n", out);
-            fputs(indent, out);
-            trig_term(ks, s, 0, out);
-            fputc(' ', out);
-        }
-        if (same_p) fprintf(out, "%s        ", indent);
-        else { trig_term(kp, p, 1, out); fputc(' ', out); }
+        trig_term(to, olen, 0, out);
     }
-    trig_term(ko, olen, 0, out);
-    char *t = w->prev;                 /* this line is the line before now */
-    w->prev = w->line;
-    w->line = t;
-    w->g = g; w->s = s; w->p = p;
+    char *prev = grow(w->prev, &w->pcap, len, 1, 64);
+    if (!prev) return KOUAN_ENOMEM;
+    memcpy(w->prev = prev, k, len);
+    w->plen = len; w->g = g; w->s = s; w->p = p;
     w->have = 1;
     return KOUAN_OK;
 }
@@ -652,8 +644,15 @@ static void w_end(writer *w)
     free(w->line);
 }
 
+/* Whether run i's current line sorts before run j's. */
+static int run_lt(const xsort *x, size_t i, size_t j)
+{
+    const run *a = &x->runs[i], *b = &x->runs[j];
+    return key_cmp(a->key, a->len, b->key, b->len) < 0;
+}
+
 /* Merges the runs (and what is still in the buffer, sorted and written as
- * the last run) into w, each line once. */
+ * the last run) into w, which writes each line once. */
 static int xs_merge(xsort *x, writer *w)
 {
     if (x->nruns == 0) {               /* all in memory */
@@ -661,7 +660,6 @@ static int xs_merge(xsort *x, writer *w)
         int rc = KOUAN_OK;
         for (size_t i = 0; i < x->n && !rc; i++) {
             const rec *r = &x->v[i];
-            if (i && cmp_rec(&x->v[i - 1], r, x->buf) == 0) continue;
             rc = w_put(w, x->buf + r->off, r->len, r->g, r->s, r->p);
         }
         return rc;
@@ -682,43 +680,24 @@ static int xs_merge(xsort *x, writer *w)
             heap[c] = i;
             while (c > 0) {
                 size_t up = (c - 1) / 2;
-                run *a = &x->runs[heap[c]], *b = &x->runs[heap[up]];
-                if (key_cmp(a->key, a->len, b->key, b->len) >= 0) break;
+                if (!run_lt(x, heap[c], heap[up])) break;
                 size_t t = heap[c]; heap[c] = heap[up]; heap[up] = t;
                 c = up;
             }
         }
     }
-    char *last = NULL;
-    size_t last_cap = 0, last_len = 0;
-    int have_last = 0;
     while (nh && !rc) {
         run *r = &x->runs[heap[0]];
-        if (!have_last || key_cmp(last, last_len, r->key, r->len) != 0) {
-            rc = w_put(w, r->key, r->len, r->g, r->s, r->p);
-            if (r->len > last_cap) {
-                char *nl = realloc(last, r->len);
-                if (!nl) { rc = KOUAN_ENOMEM; break; }
-                last = nl;
-                last_cap = r->len;
-            }
-            memcpy(last, r->key, r->len);
-            last_len = r->len;
-            have_last = 1;
-        }
+        rc = w_put(w, r->key, r->len, r->g, r->s, r->p);   /* drops repeats */
+        if (rc) break;
         int got = run_next(r);
         if (got < 0) { rc = KOUAN_EIO; break; }
         if (!got) heap[0] = heap[--nh];
         for (size_t c = 0;;) {         /* sift down */
             size_t l = 2 * c + 1, m = c;
             if (l >= nh) break;
-            run *a = &x->runs[heap[l]];
-            run *b = &x->runs[heap[m]];
-            if (key_cmp(a->key, a->len, b->key, b->len) < 0) m = l;
-            if (l + 1 < nh) {
-                run *d = &x->runs[heap[l + 1]], *e = &x->runs[heap[m]];
-                if (key_cmp(d->key, d->len, e->key, e->len) < 0) m = l + 1;
-            }
+            if (run_lt(x, heap[l], heap[m])) m = l;
+            if (l + 1 < nh && run_lt(x, heap[l + 1], heap[m])) m = l + 1;
             if (m == c) break;
             size_t t = heap[c]; heap[c] = heap[m]; heap[m] = t;
             c = m;
@@ -727,7 +706,6 @@ static int xs_merge(xsort *x, writer *w)
     if (rc == KOUAN_EIO && !x->why[0])
         snprintf(x->why, sizeof x->why, "reading back a temporary file in %s failed: %s",
                  x->tmpdir, errno ? strerror(errno) : "truncated");
-    free(last);
     free(heap);
     return rc;
 }
@@ -782,7 +760,7 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
         if (!e) e = nt_term_end(&b, librdf_statement_get_predicate(s), end);
         lp = (unsigned)(b.len - at);
         if (!e) e = sb_put(&b, " ", 1) || nt_term_end(&b, librdf_statement_get_object(s), end);
-        if (!e && fmt == KOUAN_EXPORT_NQUADS && ctx) e = sb_put(&b, " ", 1) || nt_term(&b, ctx);
+        if (!e && fmt == KOUAN_EXPORT_NQUADS && ctx) e = sb_put(&b, " ", 1) || nt_term_end(&b, ctx, '>');
         if (!e && !grouped) e = sb_str(&b, " .\n");
         rc = e ? KOUAN_ENOMEM : xs_add(&x, b.s, b.len, lg, ls, lp);
     }
