@@ -1352,7 +1352,7 @@ static void test_unindexed(void)
     librdf_uri *xint = librdf_new_uri(W, (const unsigned char *)"http://www.w3.org/2001/XMLSchema#integer");
     librdf_node *n42 = librdf_new_node_from_typed_literal(W, (const unsigned char *)"42", NULL, xint);
     librdf_free_uri(xint);
-    librdf_statement *pat = librdf_new_statement_from_nodes(W, NULL, NULL, n42);
+    librdf_statement *pat = librdf_new_statement_from_nodes(W, NULL, NULL, n42);  /* owns n42 */
     CHECK(count_stream(librdf_model_find_statements(m, pat)) == 1);     /* by a scan */
     librdf_free_statement(pat);
     librdf_iterator *src = librdf_model_get_sources(m, T[P2], T[O1]);   /* POSC */
@@ -1360,7 +1360,6 @@ static void test_unindexed(void)
     for (; src && !librdf_iterator_end(src); librdf_iterator_next(src)) nsrc++;
     if (src) librdf_free_iterator(src);
     CHECK(nsrc == 1);
-    librdf_free_node(n42);
     librdf_free_model(m);
     librdf_free_storage(s);
     CHECK(index_entries(dir2, "posc") == (long)NQ - lit + 1 &&
