@@ -1276,7 +1276,7 @@ static int capture(void *u, librdf_log_message *msg);
 static void test_unindexed(void)
 {
     char dir[300];
-    snprintf(dir, sizeof dir, "%s-unindexed", DIR_);
+    snprintf(dir, sizeof dir, "%s/unindexed", DIR_);
     CHECK(mkdir(dir, 0700) == 0);
     /* more than 8 predicates: refused with a message; the folder holds no
        store after it (the next open makes one) */
@@ -1332,7 +1332,7 @@ static void test_unindexed(void)
     /* written in one explicit transaction (sorted by flush), and by
        replace_graph from strings */
     char dir2[320];
-    snprintf(dir2, sizeof dir2, "%s-unindexed-txn", DIR_);
+    snprintf(dir2, sizeof dir2, "%s/unindexed-txn", DIR_);
     CHECK(mkdir(dir2, 0700) == 0);
     s = open_with(dir2, "yes", opt);
     m = s ? librdf_new_model(W, s, NULL) : NULL;
