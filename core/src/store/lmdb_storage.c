@@ -235,9 +235,16 @@ typedef struct kenv {
     unsigned     reads;       /* read operations begun, likewise */
     int          statm_fd;    /* /proc/self/statm, open once (-1: not yet) */
     size_t       map_len;
+    size_t       put_cost;    /* put_index's estimate of dirty bytes */
+    int          bl_valid, bl_w, bl_val; /* backlog_in's answer for the */
+    unsigned     bl_gen;      /* write txn (wgen) or snapshot (rsnap) */
 } kenv;
 
 static void resident_trim(kenv *e);
+static int backlog_in(kenv *e, MDB_txn *txn, int is_w);
+/* the backlog's meta keys (see "the backlog" below) */
+#define BACKLOG_KEY   "backlog"
+#define BACKLOG_STALE "backlog-removed"
 
 /* dup: a copy of the quad before it (or stored already); keep: in the
  * graph being replaced, so neither removed nor added */
@@ -816,8 +823,14 @@ static void rd_end(kenv *e, int is_w)
     if (--e->rusers == 0) mdb_txn_reset(e->rtxn);
 }
 
-/* The write transaction, started (implicitly) when none is open. */
-static MDB_txn *wr_txn(kstore *k)
+static int wr_commit(kstore *k);
+static int drain(kstore *k);
+
+/* The write transaction, started (implicitly) when none is open.  Unless
+ * it only adds (adds_only), it has no backlog: one is merged first (drain;
+ * an open implicit transaction is committed before), since a removal from
+ * POSC or OSPC must find the quads the backlog still holds. */
+static MDB_txn *wr_txn(kstore *k, int adds_only)
 {
     kenv *e = k->e;
     if (e->read_only) {
@@ -825,15 +838,23 @@ static MDB_txn *wr_txn(kstore *k)
                    "kouan store %s was opened read-only", k->dir);
         return NULL;
     }
-    if (!e->wtxn) {
-        int rc = mdb_txn_begin(e->env, NULL, 0, &e->wtxn);
-        if (rc) { e->wtxn = NULL; log_mdb(k->world, "starting a write transaction", rc); return NULL; }
-        e->explicit_txn = 0;
-        e->next_loaded = e->next_dirty = 0;          /* read again, in this txn */
-        e->gstart = mono_now();
-        e->gquads = e->ggraphs = 0;
+    for (int tries = 0; ; tries++) {
+        if (!e->wtxn) {
+            int rc = mdb_txn_begin(e->env, NULL, 0, &e->wtxn);
+            if (rc) { e->wtxn = NULL; log_mdb(k->world, "starting a write transaction", rc); return NULL; }
+            e->explicit_txn = 0;
+            e->next_loaded = e->next_dirty = 0;      /* read again, in this txn */
+            e->gstart = mono_now();
+            e->gquads = e->ggraphs = 0;
+        }
+        if (adds_only || e->explicit_txn || !backlog_in(e, e->wtxn, 1)) return e->wtxn;
+        if (tries) {                                 /* a drain that did not empty it */
+            librdf_log(k->world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                       "kouan store %s: the backlog could not be merged", k->dir);
+            return NULL;
+        }
+        if (wr_commit(k) || drain(k)) return NULL;   /* logged */
     }
-    return e->wtxn;
 }
 
 static void wr_abort(kenv *e);
@@ -1136,6 +1157,10 @@ static int drop_merge(kenv *e)
     size_t m = 0;                            /* the quads that go, compacted */
     for (size_t j = 0; j < n; j++)
         if (!v[j].keep) v[m++] = v[j];
+    if (m && backlog_in(e, e->wtxn, 1)) {   /* the backlog may hold some of them */
+        MDB_val sk = { sizeof BACKLOG_STALE - 1, BACKLOG_STALE }, sv = { 0, "" };
+        rc = mdb_put(e->wtxn, e->meta, &sk, &sv, 0);
+    }
     for (int i = 0; i < N_IDX && !rc; i++) {
         if (i == I_CSPO && kept == 0) continue;      /* done at once above */
         if (i != I_SPOC && i != I_CSPO) SORT_OF[i](v, m);   /* else read so */
@@ -1171,6 +1196,106 @@ static size_t key_run(const kenv *e, int i, size_t j, const unsigned char *key,
     return n;
 }
 
+/* Puts pend (sorted for index i; dup and kept quads and those index i
+ * does not hold skipped) into index i through cursor cur, as flush
+ * describes.  run and run_j: room for RUN_MAX values.  Adds to
+ * e->put_cost an estimate of the dirty bytes: a page a put inside the
+ * index, 24 bytes an appended value (the backlog's merge commits by it). */
+enum { RUN_MAX = 1024 };
+static int put_index(kenv *e, int i, MDB_cursor *cur, unsigned char *run, size_t *run_j)
+{
+    int rc = 0;
+    unsigned char last[32];
+    MDB_val key, val;
+    int have_last = 0, appending = 0;
+    size_t solo_end = 0;                 /* pend[< solo_end]: one put each */
+    int g = mdb_cursor_get(cur, &key, &val, MDB_LAST);
+    if (g == 0 && key.mv_size == 8 && val.mv_size == 24) {
+        memcpy(last, key.mv_data, 8);
+        memcpy(last + 8, val.mv_data, 24);
+        have_last = 1;
+    } else if (g == MDB_NOTFOUND) appending = 1;          /* empty */
+    else if (g) return g;
+    for (size_t j = 0, trim_at = 256; j < e->npend && !rc; j++) {
+        pend *p = &e->pend[j];
+        if (p->dup || p->keep) continue;
+        if (!in_index(i, p->u)) continue;
+        if (j >= trim_at) {              /* a group's flush reads many pages */
+            resident_trim(e);
+            trim_at = j + 256;
+        }
+        unsigned char b[32];
+        encode_quad(i, p->q, b);
+        if (!appending && have_last && memcmp(b, last, 32) > 0) appending = 1;
+        if (appending) {
+            /* this key's run of values (all after the last entry, as
+               they sort after this one) in one put: with MDB_MULTIPLE
+               LMDB stays on the leaf instead of searching for the key
+               again for each value (that search was a third of a load) */
+            size_t n = key_run(e, i, j, b, run, run_j, RUN_MAX);
+            unsigned flags = have_last && memcmp(b, last, 8) == 0
+                             ? MDB_APPENDDUP : MDB_APPEND | MDB_APPENDDUP;
+            MDB_val data[2] = { { 24, run }, { n, NULL } };
+            key = (MDB_val){ 8, b };
+            rc = mdb_cursor_put(cur, &key, data, flags | MDB_MULTIPLE);
+            size_t done = rc == 0 ? n : data[1].mv_size;
+            if (done > 0) {
+                memcpy(last, b, 8);
+                memcpy(last + 8, run + 24 * (done - 1), 24);
+                have_last = 1;
+            }
+            if (rc == 0) { e->put_cost += 24 * n; j = run_j[n - 1]; continue; }
+            if (rc != MDB_KEYEXIST) break;
+            /* LMDB refused an append (it cannot with memcmp order, but a
+               refusal must not lose a quad): ordinary puts decide from
+               the first value not written */
+            rc = 0;
+            appending = 0;
+            have_last = 0;
+            j = run_j[done];
+            p = &e->pend[j];
+            encode_quad(i, p->q, b);
+        }
+        /* inside the index: a key's run of two or more values that all
+           sort after the key's last value (a document's new evidence
+           nodes under an old object in OSPC, a re-extracted graph's new
+           subjects in CSPO), or a key not stored yet, is one put
+           (MDB_APPENDDUP: LMDB fills the key's pages instead of
+           splitting them); a run among the key's values, one put each */
+        size_t n = j >= solo_end ? key_run(e, i, j, b, run, run_j, RUN_MAX) : 0;
+        if (n >= 2) {
+            solo_end = run_j[n - 1] + 1;  /* not again for this run's quads */
+            key = (MDB_val){ 8, b };
+            int g = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
+            unsigned flags = ~0u;
+            if (g == MDB_NOTFOUND) flags = 0;
+            else if (g == 0 && (g = mdb_cursor_get(cur, &key, &val, MDB_LAST_DUP)) == 0 &&
+                     val.mv_size == 24 && memcmp(run, val.mv_data, 24) > 0)
+                flags = MDB_APPENDDUP;
+            if (g && g != MDB_NOTFOUND) { rc = g; break; }
+            if (flags != ~0u) {
+                MDB_val data[2] = { { 24, run }, { n, NULL } };
+                key = (MDB_val){ 8, b };
+                rc = mdb_cursor_put(cur, &key, data, flags | MDB_MULTIPLE);
+                if (rc == 0) { e->put_cost += 4096 + 24 * n; j = run_j[n - 1]; continue; }
+                if (rc != MDB_KEYEXIST) break;
+                rc = 0;                   /* as above: one put each from here */
+                j = run_j[data[1].mv_size < n ? data[1].mv_size : n - 1];
+                p = &e->pend[j];
+                encode_quad(i, p->q, b);
+            }
+        }
+        key = (MDB_val){ 8, b };
+        val = (MDB_val){ 24, b + 8 };
+        rc = mdb_cursor_put(cur, &key, &val, MDB_NODUPDATA);
+        e->put_cost += 4096;
+        if (rc == MDB_KEYEXIST) { rc = 0; if (i == I_SPOC) p->dup = 1; }
+    }
+    return rc;
+}
+
+static int run_write(kenv *e, int i);
+
 static int flush(kenv *e)
 {
     if (!e->wtxn) { e->npend = 0; e->drop = 0; return 0; }
@@ -1181,108 +1306,286 @@ static int flush(kenv *e)
         if (rc) { e->npend = 0; return rc; }
     }
     if (!e->npend) return 0;
-    enum { RUN_MAX = 1024 };
     unsigned char *run = malloc(24 * RUN_MAX);       /* one key's values */
     size_t *run_j = malloc(sizeof *run_j * RUN_MAX);  /* and their quads */
     if (!run || !run_j) { free(run); free(run_j); return ENOMEM; }
+    /* a group's implicit transaction leaves POSC and OSPC to the backlog
+       (see "The backlog" above) */
+    int backlog = e->group_ms && !e->explicit_txn;
     int rc = 0;
     for (int i = 0; i < N_IDX && !rc; i++) {
         if (i != I_SPOC || !e->pend_spoc) SORT_OF[i](e->pend, e->npend);
         if (i == I_SPOC)                              /* twice in the commit */
             for (size_t j = 0; j < e->npend; j++)
                 e->pend[j].dup = j && memcmp(e->pend[j].q, e->pend[j - 1].q, sizeof e->pend[j].q) == 0;
+        if (backlog && (i == I_POSC || i == I_OSPC)) { rc = run_write(e, i); continue; }
         MDB_cursor *cur;
         if ((rc = mdb_cursor_open(e->wtxn, e->idx[i], &cur))) break;
-        unsigned char last[32];
-        MDB_val key, val;
-        int have_last = 0, appending = 0;
-        size_t solo_end = 0;                 /* pend[< solo_end]: one put each */
-        int g = mdb_cursor_get(cur, &key, &val, MDB_LAST);
-        if (g == 0 && key.mv_size == 8 && val.mv_size == 24) {
-            memcpy(last, key.mv_data, 8);
-            memcpy(last + 8, val.mv_data, 24);
-            have_last = 1;
-        } else if (g == MDB_NOTFOUND) appending = 1;          /* empty */
-        else if (g) { rc = g; mdb_cursor_close(cur); break; }
-        for (size_t j = 0, trim_at = 256; j < e->npend && !rc; j++) {
-            pend *p = &e->pend[j];
-            if (p->dup || p->keep) continue;
-            if (!in_index(i, p->u)) continue;
-            if (j >= trim_at) {              /* a group's flush reads many pages */
-                resident_trim(e);
-                trim_at = j + 256;
-            }
-            unsigned char b[32];
-            encode_quad(i, p->q, b);
-            if (!appending && have_last && memcmp(b, last, 32) > 0) appending = 1;
-            if (appending) {
-                /* this key's run of values (all after the last entry, as
-                   they sort after this one) in one put: with MDB_MULTIPLE
-                   LMDB stays on the leaf instead of searching for the key
-                   again for each value (that search was a third of a load) */
-                size_t n = key_run(e, i, j, b, run, run_j, RUN_MAX);
-                unsigned flags = have_last && memcmp(b, last, 8) == 0
-                                 ? MDB_APPENDDUP : MDB_APPEND | MDB_APPENDDUP;
-                MDB_val data[2] = { { 24, run }, { n, NULL } };
-                key = (MDB_val){ 8, b };
-                rc = mdb_cursor_put(cur, &key, data, flags | MDB_MULTIPLE);
-                size_t done = rc == 0 ? n : data[1].mv_size;
-                if (done > 0) {
-                    memcpy(last, b, 8);
-                    memcpy(last + 8, run + 24 * (done - 1), 24);
-                    have_last = 1;
-                }
-                if (rc == 0) { j = run_j[n - 1]; continue; }
-                if (rc != MDB_KEYEXIST) break;
-                /* LMDB refused an append (it cannot with memcmp order, but a
-                   refusal must not lose a quad): ordinary puts decide from
-                   the first value not written */
-                rc = 0;
-                appending = 0;
-                have_last = 0;
-                j = run_j[done];
-                p = &e->pend[j];
-                encode_quad(i, p->q, b);
-            }
-            /* inside the index: a key's run of two or more values that all
-               sort after the key's last value (a document's new evidence
-               nodes under an old object in OSPC, a re-extracted graph's new
-               subjects in CSPO), or a key not stored yet, is one put
-               (MDB_APPENDDUP: LMDB fills the key's pages instead of
-               splitting them); a run among the key's values, one put each */
-            size_t n = j >= solo_end ? key_run(e, i, j, b, run, run_j, RUN_MAX) : 0;
-            if (n >= 2) {
-                solo_end = run_j[n - 1] + 1;  /* not again for this run's quads */
-                key = (MDB_val){ 8, b };
-                int g = mdb_cursor_get(cur, &key, &val, MDB_SET_KEY);
-                unsigned flags = ~0u;
-                if (g == MDB_NOTFOUND) flags = 0;
-                else if (g == 0 && (g = mdb_cursor_get(cur, &key, &val, MDB_LAST_DUP)) == 0 &&
-                         val.mv_size == 24 && memcmp(run, val.mv_data, 24) > 0)
-                    flags = MDB_APPENDDUP;
-                if (g && g != MDB_NOTFOUND) { rc = g; break; }
-                if (flags != ~0u) {
-                    MDB_val data[2] = { { 24, run }, { n, NULL } };
-                    key = (MDB_val){ 8, b };
-                    rc = mdb_cursor_put(cur, &key, data, flags | MDB_MULTIPLE);
-                    if (rc == 0) { j = run_j[n - 1]; continue; }
-                    if (rc != MDB_KEYEXIST) break;
-                    rc = 0;                   /* as above: one put each from here */
-                    j = run_j[data[1].mv_size < n ? data[1].mv_size : n - 1];
-                    p = &e->pend[j];
-                    encode_quad(i, p->q, b);
-                }
-            }
-            key = (MDB_val){ 8, b };
-            val = (MDB_val){ 24, b + 8 };
-            rc = mdb_cursor_put(cur, &key, &val, MDB_NODUPDATA);
-            if (rc == MDB_KEYEXIST) { rc = 0; if (i == I_SPOC) p->dup = 1; }
-        }
+        rc = put_index(e, i, cur, run, run_j);
         mdb_cursor_close(cur);
     }
     free(run);
     free(run_j);
     e->npend = 0;
+    return rc;
+}
+
+/* ---- the backlog: POSC and OSPC of a group's quads, merged later ------------- */
+
+/* meta keys: "backlog" → the next run's number (8 bytes; present while runs
+   exist); 'R' i n → run n of index i: its quads as sorted keys (32 bytes
+   each, index i's order); 'D' i n → how many of them are merged (8 bytes);
+   "backlog-removed" (empty) → a graph replaced while the runs existed
+   removed quads from SPOC that a run may still hold: the merge then puts
+   only quads SPOC still has */
+enum { RUN_KEY = 10, DRAIN_CHUNK = 65536 };
+#define DRAIN_DIRTY ((size_t)64 << 20)
+
+static int backlog_in(kenv *e, MDB_txn *txn, int is_w)
+{
+    unsigned gen = is_w ? e->wgen : e->rsnap;
+    if (e->bl_valid && e->bl_w == is_w && e->bl_gen == gen) return e->bl_val;
+    MDB_val key = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, val;
+    e->bl_val = mdb_get(txn, e->meta, &key, &val) == 0;
+    e->bl_valid = 1;
+    e->bl_w = is_w;
+    e->bl_gen = gen;
+    return e->bl_val;
+}
+
+/* Writes pend's quads that index i holds (sorted for it) as the next run
+ * of the backlog, in e->wtxn.  One value, reserved in place. */
+static int run_write(kenv *e, int i)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < e->npend; j++)
+        n += !e->pend[j].dup && !e->pend[j].keep && in_index(i, e->pend[j].u);
+    if (!n) return 0;
+    MDB_val bk = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, bv;
+    uint64_t seq = 0;
+    int rc = mdb_get(e->wtxn, e->meta, &bk, &bv);
+    if (rc == 0 && bv.mv_size == 8) seq = get64(bv.mv_data);
+    else if (rc != MDB_NOTFOUND && rc) return rc;
+    unsigned char sb[8], rk[RUN_KEY] = { 'R', (unsigned char)i };
+    put64(sb, seq + 1);
+    put64(rk + 2, seq);
+    bv = (MDB_val){ 8, sb };
+    if ((rc = mdb_put(e->wtxn, e->meta, &bk, &bv, 0))) return rc;
+    MDB_val key = { RUN_KEY, rk }, val = { 32 * n, NULL };
+    if ((rc = mdb_put(e->wtxn, e->meta, &key, &val, MDB_RESERVE))) return rc;
+    unsigned char *out = val.mv_data;
+    for (size_t j = 0; j < e->npend; j++) {
+        pend *p = &e->pend[j];
+        if (p->dup || p->keep || !in_index(i, p->u)) continue;
+        encode_quad(i, p->q, out);
+        out += 32;
+    }
+    e->bl_valid = 1;                         /* this transaction has one now */
+    e->bl_w = 1;
+    e->bl_gen = e->wgen;
+    e->bl_val = 1;
+    return 0;
+}
+
+typedef struct brun {
+    unsigned char  key[RUN_KEY];
+    const unsigned char *p;   /* its keys, in the transaction's map */
+    size_t         n, at;     /* how many; merged so far */
+} brun;
+
+static int brun_lt(const brun *a, const brun *b)
+{
+    return memcmp(a->p + 32 * a->at, b->p + 32 * b->at, 32) < 0;
+}
+
+static void heap_down(brun **h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && brun_lt(h[l], h[m])) m = l;
+        if (l + 1 < n && brun_lt(h[l + 1], h[m])) m = l + 1;
+        if (m == i) return;
+        brun *t = h[i]; h[i] = h[m]; h[m] = t;
+        i = m;
+    }
+}
+
+/* The runs of index i in txn, with how far each is merged.  *out is
+ * malloc'd; 0 or an LMDB error. */
+static int runs_load(kenv *e, MDB_txn *txn, int i, brun **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, e->meta, &cur);
+    if (rc) return rc;
+    unsigned char first[2] = { 'R', (unsigned char)i };
+    MDB_val key = { 2, first }, val;
+    size_t cap = 0;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        if (key.mv_size != RUN_KEY || memcmp(key.mv_data, first, 2) != 0) break;
+        if (*nout == cap) {
+            cap = cap ? 2 * cap : 64;
+            brun *nv = realloc(*out, cap * sizeof *nv);
+            if (!nv) { rc = ENOMEM; break; }
+            *out = nv;
+        }
+        brun *r = &(*out)[(*nout)++];
+        memcpy(r->key, key.mv_data, RUN_KEY);
+        r->p = val.mv_data;
+        r->n = val.mv_size / 32;
+        r->at = 0;
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND) { free(*out); *out = NULL; *nout = 0; return rc; }
+    for (size_t j = 0; j < *nout; j++) {
+        unsigned char dk[RUN_KEY];
+        memcpy(dk, (*out)[j].key, RUN_KEY);
+        dk[0] = 'D';
+        MDB_val k2 = { RUN_KEY, dk }, v2;
+        if (mdb_get(txn, e->meta, &k2, &v2) == 0 && v2.mv_size == 8) {
+            uint64_t at = get64(v2.mv_data);
+            (*out)[j].at = at < (*out)[j].n ? (size_t)at : (*out)[j].n;
+        }
+    }
+    return 0;
+}
+
+/* Removes every backlog key from meta (the merge is complete). */
+static int backlog_clear(kenv *e, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, e->meta, &cur);
+    if (rc) return rc;
+    MDB_val key, val;
+    for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        const unsigned char *kb = key.mv_data;
+        int ours = (key.mv_size == RUN_KEY && (kb[0] == 'R' || kb[0] == 'D')) ||
+                   (key.mv_size == sizeof BACKLOG_KEY - 1 &&
+                    memcmp(kb, BACKLOG_KEY, key.mv_size) == 0) ||
+                   (key.mv_size == sizeof BACKLOG_STALE - 1 &&
+                    memcmp(kb, BACKLOG_STALE, key.mv_size) == 0);
+        if (ours && (rc = mdb_cursor_del(cur, 0))) break;
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Merges the backlog into POSC and OSPC: its runs, merged in index order,
+ * put through one cursor (appended past the index's last key, as flush
+ * does), in transactions of about DRAIN_DIRTY bytes of dirty pages, each
+ * recording how far every run is merged ('D' keys), so that a merge cut
+ * short (kill -9, a full disk) goes on from there, and the last removing
+ * the runs.  Until then readers take SPOC and CSPO (scan_open).  No write
+ * transaction may be open.  0, or an LMDB error (logged). */
+static int drain(kstore *k)
+{
+    kenv *e = k->e;
+    if (e->wtxn) return MDB_BAD_TXN;
+    unsigned char *run = malloc(24 * RUN_MAX);
+    size_t *run_j = malloc(sizeof *run_j * RUN_MAX);
+    if (run && run_j && e->cappend < DRAIN_CHUNK) {      /* room for a chunk */
+        pend *np = realloc(e->pend, DRAIN_CHUNK * sizeof *np);
+        if (np) {
+            e->pend = np;
+            e->cappend = DRAIN_CHUNK;
+        }
+    }
+    if (!run || !run_j || e->cappend < DRAIN_CHUNK) {
+        free(run);
+        free(run_j);
+        log_mdb(k->world, "merging the backlog", ENOMEM);
+        return ENOMEM;
+    }
+    const char *limit = getenv("KOUAN_LMDB_DRAIN_TXNS");   /* tests: stop early */
+    long txns_left = limit && *limit ? strtol(limit, NULL, 10) : -1;
+    int rc = 0, done = 0;
+    while (!rc && !done) {
+        if (txns_left == 0) break;
+        if (txns_left > 0) txns_left--;
+        MDB_txn *txn;
+        if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn))) break;
+        e->wtxn = txn;
+        e->explicit_txn = 1;                 /* flush's rules for a plain txn */
+        e->npend = 0;
+        brun *runs = NULL;
+        size_t nruns = 0;
+        int idx = -1;
+        MDB_val bk = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, bv;
+        rc = mdb_get(txn, e->meta, &bk, &bv);
+        if (rc == MDB_NOTFOUND) { rc = 0; done = 1; }
+        for (int i = I_POSC; !rc && !done && i <= I_OSPC && idx < 0; i++) {
+            free(runs);
+            if ((rc = runs_load(e, txn, i, &runs, &nruns))) break;
+            for (size_t j = 0; j < nruns; j++)
+                if (runs[j].at < runs[j].n) { idx = i; break; }
+        }
+        if (!rc && !done && idx < 0) {       /* all merged: the runs go */
+            rc = backlog_clear(e, txn);
+            done = 1;
+        } else if (!rc && !done) {
+            brun **heap = malloc((nruns ? nruns : 1) * sizeof *heap);
+            MDB_cursor *cur = NULL, *spoc = NULL;
+            size_t nh = 0;
+            MDB_val sk = { sizeof BACKLOG_STALE - 1, BACKLOG_STALE }, sv;
+            if (!heap) rc = ENOMEM;
+            else rc = mdb_cursor_open(txn, e->idx[idx], &cur);
+            if (!rc && mdb_get(txn, e->meta, &sk, &sv) == 0)   /* only what SPOC has */
+                rc = mdb_cursor_open(txn, e->idx[I_SPOC], &spoc);
+            for (size_t j = 0; !rc && j < nruns; j++)
+                if (runs[j].at < runs[j].n) heap[nh++] = &runs[j];
+            for (size_t j = nh; !rc && j-- > 0; ) heap_down(heap, nh, j);
+            e->put_cost = 0;
+            while (!rc && nh && e->put_cost < DRAIN_DIRTY) {
+                e->npend = 0;
+                while (nh && e->npend < DRAIN_CHUNK) {
+                    brun *r = heap[0];
+                    const unsigned char *b = r->p + 32 * r->at++;
+                    pend *p = &e->pend[e->npend++];
+                    decode_quad(idx, b, b + 8, p->q);
+                    p->dup = p->keep = p->u = 0;
+                    if (r->at == r->n) heap[0] = heap[--nh];
+                    heap_down(heap, nh, 0);
+                    if (spoc) {
+                        unsigned char sb[32];
+                        encode_quad(I_SPOC, p->q, sb);
+                        MDB_val kk = { 8, sb }, vv = { 24, sb + 8 };
+                        int g = mdb_cursor_get(spoc, &kk, &vv, MDB_GET_BOTH);
+                        if (g == MDB_NOTFOUND) e->npend--;       /* removed since */
+                        else if (g) { rc = g; break; }
+                    }
+                    if ((e->npend & 0xFFF) == 0) resident_trim(e);   /* the runs' pages */
+                }
+                if (!rc) rc = put_index(e, idx, cur, run, run_j);
+                e->npend = 0;
+            }
+            if (spoc) mdb_cursor_close(spoc);
+            if (cur) mdb_cursor_close(cur);
+            free(heap);
+            for (size_t j = 0; !rc && j < nruns; j++) {
+                unsigned char dk[RUN_KEY], at[8];
+                memcpy(dk, runs[j].key, RUN_KEY);
+                dk[0] = 'D';
+                put64(at, runs[j].at);
+                MDB_val kk = { RUN_KEY, dk }, vv = { 8, at };
+                rc = mdb_put(txn, e->meta, &kk, &vv, 0);
+            }
+        }
+        free(runs);
+        e->wtxn = NULL;
+        e->explicit_txn = 0;
+        e->npend = 0;
+        e->wgen++;
+        e->bl_valid = 0;
+        if (rc) { mdb_txn_abort(txn); break; }
+        if ((rc = mdb_txn_commit(txn))) break;
+        resident_trim(e);
+    }
+    free(run);
+    free(run_j);
+    if (rc) log_mdb(k->world, "merging the backlog into POSC and OSPC", rc);
     return rc;
 }
 
@@ -1479,7 +1782,8 @@ static int scan_open(scan *s, kenv *e, const uint64_t q[4], int with_c, int quad
     int idx, n;           /* how many leading components of the order are bound */
     /* the unindexed quads a POSC or OSPC range would miss: the graph's
        CSPO run, or a scan of SPOC (from s's key when s is bound) */
-    int miss = (!S || !P) && (P || O) && misses_unindexed(e, s->txn, P, O);
+    int miss = (!S || !P) && (P || O) &&
+               (backlog_in(e, s->txn, s->is_w) || misses_unindexed(e, s->txn, P, O));
     if (with_c) {
         s->want_c = 1;
         s->want[3] = C;
@@ -2199,7 +2503,7 @@ static int k_context_add_statement(librdf_storage *storage, librdf_node *ctx,
 {
     kstore *k = librdf_storage_get_instance(storage);
     if (!librdf_statement_is_complete(statement)) return 1;
-    MDB_txn *txn = wr_txn(k);
+    MDB_txn *txn = wr_txn(k, 1);
     if (!txn) return 1;
     uint64_t q[4];
     kenv *e = k->e;
@@ -2253,7 +2557,7 @@ static int k_context_remove_statement(librdf_storage *storage, librdf_node *ctx,
 {
     kstore *k = librdf_storage_get_instance(storage);
     if (!librdf_statement_is_complete(statement)) return 1;
-    MDB_txn *txn = wr_txn(k);
+    MDB_txn *txn = wr_txn(k, 0);
     if (!txn) return 1;
     uint64_t q[4];
     int rc = flush(k->e);
@@ -2279,7 +2583,7 @@ static int k_context_remove_statements(librdf_storage *storage, librdf_node *ctx
 {
     kstore *k = librdf_storage_get_instance(storage);
     kenv *e = k->e;
-    MDB_txn *txn = wr_txn(k);
+    MDB_txn *txn = wr_txn(k, 0);
     if (!txn) return 1;
     uint64_t c = 0;
     int rc = flush(e);
@@ -2400,7 +2704,7 @@ static int k_transaction_start(librdf_storage *storage)
         return 1;
     }
     if (k->e->wtxn && wr_commit(k)) return 1;     /* earlier implicit writes */
-    if (!wr_txn(k)) return 1;
+    if (!wr_txn(k, 0)) return 1;
     k->e->explicit_txn = 1;
     return 0;
 }
@@ -2568,13 +2872,13 @@ static int replace_grouped(kstore *k, const char *graph, const kouan_lmdb_triple
                            size_t n, size_t *bad)
 {
     kenv *e = k->e;
-    if (!wr_txn(k)) return -1;                       /* logged */
-    MDB_txn *parent = e->wtxn, *child = NULL;
+    if (!wr_txn(k, 1)) return -1;                    /* logged */
     uint64_t c = 0;
     int rc = graph_id(e, graph, 0, &c);
     int known = rc == 0;
     if (rc && rc != MDB_NOTFOUND) { log_mdb(k->world, "reading the dictionary", rc); return -1; }
     if (!known && n == 0) return 0;                  /* nothing to remove or add */
+    MDB_txn *parent = e->wtxn, *child = NULL;
     if (known && (rc = flush(e))) {                  /* the group's pending quads */
         log_lost(k, "writing the transaction's statements", rc, e->ggraphs + 1);
         wr_abort(e);                                 /* the group lost with it */
@@ -2630,6 +2934,8 @@ int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads)
     kstore *k = librdf_storage_get_instance(storage);
     kenv *e = k->e;
     int rc = e->wtxn && !e->explicit_txn ? wr_commit(k) : 0;   /* what is due now */
+    /* the group's backlog merged into POSC and OSPC when groups end */
+    if (!rc && !ms && e->group_ms && !e->explicit_txn) rc = drain(k);
     e->group_ms = ms;
     e->group_quads = e->gq_eff = quads ? quads : SIZE_MAX;
     return rc ? -1 : 0;
@@ -2766,7 +3072,8 @@ size_t kouan_lmdb_estimate(librdf_storage *storage, librdf_node *s, librdf_node 
         bound++;
         first = i;
     }
-    if (bound == 0 || (bound == 1 && first < 3 && misses_unindexed(e, txn, q[1], q[2]))) {
+    if (bound == 0 || (bound == 1 && first < 3 && misses_unindexed(e, txn, q[1], q[2])) ||
+        (bound == 1 && (first == 1 || first == 2) && backlog_in(e, txn, is_w))) {
         MDB_stat st;                  /* every quad (a scan of SPOC costs that) */
         if (mdb_stat(txn, e->idx[I_SPOC], &st) == 0) out = st.ms_entries;
     } else if (bound == 1) {
