@@ -1546,6 +1546,149 @@ static void test_group(void)
 }
 
 
+/* ---- the backlog: a group's POSC and OSPC entries, merged later ----------- */
+
+enum { BL_S = 5, BL_P = 3 };
+
+/* Graph doc/i holds n triples: s<j % 5> p<j % 3> "value j of tag". */
+static int replace_mixed(librdf_storage *s, int i, int n, int tag)
+{
+    static char sub[64][32], pre[64][32], obj[64][48];
+    char g[64];
+    kouan_lmdb_triple t[64];
+    for (int j = 0; j < n && j < 64; j++) {
+        snprintf(sub[j], sizeof sub[j], EX "s%d", j % BL_S);
+        snprintf(pre[j], sizeof pre[j], EX "p%d", j % BL_P);
+        snprintf(obj[j], sizeof obj[j], "value %d of %d", j, tag);
+        t[j] = (kouan_lmdb_triple){ sub[j], pre[j], obj[j], 1, NULL, NULL };
+    }
+    snprintf(g, sizeof g, EX "doc/%d", i);
+    size_t bad;
+    return kouan_lmdb_replace_graph(s, g, t, (size_t)n, &bad);
+}
+
+/* Matches of (?s p ?o) over all graphs, with p = EX "p<p>" (-1: unbound)
+ * and o = "value j of tag" (j < 0: unbound), through find_statements. */
+static size_t bl_count(librdf_model *m, int p, int j, int tag)
+{
+    char pi[64], ov[64];
+    snprintf(pi, sizeof pi, EX "p%d", p);
+    snprintf(ov, sizeof ov, "value %d of %d", j, tag);
+    librdf_node *pn = p >= 0 ? iri(pi) : NULL;
+    librdf_node *on = j >= 0 ? librdf_new_node_from_typed_literal(W, (const unsigned char *)ov,
+                                                                 NULL, NULL) : NULL;
+    librdf_statement *q = librdf_new_statement_from_nodes(W, NULL, pn, on);
+    size_t n = count_stream(librdf_model_find_statements(m, q));
+    librdf_free_statement(q);
+    return n;
+}
+
+/* In a child (the parent's storage stays open): the entries of SPOC, POSC,
+ * OSPC and whether meta "format" names a backlog, from what is committed. */
+static int bl_committed(const char *dir, long out[4])
+{
+    int pfd[2];
+    if (pipe(pfd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        long v[4] = { index_entries(dir, "spoc"), index_entries(dir, "posc"),
+                      index_entries(dir, "ospc"), -1 };
+        MDB_env *env;
+        MDB_txn *txn;
+        MDB_dbi dbi;
+        if (mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 8) == 0 &&
+            mdb_env_open(env, dir, MDB_RDONLY, 0) == 0 &&
+            mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+            MDB_val k = { 6, "format" }, val;
+            if (mdb_dbi_open(txn, "meta", 0, &dbi) == 0 && mdb_get(txn, dbi, &k, &val) == 0)
+                v[3] = val.mv_size > 9 &&
+                       memcmp((char *)val.mv_data + val.mv_size - 9, " +backlog", 9) == 0;
+            mdb_txn_abort(txn);
+        }
+        if (write(pfd[1], v, sizeof v) != sizeof v) _exit(1);
+        _exit(0);
+    }
+    int ok = read(pfd[0], out, 4 * sizeof *out) == 4 * sizeof *out;
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(pfd[0]);
+    close(pfd[1]);
+    return ok ? 0 : -1;
+}
+
+/* Expected matches: graphs [from, to] with n triples each (tag = graph),
+ * graph `small` instead with ns triples of tag 100 + small. */
+static size_t bl_expect(int p, int from, int to, int n, int small, int ns)
+{
+    size_t c = 0;
+    for (int g = from; g <= to; g++)
+        for (int j = 0; j < (g == small ? ns : n); j++) c += p < 0 || j % BL_P == p;
+    return c;
+}
+
+static void test_backlog(void)
+{
+    librdf_model *m;
+    librdf_storage *s = fresh_store("backlog", NULL, &m);
+    if (!s) return;
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/backlog", GDIR);
+    long c[4];
+    /* graphs in groups of about 60 quads: each commit leaves a run */
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 60) == 0);
+    for (int i = 1; i <= 12; i++) CHECK(replace_mixed(s, i, 20, i) == 0);
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog > 0 && st.quads == 240);
+    CHECK(bl_committed(dir, c) == 0);
+    CHECK(c[0] >= 180 && c[1] < c[0] && c[2] < c[0]);   /* POSC and OSPC wait */
+    CHECK(c[3] == 1);                                    /* old kouan: refused */
+    /* every read is complete meanwhile: by predicate, by object, both */
+    for (int p = 0; p < BL_P; p++) {
+        CHECK(bl_count(m, p, -1, 0) == bl_expect(p, 1, 12, 20, 0, 0));
+        librdf_node *pn = iri(p == 0 ? EX "p0" : p == 1 ? EX "p1" : EX "p2");
+        CHECK(kouan_lmdb_estimate(s, NULL, pn, NULL, NULL, 1000) >= bl_expect(p, 1, 12, 20, 0, 0));
+        librdf_free_node(pn);
+    }
+    CHECK(bl_count(m, -1, 7, 5) == 1 && bl_count(m, 1, 7, 5) == 1 && bl_count(m, 2, 7, 5) == 0);
+    /* a graph replaced while its quads wait: the merge must not bring its
+       old quads back into POSC and OSPC */
+    CHECK(replace_mixed(s, 3, 4, 103) == 0);
+    CHECK(bl_count(m, -1, 7, 3) == 0 && bl_count(m, -1, 2, 103) == 1);
+    /* the groups end: merged, POSC and OSPC hold every quad, no backlog */
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog == 0 && st.quads == 224);
+    CHECK(bl_committed(dir, c) == 0);
+    CHECK(c[0] == 224 && c[1] == 224 && c[2] == 224 && c[3] == 0);
+    for (int p = 0; p < BL_P; p++) CHECK(bl_count(m, p, -1, 0) == bl_expect(p, 1, 12, 20, 3, 4));
+    CHECK(bl_count(m, -1, 7, 3) == 0 && bl_count(m, -1, 7, 5) == 1);
+
+    /* a merge cut short (one transaction: POSC only) goes on at the next
+       write that is not an add, and reads are complete in between */
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 60) == 0);
+    for (int i = 13; i <= 24; i++) CHECK(replace_mixed(s, i, 20, i) == 0);
+    setenv("KOUAN_LMDB_DRAIN_TXNS", "1", 1);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    unsetenv("KOUAN_LMDB_DRAIN_TXNS");
+    CHECK(bl_committed(dir, c) == 0);
+    CHECK(c[0] == 464 && c[1] == 464 && c[2] < 464 && c[3] == 1);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog == (size_t)(464 - c[2]));
+    CHECK(bl_count(m, -1, 9, 20) == 1 && bl_count(m, 0, 9, 20) == 1);
+    librdf_node *sub = iri(EX "s0"), *pre = iri(EX "p0");
+    librdf_node *obj = librdf_new_node_from_typed_literal(W, (const unsigned char *)"value 0 of 20",
+                                                          NULL, NULL);
+    librdf_node *g = graph_n(20);
+    librdf_statement *q = librdf_new_statement_from_nodes(W, sub, pre, obj);
+    CHECK(librdf_model_context_remove_statement(m, g, q) == 0);
+    librdf_free_statement(q);
+    librdf_free_node(g);
+    CHECK(librdf_model_sync(m) == 0);
+    CHECK(bl_committed(dir, c) == 0);
+    CHECK(c[0] == 463 && c[1] == 463 && c[2] == 463 && c[3] == 0);
+    CHECK(bl_count(m, -1, 0, 20) == 0 && bl_count(m, 0, -1, 0) == bl_expect(0, 1, 24, 20, 3, 4) - 1);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+}
+
 /* A triple many graphs state: the merged view steps past its copies with a
  * seek after a few (scan_step); every distinct triple must still come once. */
 static void test_many_copies(void)
@@ -1709,6 +1852,7 @@ int main(void)
     test_crash();
     test_crash_replace();
     test_group();
+    test_backlog();
     test_many_copies();
     test_resident();
     test_unindexed();

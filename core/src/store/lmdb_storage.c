@@ -33,10 +33,12 @@
  *           keeps a quad at ~155 bytes on disk with four indexes and `ids`
  *           after a bulk load), and MDB_NODUPDATA makes "add" report an
  *           existing quad.
- *   meta    "format" → "kouan-lmdb 3"; "next-id" → the counter;
- *           "unindexed" → the ids of the unindexed predicates (8 bytes
- *           each, below); after an upgrade "upgraded" → "from format 1 at
- *           TIME, N terms".
+ *   meta    "format" → "kouan-lmdb 3" (+ " +backlog" while a backlog
+ *           waits, below); "next-id" → the counter; "unindexed" → the ids
+ *           of the unindexed predicates (8 bytes each, below); after an
+ *           upgrade "upgraded" → "from format 1 at TIME, N terms"; the
+ *           backlog's runs and progress ("backlog", 'R' i n, 'D' i n,
+ *           "backlog-removed": see "the backlog" below).
  *
  * Unindexed objects (format 3).  A new store is given a set of predicates
  * (option unindexed='IRI IRI …', at most 8; kouan's store.c names the
@@ -109,6 +111,26 @@
  *     writing pend (rd_begin_lazy): the writer's per-document lookups of
  *     a new graph leave the group pending.  kouan_lmdb_limit_resident
  *     keeps a long writer's mapped pages bounded (resident_trim).
+ *   - The backlog (group commit only).  A group's new quads land all over
+ *     POSC and OSPC (their keys are predicates and objects old and new),
+ *     so putting them there copied and wrote a page per few quads at
+ *     every commit: at 200 MB of corpus the commits took 69 s of 158.  In
+ *     a group's implicit transaction flush puts SPOC and CSPO as before
+ *     and keeps POSC's and OSPC's keys (kenv.bl); the group's commit
+ *     writes them as one sorted run per index (a meta value,
+ *     runs_save).  When groups end (kouan_lmdb_set_group(…, 0)) or before
+ *     a write that is not an add (a removal, an explicit transaction:
+ *     wr_txn), drain merges the runs (a heap; the runs read with pread,
+ *     not through the map) and puts them in index order, in transactions
+ *     of ~DRAIN_DIRTY dirty bytes that record how far each run is merged,
+ *     so a merge cut short (kill -9) goes on from there; the last removes
+ *     the runs.  While runs exist, a read that would take POSC or OSPC
+ *     takes SPOC or CSPO (scan_open, as for unindexed quads; slower, never
+ *     incomplete), estimates say so, and "format" carries " +backlog" so
+ *     that a kouan without backlogs refuses the store.  A graph replaced
+ *     while runs exist (its removal cannot take its quads out of a run)
+ *     sets "backlog-removed": the merge then puts only quads SPOC holds.
+ *     Closing does not merge: the next writer does.
  *   - Durability: MDB_NOMETASYNC — a commit flushes its data pages; the
  *     meta page naming the new root is flushed by the next commit or when
  *     the last writer closes the environment (env_release).  A power loss
@@ -157,6 +179,10 @@ static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} }
 #define FORMAT_TAG "kouan-lmdb 3"
 #define FORMAT_TAG_2 "kouan-lmdb 2"  /* every quad in all four indexes */
 #define FORMAT_TAG_1 "kouan-lmdb 1"  /* hashed ids, no `ids`: read, upgraded */
+/* appended to the tag while the store holds a backlog (below): a kouan
+   that does not know backlogs would read POSC and OSPC without it, so it
+   refuses the store ("unknown format") until a writer has merged it */
+#define FORMAT_BACKLOG " +backlog"
 #define MAX_UNINDEXED 8              /* predicates given by unindexed='…' */
 #define LONG_KEY 0xFF                /* `ids` key of a term too long for one:
                                         0xFF, a probe of its hash (8 bytes) */
@@ -238,6 +264,10 @@ typedef struct kenv {
     size_t       put_cost;    /* put_index's estimate of dirty bytes */
     int          bl_valid, bl_w, bl_val; /* backlog_in's answer for the */
     unsigned     bl_gen;      /* write txn (wgen) or snapshot (rsnap) */
+    unsigned char *bl[2];     /* the open group's POSC and OSPC keys (32 */
+    size_t       bl_n[2], bl_cap[2]; /* bytes each), a run at its commit */
+    size_t      *bl_seg[2];   /* where each flush's keys (sorted) begin */
+    size_t       bl_nseg[2], bl_segcap[2];
 } kenv;
 
 static void resident_trim(kenv *e);
@@ -824,6 +854,8 @@ static void rd_end(kenv *e, int is_w)
 }
 
 static int wr_commit(kstore *k);
+static int runs_save(kenv *e);
+static void bl_drop(kenv *e);
 static int drain(kstore *k);
 
 /* The write transaction, started (implicitly) when none is open.  Unless
@@ -890,6 +922,7 @@ static int wr_commit(kstore *k)
     size_t graphs = e->ggraphs, gquads = e->gquads;
     e->gquads = e->ggraphs = 0;
     int rc = flush(e);
+    if (!rc) rc = runs_save(e);
     if (rc) { log_lost(k, "writing the transaction's statements", rc, graphs); wr_abort(e); return 1; }
     if ((rc = next_save(e, e->wtxn))) { log_lost(k, "numbering terms", rc, graphs); wr_abort(e); return 1; }
     /* a group's commit writes its dirty pages, held in memory until now:
@@ -926,6 +959,33 @@ static int wr_commit(kstore *k)
  * mapping: the kernel's page cache keeps them, and the next access maps
  * them again, a minor fault, with the same bytes: without MDB_WRITEMAP the
  * map is only read, and LMDB never rewrites a page a live snapshot uses). */
+/* Finds the map of data.mdb in this process (e->map_at, map_len).  0, or
+ * -1 when it is not found. */
+static int map_find(kenv *e)
+{
+    /* LMDB tells the map's address only for MDB_FIXEDMAP: the mapping
+       of data.mdb (its inode) in /proc/self/maps */
+    struct stat st;
+    const char *dir = NULL;
+    char path[4096];
+    int ok = mdb_env_get_path(e->env, &dir) == 0 && dir &&
+             snprintf(path, sizeof path, "%s/data.mdb", dir) < (int)sizeof path &&
+             stat(path, &st) == 0;
+    FILE *m = ok ? fopen("/proc/self/maps", "r") : NULL;
+    char line[4096 + 128];
+    while (m && fgets(line, sizeof line, m)) {
+        unsigned long lo, hi, off, ino;
+        char perms[8], dev[32];
+        if (sscanf(line, "%lx-%lx %7s %lx %31s %lu", &lo, &hi, perms, &off, dev, &ino) == 6 &&
+            ino == (unsigned long)st.st_ino && hi - lo > e->map_len) {
+            e->map_at = (void *)lo;
+            e->map_len = hi - lo;
+        }
+    }
+    if (m) fclose(m);
+    return e->map_at ? 0 : -1;
+}
+
 static void resident_trim(kenv *e)
 {
     if (!e->resident_max) return;
@@ -942,29 +1002,7 @@ static void resident_trim(kenv *e)
     }
     long page = sysconf(_SC_PAGESIZE);
     if (!got || page <= 0 || (size_t)shared * (size_t)page <= e->resident_max) return;
-    if (!e->map_at) {
-        /* LMDB tells the map's address only for MDB_FIXEDMAP: the mapping
-           of data.mdb (its inode) in /proc/self/maps */
-        struct stat st;
-        const char *dir = NULL;
-        char path[4096];
-        int ok = mdb_env_get_path(e->env, &dir) == 0 && dir &&
-                 snprintf(path, sizeof path, "%s/data.mdb", dir) < (int)sizeof path &&
-                 stat(path, &st) == 0;
-        FILE *m = ok ? fopen("/proc/self/maps", "r") : NULL;
-        char line[4096 + 128];
-        while (m && fgets(line, sizeof line, m)) {
-            unsigned long lo, hi, off, ino;
-            char perms[8], dev[32];
-            if (sscanf(line, "%lx-%lx %7s %lx %31s %lu", &lo, &hi, perms, &off, dev, &ino) == 6 &&
-                ino == (unsigned long)st.st_ino && hi - lo > e->map_len) {
-                e->map_at = (void *)lo;
-                e->map_len = hi - lo;
-            }
-        }
-        if (m) fclose(m);
-        if (!e->map_at) { e->resident_max = 0; return; }   /* not found: no trimming */
-    }
+    if (!e->map_at && map_find(e)) { e->resident_max = 0; return; }   /* not found: no trimming */
     madvise(e->map_at, e->map_len, MADV_DONTNEED);
 }
 
@@ -979,6 +1017,7 @@ int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes)
 static void wr_abort(kenv *e)
 {
     e->npend = 0;
+    bl_drop(e);
     e->drop = 0;
     e->next_loaded = e->next_dirty = 0;         /* the counter as committed */
     if (!e->wtxn) return;
@@ -1202,7 +1241,8 @@ static size_t key_run(const kenv *e, int i, size_t j, const unsigned char *key,
  * e->put_cost an estimate of the dirty bytes: a page a put inside the
  * index, 24 bytes an appended value (the backlog's merge commits by it). */
 enum { RUN_MAX = 1024 };
-static int put_index(kenv *e, int i, MDB_cursor *cur, unsigned char *run, size_t *run_j)
+static int put_index(kenv *e, int i, MDB_cursor *cur, unsigned char *run, size_t *run_j,
+                     size_t trim_every)
 {
     int rc = 0;
     unsigned char last[32];
@@ -1216,13 +1256,13 @@ static int put_index(kenv *e, int i, MDB_cursor *cur, unsigned char *run, size_t
         have_last = 1;
     } else if (g == MDB_NOTFOUND) appending = 1;          /* empty */
     else if (g) return g;
-    for (size_t j = 0, trim_at = 256; j < e->npend && !rc; j++) {
+    for (size_t j = 0, trim_at = trim_every; j < e->npend && !rc; j++) {
         pend *p = &e->pend[j];
         if (p->dup || p->keep) continue;
         if (!in_index(i, p->u)) continue;
         if (j >= trim_at) {              /* a group's flush reads many pages */
             resident_trim(e);
-            trim_at = j + 256;
+            trim_at = j + trim_every;
         }
         unsigned char b[32];
         encode_quad(i, p->q, b);
@@ -1294,7 +1334,7 @@ static int put_index(kenv *e, int i, MDB_cursor *cur, unsigned char *run, size_t
     return rc;
 }
 
-static int run_write(kenv *e, int i);
+static int bl_add(kenv *e, int i);
 
 static int flush(kenv *e)
 {
@@ -1318,10 +1358,10 @@ static int flush(kenv *e)
         if (i == I_SPOC)                              /* twice in the commit */
             for (size_t j = 0; j < e->npend; j++)
                 e->pend[j].dup = j && memcmp(e->pend[j].q, e->pend[j - 1].q, sizeof e->pend[j].q) == 0;
-        if (backlog && (i == I_POSC || i == I_OSPC)) { rc = run_write(e, i); continue; }
+        if (backlog && (i == I_POSC || i == I_OSPC)) { rc = bl_add(e, i); continue; }
         MDB_cursor *cur;
         if ((rc = mdb_cursor_open(e->wtxn, e->idx[i], &cur))) break;
-        rc = put_index(e, i, cur, run, run_j);
+        rc = put_index(e, i, cur, run, run_j, 256);
         mdb_cursor_close(cur);
     }
     free(run);
@@ -1339,10 +1379,12 @@ static int flush(kenv *e)
    removed quads from SPOC that a run may still hold: the merge then puts
    only quads SPOC still has */
 enum { RUN_KEY = 10, DRAIN_CHUNK = 65536 };
-#define DRAIN_DIRTY ((size_t)64 << 20)
+#define DRAIN_DIRTY ((size_t)32 << 20)
+enum { DRAIN_TRIM = 32 };   /* puts between trims: each fault maps 16 pages around it */
 
 static int backlog_in(kenv *e, MDB_txn *txn, int is_w)
 {
+    if (is_w && (e->bl_n[0] || e->bl_n[1])) return 1;    /* not yet a run */
     unsigned gen = is_w ? e->wgen : e->rsnap;
     if (e->bl_valid && e->bl_w == is_w && e->bl_gen == gen) return e->bl_val;
     MDB_val key = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, val;
@@ -1353,49 +1395,176 @@ static int backlog_in(kenv *e, MDB_txn *txn, int is_w)
     return e->bl_val;
 }
 
-/* Writes pend's quads that index i holds (sorted for it) as the next run
- * of the backlog, in e->wtxn.  One value, reserved in place. */
-static int run_write(kenv *e, int i)
+/* Sets meta "format" to the store's tag, with FORMAT_BACKLOG when
+ * backlog (a kouan without backlogs then refuses the store), in txn. */
+static int format_mark(kenv *e, MDB_txn *txn, int backlog)
 {
+    const char *tag = e->format == 2 ? FORMAT_TAG_2 : FORMAT_TAG;
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "%s%s", tag, backlog ? FORMAT_BACKLOG : "");
+    MDB_val key = { 6, "format" }, val = { (size_t)n, buf };
+    return mdb_put(txn, e->meta, &key, &val, 0);
+}
+
+/* Adds pend's quads that index i (POSC or OSPC) holds to the group's keys
+ * for it, e->bl: they become one run at the group's commit (runs_save),
+ * not one a flush (a read in the group flushes: a run per document made
+ * the merge's heap thousands of runs wide). */
+static int bl_add(kenv *e, int i)
+{
+    int b = i == I_OSPC;
     size_t n = 0;
     for (size_t j = 0; j < e->npend; j++)
         n += !e->pend[j].dup && !e->pend[j].keep && in_index(i, e->pend[j].u);
     if (!n) return 0;
-    MDB_val bk = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, bv;
-    uint64_t seq = 0;
-    int rc = mdb_get(e->wtxn, e->meta, &bk, &bv);
-    if (rc == 0 && bv.mv_size == 8) seq = get64(bv.mv_data);
-    else if (rc != MDB_NOTFOUND && rc) return rc;
-    unsigned char sb[8], rk[RUN_KEY] = { 'R', (unsigned char)i };
-    put64(sb, seq + 1);
-    put64(rk + 2, seq);
-    bv = (MDB_val){ 8, sb };
-    if ((rc = mdb_put(e->wtxn, e->meta, &bk, &bv, 0))) return rc;
-    MDB_val key = { RUN_KEY, rk }, val = { 32 * n, NULL };
-    if ((rc = mdb_put(e->wtxn, e->meta, &key, &val, MDB_RESERVE))) return rc;
-    unsigned char *out = val.mv_data;
+    if (e->bl_nseg[b] == e->bl_segcap[b]) {
+        size_t cap = e->bl_segcap[b] ? 2 * e->bl_segcap[b] : 256;
+        size_t *ns = realloc(e->bl_seg[b], cap * sizeof *ns);
+        if (!ns) return ENOMEM;
+        e->bl_seg[b] = ns;
+        e->bl_segcap[b] = cap;
+    }
+    if (e->bl_cap[b] - e->bl_n[b] < n) {
+        size_t cap = e->bl_cap[b] ? e->bl_cap[b] : 65536;
+        while (cap - e->bl_n[b] < n) cap *= 2;
+        unsigned char *nb = realloc(e->bl[b], 32 * cap);
+        if (!nb) return ENOMEM;
+        e->bl[b] = nb;
+        e->bl_cap[b] = cap;
+    }
+    unsigned char *out = e->bl[b] + 32 * e->bl_n[b];
     for (size_t j = 0; j < e->npend; j++) {
         pend *p = &e->pend[j];
         if (p->dup || p->keep || !in_index(i, p->u)) continue;
         encode_quad(i, p->q, out);
         out += 32;
     }
-    e->bl_valid = 1;                         /* this transaction has one now */
-    e->bl_w = 1;
-    e->bl_gen = e->wgen;
-    e->bl_val = 1;
+    e->bl_seg[b][e->bl_nseg[b]++] = e->bl_n[b];
+    e->bl_n[b] += n;
     return 0;
 }
 
+static void bl_drop(kenv *e)
+{
+    for (int b = 0; b < 2; b++) {
+        free(e->bl[b]);
+        free(e->bl_seg[b]);
+        e->bl[b] = NULL;
+        e->bl_seg[b] = NULL;
+        e->bl_n[b] = e->bl_cap[b] = e->bl_nseg[b] = e->bl_segcap[b] = 0;
+    }
+}
+
+typedef struct kseg { const unsigned char *p, *end; } kseg;
+
+static void kseg_down(kseg *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && memcmp(h[l].p, h[m].p, 32) < 0) m = l;
+        if (l + 1 < n && memcmp(h[l + 1].p, h[m].p, 32) < 0) m = l + 1;
+        if (m == i) return;
+        kseg t = h[i]; h[i] = h[m]; h[m] = t;
+        i = m;
+    }
+}
+
+/* Merges the sorted segments of keys (32 bytes) at seg[0..nseg) of src
+ * (n keys in all) into out, in order.  0 or ENOMEM. */
+static int kseg_merge(const unsigned char *src, size_t n, const size_t *seg, size_t nseg,
+                      unsigned char *out)
+{
+    kseg *h = malloc((nseg ? nseg : 1) * sizeof *h);
+    if (!h) return ENOMEM;
+    size_t nh = 0;
+    for (size_t j = 0; j < nseg; j++) {
+        size_t end = j + 1 < nseg ? seg[j + 1] : n;
+        if (end > seg[j]) h[nh++] = (kseg){ src + 32 * seg[j], src + 32 * end };
+    }
+    for (size_t j = nh; j-- > 0; ) kseg_down(h, nh, j);
+    while (nh) {
+        memcpy(out, h[0].p, 32);
+        out += 32;
+        h[0].p += 32;
+        if (h[0].p == h[0].end) h[0] = h[--nh];
+        kseg_down(h, nh, 0);
+    }
+    free(h);
+    return 0;
+}
+
+/* Writes the group's keys (e->bl) as the next run of POSC and of OSPC in
+ * e->wtxn: meta 'R' i n, one value each, its flushes' sorted keys merged
+ * into the value's room (MDB_RESERVE: no copy beside it). */
+static int runs_save(kenv *e)
+{
+    int rc = 0;
+    for (int b = 0; b < 2 && !rc; b++) {
+        size_t n = e->bl_n[b];
+        if (!n) continue;
+        int i = b ? I_OSPC : I_POSC;
+        MDB_val bk = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, bv;
+        uint64_t seq = 0;
+        rc = mdb_get(e->wtxn, e->meta, &bk, &bv);
+        if (rc == 0 && bv.mv_size == 8) seq = get64(bv.mv_data);
+        else if (rc != MDB_NOTFOUND && rc) break;
+        unsigned char sb[8], rk[RUN_KEY] = { 'R', (unsigned char)i };
+        put64(sb, seq + 1);
+        put64(rk + 2, seq);
+        bv = (MDB_val){ 8, sb };
+        if ((rc = mdb_put(e->wtxn, e->meta, &bk, &bv, 0))) break;
+        MDB_val key = { RUN_KEY, rk }, val = { 32 * n, NULL };
+        if ((rc = mdb_put(e->wtxn, e->meta, &key, &val, MDB_RESERVE))) break;
+        rc = kseg_merge(e->bl[b], n, e->bl_seg[b], e->bl_nseg[b], val.mv_data);
+        if (!rc && seq == 0) rc = format_mark(e, e->wtxn, 1);   /* the first run */
+    }
+    bl_drop(e);                           /* not kept: a group's worth */
+    return rc;
+}
+
+/* A run being merged.  Its keys are read with pread into buf, a part at a
+ * time, not through the map: a fault on the map maps the page cache's
+ * whole folio (large folios: up to megabytes on ext4 since Linux 6.16),
+ * so reading a few hundred runs side by side through the map held
+ * ~2 MB of each in the process' resident memory. */
 typedef struct brun {
     unsigned char  key[RUN_KEY];
     const unsigned char *p;   /* its keys, in the transaction's map */
+    off_t          off;       /* and in data.mdb (-1: read from p) */
     size_t         n, at;     /* how many; merged so far */
+    unsigned char *buf;       /* keys [lo, lo + nbuf) */
+    size_t         lo, nbuf;
 } brun;
+
+static const unsigned char *brun_cur(const brun *r)
+{
+    return r->buf + 32 * (r->at - r->lo);
+}
 
 static int brun_lt(const brun *a, const brun *b)
 {
-    return memcmp(a->p + 32 * a->at, b->p + 32 * b->at, 32) < 0;
+    return memcmp(brun_cur(a), brun_cur(b), 32) < 0;
+}
+
+/* Reads r's next keys, from r->at on, up to cap of them, into r->buf. */
+static int brun_fill(int fd, brun *r, size_t cap)
+{
+    size_t k = r->n - r->at < cap ? r->n - r->at : cap;
+    r->lo = r->at;
+    r->nbuf = k;
+    if (r->off < 0) {
+        memcpy(r->buf, r->p + 32 * r->at, 32 * k);
+        return 0;
+    }
+    size_t want = 32 * k, got = 0;
+    off_t at = r->off + (off_t)(32 * r->at);
+    while (got < want) {
+        ssize_t m = pread(fd, r->buf + got, want - got, at + (off_t)got);
+        if (m < 0 && errno == EINTR) continue;
+        if (m <= 0) return m < 0 ? errno : EIO;
+        got += (size_t)m;
+    }
+    return 0;
 }
 
 static void heap_down(brun **h, size_t n, size_t i)
@@ -1432,10 +1601,17 @@ static int runs_load(kenv *e, MDB_txn *txn, int i, brun **out, size_t *nout)
             *out = nv;
         }
         brun *r = &(*out)[(*nout)++];
+        /* reading a run's value maps its first page, and with it the page
+           cache's folio around it (up to megabytes: the run was written in
+           one piece): hundreds of runs held most of a gigabyte */
+        if ((*nout & 15) == 0) resident_trim(e);
         memcpy(r->key, key.mv_data, RUN_KEY);
         r->p = val.mv_data;
+        r->off = -1;
         r->n = val.mv_size / 32;
         r->at = 0;
+        r->buf = NULL;
+        r->lo = r->nbuf = 0;
     }
     mdb_cursor_close(cur);
     if (rc && rc != MDB_NOTFOUND) { free(*out); *out = NULL; *nout = 0; return rc; }
@@ -1455,12 +1631,16 @@ static int runs_load(kenv *e, MDB_txn *txn, int i, brun **out, size_t *nout)
 /* Removes every backlog key from meta (the merge is complete). */
 static int backlog_clear(kenv *e, MDB_txn *txn)
 {
+    int fr = format_mark(e, txn, 0);
+    if (fr) return fr;
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, e->meta, &cur);
     if (rc) return rc;
     MDB_val key, val;
+    size_t seen = 0;
     for (rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
+        if ((++seen & 15) == 0) resident_trim(e);       /* as in runs_load */
         const unsigned char *kb = key.mv_data;
         int ours = (key.mv_size == RUN_KEY && (kb[0] == 'R' || kb[0] == 'D')) ||
                    (key.mv_size == sizeof BACKLOG_KEY - 1 &&
@@ -1501,7 +1681,7 @@ static int drain(kstore *k)
     }
     const char *limit = getenv("KOUAN_LMDB_DRAIN_TXNS");   /* tests: stop early */
     long txns_left = limit && *limit ? strtol(limit, NULL, 10) : -1;
-    int rc = 0, done = 0;
+    int rc = 0, done = 0, merged = 0;
     while (!rc && !done) {
         if (txns_left == 0) break;
         if (txns_left > 0) txns_left--;
@@ -1524,11 +1704,28 @@ static int drain(kstore *k)
         }
         if (!rc && !done && idx < 0) {       /* all merged: the runs go */
             rc = backlog_clear(e, txn);
-            done = 1;
+            done = merged = 1;
         } else if (!rc && !done) {
             brun **heap = malloc((nruns ? nruns : 1) * sizeof *heap);
             MDB_cursor *cur = NULL, *spoc = NULL;
             size_t nh = 0;
+            /* each run's buffer: ~8 MB over all, 128 to 2048 keys each */
+            size_t cap = ((size_t)8 << 20) / 32 / (nruns ? nruns : 1);
+            cap = cap < 128 ? 128 : cap > 2048 ? 2048 : cap;
+            unsigned char *bufs = malloc((nruns ? nruns : 1) * cap * 32);
+            int fd = -1;
+            e->map_at = NULL;                /* found again: a grown map moves */
+            e->map_len = 0;
+            if (mdb_env_get_fd(e->env, &fd) || map_find(e)) fd = -1;
+            for (size_t j = 0; bufs && j < nruns; j++) {
+                brun *r = &runs[j];
+                r->buf = bufs + j * cap * 32;
+                const unsigned char *m0 = e->map_at;
+                if (fd >= 0 && r->p >= m0 && r->p + 32 * r->n <= m0 + e->map_len)
+                    r->off = (off_t)(r->p - m0);
+                if (r->at < r->n && !rc) rc = brun_fill(fd, r, cap);
+            }
+            if (!bufs) rc = ENOMEM;
             MDB_val sk = { sizeof BACKLOG_STALE - 1, BACKLOG_STALE }, sv;
             if (!heap) rc = ENOMEM;
             else rc = mdb_cursor_open(txn, e->idx[idx], &cur);
@@ -1542,11 +1739,12 @@ static int drain(kstore *k)
                 e->npend = 0;
                 while (nh && e->npend < DRAIN_CHUNK) {
                     brun *r = heap[0];
-                    const unsigned char *b = r->p + 32 * r->at++;
+                    const unsigned char *b = brun_cur(r);
                     pend *p = &e->pend[e->npend++];
                     decode_quad(idx, b, b + 8, p->q);
                     p->dup = p->keep = p->u = 0;
-                    if (r->at == r->n) heap[0] = heap[--nh];
+                    if (++r->at == r->n) heap[0] = heap[--nh];
+                    else if (r->at == r->lo + r->nbuf && (rc = brun_fill(fd, r, cap))) break;
                     heap_down(heap, nh, 0);
                     if (spoc) {
                         unsigned char sb[32];
@@ -1556,14 +1754,15 @@ static int drain(kstore *k)
                         if (g == MDB_NOTFOUND) e->npend--;       /* removed since */
                         else if (g) { rc = g; break; }
                     }
-                    if ((e->npend & 0xFFF) == 0) resident_trim(e);   /* the runs' pages */
+                    if (spoc && (e->npend & 0xFF) == 0) resident_trim(e);   /* SPOC's pages */
                 }
-                if (!rc) rc = put_index(e, idx, cur, run, run_j);
+                if (!rc) rc = put_index(e, idx, cur, run, run_j, DRAIN_TRIM);
                 e->npend = 0;
             }
             if (spoc) mdb_cursor_close(spoc);
             if (cur) mdb_cursor_close(cur);
             free(heap);
+            free(bufs);
             for (size_t j = 0; !rc && j < nruns; j++) {
                 unsigned char dk[RUN_KEY], at[8];
                 memcpy(dk, runs[j].key, RUN_KEY);
@@ -1586,6 +1785,16 @@ static int drain(kstore *k)
     free(run);
     free(run_j);
     if (rc) log_mdb(k->world, "merging the backlog into POSC and OSPC", rc);
+    else if (done && merged) {
+        /* the merge wrote POSC and OSPC afresh in long runs of pages, which
+           the page cache now holds in large folios; a fault maps a folio
+           whole, so a later scan kept hundreds of megabytes resident
+           between trims.  Dropped (clean: the commits synced them), they
+           are read again a page at a time (MDB_NORDAHEAD). */
+        int fd;
+        if (e->map_at) madvise(e->map_at, e->map_len, MADV_DONTNEED);
+        if (mdb_env_get_fd(e->env, &fd) == 0) posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    }
     return rc;
 }
 
@@ -2252,6 +2461,7 @@ static void env_release(kenv *e)
     cache_clear(e);
     free(e->cache);
     free(e->pend);
+    bl_drop(e);
     for (kenv **pp = &envs; *pp; pp = &(*pp)->next)
         if (*pp == e) { *pp = e->next; break; }
     free(e);
@@ -2361,6 +2571,10 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
     if (!rc) {
         MDB_val key = { 6, "format" }, val;
         int g = mdb_get(txn, e->meta, &key, &val);
+        size_t bl = sizeof FORMAT_BACKLOG - 1;
+        if (g == 0 && val.mv_size > bl &&               /* its backlog: below */
+            memcmp((const char *)val.mv_data + val.mv_size - bl, FORMAT_BACKLOG, bl) == 0)
+            val.mv_size -= bl;
         int is1 = g == 0 && val.mv_size == strlen(FORMAT_TAG_1) &&
                   memcmp(val.mv_data, FORMAT_TAG_1, val.mv_size) == 0;
         int is2 = g == 0 && val.mv_size == strlen(FORMAT_TAG_2) &&
@@ -3002,6 +3216,15 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     if (!rc && !(rc = mdb_stat(txn, e->terms, &st))) out->terms = st.ms_entries;
     out->format = e->format;
     out->unindexed = e->nunidx;
+    out->backlog = 0;
+    for (int i = I_POSC; !rc && i <= I_OSPC && backlog_in(e, txn, is_w); i++) {
+        brun *runs = NULL;                 /* the index with more left to merge */
+        size_t nruns = 0, left = is_w ? e->bl_n[i == I_OSPC] : 0;   /* not yet a run */
+        if (runs_load(e, txn, i, &runs, &nruns) == 0)
+            for (size_t j = 0; j < nruns; j++) left += runs[j].n - runs[j].at;
+        free(runs);
+        if (left > out->backlog) out->backlog = left;
+    }
     MDB_val ukey = { 8, "upgraded" }, uval;
     if (!rc && mdb_get(txn, e->meta, &ukey, &uval) == 0)
         snprintf(out->upgraded, sizeof out->upgraded, "%.*s",

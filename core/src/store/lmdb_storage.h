@@ -39,6 +39,9 @@ typedef struct kouan_lmdb_stats {
     int    unindexed;    /* predicates whose literal objects are in SPOC and
                             CSPO only (unindexed='…'; format 3) */
     char   upgraded[128];/* "from format 1 at TIME, N terms", or "" */
+    size_t backlog;      /* quads written by a group commit whose POSC and
+                            OSPC entries wait in the backlog (merged when
+                            the group ends or by the next writer); 0 */
 } kouan_lmdb_stats;
 
 /* Fills st for a storage of this module (from a read snapshot, or the
@@ -129,8 +132,11 @@ int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
  * fails then loses every graph of the group (logged, naming how many); a
  * crash loses at most the last ms of them; the store is always a state
  * some commit left.  ms = 0 (the default): each replace commits.  Commits
- * what is due first.  Returns 0, or -1 when storage is not ours or that
- * commit failed (logged). */
+ * what is due first.  A group's POSC and OSPC entries wait in a backlog
+ * (lmdb_storage.c, "the backlog": reads stay complete, through SPOC and
+ * CSPO); setting ms = 0 after a group merges it, as does the next write
+ * that is not an add.  Returns 0, or -1 when storage is not ours or that
+ * commit or merge failed (logged). */
 int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads);
 
 /* How many graphs replace_graph wrote since the last commit (0: all of them

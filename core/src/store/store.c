@@ -683,6 +683,13 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
             snprintf(info->format_note, sizeof info->format_note,
                      "term ids from a counter; the literal objects of %d evidence "
                      "properties not indexed by value", st.unindexed);
+        if (st.backlog) {
+            size_t len = strlen(info->format_note);
+            snprintf(info->format_note + len, sizeof info->format_note - len,
+                     "; %zu quads wait in the backlog of POSC and OSPC, merged by "
+                     "the next write (a kouan before 2026-12-03 refuses the store "
+                     "until then)", st.backlog);
+        }
         snprintf(info->kind, sizeof info->kind, "kouan (LMDB)");
         return KOUAN_OK;
     }
