@@ -6,7 +6,10 @@
  * writing, the counter stepping over old ids and rolled back with its
  * transaction; group commit (what other processes see, the limits, a
  * refused graph, kill -9, a commit that does not fit) and the resident
- * limit on the map's pages; format 3's unindexed literal objects. */
+ * limit on the map's pages; format 3's unindexed literal objects; the
+ * backlog of a group's POSC and OSPC entries (reads complete while it
+ * waits, the format tag, a replaced graph, a merge cut short with
+ * KOUAN_LMDB_DRAIN_TXNS and resumed). */
 #include "store/lmdb_storage.h"
 #include <lmdb.h>
 #include <signal.h>
