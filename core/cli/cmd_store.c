@@ -1,5 +1,6 @@
-/* cmd_store.c — `kouan store info|import|export|migrate`: what a store
- * holds, and copying statements (with their graphs) between stores. */
+/* cmd_store.c — `kouan store info|merge|import|export|migrate`: what a
+ * store holds, merging its backlog, and copying statements (with their
+ * graphs) between stores. */
 #include "cli.h"
 #include <errno.h>
 #include <stdio.h>
@@ -74,6 +75,22 @@ static int copy(const cli_globals *g, const char *other, int import)
     return rc ? EXIT_FAIL : EXIT_OK;
 }
 
+static int merge(const cli_globals *g)
+{
+    kouan *k = cli_open(g, 0, 1, 1);                 /* not made when missing */
+    if (!k) return EXIT_FAIL;
+    kouan_error err = {0};
+    size_t n = 0;
+    double t0 = now_s();
+    int rc = kouan_store_merge_backlog(k, &n, &err);
+    if (rc) cli_error("store merge: %s", err.message);
+    else if (n) fprintf(stderr, "kouan: merged %zu quads of the backlog into the predicate and "
+                        "object indexes in %.2f s\n", n, now_s() - t0);
+    else fprintf(stderr, "kouan: the store has no backlog: nothing to merge\n");
+    kouan_close(k);
+    return rc ? EXIT_FAIL : EXIT_OK;
+}
+
 /* hashes:DIR → kouan:DIR, keeping the old store as DIR.hashes */
 static int migrate(const cli_globals *g, const char *dir)
 {
@@ -113,11 +130,16 @@ static int migrate(const cli_globals *g, const char *dir)
 static int run(const cli_globals *g, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(&cmd_store, "expected info, import SPEC, export SPEC or migrate [DIR]");
+        return cli_usage_error(&cmd_store, "expected info, merge, import SPEC, export SPEC or "
+                               "migrate [DIR]");
     const char *sub = argv[1];
     if (strcmp(sub, "info") == 0) {
         if (argc > 2) return cli_usage_error(&cmd_store, "unexpected argument “%s”", argv[2]);
         return info(g);
+    }
+    if (strcmp(sub, "merge") == 0) {
+        if (argc > 2) return cli_usage_error(&cmd_store, "unexpected argument “%s”", argv[2]);
+        return merge(g);
     }
     if (strcmp(sub, "import") == 0 || strcmp(sub, "export") == 0) {
         if (argc != 3)
@@ -131,13 +153,14 @@ static int run(const cli_globals *g, int argc, char **argv)
             return cli_usage_error(&cmd_store, "store migrate takes a folder (DIR), not --store");
         return migrate(g, dir);
     }
-    return cli_usage_error(&cmd_store, "unknown subcommand “%s” (expected info, import, "
-                           "export or migrate)", sub);
+    return cli_usage_error(&cmd_store, "unknown subcommand “%s” (expected info, merge, "
+                           "import, export or migrate)", sub);
 }
 
 const cli_command cmd_store = {
     "store", "what the store holds; copy between stores; migrate from hashes",
     "Usage: kouan [--store SPEC] store info\n"
+    "       kouan [--store SPEC] store merge\n"
     "       kouan [--store SPEC] store import OTHER-SPEC\n"
     "       kouan [--store SPEC] store export OTHER-SPEC\n"
     "       kouan store migrate [DIR]\n"
@@ -149,7 +172,14 @@ const cli_command cmd_store = {
     "            2026-12-03) is read and written as it is, `store export\n"
     "            kouan:NEW` copies it into format 3; format 1 (before\n"
     "            2026-12-02) is upgraded in place to format 2 when a command\n"
-    "            first opens it for writing; read-only commands read it as is\n"
+    "            first opens it for writing; read-only commands read it as is.\n"
+    "            It also says how many quads wait in the backlog (below)\n"
+    "  merge     kouan:DIR only: merges the backlog now.  `extract` writes the\n"
+    "            predicate and object indexes of its groups as sorted runs and\n"
+    "            merges them when its documents are done; a run killed before\n"
+    "            leaves them waiting (queries stay complete, slower; a kouan\n"
+    "            before 2026-12-03 refuses the store) until the next write or\n"
+    "            this command\n"
     "  import    copies every statement, with its graph, from OTHER-SPEC into\n"
     "            the store (created when missing), in one transaction\n"
     "  export    copies the store into OTHER-SPEC (created when missing)\n"
@@ -161,6 +191,7 @@ const cli_command cmd_store = {
     "\n"
     "Examples:\n"
     "  kouan store info\n"
+    "  kouan store merge\n"
     "  kouan --store kouan:new.store store import hashes:old.store\n"
     "  kouan store export kouan:/backup/kouan.store\n",
     run

@@ -297,6 +297,13 @@ typedef struct kouan_store_info {
 
 int kouan_store_get_info(kouan *k, kouan_store_info *info, kouan_error *err);
 
+/* Merges what waits in kouan's own store's backlog (a group commit's
+ * predicate- and object-index entries, normally merged when `extract`
+ * ends; a run killed before that leaves them to the next writer) into
+ * those indexes now; *merged (may be NULL): the quads that waited, 0 when
+ * none.  Needs a writable session; other stores: KOUAN_EINVAL. */
+int kouan_store_merge_backlog(kouan *k, size_t *merged, kouan_error *err);
+
 /* Copies every statement, with its graph, between the session's store and
  * the store other_spec names (any SPEC; created when missing on import's
  * target side).  import: other → session; export: session → other.  The

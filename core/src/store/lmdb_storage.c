@@ -3201,6 +3201,50 @@ int kouan_lmdb_is_ours(librdf_storage *storage)
     return 0;
 }
 
+/* Quads waiting in the backlog: those of POSC or of OSPC, whichever has
+ * more left to merge (runs, and the open group's keys). */
+static size_t backlog_left(kenv *e, MDB_txn *txn, int is_w)
+{
+    size_t most = 0;
+    for (int i = I_POSC; i <= I_OSPC && backlog_in(e, txn, is_w); i++) {
+        brun *runs = NULL;
+        size_t nruns = 0, left = is_w ? e->bl_n[i == I_OSPC] : 0;   /* not yet a run */
+        if (runs_load(e, txn, i, &runs, &nruns) == 0)
+            for (size_t j = 0; j < nruns; j++) left += runs[j].n - runs[j].at;
+        free(runs);
+        if (left > most) most = left;
+    }
+    return most;
+}
+
+int kouan_lmdb_merge(librdf_storage *storage, size_t *merged)
+{
+    if (merged) *merged = 0;
+    if (!kouan_lmdb_is_ours(storage)) return -1;
+    kstore *k = librdf_storage_get_instance(storage);
+    kenv *e = k->e;
+    if (e->read_only) {
+        librdf_log(k->world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store %s was opened read-only: its backlog cannot be merged", k->dir);
+        return -1;
+    }
+    if (e->explicit_txn) {
+        librdf_log(k->world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store %s: a transaction is open: the backlog is merged after it",
+                   k->dir);
+        return -1;
+    }
+    if (e->wtxn && wr_commit(k)) return -1;          /* logged */
+    int is_w;
+    MDB_txn *txn = rd_begin(e, &is_w);
+    if (!txn) return -1;
+    size_t n = backlog_left(e, txn, is_w);
+    rd_end(e, is_w);
+    if (drain(k)) return -1;                         /* logged */
+    if (merged) *merged = n;
+    return 0;
+}
+
 int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
 {
     if (!kouan_lmdb_is_ours(storage)) return -1;
@@ -3217,14 +3261,7 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     out->format = e->format;
     out->unindexed = e->nunidx;
     out->backlog = 0;
-    for (int i = I_POSC; !rc && i <= I_OSPC && backlog_in(e, txn, is_w); i++) {
-        brun *runs = NULL;                 /* the index with more left to merge */
-        size_t nruns = 0, left = is_w ? e->bl_n[i == I_OSPC] : 0;   /* not yet a run */
-        if (runs_load(e, txn, i, &runs, &nruns) == 0)
-            for (size_t j = 0; j < nruns; j++) left += runs[j].n - runs[j].at;
-        free(runs);
-        if (left > out->backlog) out->backlog = left;
-    }
+    if (!rc) out->backlog = backlog_left(e, txn, is_w);
     MDB_val ukey = { 8, "upgraded" }, uval;
     if (!rc && mdb_get(txn, e->meta, &ukey, &uval) == 0)
         snprintf(out->upgraded, sizeof out->upgraded, "%.*s",

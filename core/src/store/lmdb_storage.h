@@ -44,6 +44,13 @@ typedef struct kouan_lmdb_stats {
                             the group ends or by the next writer); 0 */
 } kouan_lmdb_stats;
 
+/* Merges the backlog now (lmdb_storage.c, "the backlog"), committing the
+ * storage's implicit transaction first; *merged (may be NULL): the quads
+ * that waited.  0 (also when none waited), or -1 when storage is not
+ * ours, is read-only, is inside an explicit transaction, or LMDB failed
+ * (logged). */
+int kouan_lmdb_merge(librdf_storage *storage, size_t *merged);
+
 /* Fills st for a storage of this module (from a read snapshot, or the
  * open write transaction).  Returns 0, or -1 when storage is not a "kouan"
  * storage or LMDB failed. */

@@ -548,6 +548,24 @@ int kouan_store_set_group(kouan_store *s, unsigned ms, size_t quads, kouan_error
     return rc;
 }
 
+int kouan_store_merge(kouan_store *s, size_t *merged, kouan_error *err)
+{
+    if (merged) *merged = 0;
+    if (!s->ours)
+        return kouan_error_set(err, KOUAN_EINVAL, "only kouan's own store (kouan:DIR) keeps a "
+                               "backlog to merge");
+    s->last_log[0] = '\0';
+    librdf_world_set_logger(s->world, s, store_log);
+    int rc = KOUAN_OK;
+    if (kouan_lmdb_merge(s->storage, merged) != 0)
+        rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: %s%s; what was merged before "
+                             "stays merged, the rest waits", s->dir ? s->dir : "",
+                             s->last_log[0] ? s->last_log : "merging the backlog failed",
+                             room_hint(s->last_log));
+    KOUAN_RDF_LOG_RESET(s->world);
+    return rc;
+}
+
 size_t kouan_store_pending_graphs(kouan_store *s)
 {
     return s->ours ? kouan_lmdb_group_pending(s->storage) : 0;
@@ -687,8 +705,8 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
             size_t len = strlen(info->format_note);
             snprintf(info->format_note + len, sizeof info->format_note - len,
                      "; %zu quads wait in the backlog of POSC and OSPC, merged by "
-                     "the next write (a kouan before 2026-12-03 refuses the store "
-                     "until then)", st.backlog);
+                     "the next write or `kouan store merge` (a kouan before "
+                     "2026-12-03 refuses the store until then)", st.backlog);
         }
         snprintf(info->kind, sizeof info->kind, "kouan (LMDB)");
         return KOUAN_OK;

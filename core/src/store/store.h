@@ -46,6 +46,10 @@ int kouan_store_replace_graph(kouan_store *s, const char *graph,
  * due; an error when that commit fails (every graph since the last commit
  * lost, the store as that commit left it). */
 int kouan_store_set_group(kouan_store *s, unsigned ms, size_t quads, kouan_error *err);
+/* kouan:DIR: merges the backlog of the predicate and object indexes now
+ * (kouan_lmdb_merge); *merged: the quads that waited.  Other stores:
+ * KOUAN_EINVAL. */
+int kouan_store_merge(kouan_store *s, size_t *merged, kouan_error *err);
 
 /* How many graphs written since the last commit wait for the next (0:
  * every graph written is committed; kouan_store_set_group groups only on

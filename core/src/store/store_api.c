@@ -21,6 +21,14 @@ int kouan_store_get_info(kouan *k, kouan_store_info *info, kouan_error *err)
     return kouan_store_stats(k->store, info, err);
 }
 
+int kouan_store_merge_backlog(kouan *k, size_t *merged, kouan_error *err)
+{
+    if (merged) *merged = 0;
+    if (!k->store) return no_store(err);
+    kouan_store_limit_resident(k->store, KOUAN_WRITER_RESIDENT);
+    return kouan_store_merge(k->store, merged, err);
+}
+
 /* Both sides in one folder would copy a store onto itself. */
 static int same_store(kouan_store *a, kouan_store *b)
 {
