@@ -261,7 +261,6 @@ typedef struct kenv {
     unsigned     reads;       /* read operations begun, likewise */
     int          statm_fd;    /* /proc/self/statm, open once (-1: not yet) */
     size_t       map_len;
-    size_t       put_cost;    /* put_index's estimate of dirty bytes */
     int          bl_valid, bl_w, bl_val; /* backlog_in's answer for the */
     unsigned     bl_gen;      /* write txn (wgen) or snapshot (rsnap) */
     unsigned char *bl[2];     /* the open group's POSC and OSPC keys (32 */
@@ -1237,12 +1236,12 @@ static size_t key_run(const kenv *e, int i, size_t j, const unsigned char *key,
 
 /* Puts pend (sorted for index i; dup and kept quads and those index i
  * does not hold skipped) into index i through cursor cur, as flush
- * describes.  run and run_j: room for RUN_MAX values.  Adds to
- * e->put_cost an estimate of the dirty bytes: a page a put inside the
- * index, 24 bytes an appended value (the backlog's merge commits by it). */
+ * describes.  run and run_j: room for RUN_MAX values.  Adds to *cost an
+ * estimate of the dirty bytes: a page a put inside the index, 24 bytes an
+ * appended value (the backlog's merge commits by it). */
 enum { RUN_MAX = 1024 };
 static int put_index(kenv *e, int i, MDB_cursor *cur, unsigned char *run, size_t *run_j,
-                     size_t trim_every)
+                     size_t trim_every, size_t *cost)
 {
     int rc = 0;
     unsigned char last[32];
@@ -1284,7 +1283,7 @@ static int put_index(kenv *e, int i, MDB_cursor *cur, unsigned char *run, size_t
                 memcpy(last + 8, run + 24 * (done - 1), 24);
                 have_last = 1;
             }
-            if (rc == 0) { e->put_cost += 24 * n; j = run_j[n - 1]; continue; }
+            if (rc == 0) { *cost += 24 * n; j = run_j[n - 1]; continue; }
             if (rc != MDB_KEYEXIST) break;
             /* LMDB refused an append (it cannot with memcmp order, but a
                refusal must not lose a quad): ordinary puts decide from
@@ -1317,7 +1316,7 @@ static int put_index(kenv *e, int i, MDB_cursor *cur, unsigned char *run, size_t
                 MDB_val data[2] = { { 24, run }, { n, NULL } };
                 key = (MDB_val){ 8, b };
                 rc = mdb_cursor_put(cur, &key, data, flags | MDB_MULTIPLE);
-                if (rc == 0) { e->put_cost += 4096 + 24 * n; j = run_j[n - 1]; continue; }
+                if (rc == 0) { *cost += 4096 + 24 * n; j = run_j[n - 1]; continue; }
                 if (rc != MDB_KEYEXIST) break;
                 rc = 0;                   /* as above: one put each from here */
                 j = run_j[data[1].mv_size < n ? data[1].mv_size : n - 1];
@@ -1328,7 +1327,7 @@ static int put_index(kenv *e, int i, MDB_cursor *cur, unsigned char *run, size_t
         key = (MDB_val){ 8, b };
         val = (MDB_val){ 24, b + 8 };
         rc = mdb_cursor_put(cur, &key, &val, MDB_NODUPDATA);
-        e->put_cost += 4096;
+        *cost += 4096;
         if (rc == MDB_KEYEXIST) { rc = 0; if (i == I_SPOC) p->dup = 1; }
     }
     return rc;
@@ -1353,6 +1352,7 @@ static int flush(kenv *e)
        (see "The backlog" above) */
     int backlog = e->group_ms && !e->explicit_txn;
     int rc = 0;
+    size_t cost = 0;                                 /* the merge's measure, unused here */
     for (int i = 0; i < N_IDX && !rc; i++) {
         if (i != I_SPOC || !e->pend_spoc) SORT_OF[i](e->pend, e->npend);
         if (i == I_SPOC)                              /* twice in the commit */
@@ -1361,7 +1361,7 @@ static int flush(kenv *e)
         if (backlog && (i == I_POSC || i == I_OSPC)) { rc = bl_add(e, i); continue; }
         MDB_cursor *cur;
         if ((rc = mdb_cursor_open(e->wtxn, e->idx[i], &cur))) break;
-        rc = put_index(e, i, cur, run, run_j, 256);
+        rc = put_index(e, i, cur, run, run_j, 256, &cost);
         mdb_cursor_close(cur);
     }
     free(run);
@@ -1380,7 +1380,7 @@ static int flush(kenv *e)
    only quads SPOC still has */
 enum { RUN_KEY = 10, DRAIN_CHUNK = 65536 };
 #define DRAIN_DIRTY ((size_t)32 << 20)
-enum { DRAIN_TRIM = 32 };   /* puts between trims: each fault maps 16 pages around it */
+enum { DRAIN_TRIM = 32 };   /* puts between trims: a fault maps a whole folio */
 
 static int backlog_in(kenv *e, MDB_txn *txn, int is_w)
 {
@@ -1413,10 +1413,6 @@ static int format_mark(kenv *e, MDB_txn *txn, int backlog)
 static int bl_add(kenv *e, int i)
 {
     int b = i == I_OSPC;
-    size_t n = 0;
-    for (size_t j = 0; j < e->npend; j++)
-        n += !e->pend[j].dup && !e->pend[j].keep && in_index(i, e->pend[j].u);
-    if (!n) return 0;
     if (e->bl_nseg[b] == e->bl_segcap[b]) {
         size_t cap = e->bl_segcap[b] ? 2 * e->bl_segcap[b] : 256;
         size_t *ns = realloc(e->bl_seg[b], cap * sizeof *ns);
@@ -1424,23 +1420,24 @@ static int bl_add(kenv *e, int i)
         e->bl_seg[b] = ns;
         e->bl_segcap[b] = cap;
     }
-    if (e->bl_cap[b] - e->bl_n[b] < n) {
+    if (e->bl_cap[b] - e->bl_n[b] < e->npend) {          /* room for all of pend */
         size_t cap = e->bl_cap[b] ? e->bl_cap[b] : 65536;
-        while (cap - e->bl_n[b] < n) cap *= 2;
+        while (cap - e->bl_n[b] < e->npend) cap *= 2;
         unsigned char *nb = realloc(e->bl[b], 32 * cap);
         if (!nb) return ENOMEM;
         e->bl[b] = nb;
         e->bl_cap[b] = cap;
     }
-    unsigned char *out = e->bl[b] + 32 * e->bl_n[b];
+    unsigned char *start = e->bl[b] + 32 * e->bl_n[b], *out = start;
     for (size_t j = 0; j < e->npend; j++) {
         pend *p = &e->pend[j];
         if (p->dup || p->keep || !in_index(i, p->u)) continue;
         encode_quad(i, p->q, out);
         out += 32;
     }
+    if (out == start) return 0;
     e->bl_seg[b][e->bl_nseg[b]++] = e->bl_n[b];
-    e->bl_n[b] += n;
+    e->bl_n[b] += (size_t)(out - start) / 32;
     return 0;
 }
 
@@ -1455,75 +1452,10 @@ static void bl_drop(kenv *e)
     }
 }
 
-typedef struct kseg { const unsigned char *p, *end; } kseg;
-
-static void kseg_down(kseg *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && memcmp(h[l].p, h[m].p, 32) < 0) m = l;
-        if (l + 1 < n && memcmp(h[l + 1].p, h[m].p, 32) < 0) m = l + 1;
-        if (m == i) return;
-        kseg t = h[i]; h[i] = h[m]; h[m] = t;
-        i = m;
-    }
-}
-
-/* Merges the sorted segments of keys (32 bytes) at seg[0..nseg) of src
- * (n keys in all) into out, in order.  0 or ENOMEM. */
-static int kseg_merge(const unsigned char *src, size_t n, const size_t *seg, size_t nseg,
-                      unsigned char *out)
-{
-    kseg *h = malloc((nseg ? nseg : 1) * sizeof *h);
-    if (!h) return ENOMEM;
-    size_t nh = 0;
-    for (size_t j = 0; j < nseg; j++) {
-        size_t end = j + 1 < nseg ? seg[j + 1] : n;
-        if (end > seg[j]) h[nh++] = (kseg){ src + 32 * seg[j], src + 32 * end };
-    }
-    for (size_t j = nh; j-- > 0; ) kseg_down(h, nh, j);
-    while (nh) {
-        memcpy(out, h[0].p, 32);
-        out += 32;
-        h[0].p += 32;
-        if (h[0].p == h[0].end) h[0] = h[--nh];
-        kseg_down(h, nh, 0);
-    }
-    free(h);
-    return 0;
-}
-
-/* Writes the group's keys (e->bl) as the next run of POSC and of OSPC in
- * e->wtxn: meta 'R' i n, one value each, its flushes' sorted keys merged
- * into the value's room (MDB_RESERVE: no copy beside it). */
-static int runs_save(kenv *e)
-{
-    int rc = 0;
-    for (int b = 0; b < 2 && !rc; b++) {
-        size_t n = e->bl_n[b];
-        if (!n) continue;
-        int i = b ? I_OSPC : I_POSC;
-        MDB_val bk = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, bv;
-        uint64_t seq = 0;
-        rc = mdb_get(e->wtxn, e->meta, &bk, &bv);
-        if (rc == 0 && bv.mv_size == 8) seq = get64(bv.mv_data);
-        else if (rc != MDB_NOTFOUND && rc) break;
-        unsigned char sb[8], rk[RUN_KEY] = { 'R', (unsigned char)i };
-        put64(sb, seq + 1);
-        put64(rk + 2, seq);
-        bv = (MDB_val){ 8, sb };
-        if ((rc = mdb_put(e->wtxn, e->meta, &bk, &bv, 0))) break;
-        MDB_val key = { RUN_KEY, rk }, val = { 32 * n, NULL };
-        if ((rc = mdb_put(e->wtxn, e->meta, &key, &val, MDB_RESERVE))) break;
-        rc = kseg_merge(e->bl[b], n, e->bl_seg[b], e->bl_nseg[b], val.mv_data);
-        if (!rc && seq == 0) rc = format_mark(e, e->wtxn, 1);   /* the first run */
-    }
-    bl_drop(e);                           /* not kept: a group's worth */
-    return rc;
-}
-
-/* A run being merged.  Its keys are read with pread into buf, a part at a
- * time, not through the map: a fault on the map maps the page cache's
+/* A sorted run of 32-byte keys being merged: a group's flushes' segments
+ * into a run (runs_save; buf is the keys themselves), or the backlog's
+ * runs into POSC and OSPC (drain).  A backlog run's keys are read with
+ * pread into buf, a part at a time, not through the map: a fault on the map maps the page cache's
  * whole folio (large folios: up to megabytes on ext4 since Linux 6.16),
  * so reading a few hundred runs side by side through the map held
  * ~2 MB of each in the process' resident memory. */
@@ -1577,6 +1509,63 @@ static void heap_down(brun **h, size_t n, size_t i)
         brun *t = h[i]; h[i] = h[m]; h[m] = t;
         i = m;
     }
+}
+
+/* Merges the sorted segments of keys (32 bytes) at seg[0..nseg) of src
+ * (n keys in all) into out, in order.  0 or ENOMEM. */
+static int kseg_merge(const unsigned char *src, size_t n, const size_t *seg, size_t nseg,
+                      unsigned char *out)
+{
+    brun *r = malloc((nseg ? nseg : 1) * sizeof *r);
+    brun **h = malloc((nseg ? nseg : 1) * sizeof *h);
+    if (!r || !h) { free(r); free(h); return ENOMEM; }
+    size_t nh = 0;
+    for (size_t j = 0; j < nseg; j++) {
+        size_t end = j + 1 < nseg ? seg[j + 1] : n;
+        if (end == seg[j]) continue;
+        r[j] = (brun){ .buf = (unsigned char *)src + 32 * seg[j], .n = end - seg[j] };
+        r[j].nbuf = r[j].n;
+        h[nh++] = &r[j];
+    }
+    for (size_t j = nh; j-- > 0; ) heap_down(h, nh, j);
+    while (nh) {
+        memcpy(out, brun_cur(h[0]), 32);
+        out += 32;
+        if (++h[0]->at == h[0]->n) h[0] = h[--nh];
+        heap_down(h, nh, 0);
+    }
+    free(r);
+    free(h);
+    return 0;
+}
+
+/* Writes the group's keys (e->bl) as the next run of POSC and of OSPC in
+ * e->wtxn: meta 'R' i n, one value each, its flushes' sorted keys merged
+ * into the value's room (MDB_RESERVE: no copy beside it). */
+static int runs_save(kenv *e)
+{
+    int rc = 0;
+    for (int b = 0; b < 2 && !rc; b++) {
+        size_t n = e->bl_n[b];
+        if (!n) continue;
+        int i = b ? I_OSPC : I_POSC;
+        MDB_val bk = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, bv;
+        uint64_t seq = 0;
+        rc = mdb_get(e->wtxn, e->meta, &bk, &bv);
+        if (rc == 0 && bv.mv_size == 8) seq = get64(bv.mv_data);
+        else if (rc != MDB_NOTFOUND && rc) break;
+        unsigned char sb[8], rk[RUN_KEY] = { 'R', (unsigned char)i };
+        put64(sb, seq + 1);
+        put64(rk + 2, seq);
+        bv = (MDB_val){ 8, sb };
+        if ((rc = mdb_put(e->wtxn, e->meta, &bk, &bv, 0))) break;
+        MDB_val key = { RUN_KEY, rk }, val = { 32 * n, NULL };
+        if ((rc = mdb_put(e->wtxn, e->meta, &key, &val, MDB_RESERVE))) break;
+        rc = kseg_merge(e->bl[b], n, e->bl_seg[b], e->bl_nseg[b], val.mv_data);
+        if (!rc && seq == 0) rc = format_mark(e, e->wtxn, 1);   /* the first run */
+    }
+    bl_drop(e);                           /* not kept: a group's worth */
+    return rc;
 }
 
 /* The runs of index i in txn, with how far each is merged.  *out is
@@ -1653,13 +1642,85 @@ static int backlog_clear(kenv *e, MDB_txn *txn)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* Merges the backlog into POSC and OSPC: its runs, merged in index order,
- * put through one cursor (appended past the index's last key, as flush
- * does), in transactions of about DRAIN_DIRTY bytes of dirty pages, each
- * recording how far every run is merged ('D' keys), so that a merge cut
- * short (kill -9, a full disk) goes on from there, and the last removing
- * the runs.  Until then readers take SPOC and CSPO (scan_open).  No write
- * transaction may be open.  0, or an LMDB error (logged). */
+/* One transaction of the merge: the runs of index idx (in txn; how far
+ * each is merged in runs[].at) merged in index order and put through one
+ * cursor (appended past the index's last key, as flush does) until about
+ * DRAIN_DIRTY bytes are dirty; then every run's progress ('D' keys).
+ * With "backlog-removed", only quads SPOC still holds.  run and run_j:
+ * put_index's room.  0 or an LMDB error. */
+static int drain_txn(kenv *e, MDB_txn *txn, int idx, brun *runs, size_t nruns,
+                     unsigned char *run, size_t *run_j)
+{
+    brun **heap = malloc((nruns ? nruns : 1) * sizeof *heap);
+    /* each run's buffer: ~8 MB over all, 128 to 2048 keys each */
+    size_t cap = ((size_t)8 << 20) / 32 / (nruns ? nruns : 1);
+    cap = cap < 128 ? 128 : cap > 2048 ? 2048 : cap;
+    unsigned char *bufs = malloc((nruns ? nruns : 1) * cap * 32);
+    MDB_cursor *cur = NULL, *spoc = NULL;
+    int rc = heap && bufs ? mdb_cursor_open(txn, e->idx[idx], &cur) : ENOMEM;
+    MDB_val sk = { sizeof BACKLOG_STALE - 1, BACKLOG_STALE }, sv;
+    if (!rc && mdb_get(txn, e->meta, &sk, &sv) == 0)
+        rc = mdb_cursor_open(txn, e->idx[I_SPOC], &spoc);
+    int fd = -1;
+    e->map_at = NULL;                                /* found again: a grown map moves */
+    e->map_len = 0;
+    if (mdb_env_get_fd(e->env, &fd) || map_find(e)) fd = -1;
+    size_t nh = 0;
+    for (size_t j = 0; !rc && j < nruns; j++) {
+        brun *r = &runs[j];
+        r->buf = bufs + j * cap * 32;
+        const unsigned char *m0 = e->map_at;
+        if (fd >= 0 && r->p >= m0 && r->p + 32 * r->n <= m0 + e->map_len)
+            r->off = (off_t)(r->p - m0);
+        if (r->at < r->n && !(rc = brun_fill(fd, r, cap))) heap[nh++] = r;
+    }
+    for (size_t j = nh; !rc && j-- > 0; ) heap_down(heap, nh, j);
+    size_t cost = 0;
+    while (!rc && nh && cost < DRAIN_DIRTY) {
+        e->npend = 0;
+        while (!rc && nh && e->npend < DRAIN_CHUNK) {
+            brun *r = heap[0];
+            const unsigned char *b = brun_cur(r);
+            pend *p = &e->pend[e->npend++];
+            decode_quad(idx, b, b + 8, p->q);
+            p->dup = p->keep = p->u = 0;
+            if (++r->at == r->n) heap[0] = heap[--nh];
+            else if (r->at == r->lo + r->nbuf) rc = brun_fill(fd, r, cap);
+            heap_down(heap, nh, 0);
+            if (spoc && !rc) {
+                unsigned char sb[32];
+                encode_quad(I_SPOC, p->q, sb);
+                MDB_val kk = { 8, sb }, vv = { 24, sb + 8 };
+                int g = mdb_cursor_get(spoc, &kk, &vv, MDB_GET_BOTH);
+                if (g == MDB_NOTFOUND) e->npend--;   /* removed since */
+                else rc = g;
+                if ((e->npend & 0xFF) == 0) resident_trim(e);   /* SPOC's pages */
+            }
+        }
+        if (!rc) rc = put_index(e, idx, cur, run, run_j, DRAIN_TRIM, &cost);
+    }
+    e->npend = 0;
+    if (spoc) mdb_cursor_close(spoc);
+    if (cur) mdb_cursor_close(cur);
+    free(heap);
+    free(bufs);
+    for (size_t j = 0; !rc && j < nruns; j++) {
+        unsigned char dk[RUN_KEY], at[8];
+        memcpy(dk, runs[j].key, RUN_KEY);
+        dk[0] = 'D';
+        put64(at, runs[j].at);
+        MDB_val kk = { RUN_KEY, dk }, vv = { 8, at };
+        rc = mdb_put(txn, e->meta, &kk, &vv, 0);
+    }
+    return rc;
+}
+
+/* Merges the backlog into POSC and OSPC, POSC's runs first, a transaction
+ * at a time (drain_txn), each recording how far every run is merged, so
+ * that a merge cut short (kill -9, a full disk) goes on from there; the
+ * last removes the runs.  Until then readers take SPOC and CSPO
+ * (scan_open).  No write transaction may be open.  0, or an LMDB error
+ * (logged). */
 static int drain(kstore *k)
 {
     kenv *e = k->e;
@@ -1682,14 +1743,11 @@ static int drain(kstore *k)
     const char *limit = getenv("KOUAN_LMDB_DRAIN_TXNS");   /* tests: stop early */
     long txns_left = limit && *limit ? strtol(limit, NULL, 10) : -1;
     int rc = 0, done = 0, merged = 0;
-    while (!rc && !done) {
-        if (txns_left == 0) break;
+    while (!rc && !done && txns_left != 0) {
         if (txns_left > 0) txns_left--;
         MDB_txn *txn;
         if ((rc = mdb_txn_begin(e->env, NULL, 0, &txn))) break;
-        e->wtxn = txn;
-        e->explicit_txn = 1;                 /* flush's rules for a plain txn */
-        e->npend = 0;
+        e->wtxn = txn;                               /* for resident_trim and the caches */
         brun *runs = NULL;
         size_t nruns = 0;
         int idx = -1;
@@ -1702,82 +1760,13 @@ static int drain(kstore *k)
             for (size_t j = 0; j < nruns; j++)
                 if (runs[j].at < runs[j].n) { idx = i; break; }
         }
-        if (!rc && !done && idx < 0) {       /* all merged: the runs go */
+        if (!rc && !done && idx < 0) {               /* all merged: the runs go */
             rc = backlog_clear(e, txn);
             done = merged = 1;
-        } else if (!rc && !done) {
-            brun **heap = malloc((nruns ? nruns : 1) * sizeof *heap);
-            MDB_cursor *cur = NULL, *spoc = NULL;
-            size_t nh = 0;
-            /* each run's buffer: ~8 MB over all, 128 to 2048 keys each */
-            size_t cap = ((size_t)8 << 20) / 32 / (nruns ? nruns : 1);
-            cap = cap < 128 ? 128 : cap > 2048 ? 2048 : cap;
-            unsigned char *bufs = malloc((nruns ? nruns : 1) * cap * 32);
-            int fd = -1;
-            e->map_at = NULL;                /* found again: a grown map moves */
-            e->map_len = 0;
-            if (mdb_env_get_fd(e->env, &fd) || map_find(e)) fd = -1;
-            for (size_t j = 0; bufs && j < nruns; j++) {
-                brun *r = &runs[j];
-                r->buf = bufs + j * cap * 32;
-                const unsigned char *m0 = e->map_at;
-                if (fd >= 0 && r->p >= m0 && r->p + 32 * r->n <= m0 + e->map_len)
-                    r->off = (off_t)(r->p - m0);
-                if (r->at < r->n && !rc) rc = brun_fill(fd, r, cap);
-            }
-            if (!bufs) rc = ENOMEM;
-            MDB_val sk = { sizeof BACKLOG_STALE - 1, BACKLOG_STALE }, sv;
-            if (!heap) rc = ENOMEM;
-            else rc = mdb_cursor_open(txn, e->idx[idx], &cur);
-            if (!rc && mdb_get(txn, e->meta, &sk, &sv) == 0)   /* only what SPOC has */
-                rc = mdb_cursor_open(txn, e->idx[I_SPOC], &spoc);
-            for (size_t j = 0; !rc && j < nruns; j++)
-                if (runs[j].at < runs[j].n) heap[nh++] = &runs[j];
-            for (size_t j = nh; !rc && j-- > 0; ) heap_down(heap, nh, j);
-            e->put_cost = 0;
-            while (!rc && nh && e->put_cost < DRAIN_DIRTY) {
-                e->npend = 0;
-                while (nh && e->npend < DRAIN_CHUNK) {
-                    brun *r = heap[0];
-                    const unsigned char *b = brun_cur(r);
-                    pend *p = &e->pend[e->npend++];
-                    decode_quad(idx, b, b + 8, p->q);
-                    p->dup = p->keep = p->u = 0;
-                    if (++r->at == r->n) heap[0] = heap[--nh];
-                    else if (r->at == r->lo + r->nbuf && (rc = brun_fill(fd, r, cap))) break;
-                    heap_down(heap, nh, 0);
-                    if (spoc) {
-                        unsigned char sb[32];
-                        encode_quad(I_SPOC, p->q, sb);
-                        MDB_val kk = { 8, sb }, vv = { 24, sb + 8 };
-                        int g = mdb_cursor_get(spoc, &kk, &vv, MDB_GET_BOTH);
-                        if (g == MDB_NOTFOUND) e->npend--;       /* removed since */
-                        else if (g) { rc = g; break; }
-                    }
-                    if (spoc && (e->npend & 0xFF) == 0) resident_trim(e);   /* SPOC's pages */
-                }
-                if (!rc) rc = put_index(e, idx, cur, run, run_j, DRAIN_TRIM);
-                e->npend = 0;
-            }
-            if (spoc) mdb_cursor_close(spoc);
-            if (cur) mdb_cursor_close(cur);
-            free(heap);
-            free(bufs);
-            for (size_t j = 0; !rc && j < nruns; j++) {
-                unsigned char dk[RUN_KEY], at[8];
-                memcpy(dk, runs[j].key, RUN_KEY);
-                dk[0] = 'D';
-                put64(at, runs[j].at);
-                MDB_val kk = { RUN_KEY, dk }, vv = { 8, at };
-                rc = mdb_put(txn, e->meta, &kk, &vv, 0);
-            }
-        }
+        } else if (!rc && !done) rc = drain_txn(e, txn, idx, runs, nruns, run, run_j);
         free(runs);
         e->wtxn = NULL;
-        e->explicit_txn = 0;
-        e->npend = 0;
         e->wgen++;
-        e->bl_valid = 0;
         if (rc) { mdb_txn_abort(txn); break; }
         if ((rc = mdb_txn_commit(txn))) break;
         resident_trim(e);
@@ -1785,7 +1774,7 @@ static int drain(kstore *k)
     free(run);
     free(run_j);
     if (rc) log_mdb(k->world, "merging the backlog into POSC and OSPC", rc);
-    else if (done && merged) {
+    else if (merged) {
         /* the merge wrote POSC and OSPC afresh in long runs of pages, which
            the page cache now holds in large folios; a fault maps a folio
            whole, so a later scan kept hundreds of megabytes resident
@@ -3260,7 +3249,6 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     if (!rc && !(rc = mdb_stat(txn, e->terms, &st))) out->terms = st.ms_entries;
     out->format = e->format;
     out->unindexed = e->nunidx;
-    out->backlog = 0;
     if (!rc) out->backlog = backlog_left(e, txn, is_w);
     MDB_val ukey = { 8, "upgraded" }, uval;
     if (!rc && mdb_get(txn, e->meta, &ukey, &uval) == 0)
@@ -3332,8 +3320,8 @@ size_t kouan_lmdb_estimate(librdf_storage *storage, librdf_node *s, librdf_node 
         bound++;
         first = i;
     }
-    if (bound == 0 || (bound == 1 && first < 3 && misses_unindexed(e, txn, q[1], q[2])) ||
-        (bound == 1 && (first == 1 || first == 2) && backlog_in(e, txn, is_w))) {
+    if (bound == 0 || (bound == 1 && (first == 1 || first == 2) &&      /* as scan_open */
+                       (backlog_in(e, txn, is_w) || misses_unindexed(e, txn, q[1], q[2])))) {
         MDB_stat st;                  /* every quad (a scan of SPOC costs that) */
         if (mdb_stat(txn, e->idx[I_SPOC], &st) == 0) out = st.ms_entries;
     } else if (bound == 1) {

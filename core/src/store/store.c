@@ -533,19 +533,34 @@ static int lmdb_replace_graph(kouan_store *s, const char *graph,
     return rc;
 }
 
+/* The logger catches what kouan's LMDB module says during one call:
+ * lmdb_call_begin before it; lmdb_call_end after, with failed, makes the
+ * error "store DIR: what LMDB said (or fallback)[; room hint]; outcome". */
+static void lmdb_call_begin(kouan_store *s)
+{
+    s->last_log[0] = '\0';
+    librdf_world_set_logger(s->world, s, store_log);
+}
+
+static int lmdb_call_end(kouan_store *s, int failed, const char *fallback,
+                         const char *outcome, kouan_error *err)
+{
+    int rc = KOUAN_OK;
+    if (failed)
+        rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: %s%s; %s", s->dir ? s->dir : "",
+                             s->last_log[0] ? s->last_log : fallback,
+                             room_hint(s->last_log), outcome);
+    KOUAN_RDF_LOG_RESET(s->world);
+    return rc;
+}
+
 int kouan_store_set_group(kouan_store *s, unsigned ms, size_t quads, kouan_error *err)
 {
     if (!s->ours) return KOUAN_OK;             /* others: each graph as it comes */
-    s->last_log[0] = '\0';
-    librdf_world_set_logger(s->world, s, store_log);
-    int rc = KOUAN_OK;
-    if (kouan_lmdb_set_group(s->storage, ms, quads) != 0)
-        rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: %s%s; the store was not changed "
-                             "since its last commit", s->dir ? s->dir : "",
-                             s->last_log[0] ? s->last_log : "committing failed",
-                             room_hint(s->last_log));
-    KOUAN_RDF_LOG_RESET(s->world);
-    return rc;
+    lmdb_call_begin(s);
+    int failed = kouan_lmdb_set_group(s->storage, ms, quads) != 0;
+    return lmdb_call_end(s, failed, "committing failed",
+                         "the store was not changed since its last commit", err);
 }
 
 int kouan_store_merge(kouan_store *s, size_t *merged, kouan_error *err)
@@ -554,16 +569,10 @@ int kouan_store_merge(kouan_store *s, size_t *merged, kouan_error *err)
     if (!s->ours)
         return kouan_error_set(err, KOUAN_EINVAL, "only kouan's own store (kouan:DIR) keeps a "
                                "backlog to merge");
-    s->last_log[0] = '\0';
-    librdf_world_set_logger(s->world, s, store_log);
-    int rc = KOUAN_OK;
-    if (kouan_lmdb_merge(s->storage, merged) != 0)
-        rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: %s%s; what was merged before "
-                             "stays merged, the rest waits", s->dir ? s->dir : "",
-                             s->last_log[0] ? s->last_log : "merging the backlog failed",
-                             room_hint(s->last_log));
-    KOUAN_RDF_LOG_RESET(s->world);
-    return rc;
+    lmdb_call_begin(s);
+    int failed = kouan_lmdb_merge(s->storage, merged) != 0;
+    return lmdb_call_end(s, failed, "merging the backlog failed",
+                         "what was merged before stays merged, the rest waits", err);
 }
 
 size_t kouan_store_pending_graphs(kouan_store *s)
