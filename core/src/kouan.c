@@ -226,6 +226,8 @@ void kouan_extracted_free(kouan_extracted *x)
     kouan_document_free(x->doc);
     free(x->nquads);
     x->nquads = NULL;
+    free(x->ids);
+    x->ids = NULL;
     x->have_graph = 0;
     x->doc = NULL;
 }
@@ -403,7 +405,8 @@ int kouan_write_doc(kouan *k, kouan_extracted *x, FILE *emit, kouan_error *err)
         return KOUAN_OK;
     }
     if (emit) return kouan_graph_write_nquads(&x->graph, emit, err);
-    return kouan_store_replace_graph(k->store, x->graph.iri, x->graph.v, x->graph.n, err);
+    return kouan_store_replace_graph_ids(k->store, x->graph.iri, x->graph.v, x->ids,
+                                         x->graph.n, err);
 }
 
 void kouan_format_doc(kouan_extracted *x)

@@ -51,6 +51,8 @@ typedef struct kouan_extracted {
     int                  rc;
     char                *nquads;      /* the graph formatted by a worker, or NULL */
     size_t               nquads_len;
+    uint64_t            *ids;         /* the graph's term ids a worker found in the
+                                         store (kouan_store_lookup_ids), or NULL */
 } kouan_extracted;
 
 /* kouan_open, with nz (when not NULL) as the session's normaliser instead

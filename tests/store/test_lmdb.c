@@ -9,9 +9,11 @@
  * limit on the map's pages; format 3's unindexed literal objects; the
  * backlog of a group's POSC and OSPC entries (reads complete while it
  * waits, the format tag, a replaced graph, a merge cut short with
- * KOUAN_LMDB_DRAIN_TXNS and resumed). */
+ * KOUAN_LMDB_DRAIN_TXNS and resumed); term ids looked up off the writer's
+ * thread (kouan_lmdb_lookup_ids) and triples written by id alone. */
 #include "store/lmdb_storage.h"
 #include <lmdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1797,6 +1799,112 @@ static void test_resident(void)
     CHECK(system(cmd) == 0);
 }
 
+/* ---- term ids off the writer's thread ---------------------------------------- */
+
+typedef struct lookup_job {
+    librdf_storage    *s;
+    kouan_lmdb_triple  t[2];
+    uint64_t           id[6];
+    int                rounds, rc;
+} lookup_job;
+
+static void *lookup_thread(void *arg)
+{
+    lookup_job *j = arg;
+    kouan_lmdb_idcache *c = kouan_lmdb_idcache_new();
+    for (int r = 0; r < j->rounds && !j->rc; r++) j->rc = kouan_lmdb_lookup_ids(j->s, c, j->t, 2, j->id);
+    kouan_lmdb_idcache_free(c);
+    return NULL;
+}
+
+/* Statements (s p o) in graph g of m, o an IRI (literal 0) or a plain literal. */
+static size_t count_in(librdf_model *m, const char *g, const char *s, const char *p,
+                       const char *o, int literal)
+{
+    librdf_node *gn = librdf_new_node_from_uri_string(W, (const unsigned char *)g);
+    librdf_statement *st = librdf_new_statement_from_nodes(W,
+        librdf_new_node_from_uri_string(W, (const unsigned char *)s),
+        librdf_new_node_from_uri_string(W, (const unsigned char *)p),
+        literal ? librdf_new_node_from_literal(W, (const unsigned char *)o, NULL, 0)
+                : librdf_new_node_from_uri_string(W, (const unsigned char *)o));
+    size_t n = count_stream(librdf_model_find_statements_in_context(m, st, gn));
+    librdf_free_statement(st);
+    librdf_free_node(gn);
+    return n;
+}
+
+/* kouan_lmdb_lookup_ids gives the ids of the last commit (a term only the
+ * open group numbered: 0, the writer numbers it), keeps a miss no longer
+ * than its call, works from another thread while this one writes and
+ * commits groups; replace_graph takes a term by its id alone, and refuses
+ * a term with neither string nor id. */
+static void test_lookup_ids(void)
+{
+    librdf_model *m;
+    librdf_storage *s = fresh_store("ids", NULL, &m);
+    if (!s) return;
+    size_t bad;
+    kouan_lmdb_triple A[] = {
+        { EX "a", EX "p", EX "b", 0, NULL, NULL },
+        { EX "a", EX "q", "lit", 1, "zh", NULL },
+    };
+    CHECK(kouan_lmdb_replace_graph(s, EX "g1", A, 2, &bad) == 0);
+    kouan_lmdb_idcache *c = kouan_lmdb_idcache_new();
+    CHECK(c != NULL);
+    kouan_lmdb_triple B[] = {
+        { EX "a", EX "p", EX "new", 0, NULL, NULL },
+        { EX "new", EX "q", "lit", 1, "zh", NULL },
+        { EX "new", EX "q", "lit", 1, "en", NULL },            /* another term */
+    };
+    uint64_t b[9], cid[3];
+    CHECK(kouan_lmdb_lookup_ids(s, c, B, 3, b) == 0);
+    CHECK(b[0] && b[1] && !b[2]);                               /* a p, not new */
+    CHECK(!b[3] && b[4] && b[5] && !b[8]);                      /* q "lit"@zh, not @en */
+    CHECK(b[0] != b[1] && b[4] != b[1]);
+    CHECK(kouan_lmdb_term_with(s, b[0], term_iri, EX "a") != NULL);
+    CHECK(kouan_lmdb_term_with(s, b[4], term_iri, EX "q") != NULL);
+    /* the writer numbers what the lookup lacked; written with the ids */
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    CHECK(kouan_lmdb_replace_graph_ids(s, EX "g2", B, b, 3, &bad) == 0);
+    CHECK(count_in(m, EX "g2", EX "a", EX "p", EX "new", 0) == 1);
+    /* numbered in the open group, not committed: not in a snapshot */
+    kouan_lmdb_triple C[] = { { EX "new", EX "p", EX "a", 0, NULL, NULL } };
+    CHECK(kouan_lmdb_lookup_ids(s, c, C, 1, cid) == 0 && !cid[0] && cid[2] == b[0]);
+    /* another thread looks up while this one writes, committing a group
+       every 100 quads */
+    lookup_job j = { s, { { EX "a", EX "p", EX "b", 0, NULL, NULL },
+                          { EX "new", EX "q", "lit", 1, "zh", NULL } }, { 0 }, 300, 0 };
+    pthread_t th;
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 100) == 0);
+    int started = pthread_create(&th, NULL, lookup_thread, &j) == 0;
+    CHECK(started);
+    for (int i = 10; i < 60; i++) CHECK(replace_n(s, i, 20, NULL) == 0);
+    if (started) pthread_join(th, NULL);
+    CHECK(j.rc == 0 && j.id[0] == b[0] && j.id[1] == b[1] && j.id[4] == b[4] && j.id[5] == b[5]);
+    /* committed: found now, through the same cache (a miss lasts a call) */
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(kouan_lmdb_lookup_ids(s, c, C, 1, cid) == 0 && cid[0] && cid[1] == b[1]);
+    CHECK(kouan_lmdb_term_with(s, cid[0], term_iri, EX "new") != NULL);
+    /* terms given by their ids alone, strings dropped (as kouan extract's
+       workers leave them) */
+    kouan_lmdb_triple D[] = {
+        { NULL, NULL, NULL, 0, NULL, NULL },
+        { EX "d", NULL, "x", 1, NULL, NULL },
+    };
+    uint64_t d[6] = { cid[0], cid[1], cid[2], 0, cid[1], 0 };
+    CHECK(kouan_lmdb_replace_graph_ids(s, EX "g3", D, d, 2, &bad) == 0);
+    CHECK(count_in(m, EX "g3", EX "new", EX "p", EX "a", 0) == 1);
+    CHECK(count_in(m, EX "g3", EX "d", EX "p", "x", 1) == 1);
+    /* neither a string nor an id: refused, graph g3 as it was */
+    d[3] = d[4] = d[5] = 0;
+    CHECK(kouan_lmdb_replace_graph_ids(s, EX "g3", D, d, 2, &bad) != 0 && bad == 1);
+    CHECK(count_in(m, EX "g3", EX "d", EX "p", "x", 1) == 1);
+    CHECK(count_in(m, EX "g3", EX "new", EX "p", EX "a", 0) == 1);
+    kouan_lmdb_idcache_free(c);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+}
+
 int main(void)
 {
     W = librdf_new_world();
@@ -1856,6 +1964,7 @@ int main(void)
     test_crash_replace();
     test_group();
     test_backlog();
+    test_lookup_ids();
     test_many_copies();
     test_resident();
     test_unindexed();

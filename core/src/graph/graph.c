@@ -175,6 +175,51 @@ int kouan_graph_document_meta(kouan_graph *g, const char *sha256,
     return rc;
 }
 
+/* A copy of s in a (NULL when s is, or when need is 0). */
+static const char *keep_str(kouan_arena *a, const char *s, int need, int *oom)
+{
+    if (!s || !need) return NULL;
+    const char *c = kouan_arena_strdup(a, s);
+    if (!c) *oom = 1;
+    return c;
+}
+
+int kouan_graph_keep_triples(kouan_graph *g, const uint64_t *ids)
+{
+    kouan_arena kept = { 0 };
+    kouan_triple *nv = malloc((g->n ? g->n : 1) * sizeof *nv);
+    int oom = !nv;
+    const char *iri = keep_str(&kept, g->iri, 1, &oom);
+    for (size_t i = 0; i < g->n && !oom; i++) {
+        const kouan_triple *t = &g->v[i];
+        const uint64_t *id = ids ? ids + 3 * i : NULL;
+        kouan_triple *k = &nv[i];
+        int need_o = !id || !id[2];
+        *k = *t;
+        /* a subject or predicate the same string as the last triple's
+           keeps the same copy: the writer's "as the last" test is == */
+        k->s = i && t->s == g->v[i - 1].s && (!id || !id[0]) ? nv[i - 1].s
+                                                             : keep_str(&kept, t->s, !id || !id[0], &oom);
+        k->p = i && t->p == g->v[i - 1].p && (!id || !id[1]) ? nv[i - 1].p
+                                                             : keep_str(&kept, t->p, !id || !id[1], &oom);
+        k->o = keep_str(&kept, t->o, need_o, &oom);
+        k->lang = keep_str(&kept, t->lang, need_o, &oom);
+        k->datatype = keep_str(&kept, t->datatype, need_o, &oom);
+    }
+    if (oom) {                                   /* g as it was */
+        free(nv);
+        kouan_arena_clear(&kept);
+        return KOUAN_ENOMEM;
+    }
+    size_t n = g->n;
+    kouan_graph_free(g);                         /* all the rest */
+    g->arena = kept;
+    g->iri = iri;
+    g->v = nv;
+    g->n = g->cap = n;
+    return KOUAN_OK;
+}
+
 void kouan_graph_free(kouan_graph *g)
 {
     free(g->v);

@@ -4,6 +4,7 @@
  * in one go.  Everything is owned by the builder's arena. */
 #ifndef KOUAN_GRAPH_H
 #define KOUAN_GRAPH_H
+#include <stdint.h>
 #include <stdio.h>
 #include "kouan/kouan.h"
 #include "util/arena.h"
@@ -84,6 +85,14 @@ int  kouan_graph_finish(kouan_graph *g);
 int  kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
                       const kouan_resolver *r, const kouan_doc *doc);
 void kouan_graph_free(kouan_graph *g);
+/* Frees all but what writing the graph needs: its IRI and its triples,
+ * their strings copied into an arena of their own; a term whose id ids
+ * gives (3 a triple: s, p, o; non-zero: kouan_store_lookup_ids) keeps no
+ * string (NULL; an object's language and datatype with it), since the
+ * writer reads the id.  So a document waiting for the writer holds a few
+ * hundred kB, not megabytes.  Only g->iri, g->v and g->n remain; nothing
+ * may be added after.  KOUAN_OK, or KOUAN_ENOMEM with g unchanged. */
+int kouan_graph_keep_triples(kouan_graph *g, const uint64_t *ids);
 
 /* Adds the document's provenance: SHA-256 of its bytes, when and by which
  * kouan it was extracted (prov:generatedAtTime, prov:wasAttributedTo). */

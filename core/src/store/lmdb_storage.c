@@ -958,9 +958,9 @@ static int wr_commit(kstore *k)
  * mapping: the kernel's page cache keeps them, and the next access maps
  * them again, a minor fault, with the same bytes: without MDB_WRITEMAP the
  * map is only read, and LMDB never rewrites a page a live snapshot uses). */
-/* Finds the map of data.mdb in this process (e->map_at, map_len).  0, or
- * -1 when it is not found. */
-static int map_find(kenv *e)
+/* Finds the map of data.mdb in this process (*at, *len).  0, or -1 when
+ * it is not found. */
+static int map_locate(kenv *e, void **at, size_t *len)
 {
     /* LMDB tells the map's address only for MDB_FIXEDMAP: the mapping
        of data.mdb (its inode) in /proc/self/maps */
@@ -972,35 +972,46 @@ static int map_find(kenv *e)
              stat(path, &st) == 0;
     FILE *m = ok ? fopen("/proc/self/maps", "r") : NULL;
     char line[4096 + 128];
+    *at = NULL;
+    *len = 0;
     while (m && fgets(line, sizeof line, m)) {
         unsigned long lo, hi, off, ino;
         char perms[8], dev[32];
         if (sscanf(line, "%lx-%lx %7s %lx %31s %lu", &lo, &hi, perms, &off, dev, &ino) == 6 &&
-            ino == (unsigned long)st.st_ino && hi - lo > e->map_len) {
-            e->map_at = (void *)lo;
-            e->map_len = hi - lo;
+            ino == (unsigned long)st.st_ino && hi - lo > *len) {
+            *at = (void *)lo;
+            *len = hi - lo;
         }
     }
     if (m) fclose(m);
-    return e->map_at ? 0 : -1;
+    return *at ? 0 : -1;
+}
+
+static int map_find(kenv *e)
+{
+    return map_locate(e, &e->map_at, &e->map_len);
+}
+
+/* Whether the process' file-backed resident pages (statm's "shared",
+ * read through *fd, opened on first use) exceed max bytes. */
+static int resident_over(int *fd, size_t max)
+{
+    /* a pread of an fd kept open, not fopen and fscanf: it is asked
+       every 256 reads or writes */
+    if (*fd < 0) *fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    char buf[128];
+    ssize_t got_n = *fd >= 0 ? pread(*fd, buf, sizeof buf - 1, 0) : -1;
+    unsigned long size = 0, resident = 0, shared = 0;
+    if (got_n <= 0) return 0;
+    buf[got_n] = 0;
+    long page = sysconf(_SC_PAGESIZE);
+    return sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) == 3 && page > 0 &&
+           (size_t)shared * (size_t)page > max;
 }
 
 static void resident_trim(kenv *e)
 {
-    if (!e->resident_max) return;
-    /* statm read through an fd kept open (a pread, not fopen and fscanf:
-       it is asked every 256 reads or writes) */
-    if (e->statm_fd < 0) e->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    char buf[128];
-    ssize_t got_n = e->statm_fd >= 0 ? pread(e->statm_fd, buf, sizeof buf - 1, 0) : -1;
-    unsigned long size = 0, resident = 0, shared = 0;
-    int got = 0;
-    if (got_n > 0) {
-        buf[got_n] = 0;
-        got = sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) == 3;
-    }
-    long page = sysconf(_SC_PAGESIZE);
-    if (!got || page <= 0 || (size_t)shared * (size_t)page <= e->resident_max) return;
+    if (!e->resident_max || !resident_over(&e->statm_fd, e->resident_max)) return;
     if (!e->map_at && map_find(e)) { e->resident_max = 0; return; }   /* not found: no trimming */
     madvise(e->map_at, e->map_len, MADV_DONTNEED);
 }
@@ -2996,9 +3007,10 @@ static int iri_id_as_last(kenv *e, MDB_txn *txn, const char *iri, const char **l
  * transaction (flush writes them).  0; or an LMDB error with *bad the index
  * of a triple that cannot be stored (EINVAL), else n — and the pending adds
  * as before the call. */
-static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, size_t n,
-                       size_t *bad)
+static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, const uint64_t *ids,
+                       size_t n, size_t *bad)
 {
+    static const uint64_t none[3];
     kenv *e = k->e;
     MDB_txn *txn = e->wtxn;
     size_t start = e->npend, i = 0;
@@ -3016,18 +3028,28 @@ static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, size_t
     const char *last_s = NULL, *last_p = NULL;
     for (; i < n && !rc; i++) {
         const kouan_lmdb_triple *x = &t[i];
+        const uint64_t *id = ids ? ids + 3 * i : none;
         pend *pq = &e->pend[e->npend];
-        if (!x->s || !x->p || !x->o) { rc = EINVAL; break; }
+        /* a term may come as its id alone (kouan_lmdb_lookup_ids) */
+        if ((!x->s && !id[0]) || (!x->p && !id[1]) || (!x->o && !id[2])) {
+            rc = EINVAL;
+            break;
+        }
         /* a document's triples come grouped by subject, and name a few
            predicates: the same string as the last one needs no lookup */
-        if ((rc = iri_id_as_last(e, txn, x->s, &last_s, &s_id)) ||
-            (rc = iri_id_as_last(e, txn, x->p, &last_p, &p_id)))
-            break;
-        if (term_encode_str(x->o_literal, x->o, x->lang && *x->lang ? x->lang : NULL,
-                            x->datatype, &b)) { rc = EINVAL; break; }
-        rc = term_id_bytes(e, txn, &b, 1, &pq->q[2]);
-        tbuf_free(&b);
-        if (rc) break;
+        /* ids a worker found (kouan_lmdb_lookup_ids) need no lookup */
+        if (id[0]) { s_id = id[0]; last_s = x->s; }
+        else if ((rc = iri_id_as_last(e, txn, x->s, &last_s, &s_id))) break;
+        if (id[1]) { p_id = id[1]; last_p = x->p; }
+        else if ((rc = iri_id_as_last(e, txn, x->p, &last_p, &p_id))) break;
+        if (id[2]) pq->q[2] = id[2];
+        else {
+            if (term_encode_str(x->o_literal, x->o, x->lang && *x->lang ? x->lang : NULL,
+                                x->datatype, &b)) { rc = EINVAL; break; }
+            rc = term_id_bytes(e, txn, &b, 1, &pq->q[2]);
+            tbuf_free(&b);
+            if (rc) break;
+        }
         pq->q[0] = s_id;
         pq->q[1] = p_id;
         pq->q[3] = c;
@@ -3040,6 +3062,113 @@ static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, size_t
         e->npend = start;
     }
     return rc;
+}
+
+/* ---- term ids off the writer's thread (kouan_lmdb_lookup_ids) ----------------------
+ *
+ * A found id is true for good (lmdb_storage.h), so the cache keeps it
+ * across calls; a term not found is remembered only for the call that
+ * looked (its snapshot): a later one may hold it. */
+enum { IDC_SLOTS = 8192, IDC_BYTES = 128 };      /* ~1.3 MB at most a thread */
+enum { IDC_TRIM_EVERY = 256 };                     /* dictionary reads between trims */
+typedef struct idc_slot { uint64_t h, id; uint32_t len, missed_in; unsigned char *bytes; } idc_slot;
+struct kouan_lmdb_idcache {
+    uint32_t call;
+    unsigned reads;            /* dictionary reads since the last check */
+    int      statm_fd;         /* resident_over's */
+    int      map_tried;
+    void    *map_at;           /* the map, once map_locate found it */
+    size_t   map_len;
+    idc_slot slot[IDC_SLOTS];
+};
+
+kouan_lmdb_idcache *kouan_lmdb_idcache_new(void)
+{
+    kouan_lmdb_idcache *c = calloc(1, sizeof *c);
+    if (c) c->statm_fd = -1;
+    return c;
+}
+
+void kouan_lmdb_idcache_free(kouan_lmdb_idcache *c)
+{
+    for (size_t i = 0; c && i < IDC_SLOTS; i++) free(c->slot[i].bytes);
+    if (c && c->statm_fd >= 0) close(c->statm_fd);
+    free(c);
+}
+
+/* Lookups all over the dictionary map a folio (up to 2 MB) each: the
+ * map's pages are dropped past the writer's limit, as its own reads are
+ * (resident_trim; e->resident_max is set before workers start). */
+static void idc_trim(kenv *e, kouan_lmdb_idcache *c)
+{
+    if (!e->resident_max || !resident_over(&c->statm_fd, e->resident_max)) return;
+    if (!c->map_tried) c->map_tried = 1, map_locate(e, &c->map_at, &c->map_len);
+    if (c->map_at) madvise(c->map_at, c->map_len, MADV_DONTNEED);
+}
+
+/* The id of term bytes b in txn's snapshot: 0 with *id set (0 when the
+ * snapshot lacks the term), or an LMDB error.  Reads only what the writer
+ * never changes after the open (the environment, its handles, keymax). */
+static int idc_lookup(kenv *e, MDB_txn *txn, kouan_lmdb_idcache *c, const tbuf *b,
+                      uint64_t *id)
+{
+    uint64_t h = hash_bytes(b->p, b->len);
+    idc_slot *sl = c ? &c->slot[h & (IDC_SLOTS - 1)] : NULL;
+    if (sl && sl->bytes && sl->h == h && sl->len == b->len && memcmp(sl->bytes, b->p, b->len) == 0 &&
+        (sl->id || sl->missed_in == c->call)) {
+        *id = sl->id;
+        return 0;
+    }
+    int rc = term_id_v2(e, txn, b, h, 0, id);
+    if (rc == MDB_NOTFOUND) { *id = 0; rc = 0; }
+    if (c && ++c->reads >= IDC_TRIM_EVERY) {
+        c->reads = 0;
+        idc_trim(e, c);
+    }
+    if (rc || !sl || b->len > IDC_BYTES) return rc;
+    if (!sl->bytes && !(sl->bytes = malloc(IDC_BYTES))) return 0;
+    memcpy(sl->bytes, b->p, b->len);
+    sl->h = h;
+    sl->len = (uint32_t)b->len;
+    sl->id = *id;
+    sl->missed_in = *id ? 0 : c->call;
+    return 0;
+}
+
+int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c,
+                          const kouan_lmdb_triple *t, size_t n, uint64_t *ids)
+{
+    memset(ids, 0, 3 * n * sizeof *ids);
+    kstore *k = storage ? librdf_storage_get_instance(storage) : NULL;
+    kenv *e = k ? k->e : NULL;
+    /* format 1 numbers terms by hash and is only read */
+    if (!e || e->read_only || e->format == 1) return -1;
+    if (c && !++c->call) c->call = 1;                /* 0 marks no miss */
+    MDB_txn *txn = NULL;
+    if (mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        const kouan_lmdb_triple *x = &t[i];
+        uint64_t *id = ids + 3 * i;
+        if (!x->s || !x->p || !x->o) continue;       /* the writer says what is wrong */
+        for (int j = 0; j < 3 && !rc; j++) {
+            /* a document's triples come grouped by subject: as the last */
+            if (j < 2 && i > 0 && (j ? x->p == t[i - 1].p : x->s == t[i - 1].s)) {
+                id[j] = id[j - 3];
+                continue;
+            }
+            tbuf b;
+            int bad = j < 2 ? term_encode_str(0, j ? x->p : x->s, NULL, NULL, &b)
+                            : term_encode_str(x->o_literal, x->o, x->lang && *x->lang ? x->lang : NULL,
+                                              x->datatype, &b);
+            if (!bad) rc = idc_lookup(e, txn, c, &b, &id[j]);   /* bad: the writer says */
+            tbuf_free(&b);
+        }
+    }
+    mdb_txn_abort(txn);
+    if (rc) memset(ids, 0, 3 * n * sizeof *ids);
+    if (c) idc_trim(e, c);
+    return rc ? -1 : 0;
 }
 
 static void log_bad(kstore *k, int rc, size_t bad)
@@ -3072,7 +3201,7 @@ static int graph_id(kenv *e, const char *g, int create, uint64_t *c)
  * outside a group.  A failed flush or commit loses the whole group, and
  * says so (wr_commit). */
 static int replace_grouped(kstore *k, const char *graph, const kouan_lmdb_triple *t,
-                           size_t n, size_t *bad)
+                           const uint64_t *ids, size_t n, size_t *bad)
 {
     kenv *e = k->e;
     if (!wr_txn(k, 1)) return -1;                    /* logged */
@@ -3096,7 +3225,7 @@ static int replace_grouped(kstore *k, const char *graph, const kouan_lmdb_triple
     e->explicit_txn = 1;                             /* nothing commits under it */
     e->next_loaded = e->next_dirty = 0;              /* the counter: read in the child */
     if (!known && (rc = graph_id(e, graph, 1, &c))) log_mdb(k->world, "adding a term", rc);
-    else if ((rc = add_strings(k, c, t, n, bad))) log_bad(k, rc, *bad);
+    else if ((rc = add_strings(k, c, t, ids, n, bad))) log_bad(k, rc, *bad);
     else if (known) {
         e->drop = 1;                                 /* merged with the adds */
         e->drop_c = c;
@@ -3147,11 +3276,19 @@ int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads)
 int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
                              const kouan_lmdb_triple *t, size_t n, size_t *bad)
 {
+    return kouan_lmdb_replace_graph_ids(storage, graph, t, NULL, n, bad);
+}
+
+int kouan_lmdb_replace_graph_ids(librdf_storage *storage, const char *graph,
+                                 const kouan_lmdb_triple *t, const uint64_t *ids, size_t n,
+                                 size_t *bad)
+{
     *bad = n;
     if (!kouan_lmdb_is_ours(storage) || !graph) return -1;
     kstore *k = librdf_storage_get_instance(storage);
     kenv *e = k->e;
-    if (e->group_ms && !e->explicit_txn && !e->read_only) return replace_grouped(k, graph, t, n, bad);
+    if (e->group_ms && !e->explicit_txn && !e->read_only)
+        return replace_grouped(k, graph, t, ids, n, bad);
     if (k_transaction_start(storage)) return -1;     /* logged */
     uint64_t c = 0;
     int rc = graph_id(e, graph, n > 0, &c);
@@ -3159,7 +3296,7 @@ int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
     if (rc) { log_mdb(k->world, "reading the dictionary", rc); wr_abort(e); return -1; }
     e->drop = 1;                                    /* merged at the commit's flush */
     e->drop_c = c;
-    if ((rc = add_strings(k, c, t, n, bad))) { log_bad(k, rc, *bad); wr_abort(e); return -1; }
+    if ((rc = add_strings(k, c, t, ids, n, bad))) { log_bad(k, rc, *bad); wr_abort(e); return -1; }
     return wr_commit(k) ? -1 : 0;                   /* logged, aborted */
 }
 
@@ -3177,7 +3314,7 @@ int kouan_lmdb_add_triples(librdf_storage *storage, const char *graph,
     }
     uint64_t c = 0;
     int rc = graph_id(e, graph, 1, &c);
-    if (!rc) rc = add_strings(k, c, t, n, bad);
+    if (!rc) rc = add_strings(k, c, t, NULL, n, bad);
     if (rc) { log_bad(k, rc, *bad); return -1; }
     return 0;
 }

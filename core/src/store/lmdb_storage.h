@@ -117,6 +117,26 @@ typedef struct kouan_lmdb_triple {
     const char *lang, *datatype;
 } kouan_lmdb_triple;
 
+/* Term ids looked up off the writer's thread.  A store's terms are never
+ * removed and an id a commit gave is never given again, so the ids a read
+ * snapshot shows stay true for every later transaction: kouan extract's
+ * workers look up their document's terms (kouan_lmdb_lookup_ids), and the
+ * writer, the bottleneck, numbers only the terms the snapshot lacked.
+ * A cache (one per calling thread, never shared) keeps the ids found for
+ * the next documents, which name mostly the same ports, classes and
+ * predicates. */
+typedef struct kouan_lmdb_idcache kouan_lmdb_idcache;
+kouan_lmdb_idcache *kouan_lmdb_idcache_new(void);          /* NULL: no memory */
+void kouan_lmdb_idcache_free(kouan_lmdb_idcache *c);
+/* Sets ids[3i..3i+2] to the ids of t[i]'s s, p and o in the store's last
+ * commit (0 for a term it lacks), in a read snapshot of its own.  Safe
+ * from any thread while the storage writes; c (may be NULL) must be this
+ * thread's and used on one storage only.  Never logs.  0; -1 when storage
+ * is not a writable store of this module or a read failed (ids then all
+ * 0: the writer looks them up). */
+int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c,
+                          const kouan_lmdb_triple *t, size_t n, uint64_t *ids);
+
 /* Replaces named graph `graph` of a storage of this module with the n
  * triples t, in one write transaction of its own, committed (durable once
  * this returns 0).  The quads the graph already holds and t states again
@@ -129,6 +149,12 @@ typedef struct kouan_lmdb_triple {
  * a transaction is already open. */
 int kouan_lmdb_replace_graph(librdf_storage *storage, const char *graph,
                              const kouan_lmdb_triple *t, size_t n, size_t *bad);
+/* kouan_lmdb_replace_graph with ids (3 a triple, may be NULL) as
+ * kouan_lmdb_lookup_ids gave them on this storage: a term with an id is
+ * not looked up, and its string may be NULL. */
+int kouan_lmdb_replace_graph_ids(librdf_storage *storage, const char *graph,
+                                 const kouan_lmdb_triple *t, const uint64_t *ids, size_t n,
+                                 size_t *bad);
 
 /* Group commit for kouan_lmdb_replace_graph.  With ms > 0, each replaced
  * graph is still written whole or not at all (a transaction nested in the

@@ -500,20 +500,46 @@ static int hashes_room(kouan_store *s, const char *graph, const kouan_triple *t,
 
 /* kouan:DIR: the module's own bulk entry (no Redland node per term; the
  * quads the graph keeps are left in place), one transaction, committed. */
-static int lmdb_replace_graph(kouan_store *s, const char *graph,
-                              const kouan_triple *t, size_t n, kouan_error *err)
+/* t as the LMDB module's triples; NULL when memory is short. */
+static kouan_lmdb_triple *lmdb_triples(const kouan_triple *t, size_t n)
+{
+    kouan_lmdb_triple *lt = malloc((n ? n : 1) * sizeof *lt);
+    for (size_t i = 0; lt && i < n; i++)
+        lt[i] = (kouan_lmdb_triple){ t[i].s, t[i].p, t[i].o, t[i].o_kind == KOUAN_TERM_LITERAL,
+                                     t[i].lang, t[i].datatype };
+    return lt;
+}
+
+void kouan_store_lookup_ids(kouan_store *s, kouan_store_idcache **cache,
+                            const kouan_triple *t, size_t n, uint64_t **ids)
+{
+    *ids = NULL;
+    if (!s->ours || !n) return;
+    if (!*cache) *cache = (kouan_store_idcache *)kouan_lmdb_idcache_new();
+    kouan_lmdb_triple *lt = lmdb_triples(t, n);
+    uint64_t *v = lt ? malloc(3 * n * sizeof *v) : NULL;
+    if (v && kouan_lmdb_lookup_ids(s->storage, (kouan_lmdb_idcache *)*cache, lt, n, v) == 0)
+        *ids = v;
+    else free(v);
+    free(lt);
+}
+
+void kouan_store_idcache_free(kouan_store_idcache *cache)
+{
+    kouan_lmdb_idcache_free((kouan_lmdb_idcache *)cache);
+}
+
+static int lmdb_replace_graph(kouan_store *s, const char *graph, const kouan_triple *t,
+                              const uint64_t *ids, size_t n, kouan_error *err)
 {
     size_t bad = n;
     int rc = KOUAN_OK;
-    kouan_lmdb_triple *lt = malloc((n ? n : 1) * sizeof *lt);
+    kouan_lmdb_triple *lt = lmdb_triples(t, n);
     if (!lt) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
     s->last_log[0] = '\0';
     librdf_world_set_logger(s->world, s, store_log);
-    for (size_t i = 0; i < n; i++)
-        lt[i] = (kouan_lmdb_triple){ t[i].s, t[i].p, t[i].o, t[i].o_kind == KOUAN_TERM_LITERAL,
-                                     t[i].lang, t[i].datatype };
     size_t pending = kouan_lmdb_group_pending(s->storage);   /* graphs not yet committed */
-    if (kouan_lmdb_replace_graph(s->storage, graph, lt, n, &bad) != 0) {
+    if (kouan_lmdb_replace_graph_ids(s->storage, graph, lt, ids, n, &bad) != 0) {
         if (bad < n)
             rc = kouan_error_set(err, KOUAN_EINVAL, "cannot build the triple <%s> <%s> “%s”; "
                                  "the store was not changed", t[bad].s ? t[bad].s : "",
@@ -588,7 +614,13 @@ void kouan_store_limit_resident(kouan_store *s, size_t bytes)
 int kouan_store_replace_graph(kouan_store *s, const char *graph,
                               const kouan_triple *t, size_t n, kouan_error *err)
 {
-    if (s->ours) return lmdb_replace_graph(s, graph, t, n, err);
+    return kouan_store_replace_graph_ids(s, graph, t, NULL, n, err);
+}
+
+int kouan_store_replace_graph_ids(kouan_store *s, const char *graph, const kouan_triple *t,
+                                  const uint64_t *ids, size_t n, kouan_error *err)
+{
+    if (s->ours) return lmdb_replace_graph(s, graph, t, ids, n, err);
     librdf_world *w = s->world;
     librdf_statement **st = calloc(n ? n : 1, sizeof *st);
     librdf_node *ctx = librdf_new_node_from_uri_string(w, (const unsigned char *)graph);

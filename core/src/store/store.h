@@ -5,6 +5,7 @@
 #ifndef KOUAN_STORE_H
 #define KOUAN_STORE_H
 #include <redland.h>
+#include <stdint.h>
 #include "kouan/kouan.h"
 #include "graph/graph.h"
 
@@ -36,6 +37,23 @@ librdf_model *kouan_store_model(kouan_store *s);
  * nodes; only the graph's changes are written). */
 int kouan_store_replace_graph(kouan_store *s, const char *graph,
                               const kouan_triple *t, size_t n, kouan_error *err);
+
+/* kouan_store_replace_graph with the term ids kouan_store_lookup_ids found
+ * for t (3 a triple: s, p, o; 0 for a term to look up; ids may be NULL).
+ * ids must come from this store. */
+int kouan_store_replace_graph_ids(kouan_store *s, const char *graph, const kouan_triple *t,
+                                  const uint64_t *ids, size_t n, kouan_error *err);
+/* kouan:DIR: *ids (malloc'd, 3 a triple) the ids of t's terms in the
+ * store's last commit, 0 for a term it lacks — looked up in a snapshot,
+ * safe on another thread while this store's writer works, so that the
+ * writer numbers only new terms (kouan_lmdb_lookup_ids).  *cache is the
+ * calling thread's (made on first use; kouan_store_idcache_free).  *ids
+ * is NULL on other stores, or when memory is short or a read failed: the
+ * writer then looks every term up itself. */
+typedef struct kouan_store_idcache kouan_store_idcache;
+void kouan_store_lookup_ids(kouan_store *s, kouan_store_idcache **cache,
+                            const kouan_triple *t, size_t n, uint64_t **ids);
+void kouan_store_idcache_free(kouan_store_idcache *cache);
 
 /* Group commit for kouan_store_replace_graph on kouan:DIR (other stores:
  * nothing changes): each graph is still written whole or not at all, but
