@@ -255,7 +255,10 @@ typedef struct kenv {
                                  less when a commit wrote more than
                                  GROUP_DIRTY bytes (its dirty pages are
                                  memory until the commit) */
-    size_t       resident_max;/* kouan_lmdb_limit_resident: 0 none */
+    size_t       resident_max;/* kouan_lmdb_limit_resident: 0 none; set
+                                 before kouan extract's workers start and
+                                 only read after (idc_trim) */
+    int          map_missing; /* map_find failed: no trimming */
     void        *map_at;      /* the map (found by resident_trim) */
     unsigned     steps;       /* scan steps, to check the resident pages */
     unsigned     reads;       /* read operations begun, likewise */
@@ -1011,8 +1014,9 @@ static int resident_over(int *fd, size_t max)
 
 static void resident_trim(kenv *e)
 {
-    if (!e->resident_max || !resident_over(&e->statm_fd, e->resident_max)) return;
-    if (!e->map_at && map_find(e)) { e->resident_max = 0; return; }   /* not found: no trimming */
+    if (!e->resident_max || e->map_missing || !resident_over(&e->statm_fd, e->resident_max))
+        return;
+    if (!e->map_at && map_find(e)) { e->map_missing = 1; return; }   /* not found: no trimming */
     madvise(e->map_at, e->map_len, MADV_DONTNEED);
 }
 
