@@ -22,10 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-
-enum { WORKER_NICE = 10 };   /* workers' nice into a store (the writer's is 0) */
 
 typedef struct slot {
     kouan_extracted x;
@@ -72,9 +68,6 @@ static void *work(void *arg)
 {
     worker *w = arg;
     batch *b = w->b;
-    /* into a store, the one writer is the bottleneck: workers yield the
-       cores to it (it still waits for them when they fall behind) */
-    if (b->store) setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
     for (;;) {
         pthread_mutex_lock(&b->mu);
         /* after the names pass's last document, wait for the extraction */
