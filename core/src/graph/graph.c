@@ -192,19 +192,17 @@ int kouan_graph_keep_triples(kouan_graph *g, const uint64_t *ids)
     const char *iri = keep_str(&kept, g->iri, 1, &oom);
     for (size_t i = 0; i < g->n && !oom; i++) {
         const kouan_triple *t = &g->v[i];
-        const uint64_t *id = ids ? ids + 3 * i : NULL;
+        int need[3];                             /* the term has no id */
+        for (int j = 0; j < 3; j++) need[j] = !ids || !ids[3 * i + j];
         kouan_triple *k = &nv[i];
-        int need_o = !id || !id[2];
         *k = *t;
         /* a subject or predicate the same string as the last triple's
            keeps the same copy: the writer's "as the last" test is == */
-        k->s = i && t->s == g->v[i - 1].s && (!id || !id[0]) ? nv[i - 1].s
-                                                             : keep_str(&kept, t->s, !id || !id[0], &oom);
-        k->p = i && t->p == g->v[i - 1].p && (!id || !id[1]) ? nv[i - 1].p
-                                                             : keep_str(&kept, t->p, !id || !id[1], &oom);
-        k->o = keep_str(&kept, t->o, need_o, &oom);
-        k->lang = keep_str(&kept, t->lang, need_o, &oom);
-        k->datatype = keep_str(&kept, t->datatype, need_o, &oom);
+        k->s = i && need[0] && t->s == g->v[i - 1].s ? nv[i - 1].s : keep_str(&kept, t->s, need[0], &oom);
+        k->p = i && need[1] && t->p == g->v[i - 1].p ? nv[i - 1].p : keep_str(&kept, t->p, need[1], &oom);
+        k->o = keep_str(&kept, t->o, need[2], &oom);
+        k->lang = keep_str(&kept, t->lang, need[2], &oom);
+        k->datatype = keep_str(&kept, t->datatype, need[2], &oom);
     }
     if (oom) {                                   /* g as it was */
         free(nv);

@@ -716,6 +716,15 @@ static int term_encode_str(int literal, const char *v, const char *lang, const c
                       (const unsigned char *)dt, dtlen);
 }
 
+/* Term k (0 s, 1 p, 2 o) of x as term_encode_str gives it (an empty
+ * language is none).  0, or -1 (a length that does not fit, no memory). */
+static int triple_term(const kouan_lmdb_triple *x, int k, tbuf *b)
+{
+    if (k < 2) return term_encode_str(0, k ? x->p : x->s, NULL, NULL, b);
+    return term_encode_str(x->o_literal, x->o, x->lang && *x->lang ? x->lang : NULL,
+                           x->datatype, b);
+}
+
 static void uri_remember(kstore *k, librdf_uri *u, uint64_t id);
 
 static void nodes_clear(kstore *k)
@@ -3048,8 +3057,7 @@ static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, const 
         else if ((rc = iri_id_as_last(e, txn, x->p, &last_p, &p_id))) break;
         if (id[2]) pq->q[2] = id[2];
         else {
-            if (term_encode_str(x->o_literal, x->o, x->lang && *x->lang ? x->lang : NULL,
-                                x->datatype, &b)) { rc = EINVAL; break; }
+            if (triple_term(x, 2, &b)) { rc = EINVAL; break; }
             rc = term_id_bytes(e, txn, &b, 1, &pq->q[2]);
             tbuf_free(&b);
             if (rc) break;
@@ -3162,10 +3170,7 @@ int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c,
                 continue;
             }
             tbuf b;
-            int bad = j < 2 ? term_encode_str(0, j ? x->p : x->s, NULL, NULL, &b)
-                            : term_encode_str(x->o_literal, x->o, x->lang && *x->lang ? x->lang : NULL,
-                                              x->datatype, &b);
-            if (!bad) rc = idc_lookup(e, txn, c, &b, &id[j]);   /* bad: the writer says */
+            if (!triple_term(x, j, &b)) rc = idc_lookup(e, txn, c, &b, &id[j]);   /* else: the writer says */
             tbuf_free(&b);
         }
     }

@@ -498,8 +498,27 @@ static int hashes_room(kouan_store *s, const char *graph, const kouan_triple *t,
     return KOUAN_OK;
 }
 
-/* kouan:DIR: the module's own bulk entry (no Redland node per term; the
- * quads the graph keeps are left in place), one transaction, committed. */
+/* The logger catches what kouan's LMDB module says during one call:
+ * lmdb_call_begin before it; lmdb_call_end after, with failed, makes the
+ * error "store DIR: what LMDB said (or fallback)[; room hint]; outcome". */
+static void lmdb_call_begin(kouan_store *s)
+{
+    s->last_log[0] = '\0';
+    librdf_world_set_logger(s->world, s, store_log);
+}
+
+static int lmdb_call_end(kouan_store *s, int failed, const char *fallback,
+                         const char *outcome, kouan_error *err)
+{
+    int rc = KOUAN_OK;
+    if (failed)
+        rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: %s%s; %s", s->dir ? s->dir : "",
+                             s->last_log[0] ? s->last_log : fallback,
+                             room_hint(s->last_log), outcome);
+    KOUAN_RDF_LOG_RESET(s->world);
+    return rc;
+}
+
 /* t as the LMDB module's triples; NULL when memory is short. */
 static kouan_lmdb_triple *lmdb_triples(const kouan_triple *t, size_t n)
 {
@@ -529,6 +548,8 @@ void kouan_store_idcache_free(kouan_store_idcache *cache)
     kouan_lmdb_idcache_free((kouan_lmdb_idcache *)cache);
 }
 
+/* kouan:DIR: the module's own bulk entry (no Redland node per term; the
+ * quads the graph keeps are left in place), one transaction, committed. */
 static int lmdb_replace_graph(kouan_store *s, const char *graph, const kouan_triple *t,
                               const uint64_t *ids, size_t n, kouan_error *err)
 {
@@ -536,8 +557,7 @@ static int lmdb_replace_graph(kouan_store *s, const char *graph, const kouan_tri
     int rc = KOUAN_OK;
     kouan_lmdb_triple *lt = lmdb_triples(t, n);
     if (!lt) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
-    s->last_log[0] = '\0';
-    librdf_world_set_logger(s->world, s, store_log);
+    lmdb_call_begin(s);
     size_t pending = kouan_lmdb_group_pending(s->storage);   /* graphs not yet committed */
     if (kouan_lmdb_replace_graph_ids(s->storage, graph, lt, ids, n, &bad) != 0) {
         if (bad < n)
@@ -555,27 +575,6 @@ static int lmdb_replace_graph(kouan_store *s, const char *graph, const kouan_tri
                                  s->last_log, room_hint(s->last_log));
     }
     free(lt);
-    KOUAN_RDF_LOG_RESET(s->world);
-    return rc;
-}
-
-/* The logger catches what kouan's LMDB module says during one call:
- * lmdb_call_begin before it; lmdb_call_end after, with failed, makes the
- * error "store DIR: what LMDB said (or fallback)[; room hint]; outcome". */
-static void lmdb_call_begin(kouan_store *s)
-{
-    s->last_log[0] = '\0';
-    librdf_world_set_logger(s->world, s, store_log);
-}
-
-static int lmdb_call_end(kouan_store *s, int failed, const char *fallback,
-                         const char *outcome, kouan_error *err)
-{
-    int rc = KOUAN_OK;
-    if (failed)
-        rc = kouan_error_set(err, KOUAN_ESTORE, "store %s: %s%s; %s", s->dir ? s->dir : "",
-                             s->last_log[0] ? s->last_log : fallback,
-                             room_hint(s->last_log), outcome);
     KOUAN_RDF_LOG_RESET(s->world);
     return rc;
 }
