@@ -73,9 +73,14 @@ done
 row "  -j 2 speed-up (--emit nquads)" "$(rate "$EMIT_1" "$EMIT_2")×"
 for j in 1 2; do
     rm -rf "$W/store.$j"
-    timed "$W/store.$j.log" "$K" --store "kouan:$W/store.$j" extract -j "$j" "$W/corpus"
+    timed "$W/store.$j.log" "$K" --store "kouan:$W/store.$j" extract -j "$j" --timings "$W/corpus"
     Q=$(kquads "kouan:$W/store.$j")
     row "extract -j $j into kouan:DIR" "$(rate "$CMB" "$SECS") MB/s ($SECS s, cpu $CPU s, $Q quads = $(rate "$Q" "$SECS" | cut -d. -f1) quads/s, peak $RSS_MB MB)"
+    # where the time went (extract --timings): one row of phases
+    row "  phases, s" "$(awk '/^  (start|names|extraction|finish|reconcile) / { printf "%s%s %s", n++ ? ", " : "", $1, $2 }
+        /writing [0-9.]+ s/ { for (i = 1; i <= NF; i++) { if ($i == "writing") w = $(i+1); if ($i == "workers") x = $(i+1) } }
+        /the backlog merged in/ { m = $(NF-1) }
+        END { printf " (writer writing %s%s%s)", w, x != "" ? ", waiting " x : "", m != "" ? "; merge " m : "" }' "$W/store.$j.log.err")"
     eval "STORE_$j=$SECS"
 done
 row "  -j 2 speed-up (into the store)" "$(rate "$STORE_1" "$STORE_2")×"

@@ -153,13 +153,51 @@ static void on_done(const char *path, const kouan_extract_report *rep,
     }
 }
 
+/* --timings: where the batch's time went, phase by phase, to stderr. */
+static void print_timings(const kouan_batch_timings *t, double bytes, int emit)
+{
+    FILE *o = stderr;
+    fprintf(o, "timings: %zu documents, %.1f MB, %zu worker%s: %.2f s (%.2f MB/s)\n",
+            t->documents, bytes / 1e6, t->workers, t->workers == 1 ? "" : "s", t->total,
+            t->total > 0 ? bytes / 1e6 / t->total : 0.0);
+    fprintf(o, "  start      %7.2f s  the store's names read\n", t->start);
+    if (!emit)
+        fprintf(o, "  names      %7.2f s  every document read for the names it teaches\n",
+                t->names);
+    fprintf(o, "  extraction %7.2f s  until the last document was written; the writer:\n",
+            t->extract);
+    if (emit)
+        fprintf(o, "               writing N-Quads %.2f s", t->write);
+    else if (t->store_timed)
+        fprintf(o, "               writing %.2f s (indexes %.2f s, %zu commit%s %.2f s)",
+                t->write, t->flush, t->commits, t->commits == 1 ? "" : "s", t->commit);
+    else
+        fprintf(o, "               writing %.2f s", t->write);
+    if (t->workers > 1) fprintf(o, ", waiting for workers %.2f s\n", t->wait);
+    else fprintf(o, "; extracting the rest\n");
+    if (!emit) {
+        if (t->store_timed) {
+            fprintf(o, "  finish     %7.2f s  the last group committed", t->finish);
+            if (t->merge > 0) fprintf(o, ", the backlog merged in %.2f s", t->merge);
+            fputc('\n', o);
+        }
+        fprintf(o, "  reconcile  %7.2f s  documents checked against the store's names\n",
+                t->reconcile);
+    }
+    fprintf(o, "  cpu        %7.2f s  user, %.2f s system", t->cpu_user, t->cpu_system);
+    if (t->bytes_written)
+        fprintf(o, "; %.0f MB written", (double)t->bytes_written / 1e6);
+    fputc('\n', o);
+}
+
 static int run(const cli_globals *g, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "quiet", no_argument, NULL, 'q' }, { "force", no_argument, NULL, 'f' },
         { "jobs", required_argument, NULL, 'j' }, { "emit", required_argument, NULL, 'e' },
-        { "commit-every", required_argument, NULL, 'c' }, { NULL, 0, NULL, 0 } };
-    int quiet = 0, force = 0, jobs = 0, emit = 0, c;
+        { "commit-every", required_argument, NULL, 'c' },
+        { "timings", no_argument, NULL, 't' }, { NULL, 0, NULL, 0 } };
+    int quiet = 0, force = 0, jobs = 0, emit = 0, timings = 0, c;
     double commit_every = 1.0;
     optind = 1;
     opterr = 0;
@@ -167,6 +205,7 @@ static int run(const cli_globals *g, int argc, char **argv)
         char *end;
         switch (c) {
         case 'q': quiet = 1; break;
+        case 't': timings = 1; break;
         case 'f': force = 1; break;
         case 'j':
             jobs = (int)strtol(optarg, &end, 10);
@@ -241,6 +280,7 @@ static int run(const cli_globals *g, int argc, char **argv)
             fprintf(o, "; %zu extracted again, the other documents renaming their ports", p.again);
         fputc('\n', o);
     }
+    if (timings) print_timings(kouan_batch_last_timings(k), f.bytes, emit);
     kouan_close(k);
     for (size_t j = 0; j < f.n; j++) free(f.v[j]);
     free(f.v);
@@ -250,7 +290,7 @@ static int run(const cli_globals *g, int argc, char **argv)
 const cli_command cmd_extract = {
     "extract", "read documents and store their facts (one named graph each)",
     "Usage: kouan [--store SPEC] extract [-q] [--force] [-j N] [--commit-every S]\n"
-    "                                   [--emit nquads] FILE|DIR…\n"
+    "                                   [--emit nquads] [--timings] FILE|DIR…\n"
     "\n"
     "Reads each FILE — or every document under DIR (*.md, *.txt, *.html,\n"
     "not README files; recursively, in name order): Markdown-like chapters\n"
@@ -301,6 +341,10 @@ const cli_command cmd_extract = {
     "  --emit nquads      write each document's graph to stdout as N-Quads\n"
     "                     instead of storing it (no store is opened): compose\n"
     "                     with xargs -P, GNU parallel or a cluster's map step\n"
+    "  --timings          at the end, print to stderr where the time went:\n"
+    "                     the names pass, extraction (the writer's time writing,\n"
+    "                     committing and waiting for the workers), the backlog's\n"
+    "                     merge, reconciling, CPU seconds and bytes written\n"
     "\n"
     "Examples:\n"
     "  kouan extract corpus/\n"

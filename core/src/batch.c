@@ -21,6 +21,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct slot {
@@ -137,6 +139,73 @@ static int add_names(kouan *k, kouan_names *into, kouan_names *learned,
     return rc;
 }
 
+/* ---- where the time goes (kouan_batch_last_timings) ------------------------------
+ *
+ * Phases follow one another: marks() closes the current one at now. */
+typedef struct batch_clock {
+    kouan_batch_timings *t;
+    double               t0, mark;
+    struct rusage        ru0;
+    unsigned long long   w0;
+    kouan_store_times    s0;         /* the store's, at the batch's start */
+} batch_clock;
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Bytes this process has written (/proc/self/io "wchar"), or 0. */
+static unsigned long long wchar(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    unsigned long long v = 0;
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "wchar: %llu", &v) == 1) break;
+    if (f) fclose(f);
+    return v;
+}
+
+static void clock_start(batch_clock *c, kouan *k, size_t n)
+{
+    memset(&k->timings, 0, sizeof k->timings);
+    c->t = &k->timings;
+    c->t->documents = n;
+    c->t0 = c->mark = mono();
+    getrusage(RUSAGE_SELF, &c->ru0);
+    c->w0 = wchar();
+    memset(&c->s0, 0, sizeof c->s0);
+    if (k->store) kouan_store_write_times(k->store, &c->s0);
+    c->t->store_timed = k->store && kouan_store_is_lmdb(k->store);
+}
+
+/* Seconds since the last mark, and a new mark. */
+static double lap(batch_clock *c)
+{
+    double now = mono(), d = now - c->mark;
+    c->mark = now;
+    return d;
+}
+
+static double tv(struct timeval a, struct timeval b)
+{
+    return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_usec - a.tv_usec) / 1e6;
+}
+
+static void clock_stop(batch_clock *c)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    unsigned long long w = wchar();
+    c->t->total = mono() - c->t0;
+    c->t->cpu_user = tv(c->ru0.ru_utime, ru.ru_utime);
+    c->t->cpu_system = tv(c->ru0.ru_stime, ru.ru_stime);
+    c->t->bytes_written = w >= c->w0 && c->w0 ? w - c->w0 : 0;
+}
+
 /* ---- reports held until their documents are committed -------------------------
  *
  * With group commit (kouan_set_commit_interval) a document written is not
@@ -223,8 +292,17 @@ static void report_doc(kouan *k, held *h, char *const *paths, size_t i,
  * when nothing was written, so that a run killed before that step is
  * healed by the next one. */
 static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FILE *emit,
-                  kouan_done_cb done, kouan_warn_cb warn, void *user, kouan_error *err)
+                  kouan_done_cb done, kouan_warn_cb warn, void *user, kouan_error *err,
+                  batch_clock *c)
 {
+    c->t->extract = lap(c);
+    kouan_store_times st;
+    if (k->store) {
+        kouan_store_write_times(k->store, &st);
+        c->t->flush = st.flush - c->s0.flush;
+        c->t->commit = st.commit - c->s0.commit;
+        c->t->commits = st.commits - c->s0.commits;
+    }
     if (h->on) {
         h->on = 0;
         kouan_error cerr = { 0 };
@@ -238,8 +316,15 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
     }
     failed += (int)h->lost;
     free(h->v);
+    c->t->finish = lap(c);
+    if (k->store) {
+        kouan_store_write_times(k->store, &st);
+        c->t->merge = st.merge - c->s0.merge;
+    }
     if (!rc && !emit && k->store)
         rc = kouan_reconcile(k, done, warn, user, NULL, err);
+    c->t->reconcile = lap(c);
+    clock_stop(c);
     return rc ? rc : failed ? KOUAN_EINPUT : KOUAN_OK;
 }
 
@@ -256,6 +341,11 @@ static int group_start(kouan *k, held *h, FILE *emit, kouan_error *err)
     return rc;
 }
 
+const kouan_batch_timings *kouan_batch_last_timings(const kouan *k)
+{
+    return &k->timings;
+}
+
 int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
                         FILE *emit, kouan_done_cb done, kouan_warn_cb warn,
                         void *user, kouan_error *err)
@@ -267,6 +357,9 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         jobs = cores > 0 ? (int)cores : 1;
     }
     if ((size_t)jobs > n) jobs = n ? (int)n : 1;
+    batch_clock clk;
+    clock_start(&clk, k, n);
+    k->timings.workers = (size_t)jobs;
     int failed = 0, rc = KOUAN_OK;
     held h = { 0 };                          /* reports waiting for a commit */
     /* a batch reads much of a large store (names, reconciling) and writes
@@ -274,6 +367,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     if (k->store && !emit) kouan_store_limit_resident(k->store, KOUAN_WRITER_RESIDENT);
     /* what the store's documents teach about port names, for every worker */
     if (k->store && (rc = kouan_load_store_names(k, err))) return rc;
+    k->timings.start = lap(&clk);
     /* and what the batch's own documents will teach once stored (the names
        pass: the plugins without triples, evidence or writes), so that most
        documents are extracted once, with the names they will keep, and
@@ -297,20 +391,23 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         if (names && !rc) rc = kouan_names_merge(&k->store_names, &batch_names);
         kouan_names_free(&batch_names);
         if (rc) return kouan_error_set(err, rc, "reading the batch's names: out of memory");
+        k->timings.names = lap(&clk);
         kouan_extracted *x = malloc(sizeof *x);
         if (!x) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
         rc = group_start(k, &h, emit, err);
         for (size_t i = 0; i < n && !rc; i++) {
             kouan_extract_doc(k, paths[i], x, warn, user);
             kouan_error werr = {0};
+            double w0 = mono();
             int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);
+            k->timings.write += mono() - w0;
             if (x->rc) failed++;
             report_doc(k, &h, paths, i, x, wrc, &werr, done, user);
             if (!x->rc && wrc) { *err = werr; rc = wrc; }
             kouan_extracted_free(x);
         }
         free(x);
-        return finish(k, &h, paths, rc, failed, emit, done, warn, user, err);
+        return finish(k, &h, paths, rc, failed, emit, done, warn, user, err, &clk);
     }
 
     batch b;
@@ -396,19 +493,24 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         pthread_mutex_unlock(&b.mu);
     }
     kouan_names_free(&batch_names);
+    k->timings.names = lap(&clk);
 
     /* the writer: document i as soon as it is extracted, in order */
     if (!rc) rc = group_start(k, &h, emit, err);
     for (size_t i = 0; i < n && !rc; i++) {
         slot *s = &b.ring[i % b.window];
+        double w0 = mono();
         pthread_mutex_lock(&b.mu);
         while (!s->ready) pthread_cond_wait(&b.cond, &b.mu);
         pthread_mutex_unlock(&b.mu);
+        double w1 = mono();
+        k->timings.wait += w1 - w0;
 
         kouan_extracted *x = &s->x;
         if (unchanged(k, x)) x->rep.unchanged = 1;
         kouan_error werr = {0};
         int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);
+        k->timings.write += mono() - w1;
         if (x->rc) failed++;
         report_doc(k, &h, paths, i, x, wrc, &werr, done, user);
         if (!x->rc && wrc) { *err = werr; rc = wrc; }
@@ -440,5 +542,5 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     pthread_mutex_destroy(&b.warn_mu);
     free(b.ring);
     free(ws);
-    return finish(k, &h, paths, rc, failed, emit, done, warn, user, err);
+    return finish(k, &h, paths, rc, failed, emit, done, warn, user, err, &clk);
 }

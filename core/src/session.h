@@ -39,6 +39,7 @@ struct kouan {
     kouan_names       store_names;
     const kouan_names *names;      /* &store_names, a borrowed one, or NULL */
     kouan_options     opts;        /* as opened (for worker sessions) */
+    kouan_batch_timings timings;   /* of the last kouan_extract_batch */
 };
 /* One document extracted but not yet written: its bytes, blocks and graph
  * (owned), the report and the outcome.  Free with kouan_extracted_free. */

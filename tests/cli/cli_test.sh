@@ -598,6 +598,58 @@ case_commit_group() {
     pass "group commit and a commit per document store the same; bad values refused"
 }
 
+# --timings: every phase said, and they add up to the total (each printed
+# to 0.1 s); the writer's share within the extraction; -j 1 and --emit say
+# what they do; without the option, nothing.
+case_timings() {
+    local n=0 i f
+    mkdir "$T/c"                     # the corpus ten times: phases worth timing
+    for i in 0 1 2 3 4 5 6 7 8 9; do
+        for f in "$SRC"/corpus/*.md "$SRC"/corpus/*.html; do
+            cp "$f" "$T/c/$i-$(basename "$f")"
+            n=$((n + 1))
+        done
+    done
+    STORE="kouan:$T/s" expect_exit 0 k extract -q -j 2 --timings "$T/c"
+    expect_contains "timings: $n documents" "$T/err"
+    expect_contains "2 workers" "$T/err"
+    for w in "  start " "  names " "  extraction " "waiting for workers" "  finish " \
+             "the backlog merged in" "  reconcile " "  cpu " "MB written"; do
+        expect_contains "$w" "$T/err"
+    done
+    grep -qE 'writing [0-9.]+ s \(indexes [0-9.]+ s, [0-9]+ commits? [0-9.]+ s\)' "$T/err" \
+        || fail "the writer's line lacks its indexes and commits"
+    # the names pass and the extraction of 40 documents take time
+    awk '/^  (names|extraction) / && $2 + 0 < 0.01 { exit 1 }' "$T/err" \
+        || fail "a phase that reads every document took no time: $(grep -E '^  (names|extraction) ' "$T/err")"
+    # sum_check FILE: the phases (lines "  NAME  X s") add up to the total
+    sum_check() {
+        awk '/^timings:/ { for (i = 1; i <= NF; i++) if ($i == "s" && $(i-1) ~ /^[0-9.]+$/) total = $(i-1) }
+             /^  [a-z]+ +[0-9.]+ s/ && $1 != "cpu" { sum += $2 }
+             /writing [0-9.]+ s/ { for (i = 1; i <= NF; i++) if ($i == "writing") w = $(i+1) }
+             /^  extraction/ { x = $2 }
+             END { d = sum - total; if (d < 0) d = -d
+                   if (total <= 0 || d > 0.035 + total * 0.02) { print "phases " sum " s, total " total " s"; exit 1 }
+                   if (w > x + 0.15) { print "the writer wrote " w " s of an extraction of " x " s"; exit 1 } }' "$1" \
+            || fail "$(awk '/^timings:/,0' "$1" | head -12)"
+    }
+    sum_check "$T/err"
+    STORE="kouan:$T/one" expect_exit 0 k extract -q -j 1 --timings "$T/c"
+    expect_contains "1 worker:" "$T/err"
+    expect_contains "extracting the rest" "$T/err"
+    expect_not_contains "waiting for workers" "$T/err"
+    sum_check "$T/err"
+    expect_exit 0 "$KOUAN" extract -q --emit nquads --timings "$T/c"
+    expect_contains "writing N-Quads" "$T/err"
+    expect_not_contains "  names " "$T/err"
+    expect_not_contains "  reconcile " "$T/err"
+    [ -s "$T/out" ] || fail "--timings with --emit wrote no N-Quads"
+    ! grep -q '^timings:' "$T/out" || fail "--timings wrote to stdout, among the N-Quads"
+    STORE="kouan:$T/q" expect_exit 0 k extract -q "$T/c"
+    expect_not_contains "timings:" "$T/err"
+    pass "--timings: the phases add up to the total, the writer's share, -j 1, --emit; silent without it"
+}
+
 # A run that leaves its backlog (the merge switched off, as a kill before
 # the end would leave it): queries stay complete, `store info` says what
 # waits, `store merge` merges it and the answers do not change.

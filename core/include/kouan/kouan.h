@@ -129,6 +129,38 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
                         FILE *emit, kouan_done_cb done, kouan_warn_cb warn,
                         void *user, kouan_error *err);
 
+/* Where the last kouan_extract_batch of k spent its time (wall seconds,
+ * from its start; phases follow one another): for `kouan extract
+ * --timings` and benchmarks.  Zeroes before the first batch. */
+typedef struct kouan_batch_timings {
+    double start;      /* reading the store's names (learn.h) */
+    double names;      /* the names pass: workers read every document for the
+                          names it teaches (0: none, as with --emit) */
+    double extract;    /* extracting and writing, until the last document
+                          is written; of which the writer spent: */
+    double write;      /*   writing documents (the store's or the output's
+                            time, commits included; with -j 1 the rest of
+                            `extract` is the extraction itself) */
+    double wait;       /*   waiting for the workers (0 with -j 1) */
+    double flush;      /*   kouan:DIR, in `write`: sorting and putting the
+                            pending quads into the indexes */
+    double commit;     /*   kouan:DIR, in `write`: committing (writing
+                            dirty pages, syncing the disk) */
+    size_t commits;    /*   … how many commits that was */
+    double finish;     /* the last group written and committed and,
+                          kouan:DIR, the backlog merged into the predicate
+                          and object indexes */
+    double merge;      /*   of which the merge */
+    double reconcile;  /* documents brought in line with the store's names */
+    double total;
+    size_t documents, workers;
+    int    store_timed;                /* kouan:DIR: flush, commit, merge set */
+    double cpu_user, cpu_system;      /* the process's CPU seconds */
+    unsigned long long bytes_written; /* by the process (/proc/self/io
+                                         wchar; 0 where unknown) */
+} kouan_batch_timings;
+const kouan_batch_timings *kouan_batch_last_timings(const kouan *k);
+
 /* Set to re-extract files whose SHA-256 the store already holds (by default
  * they are skipped and reported unchanged). */
 void kouan_set_force(kouan *k, int force);

@@ -270,6 +270,7 @@ typedef struct kenv {
     size_t       bl_n[2], bl_cap[2]; /* bytes each), a run at its commit */
     size_t      *bl_seg[2];   /* where each flush's keys (sorted) begin */
     size_t       bl_nseg[2], bl_segcap[2];
+    kouan_lmdb_times times;   /* where the writer's time went */
 } kenv;
 
 static void resident_trim(kenv *e);
@@ -933,14 +934,19 @@ static int wr_commit(kstore *k)
     size_t graphs = e->ggraphs, gquads = e->gquads;
     e->gquads = e->ggraphs = 0;
     int rc = flush(e);
+    double t0 = mono_now();
     if (!rc) rc = runs_save(e);
+    e->times.flush += mono_now() - t0;
     if (rc) { log_lost(k, "writing the transaction's statements", rc, graphs); wr_abort(e); return 1; }
     if ((rc = next_save(e, e->wtxn))) { log_lost(k, "numbering terms", rc, graphs); wr_abort(e); return 1; }
     /* a group's commit writes its dirty pages, held in memory until now:
        when that was more than GROUP_DIRTY, the next groups take fewer
        quads (a larger store has more pages per quad), never below 1/16 */
     unsigned long long w0 = e->group_ms && graphs > 1 ? written_bytes() : 0;
+    t0 = mono_now();
     rc = mdb_txn_commit(e->wtxn);
+    e->times.commit += mono_now() - t0;
+    e->times.commits++;
     if (!rc && w0) {
         unsigned long long dirty = written_bytes() - w0;
         if (dirty > 0 && gquads > 0) {
@@ -1358,10 +1364,22 @@ static int put_index(kenv *e, int i, MDB_cursor *cur, unsigned char *run, size_t
 }
 
 static int bl_add(kenv *e, int i);
+static int flush_pend(kenv *e);
 
+/* Writes the pending quads (and a pending graph removal) into the write
+ * transaction, index by index, sorted; timed (kouan_lmdb_times.flush). */
 static int flush(kenv *e)
 {
     if (!e->wtxn) { e->npend = 0; e->drop = 0; return 0; }
+    if (!e->drop && !e->npend) { e->pend_spoc = 0; return 0; }
+    double t0 = mono_now();
+    int rc = flush_pend(e);
+    e->times.flush += mono_now() - t0;
+    return rc;
+}
+
+static int flush_pend(kenv *e)
+{
     e->pend_spoc = 0;
     if (e->drop) {
         int rc = drop_merge(e);
@@ -1745,7 +1763,16 @@ static int drain_txn(kenv *e, MDB_txn *txn, int idx, brun *runs, size_t nruns,
  * last removes the runs.  Until then readers take SPOC and CSPO
  * (scan_open).  No write transaction may be open.  0, or an LMDB error
  * (logged). */
+static int drain_timed(kstore *k);
 static int drain(kstore *k)
+{
+    double t0 = mono_now();
+    int rc = drain_timed(k);
+    k->e->times.merge += mono_now() - t0;
+    return rc;
+}
+
+static int drain_timed(kstore *k)
 {
     kenv *e = k->e;
     if (e->wtxn) return MDB_BAD_TXN;
@@ -3377,6 +3404,14 @@ int kouan_lmdb_merge(librdf_storage *storage, size_t *merged)
     rd_end(e, is_w);
     if (drain(k)) return -1;                         /* logged */
     if (merged) *merged = n;
+    return 0;
+}
+
+int kouan_lmdb_times_get(librdf_storage *storage, kouan_lmdb_times *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!kouan_lmdb_is_ours(storage)) return -1;
+    *t = ((kstore *)librdf_storage_get_instance(storage))->e->times;
     return 0;
 }
 

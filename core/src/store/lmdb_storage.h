@@ -44,6 +44,21 @@ typedef struct kouan_lmdb_stats {
                             the group ends or by the next writer); 0 */
 } kouan_lmdb_stats;
 
+/* Where the writer's time went in this process, since the store was first
+ * opened in it (all storages on the folder share these; wall seconds):
+ * for `kouan extract --timings`. */
+typedef struct kouan_lmdb_times {
+    double flush;    /* sorting pending quads and putting them into the
+                        indexes (SPOC, CSPO; POSC and OSPC or the backlog's
+                        runs) before a commit or a read */
+    double commit;   /* mdb_txn_commit: writing the dirty pages, syncing */
+    size_t commits;
+    double merge;    /* merging the backlog into POSC and OSPC */
+} kouan_lmdb_times;
+
+/* Fills t (zeroes when storage is not ours: -1). */
+int kouan_lmdb_times_get(librdf_storage *storage, kouan_lmdb_times *t);
+
 /* Merges the backlog now (lmdb_storage.c, "the backlog"), committing the
  * storage's implicit transaction first; *merged (may be NULL): the quads
  * that waited.  0 (also when none waited), or -1 when storage is not

@@ -600,6 +600,17 @@ int kouan_store_merge(kouan_store *s, size_t *merged, kouan_error *err)
                          "what was merged before stays merged, the rest waits", err);
 }
 
+void kouan_store_write_times(kouan_store *s, kouan_store_times *t)
+{
+    kouan_lmdb_times lt;
+    memset(t, 0, sizeof *t);
+    if (!s->ours || kouan_lmdb_times_get(s->storage, &lt) != 0) return;
+    t->flush = lt.flush;
+    t->commit = lt.commit;
+    t->commits = lt.commits;
+    t->merge = lt.merge;
+}
+
 size_t kouan_store_pending_graphs(kouan_store *s)
 {
     return s->ours ? kouan_lmdb_group_pending(s->storage) : 0;

@@ -69,6 +69,15 @@ int kouan_store_set_group(kouan_store *s, unsigned ms, size_t quads, kouan_error
  * KOUAN_EINVAL. */
 int kouan_store_merge(kouan_store *s, size_t *merged, kouan_error *err);
 
+/* kouan:DIR: the writer's time in this process so far (wall seconds):
+ * flushing pending quads into the indexes, committing (writing pages,
+ * syncing), merging the backlog; other stores: zeroes. */
+typedef struct kouan_store_times {
+    double flush, commit, merge;
+    size_t commits;
+} kouan_store_times;
+void kouan_store_write_times(kouan_store *s, kouan_store_times *t);
+
 /* How many graphs written since the last commit wait for the next (0:
  * every graph written is committed; kouan_store_set_group groups only on
  * kouan:DIR, kouan_store_is_lmdb). */
