@@ -1694,6 +1694,123 @@ static void test_backlog(void)
     librdf_free_storage(s);
 }
 
+/* In a child: how many run values ('R' keys: chunks, or a whole run as a
+ * kouan of 2026-12-03 wrote it) meta holds; with unchunk, each run's
+ * chunks are first rewritten as one value under 'R' i n (that layout). */
+static long bl_runs(const char *dir, int unchunk)
+{
+    int pfd[2];
+    if (pipe(pfd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        long n = -1;
+        MDB_env *env;
+        MDB_txn *txn;
+        MDB_dbi meta;
+        MDB_cursor *cur;
+        if (mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 8) == 0 &&
+            mdb_env_open(env, dir, unchunk ? 0 : MDB_RDONLY, 0) == 0 &&
+            mdb_txn_begin(env, NULL, unchunk ? 0 : MDB_RDONLY, &txn) == 0 &&
+            mdb_dbi_open(txn, "meta", 0, &meta) == 0) {
+            static unsigned char joined[64][10 + 32 * 4096];   /* run key, keys */
+            size_t len[64] = { 0 }, nrun = 0;
+            MDB_val k, v;
+            int ok = mdb_cursor_open(txn, meta, &cur) == 0;
+            n = 0;
+            for (int rc = ok ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : -1; rc == 0;
+                 rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+                const unsigned char *kb = k.mv_data;
+                if (kb[0] != 'R' || (k.mv_size != 10 && k.mv_size != 18)) continue;
+                n++;
+                if (!unchunk || k.mv_size != 18) continue;
+                if (nrun == 0 || memcmp(joined[nrun - 1], kb, 10) != 0) {
+                    if (nrun == 64) { ok = 0; break; }
+                    memcpy(joined[nrun++], kb, 10);
+                }
+                if (len[nrun - 1] + v.mv_size > 32 * 4096) { ok = 0; break; }
+                memcpy(joined[nrun - 1] + 10 + len[nrun - 1], v.mv_data, v.mv_size);
+                len[nrun - 1] += v.mv_size;
+                if (mdb_cursor_del(cur, 0)) { ok = 0; break; }
+            }
+            if (ok) mdb_cursor_close(cur);
+            for (size_t r = 0; ok && r < nrun; r++) {
+                MDB_val rk = { 10, joined[r] }, rv = { len[r], joined[r] + 10 };
+                ok = mdb_put(txn, meta, &rk, &rv, 0) == 0;
+            }
+            if (unchunk && ok) n = mdb_txn_commit(txn) == 0 ? (long)nrun : -1;
+            else mdb_txn_abort(txn);
+            if (!ok) n = -1;
+        }
+        if (write(pfd[1], &n, sizeof n) != sizeof n) _exit(1);
+        _exit(0);
+    }
+    long n = -1;
+    if (read(pfd[0], &n, sizeof n) != sizeof n) n = -1;
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(pfd[0]);
+    close(pfd[1]);
+    return n;
+}
+
+/* Runs kept in chunks (tests: 8 keys a chunk) and a merge cut short inside
+ * them: the chunks it passed are deleted in the transaction that records
+ * how far it got (their pages go to the merge's next transactions), reads
+ * stay complete, and the next writer merges the rest, every quad once.
+ * A run in one value (the layout of kouan of 2026-12-03) is merged too. */
+static void test_backlog_chunks(void)
+{
+    librdf_model *m;
+    librdf_storage *s = fresh_store("chunks", NULL, &m);
+    if (!s) return;
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/chunks", GDIR);
+    long c[4];
+    setenv("KOUAN_LMDB_RUN_CHUNK", "8", 1);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 60) == 0);
+    for (int i = 1; i <= 12; i++) CHECK(replace_mixed(s, i, 20, i) == 0);
+    /* the groups end with the merge cut short: three transactions of ~20
+       keys (POSC's runs, ~60 keys each, are 8 chunks each) */
+    setenv("KOUAN_LMDB_DRAIN_TXNS", "3", 1);
+    setenv("KOUAN_LMDB_DRAIN_BYTES", "480", 1);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    unsetenv("KOUAN_LMDB_DRAIN_TXNS");
+    unsetenv("KOUAN_LMDB_RUN_CHUNK");
+    long whole = 2 * (long)((240 + 7) / 8);        /* at least: POSC's and OSPC's chunks */
+    long left = bl_runs(dir, 0);
+    CHECK(bl_committed(dir, c) == 0);
+    CHECK(c[0] == 240 && c[1] > 0 && c[1] < 240 && c[2] == 0 && c[3] == 1);
+    CHECK(left > 0 && left < whole);                /* merged chunks are gone */
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog == 240);   /* OSPC's, all */
+    for (int p = 0; p < BL_P; p++) CHECK(bl_count(m, p, -1, 0) == bl_expect(p, 1, 12, 20, 0, 0));
+    CHECK(bl_count(m, -1, 7, 5) == 1 && bl_count(m, 1, 7, 5) == 1);
+    /* the rest, a transaction at a time */
+    CHECK(kouan_lmdb_merge(s, NULL) == 0);
+    unsetenv("KOUAN_LMDB_DRAIN_BYTES");
+    CHECK(bl_committed(dir, c) == 0);
+    CHECK(c[0] == 240 && c[1] == 240 && c[2] == 240 && c[3] == 0);
+    CHECK(bl_runs(dir, 0) == 0);
+    for (int p = 0; p < BL_P; p++) CHECK(bl_count(m, p, -1, 0) == bl_expect(p, 1, 12, 20, 0, 0));
+
+    /* runs in one value each, as kouan wrote them the day before chunks */
+    setenv("KOUAN_LMDB_DRAIN_TXNS", "0", 1);        /* the groups end, the runs stay */
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 60) == 0);
+    for (int i = 13; i <= 24; i++) CHECK(replace_mixed(s, i, 20, i) == 0);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    unsetenv("KOUAN_LMDB_DRAIN_TXNS");
+    CHECK(bl_runs(dir, 1) >= 2);                    /* rewritten: POSC's and OSPC's */
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog == 240);
+    for (int p = 0; p < BL_P; p++) CHECK(bl_count(m, p, -1, 0) == bl_expect(p, 1, 24, 20, 0, 0));
+    CHECK(kouan_lmdb_merge(s, NULL) == 0);
+    CHECK(bl_committed(dir, c) == 0);
+    CHECK(c[0] == 480 && c[1] == 480 && c[2] == 480 && c[3] == 0);
+    CHECK(bl_runs(dir, 0) == 0);
+    for (int p = 0; p < BL_P; p++) CHECK(bl_count(m, p, -1, 0) == bl_expect(p, 1, 24, 20, 0, 0));
+    librdf_free_model(m);
+    librdf_free_storage(s);
+}
+
 /* A triple many graphs state: the merged view steps past its copies with a
  * seek after a few (scan_step); every distinct triple must still come once. */
 static void test_many_copies(void)
@@ -1963,6 +2080,7 @@ int main(void)
     test_crash();
     test_crash_replace();
     test_group();
+    test_backlog_chunks();
     test_backlog();
     test_lookup_ids();
     test_many_copies();

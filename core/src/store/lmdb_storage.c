@@ -374,6 +374,7 @@ static uint64_t get64(const unsigned char *b)
     return be64toh(v);
 }
 
+
 static uint64_t mix64(uint64_t x)
 {
     x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ULL;
@@ -1415,12 +1416,34 @@ static int flush_pend(kenv *e)
 /* ---- the backlog: POSC and OSPC of a group's quads, merged later ------------- */
 
 /* meta keys: "backlog" → the next run's number (8 bytes; present while runs
-   exist); 'R' i n → run n of index i: its quads as sorted keys (32 bytes
-   each, index i's order); 'D' i n → how many of them are merged (8 bytes);
-   "backlog-removed" (empty) → a graph replaced while the runs existed
-   removed quads from SPOC that a run may still hold: the merge then puts
-   only quads SPOC still has */
-enum { RUN_KEY = 10, DRAIN_CHUNK = 65536 };
+   exist); 'R' i n k → a chunk of run n of index i: the run's keys k on
+   (k: 8 bytes, big-endian; RUN_CHUNK of them, fewer in the last chunk; the
+   quads as sorted keys, 32 bytes each, index i's order); 'D' i n → how
+   many of run n's
+   keys are merged (8 bytes); "backlog-removed" (empty) → a graph replaced
+   while the runs existed removed quads from SPOC that a run may still
+   hold: the merge then puts only quads SPOC still has.
+   A run is kept in chunks so that the merge deletes each chunk once it is
+   past it: the pages freed are the next merge transactions' (LMDB reuses
+   a page freed by a committed transaction no reader sees), so the merge
+   writes POSC and OSPC over the runs' pages — pages the page cache holds —
+   instead of growing the file by them (with runs of one value each, a
+   40 MB corpus' store ended 28 % free pages, the size of its runs).
+   'R' i n with no chunk number (10 bytes: kouan of 2026-12-03) is a run in
+   one value: read the same way, deleted with the backlog. */
+enum { RUN_KEY = 10, RUN_CHUNK_KEY = 18, DRAIN_CHUNK = 65536 };
+enum { RUN_CHUNK = 16384 };          /* keys a chunk (512 KiB) */
+
+/* Tests make chunks and merge transactions small, to cut a merge short
+ * inside a run: KOUAN_LMDB_RUN_CHUNK (keys a chunk), KOUAN_LMDB_DRAIN_BYTES
+ * (a merge transaction's dirty bytes). */
+static size_t env_size(const char *name, size_t dflt)
+{
+    const char *v = getenv(name);
+    char *end;
+    unsigned long long n = v && *v ? strtoull(v, &end, 10) : 0;
+    return v && *v && !*end && n > 0 ? (size_t)n : dflt;
+}
 #define DRAIN_DIRTY ((size_t)32 << 20)
 enum { DRAIN_TRIM = 32 };   /* puts between trims: a fault maps a whole folio */
 
@@ -1501,14 +1524,27 @@ static void bl_drop(kenv *e)
  * whole folio (large folios: up to megabytes on ext4 since Linux 6.16),
  * so reading a few hundred runs side by side through the map held
  * ~2 MB of each in the process' resident memory. */
+typedef struct bchunk {
+    size_t               start, n;   /* the run's keys [start, start + n) */
+    const unsigned char *p;          /* in the transaction's map */
+    off_t                off;        /* and in data.mdb (-1: read from p) */
+    int                  own_key;    /* 'R' i n k (deleted once merged) */
+} bchunk;
+
 typedef struct brun {
     unsigned char  key[RUN_KEY];
-    const unsigned char *p;   /* its keys, in the transaction's map */
-    off_t          off;       /* and in data.mdb (-1: read from p) */
-    size_t         n, at;     /* how many; merged so far */
+    bchunk        *ch;        /* its chunks, in order (a backlog run) */
+    size_t         nch;
+    size_t         n, at;     /* how many keys; merged so far */
     unsigned char *buf;       /* keys [lo, lo + nbuf) */
     size_t         lo, nbuf;
 } brun;
+
+static void runs_free(brun *runs, size_t n)
+{
+    for (size_t j = 0; runs && j < n; j++) free(runs[j].ch);
+    free(runs);
+}
 
 static const unsigned char *brun_cur(const brun *r)
 {
@@ -1520,18 +1556,25 @@ static int brun_lt(const brun *a, const brun *b)
     return memcmp(brun_cur(a), brun_cur(b), 32) < 0;
 }
 
-/* Reads r's next keys, from r->at on, up to cap of them, into r->buf. */
+/* Reads r's next keys, from r->at on, up to cap of them and no further
+ * than the chunk r->at is in, into r->buf.  EIO when no chunk holds r->at
+ * (a chunk missing before the run's end). */
 static int brun_fill(int fd, brun *r, size_t cap)
 {
-    size_t k = r->n - r->at < cap ? r->n - r->at : cap;
+    const bchunk *c = NULL;
+    for (size_t j = 0; j < r->nch && !c; j++)
+        if (r->at >= r->ch[j].start && r->at < r->ch[j].start + r->ch[j].n) c = &r->ch[j];
+    if (!c) return EIO;
+    size_t left = c->start + c->n - r->at, k = left < cap ? left : cap;
+    size_t from = r->at - c->start;
     r->lo = r->at;
     r->nbuf = k;
-    if (r->off < 0) {
-        memcpy(r->buf, r->p + 32 * r->at, 32 * k);
+    if (c->off < 0) {
+        memcpy(r->buf, c->p + 32 * from, 32 * k);
         return 0;
     }
     size_t want = 32 * k, got = 0;
-    off_t at = r->off + (off_t)(32 * r->at);
+    off_t at = c->off + (off_t)(32 * from);
     while (got < want) {
         ssize_t m = pread(fd, r->buf + got, want - got, at + (off_t)got);
         if (m < 0 && errno == EINTR) continue;
@@ -1553,37 +1596,54 @@ static void heap_down(brun **h, size_t n, size_t i)
     }
 }
 
-/* Merges the sorted segments of keys (32 bytes) at seg[0..nseg) of src
- * (n keys in all) into out, in order.  0 or ENOMEM. */
-static int kseg_merge(const unsigned char *src, size_t n, const size_t *seg, size_t nseg,
-                      unsigned char *out)
+/* Merging the sorted segments of keys (32 bytes) at seg[0..nseg) of src
+ * (n keys in all), in order, a part at a time (kseg_take). */
+typedef struct kseg {
+    brun  *r, **h;
+    size_t nh;
+} kseg;
+
+static int kseg_init(kseg *m, const unsigned char *src, size_t n, const size_t *seg,
+                     size_t nseg)
 {
-    brun *r = malloc((nseg ? nseg : 1) * sizeof *r);
-    brun **h = malloc((nseg ? nseg : 1) * sizeof *h);
-    if (!r || !h) { free(r); free(h); return ENOMEM; }
-    size_t nh = 0;
+    m->r = malloc((nseg ? nseg : 1) * sizeof *m->r);
+    m->h = malloc((nseg ? nseg : 1) * sizeof *m->h);
+    m->nh = 0;
+    if (!m->r || !m->h) { free(m->r); free(m->h); m->r = NULL; m->h = NULL; return ENOMEM; }
     for (size_t j = 0; j < nseg; j++) {
         size_t end = j + 1 < nseg ? seg[j + 1] : n;
         if (end == seg[j]) continue;
-        r[j] = (brun){ .buf = (unsigned char *)src + 32 * seg[j], .n = end - seg[j] };
-        r[j].nbuf = r[j].n;
-        h[nh++] = &r[j];
+        m->r[j] = (brun){ .buf = (unsigned char *)src + 32 * seg[j], .n = end - seg[j] };
+        m->r[j].nbuf = m->r[j].n;
+        m->h[m->nh++] = &m->r[j];
     }
-    for (size_t j = nh; j-- > 0; ) heap_down(h, nh, j);
-    while (nh) {
-        memcpy(out, brun_cur(h[0]), 32);
-        out += 32;
-        if (++h[0]->at == h[0]->n) h[0] = h[--nh];
-        heap_down(h, nh, 0);
-    }
-    free(r);
-    free(h);
+    for (size_t j = m->nh; j-- > 0; ) heap_down(m->h, m->nh, j);
     return 0;
 }
 
+/* The next k keys (or all that are left) into out; how many. */
+static size_t kseg_take(kseg *m, unsigned char *out, size_t k)
+{
+    size_t done = 0;
+    while (m->nh && done < k) {
+        memcpy(out, brun_cur(m->h[0]), 32);
+        out += 32;
+        done++;
+        if (++m->h[0]->at == m->h[0]->n) m->h[0] = m->h[--m->nh];
+        heap_down(m->h, m->nh, 0);
+    }
+    return done;
+}
+
+static void kseg_free(kseg *m)
+{
+    free(m->r);
+    free(m->h);
+}
+
 /* Writes the group's keys (e->bl) as the next run of POSC and of OSPC in
- * e->wtxn: meta 'R' i n, one value each, its flushes' sorted keys merged
- * into the value's room (MDB_RESERVE: no copy beside it). */
+ * e->wtxn: meta 'R' i n k, a value per chunk, its flushes' sorted keys
+ * merged into the values' room (MDB_RESERVE: no copy beside it). */
 static int runs_save(kenv *e)
 {
     int rc = 0;
@@ -1601,17 +1661,29 @@ static int runs_save(kenv *e)
         put64(rk + 2, seq);
         bv = (MDB_val){ 8, sb };
         if ((rc = mdb_put(e->wtxn, e->meta, &bk, &bv, 0))) break;
-        MDB_val key = { RUN_KEY, rk }, val = { 32 * n, NULL };
-        if ((rc = mdb_put(e->wtxn, e->meta, &key, &val, MDB_RESERVE))) break;
-        rc = kseg_merge(e->bl[b], n, e->bl_seg[b], e->bl_nseg[b], val.mv_data);
+        kseg m;
+        if ((rc = kseg_init(&m, e->bl[b], n, e->bl_seg[b], e->bl_nseg[b]))) break;
+        size_t per = env_size("KOUAN_LMDB_RUN_CHUNK", RUN_CHUNK);
+        for (size_t k = 0; !rc && k < n; k += per) {
+            unsigned char ck[RUN_CHUNK_KEY];
+            memcpy(ck, rk, RUN_KEY);
+            put64(ck + RUN_KEY, (uint64_t)k);
+            size_t c = n - k < per ? n - k : per;
+            MDB_val key = { RUN_CHUNK_KEY, ck }, val = { 32 * c, NULL };
+            if (!(rc = mdb_put(e->wtxn, e->meta, &key, &val, MDB_RESERVE)) &&
+                kseg_take(&m, val.mv_data, c) != c)
+                rc = MDB_CORRUPTED;                   /* cannot be: n keys in all */
+        }
+        kseg_free(&m);
         if (!rc && seq == 0) rc = format_mark(e, e->wtxn, 1);   /* the first run */
     }
     bl_drop(e);                           /* not kept: a group's worth */
     return rc;
 }
 
-/* The runs of index i in txn, with how far each is merged.  *out is
- * malloc'd; 0 or an LMDB error. */
+/* The runs of index i in txn, with how far each is merged: each run's
+ * chunks ('R' i n k) gathered, or its one value ('R' i n).  *out is
+ * malloc'd (runs_free); 0 or an LMDB error. */
 static int runs_load(kenv *e, MDB_txn *txn, int i, brun **out, size_t *nout)
 {
     *out = NULL;
@@ -1621,31 +1693,43 @@ static int runs_load(kenv *e, MDB_txn *txn, int i, brun **out, size_t *nout)
     if (rc) return rc;
     unsigned char first[2] = { 'R', (unsigned char)i };
     MDB_val key = { 2, first }, val;
-    size_t cap = 0;
+    size_t cap = 0, seen = 0;
     for (rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) {
-        if (key.mv_size != RUN_KEY || memcmp(key.mv_data, first, 2) != 0) break;
-        if (*nout == cap) {
-            cap = cap ? 2 * cap : 64;
-            brun *nv = realloc(*out, cap * sizeof *nv);
-            if (!nv) { rc = ENOMEM; break; }
-            *out = nv;
+        if ((key.mv_size != RUN_KEY && key.mv_size != RUN_CHUNK_KEY) ||
+            memcmp(key.mv_data, first, 2) != 0) break;
+        /* reading a value maps its first page, and with it the page
+           cache's folio around it (up to megabytes: a run's chunks were
+           written side by side): hundreds of runs held most of a
+           gigabyte, and 16 chunks between trims ~100 MB */
+        if ((++seen & 3) == 0) resident_trim(e);
+        int chunked = key.mv_size == RUN_CHUNK_KEY;
+        brun *r = *nout ? &(*out)[*nout - 1] : NULL;
+        if (!r || memcmp(r->key, key.mv_data, RUN_KEY) != 0) {   /* a new run */
+            if (*nout == cap) {
+                cap = cap ? 2 * cap : 64;
+                brun *nv = realloc(*out, cap * sizeof *nv);
+                if (!nv) { rc = ENOMEM; break; }
+                *out = nv;
+            }
+            r = &(*out)[(*nout)++];
+            memset(r, 0, sizeof *r);
+            memcpy(r->key, key.mv_data, RUN_KEY);
         }
-        brun *r = &(*out)[(*nout)++];
-        /* reading a run's value maps its first page, and with it the page
-           cache's folio around it (up to megabytes: the run was written in
-           one piece): hundreds of runs held most of a gigabyte */
-        if ((*nout & 15) == 0) resident_trim(e);
-        memcpy(r->key, key.mv_data, RUN_KEY);
-        r->p = val.mv_data;
-        r->off = -1;
-        r->n = val.mv_size / 32;
-        r->at = 0;
-        r->buf = NULL;
-        r->lo = r->nbuf = 0;
+        if (r->nch % 16 == 0) {
+            bchunk *nc = realloc(r->ch, (r->nch + 16) * sizeof *nc);
+            if (!nc) { rc = ENOMEM; break; }
+            r->ch = nc;
+        }
+        uint64_t start = chunked ? get64((const unsigned char *)key.mv_data + RUN_KEY) : 0;
+        /* a run's chunks follow one another (those merged are gone) */
+        if (val.mv_size % 32 || val.mv_size == 0 || start > SIZE_MAX / 2 ||
+            (r->nch && (!chunked || start != r->n))) { rc = MDB_CORRUPTED; break; }
+        r->ch[r->nch++] = (bchunk){ (size_t)start, val.mv_size / 32, val.mv_data, -1, chunked };
+        r->n = (size_t)start + val.mv_size / 32;
     }
     mdb_cursor_close(cur);
-    if (rc && rc != MDB_NOTFOUND) { free(*out); *out = NULL; *nout = 0; return rc; }
+    if (rc && rc != MDB_NOTFOUND) { runs_free(*out, *nout); *out = NULL; *nout = 0; return rc; }
     for (size_t j = 0; j < *nout; j++) {
         unsigned char dk[RUN_KEY];
         memcpy(dk, (*out)[j].key, RUN_KEY);
@@ -1674,6 +1758,7 @@ static int backlog_clear(kenv *e, MDB_txn *txn)
         if ((++seen & 15) == 0) resident_trim(e);       /* as in runs_load */
         const unsigned char *kb = key.mv_data;
         int ours = (key.mv_size == RUN_KEY && (kb[0] == 'R' || kb[0] == 'D')) ||
+                   (key.mv_size == RUN_CHUNK_KEY && kb[0] == 'R') ||
                    (key.mv_size == sizeof BACKLOG_KEY - 1 &&
                     memcmp(kb, BACKLOG_KEY, key.mv_size) == 0) ||
                    (key.mv_size == sizeof BACKLOG_STALE - 1 &&
@@ -1712,15 +1797,19 @@ static int drain_txn(kenv *e, MDB_txn *txn, int idx, brun *runs, size_t nruns,
         brun *r = &runs[j];
         r->buf = bufs + j * cap * 32;
         const unsigned char *m0 = e->map_at;
-        if (fd >= 0 && r->p >= m0 && r->p + 32 * r->n <= m0 + e->map_len)
-            r->off = (off_t)(r->p - m0);
+        for (size_t c = 0; c < r->nch; c++) {
+            bchunk *ch = &r->ch[c];
+            if (fd >= 0 && ch->p >= m0 && ch->p + 32 * ch->n <= m0 + e->map_len)
+                ch->off = (off_t)(ch->p - m0);
+        }
         if (r->at < r->n && !(rc = brun_fill(fd, r, cap))) heap[nh++] = r;
     }
     for (size_t j = nh; !rc && j-- > 0; ) heap_down(heap, nh, j);
-    size_t cost = 0;
-    while (!rc && nh && cost < DRAIN_DIRTY) {
+    size_t cost = 0, budget = env_size("KOUAN_LMDB_DRAIN_BYTES", DRAIN_DIRTY);
+    size_t take = budget / 24 < DRAIN_CHUNK ? budget / 24 + 1 : DRAIN_CHUNK;
+    while (!rc && nh && cost < budget) {
         e->npend = 0;
-        while (!rc && nh && e->npend < DRAIN_CHUNK) {
+        while (!rc && nh && e->npend < take) {
             brun *r = heap[0];
             const unsigned char *b = brun_cur(r);
             pend *p = &e->pend[e->npend++];
@@ -1746,6 +1835,7 @@ static int drain_txn(kenv *e, MDB_txn *txn, int idx, brun *runs, size_t nruns,
     if (cur) mdb_cursor_close(cur);
     free(heap);
     free(bufs);
+    size_t deleted = 0;
     for (size_t j = 0; !rc && j < nruns; j++) {
         unsigned char dk[RUN_KEY], at[8];
         memcpy(dk, runs[j].key, RUN_KEY);
@@ -1753,6 +1843,18 @@ static int drain_txn(kenv *e, MDB_txn *txn, int idx, brun *runs, size_t nruns,
         put64(at, runs[j].at);
         MDB_val kk = { RUN_KEY, dk }, vv = { 8, at };
         rc = mdb_put(txn, e->meta, &kk, &vv, 0);
+        /* the chunks merged past: their pages are the next transactions'
+           (deleting one reads its first page: a folio mapped, trimmed) */
+        for (size_t c = 0; !rc && c < runs[j].nch; c++) {
+            const bchunk *ch = &runs[j].ch[c];
+            if (!ch->own_key || ch->start + ch->n > runs[j].at) continue;
+            unsigned char ck[RUN_CHUNK_KEY];
+            memcpy(ck, runs[j].key, RUN_KEY);
+            put64(ck + RUN_KEY, (uint64_t)ch->start);
+            MDB_val ckey = { RUN_CHUNK_KEY, ck };
+            rc = mdb_del(txn, e->meta, &ckey, NULL);
+            if ((++deleted & 3) == 0) resident_trim(e);
+        }
     }
     return rc;
 }
@@ -1806,7 +1908,9 @@ static int drain_timed(kstore *k)
         rc = mdb_get(txn, e->meta, &bk, &bv);
         if (rc == MDB_NOTFOUND) { rc = 0; done = 1; }
         for (int i = I_POSC; !rc && !done && i <= I_OSPC && idx < 0; i++) {
-            free(runs);
+            runs_free(runs, nruns);
+            runs = NULL;
+            nruns = 0;
             if ((rc = runs_load(e, txn, i, &runs, &nruns))) break;
             for (size_t j = 0; j < nruns; j++)
                 if (runs[j].at < runs[j].n) { idx = i; break; }
@@ -1815,7 +1919,7 @@ static int drain_timed(kstore *k)
             rc = backlog_clear(e, txn);
             done = merged = 1;
         } else if (!rc && !done) rc = drain_txn(e, txn, idx, runs, nruns, run, run_j);
-        free(runs);
+        runs_free(runs, nruns);
         e->wtxn = NULL;
         e->wgen++;
         if (rc) { mdb_txn_abort(txn); break; }
@@ -3373,7 +3477,7 @@ static size_t backlog_left(kenv *e, MDB_txn *txn, int is_w)
         size_t nruns = 0, left = is_w ? e->bl_n[i == I_OSPC] : 0;   /* not yet a run */
         if (runs_load(e, txn, i, &runs, &nruns) == 0)
             for (size_t j = 0; j < nruns; j++) left += runs[j].n - runs[j].at;
-        free(runs);
+        runs_free(runs, nruns);
         if (left > most) most = left;
     }
     return most;
