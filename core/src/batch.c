@@ -457,7 +457,8 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
             rc = err->code ? err->code : KOUAN_EPLUGIN;
             break;
         }
-        ws[j].k->force = 1;              /* the writer decides what is unchanged */
+        ws[j].k->force = 1;              /* the writer decides what is unchanged, */
+        ws[j].k->probe = k->force ? NULL : b.store;   /* from what the store holds */
         ws[j].k->names = k->names;       /* borrowed: read-only while they run */
         if (pthread_create(&ws[j].thread, NULL, work, &ws[j]) != 0) {
             rc = kouan_error_set(err, KOUAN_ENOMEM, "cannot start a worker thread");
@@ -507,6 +508,13 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         k->timings.wait += w1 - w0;
 
         kouan_extracted *x = &s->x;
+        if (x->rep.unchanged && !x->rc && !unchanged(k, x)) {
+            /* the worker found the bytes in the last commit, but this batch
+               has since written another version of the document (a second
+               file of the same name): extracted here, as it now differs */
+            kouan_extracted_free(x);
+            kouan_extract_doc(k, paths[i], x, warn, user);
+        }
         if (unchanged(k, x)) x->rep.unchanged = 1;
         kouan_error werr = {0};
         int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);

@@ -40,6 +40,12 @@ struct kouan {
     const kouan_names *names;      /* &store_names, a borrowed one, or NULL */
     kouan_options     opts;        /* as opened (for worker sessions) */
     kouan_batch_timings timings;   /* of the last kouan_extract_batch */
+    /* a worker session: the writer's store, borrowed, asked from the
+       worker's thread whether it holds a document's bytes already
+       (kouan_store_has_literal: its last commit), so that an unchanged
+       document is skipped, not extracted for the writer to drop; NULL
+       with --force, --emit, or in the writer's own session */
+    kouan_store      *probe;
 };
 /* One document extracted but not yet written: its bytes, blocks and graph
  * (owned), the report and the outcome.  Free with kouan_extracted_free. */

@@ -3311,6 +3311,42 @@ int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c,
     return rc ? -1 : 0;
 }
 
+int kouan_lmdb_has_quad(librdf_storage *storage, const kouan_lmdb_triple *t,
+                        const char *graph)
+{
+    kstore *k = storage && kouan_lmdb_is_ours(storage) ? librdf_storage_get_instance(storage)
+                                                       : NULL;
+    kenv *e = k ? k->e : NULL;
+    if (!e || e->format == 1 || !t->s || !t->p || !t->o || !graph) return -1;
+    MDB_txn *txn = NULL;
+    if (mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) return -1;
+    uint64_t q[4] = { 0 };
+    int rc = 0;
+    for (int j = 0; j < 4 && !rc; j++) {
+        tbuf b;
+        if (j < 3 ? triple_term(t, j, &b) : term_encode_str(0, graph, NULL, NULL, &b)) {
+            rc = ENOMEM;
+            break;
+        }
+        rc = term_id_v2(e, txn, &b, hash_bytes(b.p, b.len), 0, &q[j]);
+        tbuf_free(&b);
+    }
+    int has = 0;
+    if (!rc) {                          /* SPOC holds every quad (no backlog) */
+        unsigned char kb[32];
+        encode_quad(I_SPOC, q, kb);
+        MDB_cursor *cur;
+        MDB_val key = { 8, kb }, val = { 24, kb + 8 };
+        if ((rc = mdb_cursor_open(txn, e->idx[I_SPOC], &cur)) == 0) {
+            rc = mdb_cursor_get(cur, &key, &val, MDB_GET_BOTH);
+            has = rc == 0;
+            mdb_cursor_close(cur);
+        }
+    }
+    mdb_txn_abort(txn);
+    return rc == 0 || rc == MDB_NOTFOUND ? has : -1;
+}
+
 static void log_bad(kstore *k, int rc, size_t bad)
 {
     if (rc == EINVAL)

@@ -152,6 +152,15 @@ void kouan_lmdb_idcache_free(kouan_lmdb_idcache *c);
 int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c,
                           const kouan_lmdb_triple *t, size_t n, uint64_t *ids);
 
+/* Whether graph `graph` holds triple t in the store's last commit, read in
+ * a snapshot of its own: safe from any thread while the storage writes
+ * (kouan extract's workers ask whether the store holds a document's bytes
+ * already, so that they skip it instead of extracting it for nothing).
+ * 1 yes, 0 no, -1 when storage is not a store of this module (format 2 or
+ * 3) or a read failed.  Never logs. */
+int kouan_lmdb_has_quad(librdf_storage *storage, const kouan_lmdb_triple *t,
+                        const char *graph);
+
 /* Replaces named graph `graph` of a storage of this module with the n
  * triples t, in one write transaction of its own, committed (durable once
  * this returns 0).  The quads the graph already holds and t states again

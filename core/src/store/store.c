@@ -543,6 +543,14 @@ void kouan_store_lookup_ids(kouan_store *s, kouan_store_idcache **cache,
     free(lt);
 }
 
+int kouan_store_has_literal(kouan_store *s, const char *graph, const char *subject,
+                            const char *predicate, const char *literal)
+{
+    if (!s->ours) return -1;
+    kouan_lmdb_triple t = { subject, predicate, literal, 1, NULL, NULL };
+    return kouan_lmdb_has_quad(s->storage, &t, graph);
+}
+
 void kouan_store_idcache_free(kouan_store_idcache *cache)
 {
     kouan_lmdb_idcache_free((kouan_lmdb_idcache *)cache);

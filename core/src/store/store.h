@@ -51,6 +51,12 @@ int kouan_store_replace_graph_ids(kouan_store *s, const char *graph, const kouan
  * is NULL on other stores, or when memory is short or a read failed: the
  * writer then looks every term up itself. */
 typedef struct kouan_store_idcache kouan_store_idcache;
+/* kouan:DIR: whether graph `graph` holds (s, p, "literal") in the store's
+ * last commit, from a snapshot: safe on another thread while this store's
+ * writer works (kouan_lmdb_has_quad).  1 yes, 0 no, -1 unknown (other
+ * stores, a read failed). */
+int kouan_store_has_literal(kouan_store *s, const char *graph, const char *subject,
+                            const char *predicate, const char *literal);
 void kouan_store_lookup_ids(kouan_store *s, kouan_store_idcache **cache,
                             const kouan_triple *t, size_t n, uint64_t **ids);
 void kouan_store_idcache_free(kouan_store_idcache *cache);
