@@ -117,14 +117,16 @@
  *     every commit: at 200 MB of corpus the commits took 69 s of 158.  In
  *     a group's implicit transaction flush puts SPOC and CSPO as before
  *     and keeps POSC's and OSPC's keys (kenv.bl); the group's commit
- *     writes them as one sorted run per index (a meta value,
- *     runs_save).  When groups end (kouan_lmdb_set_group(…, 0)) or before
- *     a write that is not an add (a removal, an explicit transaction:
- *     wr_txn), drain merges the runs (a heap; the runs read with pread,
- *     not through the map) and puts them in index order, in transactions
- *     of ~DRAIN_DIRTY dirty bytes that record how far each run is merged,
- *     so a merge cut short (kill -9) goes on from there; the last removes
- *     the runs.  While runs exist, a read that would take POSC or OSPC
+ *     writes them as one sorted run per index (meta values of 512 KiB
+ *     chunks, runs_save).  When groups end (kouan_lmdb_set_group(…, 0)) or
+ *     before a write that is not an add (a removal, an explicit
+ *     transaction: wr_txn), drain merges the runs (a heap; the runs read
+ *     with pread, not through the map) and puts them in index order, in
+ *     transactions of ~DRAIN_DIRTY dirty bytes that record how far each
+ *     run is merged and delete the chunks merged past (so the next ones
+ *     write over their pages, which the page cache holds, instead of
+ *     growing the file), so a merge cut short (kill -9) goes on from
+ *     there; the last removes what is left of the runs.  While runs exist, a read that would take POSC or OSPC
  *     takes SPOC or CSPO (scan_open, as for unindexed quads; slower, never
  *     incomplete), estimates say so, and "format" carries " +backlog" so
  *     that a kouan without backlogs refuses the store.  A graph replaced
