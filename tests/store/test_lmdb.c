@@ -1694,6 +1694,39 @@ static void test_backlog(void)
     librdf_free_storage(s);
 }
 
+/* One flush of 100 graphs (more than by_graph counts, so CSPO's order is a
+ * copy sorted) and one of 40 (counted), over shared subjects, predicates
+ * and objects, ids past 2^11 (two radix passes): under
+ * KOUAN_LMDB_CHECK_ORDER every order is checked; then every read by
+ * predicate, and each graph's quads, as written. */
+static void test_flush_orders(void)
+{
+    librdf_model *m;
+    librdf_storage *s = fresh_store("orders", NULL, &m);
+    if (!s) return;
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    for (int i = 1; i <= 100; i++) CHECK(replace_mixed(s, i, 20 + i % 7, i) == 0);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    for (int i = 101; i <= 140; i++) CHECK(replace_mixed(s, i, 40, i) == 0);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    size_t want[BL_P] = { 0 }, all = 0;
+    for (int g = 1; g <= 140; g++) {
+        int n = g <= 100 ? 20 + g % 7 : 40;
+        for (int j = 0; j < n; j++) want[j % BL_P]++;
+        all += (size_t)n;
+        librdf_node *gn = graph_n(g);
+        CHECK(count_stream(librdf_model_context_as_stream(m, gn)) == (size_t)n);
+        librdf_free_node(gn);
+    }
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.quads == all && st.terms > 2048);
+    for (int p = 0; p < BL_P; p++) CHECK(bl_count(m, p, -1, 0) == want[p]);
+    CHECK(bl_count(m, -1, 33, 120) == 1 && bl_count(m, 0, 33, 120) == 1);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+}
+
 /* In a child: how many run values ('R' keys: chunks, or a whole run as a
  * kouan of 2026-12-03 wrote it) meta holds; with unchunk, each run's
  * chunks are first rewritten as one value under 'R' i n (that layout). */
@@ -2024,6 +2057,9 @@ static void test_lookup_ids(void)
 
 int main(void)
 {
+    /* every flush checks the orders it derives (radix_by, by_graph) and
+       aborts on one out of place */
+    setenv("KOUAN_LMDB_CHECK_ORDER", "1", 1);
     W = librdf_new_world();
     librdf_world_set_logger(W, NULL, quiet);
     librdf_world_open(W);
@@ -2081,6 +2117,7 @@ int main(void)
     test_crash_replace();
     test_group();
     test_backlog_chunks();
+    test_flush_orders();
     test_backlog();
     test_lookup_ids();
     test_many_copies();
