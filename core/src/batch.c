@@ -17,6 +17,7 @@
  * two ports claiming one official name resolved by their labels). */
 #include "session.h"
 #include "util/error.h"
+#include "util/procio.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -141,7 +142,8 @@ static int add_names(kouan *k, kouan_names *into, kouan_names *learned,
 
 /* ---- where the time goes (kouan_batch_last_timings) ------------------------------
  *
- * Phases follow one another: marks() closes the current one at now. */
+ * Phases follow one another: lap() closes the current one now and says
+ * how long it took. */
 typedef struct batch_clock {
     kouan_batch_timings *t;
     double               t0, mark;
@@ -157,18 +159,6 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Bytes this process has written (/proc/self/io "wchar"), or 0. */
-static unsigned long long wchar(void)
-{
-    FILE *f = fopen("/proc/self/io", "r");
-    unsigned long long v = 0;
-    char line[128];
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "wchar: %llu", &v) == 1) break;
-    if (f) fclose(f);
-    return v;
-}
-
 static void clock_start(batch_clock *c, kouan *k, size_t n)
 {
     memset(&k->timings, 0, sizeof k->timings);
@@ -176,7 +166,7 @@ static void clock_start(batch_clock *c, kouan *k, size_t n)
     c->t->documents = n;
     c->t0 = c->mark = mono();
     getrusage(RUSAGE_SELF, &c->ru0);
-    c->w0 = wchar();
+    c->w0 = kouan_bytes_written();
     memset(&c->s0, 0, sizeof c->s0);
     if (k->store) kouan_store_write_times(k->store, &c->s0);
     c->t->store_timed = k->store && kouan_store_is_lmdb(k->store);
@@ -199,7 +189,7 @@ static void clock_stop(batch_clock *c)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    unsigned long long w = wchar();
+    unsigned long long w = kouan_bytes_written();
     c->t->total = mono() - c->t0;
     c->t->cpu_user = tv(c->ru0.ru_utime, ru.ru_utime);
     c->t->cpu_system = tv(c->ru0.ru_stime, ru.ru_stime);

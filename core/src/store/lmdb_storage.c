@@ -126,7 +126,8 @@
  *     run is merged and delete the chunks merged past (so the next ones
  *     write over their pages, which the page cache holds, instead of
  *     growing the file), so a merge cut short (kill -9) goes on from
- *     there; the last removes what is left of the runs.  While runs exist, a read that would take POSC or OSPC
+ *     there; the last removes what is left of the runs.  While runs
+ *     exist, a read that would take POSC or OSPC
  *     takes SPOC or CSPO (scan_open, as for unindexed quads; slower, never
  *     incomplete), estimates say so, and "format" carries " +backlog" so
  *     that a kouan without backlogs refuses the store.  A graph replaced
@@ -159,6 +160,7 @@
  * reference on the storage (librdf_storage_add_reference) so it outlives
  * them.  Nodes passed to us are borrowed. */
 #include "lmdb_storage.h"
+#include "util/procio.h"
 #include <lmdb.h>
 #include <endian.h>
 #include <errno.h>
@@ -920,17 +922,6 @@ static void log_lost(kstore *k, const char *what, int rc, size_t graphs)
     else log_mdb(k->world, what, rc);
 }
 
-/* Bytes this process has written (/proc/self/io "wchar"), or 0. */
-static unsigned long long written_bytes(void)
-{
-    FILE *f = fopen("/proc/self/io", "r");
-    unsigned long long v = 0;
-    char line[128];
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "wchar: %llu", &v) == 1) break;
-    if (f) fclose(f);
-    return v;
-}
 
 #define GROUP_DIRTY ((unsigned long long)80 << 20)
 
@@ -949,13 +940,13 @@ static int wr_commit(kstore *k)
     /* a group's commit writes its dirty pages, held in memory until now:
        when that was more than GROUP_DIRTY, the next groups take fewer
        quads (a larger store has more pages per quad), never below 1/16 */
-    unsigned long long w0 = e->group_ms && graphs > 1 ? written_bytes() : 0;
+    unsigned long long w0 = e->group_ms && graphs > 1 ? kouan_bytes_written() : 0;
     t0 = mono_now();
     rc = mdb_txn_commit(e->wtxn);
     e->times.commit += mono_now() - t0;
     e->times.commits++;
     if (!rc && w0) {
-        unsigned long long dirty = written_bytes() - w0;
+        unsigned long long dirty = kouan_bytes_written() - w0;
         if (dirty > 0 && gquads > 0) {
             double fit = (double)gquads * (double)GROUP_DIRTY / (double)dirty;
             size_t lo = e->group_quads / 16;
@@ -1487,16 +1478,19 @@ static int flush_pend(kenv *e)
     int rc = 0;
     size_t cost = 0;                                 /* the merge's measure, unused here */
     /* SPOC sorted, then the others derived from it (radix_by) in a second
-       buffer: CSPO and OSPC from SPOC's order, POSC from OSPC's; without
-       room for the buffer, each sorted on its own */
-    if (e->cap_tmp < e->npend) {
+       buffer: CSPO and OSPC from SPOC's order, POSC from OSPC's.  Past
+       DERIVE_MAX quads (one transaction of a bulk import, not a group's
+       flush: ≤ 150,000) or without room for the buffer, each order is
+       sorted on its own, in place: no second copy of a large flush */
+    enum { DERIVE_MAX = 262144 };                    /* 10 MB of buffer */
+    if (e->cap_tmp < e->npend && e->npend <= DERIVE_MAX) {
         pend *t = realloc(e->pend_tmp, e->npend * sizeof *t);
         if (t) {
             e->pend_tmp = t;
             e->cap_tmp = e->npend;
         }
     }
-    int derive = e->cap_tmp >= e->npend;
+    int derive = e->cap_tmp >= e->npend && e->npend <= DERIVE_MAX;
     pend *const own = e->pend;                       /* restored below */
     pend *spoc = own, *other = e->pend_tmp;
     static const int ORDER[N_IDX] = { I_SPOC, I_CSPO, I_OSPC, I_POSC };
