@@ -166,6 +166,13 @@ try:
     kouan(W, "extract", "-q", os.path.join(T, "old", names[0]))   # unchanged: no write
     startup = min(time.monotonic() - t0, clean / 2)
     kills = finished = partial = wrote = runs = per_doc = 0
+    # the kills after the start-up land from `lo` on; a kill that came
+    # before any document was committed moves it later (and a run that
+    # finished first moves `clean` earlier), so that the kill points follow
+    # the writing however loaded the machine is now (both were measured
+    # once, above: a busier machine later made most kills land before the
+    # first commit, and the check below failed with every document whole)
+    lo = min(startup * 0.9, clean * 0.5)
     started = time.monotonic()
     while kills < KILLS:
         runs += 1
@@ -182,12 +189,8 @@ try:
         commit = rng.choice(("0", "0", "0.001", "1"))
         args = [KOUAN, "--store", W, "extract", "-q", "--force", "-j", jobs,
                 "--commit-every", commit, *[os.path.join(T, target[n], n) for n in order]]
-        # one kill in five anywhere, the others after the start-up (bounded
-        # by clean, which adapts: both were measured once, perhaps while the
-        # machine was busy, and a start-up longer than a whole run later on
-        # would leave only the early kills landing)
-        delay = rng.uniform(0.0 if rng.random() < 0.2 else min(startup * 0.9, clean * 0.5),
-                            clean)
+        # one kill in five anywhere, the others from lo on (both bounds adapt)
+        delay = rng.uniform(0.0 if rng.random() < 0.2 else min(lo, clean * 0.9), clean)
         t = time.monotonic()
         p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(delay)
@@ -199,6 +202,7 @@ try:
         elif p.returncode == 0:
             finished += 1              # too late: aim earlier next time
             clean = (clean + time.monotonic() - t) / 2
+            lo = min(lo, clean * 0.8)
         else:
             fail(f"run {runs}: kouan extract exited {p.returncode}:\n{err[-2000:]}")
         when = f"after run {runs} (-j {jobs}, --commit-every {commit}, killed at {delay:.3f} s)"
@@ -212,6 +216,12 @@ try:
             wrote += 1                 # killed after a document was committed
             if len(done) < len(changing):
                 partial += 1           # … and before another one was
+        elif p.returncode != 0 and changing and commit != "1" and delay >= lo:
+            # before the first commit: aim later, and when that is near the
+            # end of what a run was thought to take, runs take longer now
+            lo = max(lo, delay)
+            if lo > clean * 0.8:
+                clean *= 1.25
         state = got
     print(f"kill9_test: {kills} kills ({finished} runs finished first), {per_doc} of them "
           f"committing per document: {wrote} after a document was committed, {partial} "
