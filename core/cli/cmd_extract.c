@@ -157,11 +157,14 @@ static void on_done(const char *path, const kouan_extract_report *rep,
 static void print_timings(const kouan_batch_timings *t, double bytes, int emit)
 {
     FILE *o = stderr;
-    fprintf(o, "timings: %zu documents, %.1f MB, %zu worker%s: %.2f s (%.2f MB/s)\n",
-            t->documents, bytes / 1e6, t->workers, t->workers == 1 ? "" : "s", t->total,
-            t->total > 0 ? bytes / 1e6 / t->total : 0.0);
+    char size[32];
+    if (bytes >= 1e6) snprintf(size, sizeof size, "%.1f MB", bytes / 1e6);
+    else snprintf(size, sizeof size, "%.0f kB", bytes / 1e3);
+    fprintf(o, "timings: %zu document%s, %s, %zu worker%s: %.2f s (%.2f MB/s)\n",
+            t->documents, t->documents == 1 ? "" : "s", size, t->workers,
+            t->workers == 1 ? "" : "s", t->total, t->total > 0 ? bytes / 1e6 / t->total : 0.0);
     fprintf(o, "  start      %7.2f s  the store's names read\n", t->start);
-    if (!emit)
+    if (t->names_pass)
         fprintf(o, "  names      %7.2f s  every document read for the names it teaches\n",
                 t->names);
     fprintf(o, "  extraction %7.2f s  until the last document was written; the writer:\n",

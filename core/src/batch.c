@@ -366,6 +366,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
        name whose port the store labels otherwise.  With --emit, each
        document is resolved with what it teaches itself. */
     int names = k->store && !emit && n > 1 && k->plugins.n;
+    k->timings.names_pass = names;
     kouan_names batch_names;                 /* what the batch teaches */
     kouan_names_init(&batch_names);
 

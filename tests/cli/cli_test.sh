@@ -676,6 +676,11 @@ case_timings() {
     expect_not_contains "  reconcile " "$T/err"
     [ -s "$T/out" ] || fail "--timings with --emit wrote no N-Quads"
     ! grep -q '^timings:' "$T/out" || fail "--timings wrote to stdout, among the N-Quads"
+    # one document: no names pass (nothing to share names with), said so
+    STORE="kouan:$T/d" expect_exit 0 k extract -q --timings "$SEED"
+    expect_contains "timings: 1 document, 30 kB, 1 worker:" "$T/err"
+    expect_not_contains "  names " "$T/err"
+    sum_check "$T/err"
     STORE="kouan:$T/q" expect_exit 0 k extract -q "$T/c"
     expect_not_contains "timings:" "$T/err"
     pass "--timings: the phases add up to the total, the writer's share, -j 1, --emit; silent without it"

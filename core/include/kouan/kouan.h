@@ -135,7 +135,8 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
 typedef struct kouan_batch_timings {
     double start;      /* reading the store's names (learn.h) */
     double names;      /* the names pass: workers read every document for the
-                          names it teaches (0: none, as with --emit) */
+                          names it teaches (when names_pass: not for one
+                          document, nor with --emit) */
     double extract;    /* extracting and writing, until the last document
                           is written; of which the writer spent: */
     double write;      /*   writing documents (the store's or the output's
@@ -155,6 +156,7 @@ typedef struct kouan_batch_timings {
     double total;
     size_t documents, workers;
     int    store_timed;                /* kouan:DIR: flush, commit, merge set */
+    int    names_pass;                 /* the names pass ran */
     double cpu_user, cpu_system;      /* the process's CPU seconds */
     unsigned long long bytes_written; /* by the process (/proc/self/io
                                          wchar; 0 where unknown) */
