@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 typedef struct slot {
@@ -113,15 +112,11 @@ static void *work(void *arg)
     }
 }
 
-/* Whether the store already holds the bytes of the document rep reports
- * on: workers have no store. */
+/* Whether the writer's store already holds the bytes of the document rep
+ * reports on (a worker asked the last commit only). */
 static int stored(kouan *k, const kouan_extract_report *rep)
 {
-    char old[80];
-    return !k->force && k->store && rep->graph[0] &&
-           kouan_lookup_literal(k, rep->graph, KOUAN_NS_ONTOLOGY "sha256",
-                                old, sizeof old) == KOUAN_OK &&
-           strcmp(old, rep->sha256) == 0;
+    return k->store && kouan_holds_bytes(k, rep->graph, rep->sha256);
 }
 
 static int unchanged(kouan *k, kouan_extracted *x)
@@ -152,19 +147,12 @@ typedef struct batch_clock {
     kouan_store_times    s0;         /* the store's, at the batch's start */
 } batch_clock;
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void clock_start(batch_clock *c, kouan *k, size_t n)
 {
     memset(&k->timings, 0, sizeof k->timings);
     c->t = &k->timings;
     c->t->documents = n;
-    c->t0 = c->mark = mono();
+    c->t0 = c->mark = kouan_seconds();
     getrusage(RUSAGE_SELF, &c->ru0);
     c->w0 = kouan_bytes_written();
     memset(&c->s0, 0, sizeof c->s0);
@@ -175,7 +163,7 @@ static void clock_start(batch_clock *c, kouan *k, size_t n)
 /* Seconds since the last mark, and a new mark. */
 static double lap(batch_clock *c)
 {
-    double now = mono(), d = now - c->mark;
+    double now = kouan_seconds(), d = now - c->mark;
     c->mark = now;
     return d;
 }
@@ -190,7 +178,7 @@ static void clock_stop(batch_clock *c)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     unsigned long long w = kouan_bytes_written();
-    c->t->total = mono() - c->t0;
+    c->t->total = kouan_seconds() - c->t0;
     c->t->cpu_user = tv(c->ru0.ru_utime, ru.ru_utime);
     c->t->cpu_system = tv(c->ru0.ru_stime, ru.ru_stime);
     c->t->bytes_written = w >= c->w0 && c->w0 ? w - c->w0 : 0;
@@ -389,9 +377,9 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         for (size_t i = 0; i < n && !rc; i++) {
             kouan_extract_doc(k, paths[i], x, warn, user);
             kouan_error werr = {0};
-            double w0 = mono();
+            double w0 = kouan_seconds();
             int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);
-            k->timings.write += mono() - w0;
+            k->timings.write += kouan_seconds() - w0;
             if (x->rc) failed++;
             report_doc(k, &h, paths, i, x, wrc, &werr, done, user);
             if (!x->rc && wrc) { *err = werr; rc = wrc; }
@@ -448,8 +436,10 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
             rc = err->code ? err->code : KOUAN_EPLUGIN;
             break;
         }
-        ws[j].k->force = 1;              /* the writer decides what is unchanged, */
-        ws[j].k->probe = k->force ? NULL : b.store;   /* from what the store holds */
+        /* a worker skips a document the store's last commit holds (the
+           writer checks again with what it wrote since) */
+        ws[j].k->force = k->force;
+        ws[j].k->probe = b.store;
         ws[j].k->names = k->names;       /* borrowed: read-only while they run */
         if (pthread_create(&ws[j].thread, NULL, work, &ws[j]) != 0) {
             rc = kouan_error_set(err, KOUAN_ENOMEM, "cannot start a worker thread");
@@ -491,11 +481,11 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     if (!rc) rc = group_start(k, &h, emit, err);
     for (size_t i = 0; i < n && !rc; i++) {
         slot *s = &b.ring[i % b.window];
-        double w0 = mono();
+        double w0 = kouan_seconds();
         pthread_mutex_lock(&b.mu);
         while (!s->ready) pthread_cond_wait(&b.cond, &b.mu);
         pthread_mutex_unlock(&b.mu);
-        double w1 = mono();
+        double w1 = kouan_seconds();
         k->timings.wait += w1 - w0;
 
         kouan_extracted *x = &s->x;
@@ -509,7 +499,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         if (unchanged(k, x)) x->rep.unchanged = 1;
         kouan_error werr = {0};
         int wrc = x->rc ? x->rc : kouan_write_doc(k, x, emit, &werr);
-        k->timings.write += mono() - w1;
+        k->timings.write += kouan_seconds() - w1;
         if (x->rc) failed++;
         report_doc(k, &h, paths, i, x, wrc, &werr, done, user);
         if (!x->rc && wrc) { *err = werr; rc = wrc; }

@@ -259,18 +259,7 @@ static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
     snprintf(rep->doc_id, sizeof rep->doc_id, "%s", d->view.id);
     if (!rc) snprintf(rep->graph, sizeof rep->graph, "%s", g->iri);
     /* the same bytes are already in the store: nothing to do */
-    char old[80];
-    if (!rc && !k->force && k->store &&
-        kouan_lookup_literal(k, g->iri, KOUAN_NS_ONTOLOGY "sha256", old, sizeof old) == KOUAN_OK &&
-        strcmp(old, rep->sha256) == 0) {
-        rep->unchanged = 1;
-        return KOUAN_OK;
-    }
-    /* a worker: the same question to the writer's store, from this thread
-       (its last commit; the writer checks again with what it wrote since) */
-    if (!rc && k->probe &&
-        kouan_store_has_literal(k->probe, g->iri, g->iri, KOUAN_NS_ONTOLOGY "sha256",
-                                rep->sha256) == 1) {
+    if (!rc && kouan_holds_bytes(k, g->iri, rep->sha256)) {
         rep->unchanged = 1;
         return KOUAN_OK;
     }
@@ -349,6 +338,18 @@ static int extract_pass(kouan *k, const char *path, kouan_extracted *x,
         snprintf(err->message, sizeof err->message, "%s: out of memory", path);
     }
     return x->rc = rc;
+}
+
+int kouan_holds_bytes(kouan *k, const char *graph, const char *sha256)
+{
+    if (k->force || !graph[0]) return 0;
+    if (k->store) {
+        char old[80];
+        return kouan_lookup_literal(k, graph, KOUAN_NS_ONTOLOGY "sha256", old,
+                                    sizeof old) == KOUAN_OK && strcmp(old, sha256) == 0;
+    }
+    return k->probe && kouan_store_has_literal(k->probe, graph, graph,
+                                               KOUAN_NS_ONTOLOGY "sha256", sha256) == 1;
 }
 
 int kouan_names_read(kouan *k, const char *path, kouan_names *learned,

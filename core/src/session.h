@@ -43,8 +43,9 @@ struct kouan {
     /* a worker session: the writer's store, borrowed, asked from the
        worker's thread whether it holds a document's bytes already
        (kouan_store_has_literal: its last commit), so that an unchanged
-       document is skipped, not extracted for the writer to drop; NULL
-       with --force, --emit, or in the writer's own session */
+       document is skipped, not extracted for the writer to drop
+       (kouan_holds_bytes); NULL with --emit and in the writer's own
+       session */
     kouan_store      *probe;
 };
 /* One document extracted but not yet written: its bytes, blocks and graph
@@ -84,6 +85,11 @@ int  kouan_extract_doc(kouan *k, const char *path, kouan_extracted *x,
  * (unless k->force: rep->unchanged then); rep gets the document's SHA-256
  * and graph IRI, so that a session without a store (a worker) can leave
  * that check to the writer.  Returns 0 or KOUAN_ENOMEM. */
+/* Whether k's store holds graph's document with these bytes (its
+ * kouan:sha256), so that extracting it again would change nothing: the
+ * store as k sees it (its writer's open group included), or, in a worker
+ * session, the writer's store's last commit (k->probe).  0 with k->force. */
+int  kouan_holds_bytes(kouan *k, const char *graph, const char *sha256);
 int  kouan_names_read(kouan *k, const char *path, kouan_names *learned,
                       kouan_extract_report *rep);
 /* Fills k->store_names from the store's documents and points k->names at

@@ -197,12 +197,6 @@ static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} }
 #define MEMO_SLOTS  256u      /* (two bound terms → values) per snapshot */
 #define MEMO_VALS   4
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- the environment: one per folder per process ------------------------------ */
 
@@ -897,7 +891,7 @@ static MDB_txn *wr_txn(kstore *k, int adds_only)
             if (rc) { e->wtxn = NULL; log_mdb(k->world, "starting a write transaction", rc); return NULL; }
             e->explicit_txn = 0;
             e->next_loaded = e->next_dirty = 0;      /* read again, in this txn */
-            e->gstart = mono_now();
+            e->gstart = kouan_seconds();
             e->gquads = e->ggraphs = 0;
         }
         if (adds_only || e->explicit_txn || !backlog_in(e, e->wtxn, 1)) return e->wtxn;
@@ -932,18 +926,18 @@ static int wr_commit(kstore *k)
     size_t graphs = e->ggraphs, gquads = e->gquads;
     e->gquads = e->ggraphs = 0;
     int rc = flush(e);
-    double t0 = mono_now();
+    double t0 = kouan_seconds();
     if (!rc) rc = runs_save(e);
-    e->times.flush += mono_now() - t0;
+    e->times.flush += kouan_seconds() - t0;
     if (rc) { log_lost(k, "writing the transaction's statements", rc, graphs); wr_abort(e); return 1; }
     if ((rc = next_save(e, e->wtxn))) { log_lost(k, "numbering terms", rc, graphs); wr_abort(e); return 1; }
     /* a group's commit writes its dirty pages, held in memory until now:
        when that was more than GROUP_DIRTY, the next groups take fewer
        quads (a larger store has more pages per quad), never below 1/16 */
     unsigned long long w0 = e->group_ms && graphs > 1 ? kouan_bytes_written() : 0;
-    t0 = mono_now();
+    t0 = kouan_seconds();
     rc = mdb_txn_commit(e->wtxn);
-    e->times.commit += mono_now() - t0;
+    e->times.commit += kouan_seconds() - t0;
     e->times.commits++;
     if (!rc && w0) {
         unsigned long long dirty = kouan_bytes_written() - w0;
@@ -1454,9 +1448,9 @@ static int flush(kenv *e)
 {
     if (!e->wtxn) { e->npend = 0; e->drop = 0; return 0; }
     if (!e->drop && !e->npend) { e->pend_spoc = 0; return 0; }
-    double t0 = mono_now();
+    double t0 = kouan_seconds();
     int rc = flush_pend(e);
-    e->times.flush += mono_now() - t0;
+    e->times.flush += kouan_seconds() - t0;
     return rc;
 }
 
@@ -1977,16 +1971,16 @@ static int drain_txn(kenv *e, MDB_txn *txn, int idx, brun *runs, size_t nruns,
  * last removes the runs.  Until then readers take SPOC and CSPO
  * (scan_open).  No write transaction may be open.  0, or an LMDB error
  * (logged). */
-static int drain_timed(kstore *k);
+static int drain_txns(kstore *k);
 static int drain(kstore *k)
 {
-    double t0 = mono_now();
-    int rc = drain_timed(k);
-    k->e->times.merge += mono_now() - t0;
+    double t0 = kouan_seconds();
+    int rc = drain_txns(k);
+    k->e->times.merge += kouan_seconds() - t0;
     return rc;
 }
 
-static int drain_timed(kstore *k)
+static int drain_txns(kstore *k)
 {
     kenv *e = k->e;
     if (e->wtxn) return MDB_BAD_TXN;
@@ -3538,7 +3532,7 @@ static int replace_grouped(kstore *k, const char *graph, const kouan_lmdb_triple
     e->ggraphs++;
     e->gquads += n;
     resident_trim(e);                                /* its term lookups read pages */
-    if (e->gquads >= e->gq_eff || mono_now() - e->gstart >= e->group_ms / 1000.0)
+    if (e->gquads >= e->gq_eff || kouan_seconds() - e->gstart >= e->group_ms / 1000.0)
         return wr_commit(k) ? -1 : 0;                /* logged */
     return 0;
 }
