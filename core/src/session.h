@@ -13,11 +13,14 @@
 #include "graph/graph.h"
 
 /* The map's pages a long writer (a batch, reconciling after remove) keeps
- * resident: kouan_store_limit_resident.  36 MiB: with the program's own
- * ~30 MiB of libraries and the group's dirty pages (≤ 80 MiB) a batch of
- * the 200 MB corpus peaks at 196 MiB, in 269 s (48: 210 MiB, 275–279 s;
- * 32: 195 MiB, 291 s; bench/scale/README.md). */
-#define KOUAN_WRITER_RESIDENT ((size_t)36 << 20)
+ * resident: kouan_store_limit_resident.  Until 2026-12-03 the limit also
+ * counted the process' other file-backed pages (~30 MiB: libraries, the
+ * lexicon) and was 36 MiB, which left the map 6–10 MiB: dropped 5,600
+ * times in a 40 MB batch.  Now it is the map's own: 20 MiB (2,350 drops
+ * at 16 MiB, 1,250 at 24);
+ * with the group's dirty pages (≤ 80 MiB) a batch of the 200 MB corpus
+ * peaks at 185 MB (bench/scale/README.md). */
+#define KOUAN_WRITER_RESIDENT ((size_t)20 << 20)
 
 struct kouan {
     librdf_world     *world;

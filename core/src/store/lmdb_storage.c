@@ -260,6 +260,10 @@ typedef struct kenv {
     size_t       resident_max;/* kouan_lmdb_limit_resident: 0 none; set
                                  before kouan extract's workers start and
                                  only read after (idc_trim) */
+    size_t       resident_base;/* the process' other file-backed pages
+                                 (libraries, the lexicon), bytes: statm's
+                                 "shared" just after the map was dropped
+                                 (atomic: workers trim too) */
     int          map_missing; /* map_find failed: no trimming */
     void        *map_at;      /* the map (found by resident_trim) */
     unsigned     steps;       /* scan steps, to check the resident pages */
@@ -276,6 +280,10 @@ typedef struct kenv {
 } kenv;
 
 static void resident_trim(kenv *e);
+/* Reads (or puts, scan steps) between two looks at the map's resident
+ * pages: one may map ~320 KB (a large folio), so 256 of them overshot the
+ * limit by up to 80 MB; a look is one pread of /proc/self/statm. */
+#define TRIM_EVERY 64
 static int backlog_in(kenv *e, MDB_txn *txn, int is_w);
 /* the backlog's meta keys (see "the backlog" below) */
 #define BACKLOG_KEY   "backlog"
@@ -748,7 +756,7 @@ static librdf_node *id_node(kstore *ks, MDB_txn *txn, uint64_t id)
     node_slot *c = ks->nodes ? &ks->nodes[id & (NODE_SLOTS - 1)] : NULL;
     if (c && c->node && c->id == id) return librdf_new_node_from_node(c->node);
     /* a stream's statements map a page of `terms` or more each */
-    if (e->resident_max && (++e->reads & 0xFF) == 0) resident_trim(e);
+    if (e->resident_max && (++e->reads & (TRIM_EVERY - 1)) == 0) resident_trim(e);
     unsigned char k[8];
     put64(k, id);
     MDB_val key = { 8, k }, val;
@@ -846,7 +854,7 @@ static MDB_txn *rd_begin_lazy(kenv *e, int *is_w)
 {
     /* many short reads (a lookup, a graph's few statements: reconcile
        asks each graph) map pages as a long scan does (scan_step) */
-    if (e->resident_max && (++e->reads & 0xFF) == 0) resident_trim(e);
+    if (e->resident_max && (++e->reads & (TRIM_EVERY - 1)) == 0) resident_trim(e);
     if (e->wtxn) { *is_w = 1; return e->wtxn; }
     *is_w = 0;
     if (e->rusers == 0) {
@@ -1002,12 +1010,12 @@ static int map_find(kenv *e)
     return map_locate(e, &e->map_at, &e->map_len);
 }
 
-/* Whether the process' file-backed resident pages (statm's "shared",
- * read through *fd, opened on first use) exceed max bytes. */
-static int resident_over(int *fd, size_t max)
+/* The process' file-backed resident pages (statm's "shared", read through
+ * *fd, opened on first use), bytes; 0 when unknown. */
+static size_t resident_shared(int *fd)
 {
     /* a pread of an fd kept open, not fopen and fscanf: it is asked
-       every 256 reads or writes */
+       every TRIM_EVERY reads or writes */
     if (*fd < 0) *fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     char buf[128];
     ssize_t got_n = *fd >= 0 ? pread(*fd, buf, sizeof buf - 1, 0) : -1;
@@ -1015,23 +1023,49 @@ static int resident_over(int *fd, size_t max)
     if (got_n <= 0) return 0;
     buf[got_n] = 0;
     long page = sysconf(_SC_PAGESIZE);
-    return sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) == 3 && page > 0 &&
-           (size_t)shared * (size_t)page > max;
+    return sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) == 3 && page > 0
+         ? (size_t)shared * (size_t)page : 0;
+}
+
+/* Whether the map's resident pages exceed e->resident_max: the process'
+ * file-backed pages less those that are not the map's (resident_base).
+ * Until 2026-12-03 the libraries and the lexicon (~30 MB) counted against
+ * the limit (36 MB then), which left the map 6–10 MB: a B-tree descent
+ * maps a whole large folio of the page cache (~320 KB a random page on
+ * this machine's kernel), so the map was dropped 5,600 times in a 40 MB
+ * extract, and its branch pages faulted in again after each drop. */
+static int resident_over(kenv *e, int *fd)
+{
+    size_t now = resident_shared(fd);
+    return now > __atomic_load_n(&e->resident_base, __ATOMIC_RELAXED) + e->resident_max;
+}
+
+/* Drops the map's pages from the process (the page cache keeps them) and
+ * measures what is left: the other file-backed pages. */
+static void map_drop(kenv *e, void *at, size_t len, int *fd)
+{
+    madvise(at, len, MADV_DONTNEED);
+    __atomic_store_n(&e->resident_base, resident_shared(fd), __ATOMIC_RELAXED);
 }
 
 static void resident_trim(kenv *e)
 {
-    if (!e->resident_max || e->map_missing || !resident_over(&e->statm_fd, e->resident_max))
+    if (!e->resident_max || e->map_missing || !resident_over(e, &e->statm_fd))
         return;
     if (!e->map_at && map_find(e)) { e->map_missing = 1; return; }   /* not found: no trimming */
-    madvise(e->map_at, e->map_len, MADV_DONTNEED);
+    map_drop(e, e->map_at, e->map_len, &e->statm_fd);
 }
 
 int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes)
 {
     if (!kouan_lmdb_is_ours(storage)) return -1;
     kstore *k = librdf_storage_get_instance(storage);
-    k->e->resident_max = bytes;
+    kenv *e = k->e;
+    e->resident_max = bytes;
+    /* what is not the map: measured with the map dropped */
+    if (bytes && !e->map_missing && (e->map_at || !map_find(e)))
+        map_drop(e, e->map_at, e->map_len, &e->statm_fd);
+    else __atomic_store_n(&e->resident_base, resident_shared(&e->statm_fd), __ATOMIC_RELAXED);
     return 0;
 }
 
@@ -1509,7 +1543,7 @@ static int flush_pend(kenv *e)
         if (backlog && (i == I_POSC || i == I_OSPC)) { rc = bl_add(e, i); continue; }
         MDB_cursor *cur;
         if ((rc = mdb_cursor_open(e->wtxn, e->idx[i], &cur))) break;
-        rc = put_index(e, i, cur, run, run_j, 256, &cost);
+        rc = put_index(e, i, cur, run, run_j, TRIM_EVERY, &cost);
         mdb_cursor_close(cur);
     }
     e->pend = own;
@@ -2042,7 +2076,7 @@ static int drain_txns(kstore *k)
            disk again — 9.4 s instead of 5.0 at 200 MB, 1.3–1.6 s instead
            of 0.3–0.5 at 40 MB — for 7 MB less at peak (165 MB, 172 now),
            and the next process's queries too */
-        madvise(e->map_at, e->map_len, MADV_DONTNEED);
+        map_drop(e, e->map_at, e->map_len, &e->statm_fd);
     }
     return rc;
 }
@@ -2101,7 +2135,7 @@ static int scan_match(scan *s, const MDB_val *key, const MDB_val *val)
 static void scan_step(scan *s, int first)
 {
     if (!scan_alive(s)) return;
-    if (s->e->resident_max && (++s->e->steps & 0xFF) == 0)
+    if (s->e->resident_max && (++s->e->steps & (TRIM_EVERY - 1)) == 0)
         resident_trim(s->e);             /* a long writer's reads (reconcile) */
     MDB_val key, val;
     int rc;
@@ -3321,7 +3355,7 @@ static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, const 
  * across calls; a term not found is remembered only for the call that
  * looked (its snapshot): a later one may hold it. */
 enum { IDC_SLOTS = 8192, IDC_BYTES = 128 };      /* ~1.3 MB at most a thread */
-enum { IDC_TRIM_EVERY = 256 };                     /* dictionary reads between trims */
+enum { IDC_TRIM_EVERY = TRIM_EVERY };              /* dictionary reads between trims */
 typedef struct idc_slot { uint64_t h, id; uint32_t len, missed_in; unsigned char *bytes; } idc_slot;
 struct kouan_lmdb_idcache {
     uint32_t call;
@@ -3352,9 +3386,9 @@ void kouan_lmdb_idcache_free(kouan_lmdb_idcache *c)
  * (resident_trim; e->resident_max is set before workers start). */
 static void idc_trim(kenv *e, kouan_lmdb_idcache *c)
 {
-    if (!e->resident_max || !resident_over(&c->statm_fd, e->resident_max)) return;
+    if (!e->resident_max || !resident_over(e, &c->statm_fd)) return;
     if (!c->map_tried) c->map_tried = 1, map_locate(e, &c->map_at, &c->map_len);
-    if (c->map_at) madvise(c->map_at, c->map_len, MADV_DONTNEED);
+    if (c->map_at) map_drop(e, c->map_at, c->map_len, &c->statm_fd);
 }
 
 /* The id of term bytes b in txn's snapshot: 0 with *id set (0 when the

@@ -200,10 +200,11 @@ int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads);
  * are committed). */
 size_t kouan_lmdb_group_pending(librdf_storage *storage);
 
-/* Bounds the memory the map's pages take in this process: after each
- * commit, when the process' file-backed resident pages exceed `bytes`, the
- * map's are dropped from it (the kernel's page cache keeps them; the next
- * read maps them again).  For long writers (kouan extract over a large
+/* Bounds the memory the map's pages take in this process: every few dozen
+ * reads and puts, when the map's resident pages exceed `bytes` (the
+ * process' file-backed pages less those that are not the map's, measured
+ * with the map dropped: libraries, the lexicon), the map's are dropped from
+ * it (the kernel's page cache keeps them; the next read maps them again).  For long writers (kouan extract over a large
  * corpus), whose reads of a large store would otherwise keep every page
  * they touched mapped.  0: no limit (the default).  Returns 0, or -1 when
  * storage is not ours. */

@@ -89,9 +89,9 @@ void kouan_store_write_times(kouan_store *s, kouan_store_times *t);
  * kouan:DIR, kouan_store_is_lmdb). */
 size_t kouan_store_pending_graphs(kouan_store *s);
 
-/* kouan:DIR: after each commit, drop the map's pages from this process
- * when its file-backed pages exceed `bytes` (0: never; see
- * kouan_lmdb_limit_resident); other stores: nothing. */
+/* kouan:DIR: drop the map's pages from this process when they exceed
+ * `bytes` (0: never; see kouan_lmdb_limit_resident); other stores:
+ * nothing. */
 void kouan_store_limit_resident(kouan_store *s, size_t bytes);
 
 /* Removes the named graph; *removed gets the number of statements
