@@ -398,10 +398,12 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
        with a document ready for it and no more, the workers then idled,
        and it waited for them after (4.4 of 22 s at 40 MB).  A document
        waiting holds only its triples and the strings of its new terms
-       (~0.7 MB: kouan_graph_keep_triples), so workers go 4 documents
-       each (+4) ahead: the wait fell to ~1 s (24 ahead: none, but 20 MB
-       more at peak).  For --emit, writing is quick: twice as far. */
-    b.window = emit ? (size_t)jobs * 2 : (size_t)jobs * 4 + 4;
+       (~0.7 MB: kouan_graph_keep_triples).  With 4 documents a worker
+       (+4) ahead it still waited 1.5–1.7 s at 40 MB; 8 each (+8, 24 with
+       -j 2): 0.02–0.08 s, the batch 2–3 s faster, for ~12 MB more at peak
+       (paid for by fixed malloc thresholds in `kouan extract` and a
+       smaller GROUP_DIRTY).  For --emit, writing is quick: twice as far. */
+    b.window = emit ? (size_t)jobs * 2 : (size_t)jobs * 8 + 8;
     b.emit = emit;
     b.store = emit ? NULL : k->store;
     b.names = names;

@@ -925,7 +925,7 @@ static void log_lost(kstore *k, const char *what, int rc, size_t graphs)
 }
 
 
-#define GROUP_DIRTY ((unsigned long long)80 << 20)
+#define GROUP_DIRTY ((unsigned long long)64 << 20)
 
 static int wr_commit(kstore *k)
 {
