@@ -1904,18 +1904,26 @@ static long rss_file_kb(void)
     return kb;
 }
 
+/* A new store GDIR/name (its folder in dir) of `docs` graphs of 1,000
+ * quads, closed: 0, or -1 (a failed check). */
+static int filled_store(const char *name, int docs, char *dir, size_t n)
+{
+    snprintf(dir, n, "%s/%s", GDIR, name);
+    librdf_model *m;
+    librdf_storage *s = fresh_store(name, NULL, &m);
+    if (!s) return -1;
+    for (int i = 0; i < docs; i++) CHECK(write_doc(m, i, 1000) == 0);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    return 0;
+}
+
 static void test_resident(void)
 {
     char dir[300];
-    snprintf(dir, sizeof dir, "%s/resident", GDIR);
-    librdf_model *m;
-    librdf_storage *s = fresh_store("resident", NULL, &m);
-    if (!s) return;
-    for (int i = 0; i < 40; i++) CHECK(write_doc(m, i, 1000) == 0);
-    librdf_free_model(m);
-    librdf_free_storage(s);
-    s = open_with(dir, "yes", NULL);
-    m = librdf_new_model(W, s, NULL);
+    if (filled_store("resident", 40, dir, sizeof dir)) return;
+    librdf_storage *s = open_with(dir, "yes", NULL);
+    librdf_model *m = librdf_new_model(W, s, NULL);
     size_t all = count_stream(librdf_model_as_stream(m));   /* every page mapped */
     long before = rss_file_kb();
     CHECK(kouan_lmdb_limit_resident(s, 1) == 0);
@@ -1983,15 +1991,9 @@ static long map_rss_kb(const char *path)
 static void test_resident_map_only(void)
 {
     char dir[300], data[340], other[340];
-    snprintf(dir, sizeof dir, "%s/resident_map", GDIR);
+    if (filled_store("resident_map", 20, dir, sizeof dir)) return;
     snprintf(data, sizeof data, "%s/data.mdb", dir);
     snprintf(other, sizeof other, "%s/other.bin", GDIR);
-    librdf_model *m;
-    librdf_storage *s = fresh_store("resident_map", NULL, &m);
-    if (!s) return;
-    for (int i = 0; i < 20; i++) CHECK(write_doc(m, i, 1000) == 0);
-    librdf_free_model(m);
-    librdf_free_storage(s);
     struct stat st;
     CHECK(stat(data, &st) == 0);
     long store_kb = (long)(st.st_size >> 10);
@@ -2004,8 +2006,8 @@ static void test_resident_map_only(void)
     CHECK(o != MAP_FAILED);
     if (o == MAP_FAILED) { if (fd >= 0) close(fd); return; }
     for (long i = 0; i < other_kb << 10; i += 4096) o[i] = 1;   /* resident */
-    s = open_with(dir, "yes", NULL);
-    m = librdf_new_model(W, s, NULL);
+    librdf_storage *s = open_with(dir, "yes", NULL);
+    librdf_model *m = librdf_new_model(W, s, NULL);
     CHECK(kouan_lmdb_limit_resident(s, (size_t)limit_kb << 10) == 0);
     size_t all = count_stream(librdf_model_as_stream(m));   /* every page mapped */
     long kept = map_rss_kb(data), others = rss_file_kb();
