@@ -400,9 +400,9 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
        waiting holds only its triples and the strings of its new terms
        (~0.7 MB: kouan_graph_keep_triples).  With 4 documents a worker
        (+4) ahead it still waited 1.5–1.7 s at 40 MB; 8 each (+8, 24 with
-       -j 2): 0.02–0.08 s, the batch 2–3 s faster, for ~12 MB more at peak
-       (paid for by fixed malloc thresholds in `kouan extract` and a
-       smaller GROUP_DIRTY).  For --emit, writing is quick: twice as far. */
+       -j 2): 0.02–0.10 s, the batch 1–3 s faster, for ~12 MB more at peak
+       (paid for by fixed malloc thresholds in `kouan extract`).  For
+       --emit, writing is quick: twice as far. */
     b.window = emit ? (size_t)jobs * 2 : (size_t)jobs * 8 + 8;
     b.emit = emit;
     b.store = emit ? NULL : k->store;
