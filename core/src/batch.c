@@ -112,16 +112,12 @@ static void *work(void *arg)
     }
 }
 
-/* Whether the writer's store already holds the bytes of the document rep
- * reports on (a worker asked the last commit only). */
-static int stored(kouan *k, const kouan_extract_report *rep)
-{
-    return k->store && kouan_holds_bytes(k, rep->graph, rep->sha256);
-}
-
+/* Whether the writer's store holds the bytes x was extracted from, as
+ * of what it wrote since (a worker asked the last commit only). */
 static int unchanged(kouan *k, kouan_extracted *x)
 {
-    return x->rc == KOUAN_OK && x->have_graph && stored(k, &x->rep);
+    return x->rc == KOUAN_OK && x->have_graph &&
+           kouan_holds_bytes(k, x->rep.graph, x->rep.sha256);
 }
 
 /* One document's names pass, done by a worker (rep from a session without
@@ -130,7 +126,8 @@ static int unchanged(kouan *k, kouan_extracted *x)
 static int add_names(kouan *k, kouan_names *into, kouan_names *learned,
                      const kouan_extract_report *rep, int rc)
 {
-    if (!rc && !rep->unchanged && !stored(k, rep)) rc = kouan_names_merge(into, learned);
+    if (!rc && !rep->unchanged && !kouan_holds_bytes(k, rep->graph, rep->sha256))
+        rc = kouan_names_merge(into, learned);
     kouan_names_free(learned);
     return rc;
 }

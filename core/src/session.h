@@ -16,10 +16,9 @@
  * resident: kouan_store_limit_resident.  Until 2026-12-03 the limit also
  * counted the process' other file-backed pages (~30 MiB: libraries, the
  * lexicon) and was 36 MiB, which left the map 6–10 MiB: dropped 5,600
- * times in a 40 MB batch.  Now it is the map's own: 20 MiB (2,350 drops
- * at 16 MiB, 1,250 at 24);
- * with the group's dirty pages (≤ 64 MiB) a batch of the 200 MB corpus
- * peaks at 191 MB (bench/scale/README.md). */
+ * times in a 40 MB batch.  Now it is the map's own: 20 MiB (2,350 drops at
+ * 16 MiB, 1,250 at 24); with the group's dirty pages (≤ 64 MiB) a batch of
+ * the 200 MB corpus peaks at 191 MB (bench/scale/README.md). */
 #define KOUAN_WRITER_RESIDENT ((size_t)20 << 20)
 
 struct kouan {

@@ -1975,7 +1975,7 @@ static long map_rss_kb(const char *path)
         size_t len = strcspn(line, "\n");
         line[len] = '\0';
         unsigned long lo, hi;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, ' '))
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)   /* a mapping's first line */
             in = len >= n && strcmp(line + len - n, path) == 0;
         else if (in && sscanf(line, "Rss: %ld kB", &v) == 1) kb += v;
     }
