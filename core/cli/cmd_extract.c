@@ -187,6 +187,14 @@ static void print_timings(const kouan_batch_timings *t, double bytes, int emit)
         }
         fprintf(o, "  reconcile  %7.2f s  documents checked against the store's names\n",
                 t->reconcile);
+        if (t->store_timed) {
+            fprintf(o, "  store      the map's pages dropped %zu time%s (the writer's limit)",
+                    t->map_drops, t->map_drops == 1 ? "" : "s");
+            if (t->prefault_bytes)
+                fprintf(o, "; %.0f MB of the file's tail cached ahead of the writer in %.2f s",
+                        (double)t->prefault_bytes / 1e6, t->prefault);
+            fputc('\n', o);
+        }
     }
     fprintf(o, "  cpu        %7.2f s  user, %.2f s system", t->cpu_user, t->cpu_system);
     if (t->bytes_written)
@@ -359,7 +367,10 @@ const cli_command cmd_extract = {
     "  --timings          at the end, print to stderr where the time went:\n"
     "                     the names pass, extraction (the writer's time writing,\n"
     "                     committing and waiting for the workers), the backlog's\n"
-    "                     merge, reconciling, CPU seconds and bytes written\n"
+    "                     merge, reconciling, CPU seconds and bytes written,\n"
+    "                     how often the store's map was dropped to keep the\n"
+    "                     writer's memory bounded, and how much of the store\n"
+    "                     file a helper thread cached ahead of the writer\n"
     "\n"
     "Examples:\n"
     "  kouan extract corpus/\n"

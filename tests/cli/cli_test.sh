@@ -650,6 +650,15 @@ case_timings() {
     done
     grep -qE 'writing [0-9.]+ s \(indexes [0-9.]+ s, [0-9]+ commits? [0-9.]+ s\)' "$T/err" \
         || fail "the writer's line lacks its indexes and commits"
+    grep -qE "^  store +the map's pages dropped [0-9]+ times?" "$T/err" \
+        || fail "no line for the store's map drops"
+    # the store file's tail a helper cached ahead of the writer is cut when
+    # the groups end: the file on disk is LMDB's pages, no more
+    cp "$T/err" "$T/timings.err"
+    STORE="kouan:$T/s" expect_exit 0 k store info
+    grep -qE '^disk +([0-9.]+) MB \(\1 MB in use' "$T/out" \
+        || fail "the store file is larger than its pages: $(grep '^disk' "$T/out")"
+    cp "$T/timings.err" "$T/err"
     # the names pass and the extraction of 40 documents take time
     awk '/^  (names|extraction) / && $2 + 0 < 0.01 { exit 1 }' "$T/err" \
         || fail "a phase that reads every document took no time: $(grep -E '^  (names|extraction) ' "$T/err")"

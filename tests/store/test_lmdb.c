@@ -2029,6 +2029,106 @@ static void test_resident_map_only(void)
     librdf_free_storage(s);
 }
 
+/* How much of file path's [from, from + len) the page cache holds, kB
+ * (mincore on a mapping: nothing is read); -1 on an error. */
+static long cached_kb(const char *path, off_t from, size_t len)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return -1;
+    void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, from);
+    close(fd);
+    if (p == MAP_FAILED) return -1;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), pages = (len + page - 1) / page;
+    unsigned char *v = malloc(pages);
+    long kb = -1;
+    if (v && mincore(p, len, v) == 0) {
+        kb = 0;
+        for (size_t i = 0; i < pages; i++)
+            if (v[i] & 1) kb += (long)(page >> 10);
+    }
+    free(v);
+    munmap(p, len);
+    return kb;
+}
+
+/* data.mdb's size, or -1 */
+static off_t file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* Waits up to 20 s (the helper runs on idle cores only) until data.mdb
+ * reaches `want` bytes and the page cache holds [from, want): 1, or 0. */
+static int tail_cached(const char *data, off_t from, off_t want)
+{
+    for (int t = 0; t < 2000; t++) {
+        if (file_size(data) >= want &&
+            cached_kb(data, from, (size_t)(want - from)) == (long)((want - from) >> 10))
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+/* The file's tail in the page cache ahead of a group writer: while groups
+ * are on, a helper keeps KOUAN_LMDB_PREFAULT_MB past the last commit's end
+ * allocated and cached (the writer's pwrites then find cached pages); when
+ * they end, data.mdb is cut back to LMDB's last page; a store left with
+ * such a tail (a writer killed mid-batch) opens, reads and writes as any,
+ * and its next group writer cuts it. */
+static void test_prefault(void)
+{
+    char dir[300], data[340];
+    if (filled_store("prefault", 4, dir, sizeof dir)) return;
+    snprintf(data, sizeof data, "%s/data.mdb", dir);
+    setenv("KOUAN_LMDB_PREFAULT_MB", "4", 1);
+    librdf_storage *s = open_with(dir, "yes", NULL);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && file_size(data) == (off_t)st.used_bytes);
+    off_t used = (off_t)st.used_bytes, ahead = (off_t)4 << 20;
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    CHECK(tail_cached(data, used, used + ahead));
+    /* a group's commit writes past the old end: the helper follows */
+    for (int i = 10; i < 20; i++) CHECK(write_doc(m, i, 500) == 0);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);     /* commits the group */
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && (off_t)st.used_bytes > used);
+    CHECK(tail_cached(data, (off_t)st.used_bytes, (off_t)st.used_bytes + ahead));
+    /* groups end: the file is LMDB's pages again, and holds every quad */
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0);
+    CHECK(file_size(data) == (off_t)st.used_bytes);
+    CHECK(st.quads == 4 * 1000 + 10 * 500 && quads_of(m, 15) == 500);
+    kouan_lmdb_times t;
+    CHECK(kouan_lmdb_times_get(s, &t) == 0 && t.prefault_bytes >= (size_t)ahead);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+
+    /* a tail left by a writer killed mid-batch: opened and used as any */
+    used = file_size(data);
+    CHECK(truncate(data, used + ahead) == 0);
+    s = open_with(dir, "yes", NULL);
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    CHECK(count_stream(librdf_model_as_stream(m)) == 9000);
+    CHECK(write_doc(m, 30, 100) == 0 && quads_of(m, 30) == 100 && quads_of(m, 2) == 1000);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0 && kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && file_size(data) == (off_t)st.used_bytes);
+    /* KOUAN_LMDB_PREFAULT_MB=0: no helper, the file stays LMDB's */
+    setenv("KOUAN_LMDB_PREFAULT_MB", "0", 1);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    usleep(200 * 1000);
+    CHECK(file_size(data) == (off_t)st.used_bytes);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    unsetenv("KOUAN_LMDB_PREFAULT_MB");
+    librdf_free_model(m);
+    librdf_free_storage(s);
+}
+
 /* ---- term ids off the writer's thread ---------------------------------------- */
 
 typedef struct lookup_job {
@@ -2202,6 +2302,7 @@ int main(void)
     test_lookup_ids();
     test_many_copies();
     test_resident_map_only();
+    test_prefault();
     test_resident();
     test_unindexed();
 

@@ -152,6 +152,12 @@ typedef struct kouan_batch_timings {
                           kouan:DIR, the backlog merged into the predicate
                           and object indexes */
     double merge;      /*   of which the merge */
+    size_t map_drops;  /* kouan:DIR: how often the store's map was dropped
+                          from the process to keep its pages under the
+                          writer's limit (any phase, any thread) */
+    size_t prefault_bytes; /* kouan:DIR: the store file's tail put in the
+                          page cache ahead of the writer by a helper thread */
+    double prefault;   /*   the helper's seconds (beside the others) */
     double reconcile;  /* documents brought in line with the store's names */
     double total;
     size_t documents, workers;

@@ -54,6 +54,11 @@ typedef struct kouan_lmdb_times {
     double commit;   /* mdb_txn_commit: writing the dirty pages, syncing */
     size_t commits;
     double merge;    /* merging the backlog into POSC and OSPC */
+    size_t prefault_bytes; /* the file's tail put in the page cache ahead of
+                        the writer, by a helper thread ("the file's tail") */
+    double prefault; /* the helper's seconds doing so */
+    size_t drops;    /* the map's pages dropped from the process
+                        (kouan_lmdb_limit_resident), by any thread */
 } kouan_lmdb_times;
 
 /* Fills t (zeroes when storage is not ours: -1). */

@@ -617,6 +617,9 @@ void kouan_store_write_times(kouan_store *s, kouan_store_times *t)
     t->commit = lt.commit;
     t->commits = lt.commits;
     t->merge = lt.merge;
+    t->drops = lt.drops;
+    t->prefault = lt.prefault;
+    t->prefault_bytes = lt.prefault_bytes;
 }
 
 size_t kouan_store_pending_graphs(kouan_store *s)

@@ -79,8 +79,8 @@ int kouan_store_merge(kouan_store *s, size_t *merged, kouan_error *err);
  * flushing pending quads into the indexes, committing (writing pages,
  * syncing), merging the backlog; other stores: zeroes. */
 typedef struct kouan_store_times {
-    double flush, commit, merge;
-    size_t commits;
+    double flush, commit, merge, prefault;
+    size_t commits, drops, prefault_bytes;
 } kouan_store_times;
 void kouan_store_write_times(kouan_store *s, kouan_store_times *t);
 
