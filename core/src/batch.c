@@ -292,16 +292,14 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
     failed += (int)h->lost;
     free(h->v);
     c->t->finish = lap(c);
-    if (k->store) {
+    if (!rc && !emit && k->store)
+        rc = kouan_reconcile(k, done, warn, user, NULL, err);
+    if (k->store) {        /* after reconciling, which drops the map too (it
+                              merges and caches nothing: groups have ended) */
         kouan_store_write_times(k->store, &st);
         c->t->merge = st.merge - c->s0.merge;
         c->t->prefault = st.prefault - c->s0.prefault;
         c->t->prefault_bytes = st.prefault_bytes - c->s0.prefault_bytes;
-    }
-    if (!rc && !emit && k->store)
-        rc = kouan_reconcile(k, done, warn, user, NULL, err);
-    if (k->store) {                      /* reconciling drops the map too */
-        kouan_store_write_times(k->store, &st);
         c->t->map_drops = st.drops - c->s0.drops;
     }
     c->t->reconcile = lap(c);

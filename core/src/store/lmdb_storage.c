@@ -1096,8 +1096,6 @@ int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes)
 #define PREFAULT_MB 96
 typedef struct prefault {
     pthread_t        th;
-    pthread_mutex_t  mu;
-    pthread_cond_t   cv;
     int              stop;      /* atomic: the writer asks the helper to end */
     int              fd;        /* data.mdb, a descriptor of the helper's own */
     MDB_env         *env;
@@ -1107,6 +1105,13 @@ typedef struct prefault {
     double           seconds;
 } prefault;
 
+/* The end of LMDB's pages in the file (its last committed page + 1), or -1. */
+static off_t pages_end(MDB_env *env, off_t psize)
+{
+    MDB_envinfo info;
+    return mdb_env_info(env, &info) == 0 ? (off_t)(info.me_last_pgno + 1) * psize : -1;
+}
+
 static void *prefault_main(void *arg)
 {
     prefault *p = arg;
@@ -1115,11 +1120,9 @@ static void *prefault_main(void *arg)
     struct sched_param sp = { 0 };
     pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
     const off_t step = (off_t)2 << 20;  /* a readahead's reach; stop heard between */
-    for (;;) {
-        if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) break;
-        MDB_envinfo info;
-        if (mdb_env_info(p->env, &info) == 0) {
-            off_t used = (off_t)(info.me_last_pgno + 1) * p->psize;
+    while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+        off_t used = pages_end(p->env, p->psize);
+        if (used >= 0) {
             off_t from = p->done > used ? p->done : used, to = used + p->ahead;
             double t0 = kouan_seconds();
             for (off_t o = from; o < to && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE); o += step) {
@@ -1134,15 +1137,9 @@ static void *prefault_main(void *arg)
             }
             if (from < to) p->seconds += kouan_seconds() - t0;
         }
-        /* a group commits every few hundred ms; the next end is read then */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 20 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
-        pthread_mutex_lock(&p->mu);
-        if (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
-            pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-        pthread_mutex_unlock(&p->mu);
+        /* a group commits every few hundred ms: the end is read again in
+           20 ms (so a stop waits at most that, once a batch) */
+        nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
     }
     return NULL;
 }
@@ -1165,12 +1162,8 @@ static void prefault_start(kenv *e)
     p->psize = (off_t)st.ms_psize;
     p->ahead = (off_t)mb << 20;
     p->fd = fcntl(lfd, F_DUPFD_CLOEXEC, 0);
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
     if (p->fd < 0 || pthread_create(&p->th, NULL, prefault_main, p) != 0) {
         if (p->fd >= 0) close(p->fd);
-        pthread_mutex_destroy(&p->mu);
-        pthread_cond_destroy(&p->cv);
         free(p);
         return;
     }
@@ -1186,29 +1179,21 @@ static void prefault_stop(kenv *e)
     if (!p) return;
     e->pf = NULL;
     if (e->pid == getpid()) {                /* a forked child has no helper */
-        pthread_mutex_lock(&p->mu);
         __atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
-        pthread_cond_signal(&p->cv);
-        pthread_mutex_unlock(&p->mu);
         pthread_join(p->th, NULL);
         e->times.prefault_bytes += p->bytes;
         e->times.prefault += p->seconds;
         MDB_txn *t;
         if (!e->wtxn && mdb_txn_begin(e->env, NULL, 0, &t) == 0) {
-            MDB_envinfo info;
+            off_t used = pages_end(e->env, p->psize);
             struct stat sb;
-            off_t used;
-            if (mdb_env_info(e->env, &info) == 0 && fstat(p->fd, &sb) == 0 &&
-                sb.st_size > (used = (off_t)(info.me_last_pgno + 1) * p->psize) &&
-                ftruncate(p->fd, used) != 0) {
-                /* the tail stays: LMDB never reads past its last page */
-            }
+            /* a failed cut leaves the tail: LMDB never reads past its last page */
+            if (used > 0 && fstat(p->fd, &sb) == 0 && sb.st_size > used)
+                (void)!ftruncate(p->fd, used);
             mdb_txn_abort(t);
         }
     }
     close(p->fd);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
     free(p);
 }
 
