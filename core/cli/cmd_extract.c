@@ -177,6 +177,7 @@ static void print_timings(const kouan_batch_timings *t, double bytes, int emit)
                 t->write, t->flush, t->commits, t->commits == 1 ? "" : "s", t->commit);
     else
         fprintf(o, "               writing %.2f s", t->write);
+    if (t->trim > 0) fprintf(o, ", free memory given back %.2f s", t->trim);
     if (t->workers > 1) fprintf(o, ", waiting for workers %.2f s\n", t->wait);
     else fprintf(o, "; extracting the rest\n");
     if (!emit) {
@@ -366,7 +367,8 @@ const cli_command cmd_extract = {
     "                     with xargs -P, GNU parallel or a cluster's map step\n"
     "  --timings          at the end, print to stderr where the time went:\n"
     "                     the names pass, extraction (the writer's time writing,\n"
-    "                     committing and waiting for the workers), the backlog's\n"
+    "                     committing, giving free memory back to the system\n"
+    "                     and waiting for the workers), the backlog's\n"
     "                     merge, reconciling, CPU seconds and bytes written,\n"
     "                     how often the store's map was dropped to keep the\n"
     "                     writer's memory bounded, and how much of the store\n"
