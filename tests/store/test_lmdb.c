@@ -2235,6 +2235,70 @@ static void test_lookup_ids(void)
     librdf_free_storage(s);
 }
 
+/* A term another process numbered since this one last wrote: not in this
+ * writer's term cache, so numbering it tries to store a new id and must
+ * be given the stored one instead (term_id_v2's one descent of `ids`,
+ * refused by MDB_NOOVERWRITE with the id it holds). */
+static void test_term_numbered_elsewhere(void)
+{
+    librdf_model *m;
+    librdf_storage *s = fresh_store("elsewhere", NULL, &m);
+    if (!s) return;
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/elsewhere", GDIR);
+    size_t bad;
+    kouan_lmdb_triple A[] = { { EX "a", EX "p", EX "b", 0, NULL, NULL } };
+    CHECK(kouan_lmdb_replace_graph(s, EX "g1", A, 1, &bad) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        librdf_storage *s2 = open_with(dir, "yes", NULL);
+        kouan_lmdb_triple X[] = { { EX "x", EX "p", EX "elsewhere", 0, NULL, NULL },
+                                  { EX "x", EX "q", "numbered there", 1, NULL, NULL } };
+        int ok = s2 && kouan_lmdb_replace_graph(s2, EX "g2", X, 2, &bad) == 0;
+        if (s2) librdf_free_storage(s2);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+          WEXITSTATUS(status) == 0);
+    kouan_lmdb_triple B[] = { { EX "a", EX "p", EX "elsewhere", 0, NULL, NULL },
+                              { EX "a", EX "q", "numbered there", 1, NULL, NULL },
+                              { EX "a", EX "q", "numbered here", 1, NULL, NULL } };
+    kouan_lmdb_stats st0, st1;
+    CHECK(kouan_lmdb_stats_get(s, &st0) == 0);
+    CHECK(kouan_lmdb_replace_graph(s, EX "g3", B, 3, &bad) == 0);
+    /* each object read back from the dictionary by its stored id (this
+       process' term cache would map a string to whatever id it was given) */
+    char seen[3][64] = { "", "", "" };
+    librdf_statement *pat = librdf_new_statement_from_nodes(W,
+        librdf_new_node_from_uri_string(W, (const unsigned char *)EX "a"), NULL, NULL);
+    librdf_node *g3 = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "g3");
+    librdf_stream *st = librdf_model_find_statements_in_context(m, pat, g3);
+    size_t n = 0;
+    for (; st && !librdf_stream_end(st); librdf_stream_next(st), n++) {
+        librdf_node *o = librdf_statement_get_object(librdf_stream_get_object(st));
+        const char *v = librdf_node_is_literal(o)
+            ? (const char *)librdf_node_get_literal_value(o)
+            : (const char *)librdf_uri_as_string(librdf_node_get_uri(o));
+        if (n < 3) snprintf(seen[n], sizeof seen[n], "%s", v);
+    }
+    if (st) librdf_free_stream(st);
+    librdf_free_node(g3);
+    librdf_free_statement(pat);
+    CHECK(n == 3);
+    int there = 0, here = 0, iri = 0;
+    for (int i = 0; i < 3; i++) {
+        there += strcmp(seen[i], "numbered there") == 0;
+        here += strcmp(seen[i], "numbered here") == 0;
+        iri += strcmp(seen[i], EX "elsewhere") == 0;
+    }
+    CHECK(there == 1 && here == 1 && iri == 1);
+    /* two terms more: g3's IRI and "numbered here"; the two numbered there reused */
+    CHECK(kouan_lmdb_stats_get(s, &st1) == 0 && st1.terms == st0.terms + 2);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+}
+
 int main(void)
 {
     /* every flush checks the orders it derives (radix_by, by_graph) and
@@ -2300,6 +2364,7 @@ int main(void)
     test_flush_orders();
     test_backlog();
     test_lookup_ids();
+    test_term_numbered_elsewhere();
     test_many_copies();
     test_resident_map_only();
     test_prefault();
