@@ -7,11 +7,26 @@
 #                       scripts/fuzz builds build-fuzz/ with it).
 #   KOUAN_VALGRIND=ON   the CLI tests run kouan under valgrind memcheck
 #                       (tests/sanitize/valgrind-kouan); build normally.
+#   KOUAN_TSAN=ON       ThreadSanitizer on everything; adds the test
+#                       tsan.threads (label tsan: the threaded paths —
+#                       extract's workers, writer and helper, serve's
+#                       threads — where any report fails); scripts/test
+#                       builds build-tsan/ with it.
 # Included by the top CMakeLists.txt before any target is defined.
 
 option(KOUAN_SANITIZE "Build with -fsanitize=address,undefined" OFF)
 option(KOUAN_FUZZ "Build the libFuzzer targets of tests/fuzz (clang)" OFF)
 option(KOUAN_VALGRIND "Run the CLI tests' kouan under valgrind memcheck" OFF)
+option(KOUAN_TSAN "Build with -fsanitize=thread (and the tsan test)" OFF)
+
+if(KOUAN_TSAN AND (KOUAN_SANITIZE OR KOUAN_VALGRIND OR KOUAN_FUZZ))
+  message(FATAL_ERROR "kouan: KOUAN_TSAN excludes KOUAN_SANITIZE, KOUAN_VALGRIND and "
+    "KOUAN_FUZZ (ThreadSanitizer cannot share a process with them): use another build folder")
+endif()
+if(KOUAN_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
 
 if(KOUAN_SANITIZE AND KOUAN_VALGRIND)
   message(FATAL_ERROR "kouan: KOUAN_SANITIZE and KOUAN_VALGRIND exclude each other "
