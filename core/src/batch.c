@@ -320,7 +320,8 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
  * 200 MB (the pages given back are faulted in again when next used: a
  * few seconds of system time at 200 MB, on the core the writer leaves to
  * the workers; wall time within the runs' noise).  Every 96 documents:
- * 188 MB.  Not with --emit (nothing is held between documents there). */
+ * 188 MB.  Not with --emit: its writer only prints (no pool of dirty
+ * pages, no sorting buffers), and its peak is a few documents. */
 enum { TRIM_DOCS = 32 };
 
 /* Group commit into the store for the batch (kouan_set_commit_interval),
