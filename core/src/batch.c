@@ -315,7 +315,7 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
  * tokens and graph, freed once it is written) and the writer's ~12 MB
  * (each group's sorting buffers): at 200 MB of corpus glibc's statistics
  * read 125 MB of heap, 89 MB of it in use.  Trimming brought the 200 MB
- * batch's peak from 191–201 MB to 182 MB and the 40 MB one's from 168–177
+ * batch's peak from 190–201 MB to 182–186 MB and the 40 MB one's from 168–177
  * to 159–165 MB, for 0.13 s of the writer's time at 40 MB and 0.7 s at
  * 200 MB (the pages given back are faulted in again when next used: a
  * few seconds of system time at 200 MB, on the core the writer leaves to
