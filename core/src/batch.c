@@ -499,7 +499,6 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
 
     /* the writer: document i as soon as it is extracted, in order */
     if (!rc) rc = group_start(k, &h, emit, err);
-    size_t trim_every = b.store ? TRIM_DOCS : 0;
     for (size_t i = 0; i < n && !rc; i++) {
         slot *s = &b.ring[i % b.window];
         double w0 = kouan_seconds();
@@ -525,7 +524,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         report_doc(k, &h, paths, i, x, wrc, &werr, done, user);
         if (!x->rc && wrc) { *err = werr; rc = wrc; }
         kouan_extracted_free(x);
-        if (trim_every && (i + 1) % trim_every == 0) {
+        if (b.store && (i + 1) % TRIM_DOCS == 0) {
             double t0 = kouan_seconds();
             malloc_trim(0);
             k->timings.trim += kouan_seconds() - t0;

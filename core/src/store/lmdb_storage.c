@@ -674,8 +674,8 @@ static int term_id_v2(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t h, int crea
            there (MDB_NOOVERWRITE: nothing written then) */
         int rc = next_load(e, txn);
         if (rc) return rc;
-        uint64_t n = e->next_id;
-        if (n > e->terms_last && n != 0 && n != UINT64_MAX) {
+        uint64_t n = e->next_id;               /* past every id: appended */
+        if (n > e->terms_last) {
             unsigned char v[8];
             put64(v, n);
             MDB_val key = { b->len, b->p }, val = { 8, v };
