@@ -161,9 +161,13 @@ static void print_timings(const kouan_batch_timings *t, double bytes, int emit)
     char size[32];
     if (bytes >= 1e6) snprintf(size, sizeof size, "%.1f MB", bytes / 1e6);
     else snprintf(size, sizeof size, "%.0f kB", bytes / 1e3);
-    fprintf(o, "timings: %zu document%s, %s, %zu worker%s: %.2f s (%.2f MB/s)\n",
+    char nice[48] = "";
+    if (t->workers > 1 && t->workers_nice > 0)
+        snprintf(nice, sizeof nice, " (nice +%d, below the writer)", t->workers_nice);
+    fprintf(o, "timings: %zu document%s, %s, %zu worker%s%s: %.2f s (%.2f MB/s)\n",
             t->documents, t->documents == 1 ? "" : "s", size, t->workers,
-            t->workers == 1 ? "" : "s", t->total, t->total > 0 ? bytes / 1e6 / t->total : 0.0);
+            t->workers == 1 ? "" : "s", nice, t->total,
+            t->total > 0 ? bytes / 1e6 / t->total : 0.0);
     fprintf(o, "  start      %7.2f s  the store's names read\n", t->start);
     if (t->names_pass)
         fprintf(o, "  names      %7.2f s  every document read for the names it teaches\n",

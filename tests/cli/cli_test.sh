@@ -643,7 +643,9 @@ case_timings() {
     done
     STORE="kouan:$T/s" expect_exit 0 k extract -q -j 2 --timings "$T/c"
     expect_contains "timings: $n documents" "$T/err"
-    expect_contains "2 workers" "$T/err"
+    # into a store the workers run below the writer (the critical path):
+    # the nice value each worker read back from the system
+    expect_contains "2 workers (nice +5, below the writer):" "$T/err"
     for w in "  start " "  names " "  extraction " "waiting for workers" "  finish " \
              "the backlog merged in" "  reconcile " "  cpu " "MB written"; do
         expect_contains "$w" "$T/err"
@@ -685,6 +687,7 @@ case_timings() {
     sum_check "$T/err"
     expect_exit 0 "$KOUAN" extract -q --emit nquads --timings "$T/c"
     expect_contains "writing N-Quads" "$T/err"
+    expect_not_contains "(nice +" "$T/err"      # the workers are the critical path
     expect_not_contains "free memory given back" "$T/err"
     expect_not_contains "  names " "$T/err"
     expect_not_contains "  reconcile " "$T/err"

@@ -163,6 +163,9 @@ typedef struct kouan_batch_timings {
     double reconcile;  /* documents brought in line with the store's names */
     double total;
     size_t documents, workers;
+    int    workers_nice;   /* how many nice levels below the writer the
+                              workers ran (into a store: 5, unless the
+                              system refused; else 0) */
     int    store_timed;                /* kouan:DIR: flush, commit, merge set */
     int    names_pass;                 /* the names pass ran */
     double cpu_user, cpu_system;      /* the process's CPU seconds */
