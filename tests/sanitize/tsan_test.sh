@@ -62,9 +62,14 @@ for i in 0 1 2 3 4; do
     done
 done
 
-run extract "$KOUAN" --store "kouan:$T/s" extract -q -j 2 --commit-every 0.05 --timings "$T/c"
+# small merge transactions: the backlog's merge hands many chunks from its
+# feed thread to the writer and stops each transaction with one merged
+# ahead and not put
+run extract env KOUAN_LMDB_DRAIN_BYTES=200000 \
+    "$KOUAN" --store "kouan:$T/s" extract -q -j 2 --commit-every 0.05 --timings "$T/c"
 grep -q "timings: $n documents" "$T/extract.err" || fail "extract: not $n documents: $(head -1 "$T/extract.err")"
 grep -qE '[0-9]+ commits' "$T/extract.err" || fail "extract: no group commits"
+grep -q 'the backlog merged in' "$T/extract.err" || fail "extract: no backlog merged"
 run again "$KOUAN" --store "kouan:$T/s" extract -j 2 "$T/c"
 grep -q "unchanged" "$T/again.out" || fail "the second extract did not skip unchanged files"
 run emit "$KOUAN" extract -q -j 2 --emit nquads "$T/c"

@@ -120,8 +120,9 @@
  *     writes them as one sorted run per index (meta values of 512 KiB
  *     chunks, runs_save).  When groups end (kouan_lmdb_set_group(…, 0)) or
  *     before a write that is not an add (a removal, an explicit
- *     transaction: wr_txn), drain merges the runs (a heap; the runs read
- *     with pread, not through the map) and puts them in index order, in
+ *     transaction: wr_txn), drain merges the runs (a heap, on a thread of
+ *     its own a chunk ahead of the writer: dfeed; the runs read with
+ *     pread, not through the map) and puts them in index order, in
  *     transactions of ~DRAIN_DIRTY dirty bytes that record how far each
  *     run is merged and delete the chunks merged past (so the next ones
  *     write over their pages, which the page cache holds, instead of
@@ -2062,72 +2063,202 @@ static int backlog_clear(kenv *e, MDB_txn *txn)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* The merge's feed: the runs of one index merged in index order (a heap of
+ * runs by their next key), DRAIN_CHUNK quads at a time into one of two
+ * buffers — on a thread of its own when it can start, so that the core the
+ * writer leaves idle at the end of a batch merges the next chunk while the
+ * writer puts this one (the heap was an eighth of the merge's time: perf,
+ * bench/scale/README.md).  The feed owns the heap and the runs' progress
+ * (runs[].at) while it runs; each buffer records where every run was after
+ * it (at[]), so that the writer, when it stops at its transaction's budget
+ * with a chunk merged and not put, puts the runs back to what it put.  It
+ * reads the runs with pread (or from the map, whose committed pages a write
+ * transaction never changes) and touches nothing else of the store. */
+typedef struct dfeed {
+    int             idx, fd;
+    size_t          cap;                /* keys a run's buffer holds */
+    brun          **heap;
+    size_t          nh;
+    brun           *runs;
+    size_t          nruns, take;
+    pend           *buf[2];
+    size_t          nbuf[2];
+    size_t         *at[2];              /* runs[].at after buf[b] */
+    int             full[2];            /* buf[b] merged, not yet put */
+    int             stop, rc;           /* the writer is done; a read failed */
+    int             threaded;
+    pthread_t       th;
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+} dfeed;
+
+/* Merges the next chunk into buf[b] (the feed's side). */
+static void dfeed_fill(dfeed *f, int b)
+{
+    size_t n = 0;
+    int rc = 0;
+    pend *out = f->buf[b];
+    while (!rc && f->nh && n < f->take) {
+        brun *r = f->heap[0];
+        const unsigned char *k = brun_cur(r);
+        pend *p = &out[n++];
+        decode_quad(f->idx, k, k + 8, p->q);
+        p->dup = p->keep = p->u = 0;
+        if (++r->at == r->n) f->heap[0] = f->heap[--f->nh];
+        else if (r->at == r->lo + r->nbuf) rc = brun_fill(f->fd, r, f->cap);
+        heap_down(f->heap, f->nh, 0);
+    }
+    for (size_t j = 0; j < f->nruns; j++) f->at[b][j] = f->runs[j].at;
+    f->nbuf[b] = n;
+    if (rc) f->rc = rc;
+}
+
+static void *dfeed_main(void *arg)
+{
+    dfeed *f = arg;
+    for (int b = 0;; b ^= 1) {
+        pthread_mutex_lock(&f->mu);
+        while (f->full[b] && !f->stop) pthread_cond_wait(&f->cv, &f->mu);
+        int stop = f->stop;
+        pthread_mutex_unlock(&f->mu);
+        if (stop) return NULL;
+        dfeed_fill(f, b);                /* buf[b] is the feed's until full */
+        pthread_mutex_lock(&f->mu);
+        f->full[b] = 1;
+        int last = f->nbuf[b] == 0 || f->rc;
+        pthread_cond_broadcast(&f->cv);
+        pthread_mutex_unlock(&f->mu);
+        if (last) return NULL;
+    }
+}
+
+/* The writer's side: buf[b] once merged (NULL, *n 0: every run merged),
+ * or NULL with an error. */
+static pend *dfeed_take(dfeed *f, int b, size_t *n, int *rc)
+{
+    if (f->threaded) {
+        pthread_mutex_lock(&f->mu);
+        while (!f->full[b]) pthread_cond_wait(&f->cv, &f->mu);
+        pthread_mutex_unlock(&f->mu);
+    } else {
+        dfeed_fill(f, b);
+    }
+    *rc = f->rc;
+    *n = f->nbuf[b];
+    return *rc || !*n ? NULL : f->buf[b];
+}
+
+/* buf[b] is put: the feed may merge into it again. */
+static void dfeed_give(dfeed *f, int b)
+{
+    if (!f->threaded) return;
+    pthread_mutex_lock(&f->mu);
+    f->full[b] = 0;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
 /* One transaction of the merge: the runs of index idx (in txn; how far
- * each is merged in runs[].at) merged in index order and put through one
- * cursor (appended past the index's last key, as flush does) until about
- * DRAIN_DIRTY bytes are dirty; then every run's progress ('D' keys).
- * With "backlog-removed", only quads SPOC still holds.  run and run_j:
- * put_index's room.  0 or an LMDB error. */
+ * each is merged in runs[].at) merged in index order (the feed, above) and
+ * put through one cursor (appended past the index's last key, as flush
+ * does) until about DRAIN_DIRTY bytes are dirty; then every run's progress
+ * ('D' keys).  With "backlog-removed", only quads SPOC still holds.  run
+ * and run_j: put_index's room.  0 or an LMDB error. */
 static int drain_txn(kenv *e, MDB_txn *txn, int idx, brun *runs, size_t nruns,
                      unsigned char *run, size_t *run_j)
 {
-    brun **heap = malloc((nruns ? nruns : 1) * sizeof *heap);
+    dfeed f;
+    memset(&f, 0, sizeof f);
+    f.idx = idx;
+    f.runs = runs;
+    f.nruns = nruns;
+    size_t nr = nruns ? nruns : 1;
+    f.heap = malloc(nr * sizeof *f.heap);
     /* each run's buffer: ~8 MB over all, 128 to 2048 keys each */
-    size_t cap = ((size_t)8 << 20) / 32 / (nruns ? nruns : 1);
-    cap = cap < 128 ? 128 : cap > 2048 ? 2048 : cap;
-    unsigned char *bufs = malloc((nruns ? nruns : 1) * cap * 32);
+    f.cap = ((size_t)8 << 20) / 32 / nr;
+    f.cap = f.cap < 128 ? 128 : f.cap > 2048 ? 2048 : f.cap;
+    unsigned char *bufs = malloc(nr * f.cap * 32);
+    size_t *ats = malloc(3 * nr * sizeof *ats);     /* at[0], at[1], as put */
+    size_t budget = env_size("KOUAN_LMDB_DRAIN_BYTES", DRAIN_DIRTY);
+    f.take = budget / 24 < DRAIN_CHUNK ? budget / 24 + 1 : DRAIN_CHUNK;
+    f.buf[0] = e->pend;                              /* DRAIN_CHUNK of room */
+    f.buf[1] = malloc(f.take * sizeof *f.buf[1]);
     MDB_cursor *cur = NULL, *spoc = NULL;
-    int rc = heap && bufs ? mdb_cursor_open(txn, e->idx[idx], &cur) : ENOMEM;
+    int rc = f.heap && bufs && ats && f.buf[1] ? mdb_cursor_open(txn, e->idx[idx], &cur)
+                                                : ENOMEM;
     MDB_val sk = { sizeof BACKLOG_STALE - 1, BACKLOG_STALE }, sv;
     if (!rc && mdb_get(txn, e->meta, &sk, &sv) == 0)
         rc = mdb_cursor_open(txn, e->idx[I_SPOC], &spoc);
-    int fd = -1;
+    f.fd = -1;
     e->map_at = NULL;                                /* found again: a grown map moves */
     e->map_len = 0;
-    if (mdb_env_get_fd(e->env, &fd) || map_find(e)) fd = -1;
-    size_t nh = 0;
+    if (mdb_env_get_fd(e->env, &f.fd) || map_find(e)) f.fd = -1;
     for (size_t j = 0; !rc && j < nruns; j++) {
         brun *r = &runs[j];
-        r->buf = bufs + j * cap * 32;
+        r->buf = bufs + j * f.cap * 32;
         const unsigned char *m0 = e->map_at;
         for (size_t c = 0; c < r->nch; c++) {
             bchunk *ch = &r->ch[c];
-            if (fd >= 0 && ch->p >= m0 && ch->p + 32 * ch->n <= m0 + e->map_len)
+            if (f.fd >= 0 && ch->p >= m0 && ch->p + 32 * ch->n <= m0 + e->map_len)
                 ch->off = (off_t)(ch->p - m0);
         }
-        if (r->at < r->n && !(rc = brun_fill(fd, r, cap))) heap[nh++] = r;
+        if (r->at < r->n && !(rc = brun_fill(f.fd, r, f.cap))) f.heap[f.nh++] = r;
     }
-    for (size_t j = nh; !rc && j-- > 0; ) heap_down(heap, nh, j);
-    size_t cost = 0, budget = env_size("KOUAN_LMDB_DRAIN_BYTES", DRAIN_DIRTY);
-    size_t take = budget / 24 < DRAIN_CHUNK ? budget / 24 + 1 : DRAIN_CHUNK;
-    while (!rc && nh && cost < budget) {
-        e->npend = 0;
-        while (!rc && nh && e->npend < take) {
-            brun *r = heap[0];
-            const unsigned char *b = brun_cur(r);
-            pend *p = &e->pend[e->npend++];
-            decode_quad(idx, b, b + 8, p->q);
-            p->dup = p->keep = p->u = 0;
-            if (++r->at == r->n) heap[0] = heap[--nh];
-            else if (r->at == r->lo + r->nbuf) rc = brun_fill(fd, r, cap);
-            heap_down(heap, nh, 0);
-            if (spoc && !rc) {
+    for (size_t j = f.nh; !rc && j-- > 0; ) heap_down(f.heap, f.nh, j);
+    size_t *put_at = ats ? ats + 2 * nr : NULL;      /* the runs as far as put */
+    if (!rc) {
+        f.at[0] = ats;
+        f.at[1] = ats + nr;
+        for (size_t j = 0; j < nruns; j++) put_at[j] = runs[j].at;
+        pthread_mutex_init(&f.mu, NULL);
+        pthread_cond_init(&f.cv, NULL);
+        f.threaded = pthread_create(&f.th, NULL, dfeed_main, &f) == 0;
+    }
+    size_t cost = 0;
+    pend *const own = e->pend;
+    for (int b = 0; !rc && cost < budget; b ^= 1) {
+        size_t n;
+        pend *chunk = dfeed_take(&f, b, &n, &rc);
+        if (!chunk) break;
+        if (spoc) {                                  /* the quads SPOC still holds */
+            size_t m = 0;
+            for (size_t j = 0; j < n && !rc; j++) {
                 unsigned char sb[32];
-                encode_quad(I_SPOC, p->q, sb);
+                encode_quad(I_SPOC, chunk[j].q, sb);
                 MDB_val kk = { 8, sb }, vv = { 24, sb + 8 };
                 int g = mdb_cursor_get(spoc, &kk, &vv, MDB_GET_BOTH);
-                if (g == MDB_NOTFOUND) e->npend--;   /* removed since */
-                else rc = g;
-                if ((e->npend & 0xFF) == 0) resident_trim(e);   /* SPOC's pages */
+                if (g == 0) chunk[m++] = chunk[j];
+                else if (g != MDB_NOTFOUND) rc = g;  /* else: removed since */
+                if ((j & 0xFF) == 0xFF) resident_trim(e);   /* SPOC's pages */
             }
+            n = m;
         }
+        e->pend = chunk;                             /* put_index reads e->pend */
+        e->npend = n;
         if (!rc) rc = put_index(e, idx, cur, run, run_j, DRAIN_TRIM, &cost);
+        e->pend = own;
+        e->npend = 0;
+        if (!rc) memcpy(put_at, f.at[b], nruns * sizeof *put_at);
+        dfeed_give(&f, b);
     }
-    e->npend = 0;
+    if (f.threaded) {
+        pthread_mutex_lock(&f.mu);
+        f.stop = 1;
+        pthread_cond_broadcast(&f.cv);
+        pthread_mutex_unlock(&f.mu);
+        pthread_join(f.th, NULL);
+    }
+    if (f.at[0]) {                                   /* the feed was set up */
+        pthread_mutex_destroy(&f.mu);
+        pthread_cond_destroy(&f.cv);
+        for (size_t j = 0; j < nruns; j++) runs[j].at = put_at[j];
+    }
     if (spoc) mdb_cursor_close(spoc);
     if (cur) mdb_cursor_close(cur);
-    free(heap);
+    free(f.heap);
     free(bufs);
+    free(ats);
+    free(f.buf[1]);
     size_t deleted = 0;
     for (size_t j = 0; !rc && j < nruns; j++) {
         unsigned char dk[RUN_KEY], at[8];
