@@ -64,9 +64,9 @@ typedef struct worker {
 
 /* Into a store, the one writer is the batch's critical path: the workers
  * outrun it (bench/scale/README.md), and with two workers and the writer
- * on two cores the scheduler gave the writer's core away to a worker a
- * third of the time — at 40 MB the writer wrote for 16.0–17.3 s with
- * -j 2 against 14.8 s with -j 1.  So a worker runs WORKER_NICE nice
+ * on two cores the scheduler gave the writer's core away to a worker
+ * often enough that at 40 MB the writer wrote for 16.0–17.3 s with -j 2
+ * against 14.8 s with -j 1.  So a worker runs WORKER_NICE nice
  * levels below the writer: the writer gets a core whenever it can run,
  * the workers share what is left (the writer still waited for them
  * 0.1–0.3 s; +5, +10 and +19 gave the same batch times, +5 is the least
