@@ -50,7 +50,6 @@ typedef struct batch {
     pthread_mutex_t warn_mu;   /* one warning at a time */
     kouan_warn_cb   warn;
     void           *user;
-    int             writer_nice; /* the writer thread's nice value */
 } batch;
 
 typedef struct worker {
@@ -72,13 +71,14 @@ typedef struct worker {
  * 0.1–0.3 s; +5, +10 and +19 gave the same batch times, +5 is the least
  * that does).  On Linux the nice value is a thread's own. */
 #define WORKER_NICE 5
-static int lower_priority(int writer_nice)
+static int lower_priority(void)
 {
-    pid_t tid = gettid();
-    if (setpriority(PRIO_PROCESS, (id_t)tid, writer_nice + WORKER_NICE) != 0) return 0;
+    id_t tid = (id_t)gettid();
     errno = 0;
-    int now = getpriority(PRIO_PROCESS, (id_t)tid);
-    return errno ? 0 : now - writer_nice;
+    int was = getpriority(PRIO_PROCESS, tid);    /* the writer's: a thread starts with its creator's */
+    if (errno || setpriority(PRIO_PROCESS, tid, was + WORKER_NICE) != 0) return 0;
+    int now = getpriority(PRIO_PROCESS, tid);
+    return errno ? 0 : now - was;
 }
 
 static void warn_serialised(const char *message, void *user)
@@ -93,7 +93,7 @@ static void *work(void *arg)
 {
     worker *w = arg;
     batch *b = w->b;
-    if (b->store) w->nice = lower_priority(b->writer_nice);
+    if (b->store) w->nice = lower_priority();
     for (;;) {
         pthread_mutex_lock(&b->mu);
         /* after the names pass's last document, wait for the extraction */
@@ -450,9 +450,6 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     b.names = names;
     b.warn = warn;
     b.user = user;
-    errno = 0;
-    b.writer_nice = getpriority(PRIO_PROCESS, (id_t)gettid());
-    if (errno) b.writer_nice = 0;
     b.ring = calloc(b.window, sizeof *b.ring);
     worker *ws = calloc((size_t)jobs, sizeof *ws);
     if (!b.ring || !ws) {

@@ -38,17 +38,22 @@ if ! "$KOUAN" --version >"$T/probe.out" 2>"$T/probe.err"; then
     echo "tsan: this kernel's address randomisation stops ThreadSanitizer: kouan runs under setarch -R"
 fi
 
-# run NAME CMD…: runs CMD, its stderr into $T/NAME.err; fails on a report
-# or a non-zero exit
+# verdict NAME ERR RC: fails on a report in the stderr file ERR or on a
+# non-zero exit status RC
+verdict() {
+    if grep -q 'ThreadSanitizer' "$2"; then
+        cat "$2" >&2
+        fail "$1: ThreadSanitizer reported (above)"
+    fi
+    [ "$3" -eq 0 ] || { tail -n 20 "$2" >&2; fail "$1: exit $3"; }
+}
+
+# run NAME CMD…: runs CMD, its stderr into $T/NAME.err, and judges it
 run() {
     local name=$1 rc=0
     shift
     "${WRAP[@]}" "$@" >"$T/$name.out" 2>"$T/$name.err" || rc=$?
-    if grep -q 'ThreadSanitizer' "$T/$name.err"; then
-        cat "$T/$name.err" >&2
-        fail "$name: ThreadSanitizer reported (above)"
-    fi
-    [ "$rc" -eq 0 ] || { tail -n 20 "$T/$name.err" >&2; fail "$name: exit $rc"; }
+    verdict "$name" "$T/$name.err" "$rc"
 }
 
 mkdir "$T/c"                       # the corpus five times: several groups
@@ -110,9 +115,5 @@ kill -INT "$SERVER_PID"
 rc=0
 wait "$SERVER_PID" || rc=$?
 SERVER_PID=
-if grep -q 'ThreadSanitizer' "$T/serve.err"; then
-    cat "$T/serve.err" >&2
-    fail "serve: ThreadSanitizer reported (above)"
-fi
-[ "$rc" -eq 0 ] || { tail -n 20 "$T/serve.err" >&2; fail "serve: exit $rc after Ctrl-C"; }
+verdict "serve (after Ctrl-C)" "$T/serve.err" "$rc"
 echo "ok [tsan]: extract -j 2 into a store and again, --emit, serve under load and its Ctrl-C: no report"

@@ -1386,18 +1386,14 @@ static librdf_storage *open_with(const char *dir, const char *write, const char 
     return librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, opts);
 }
 
-/* A new store in folder GDIR/name (options `more`), its model in *m:
- * the storage, or NULL (a failed check). */
-/* The folder of fresh_store(name, …). */
-static void store_dir(char dir[300], const char *name)
+/* A new store in folder GDIR/name (options `more`; the folder also in
+ * out_dir unless NULL), its model in *m: the storage, or NULL (a failed
+ * check). */
+static librdf_storage *fresh_store(const char *name, const char *more, librdf_model **m,
+                                   char out_dir[300])
 {
+    char own[300], *dir = out_dir ? out_dir : own;
     snprintf(dir, 300, "%s/%s", GDIR, name);
-}
-
-static librdf_storage *fresh_store(const char *name, const char *more, librdf_model **m)
-{
-    char dir[300];
-    store_dir(dir, name);
     CHECK(mkdir(dir, 0700) == 0);
     librdf_storage *s = open_with(dir, "yes", more);
     *m = s ? librdf_new_model(W, s, NULL) : NULL;
@@ -1519,7 +1515,7 @@ static void test_group(void)
        said so, the store as the last commit left it */
     char dir2[300];
     snprintf(dir2, sizeof dir2, "%s/small", GDIR);
-    if (!(s = fresh_store("small", ",map-size='1048576'", &m))) return;
+    if (!(s = fresh_store("small", ",map-size='1048576'", &m, NULL))) return;
     CHECK(replace_n(s, 1, 60, NULL) == 0);              /* committed alone */
     CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
     librdf_world_set_logger(W, NULL, capture);
@@ -1642,10 +1638,9 @@ static size_t bl_expect(int p, int from, int to, int n, int small, int ns)
 static void test_backlog(void)
 {
     librdf_model *m;
-    librdf_storage *s = fresh_store("backlog", NULL, &m);
-    if (!s) return;
     char dir[300];
-    store_dir(dir, "backlog");
+    librdf_storage *s = fresh_store("backlog", NULL, &m, dir);
+    if (!s) return;
     long c[4];
     /* graphs in groups of about 60 quads: each commit leaves a run */
     CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 60) == 0);
@@ -1710,7 +1705,7 @@ static void test_backlog(void)
 static void test_flush_orders(void)
 {
     librdf_model *m;
-    librdf_storage *s = fresh_store("orders", NULL, &m);
+    librdf_storage *s = fresh_store("orders", NULL, &m, NULL);
     if (!s) return;
     CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
     for (int i = 1; i <= 100; i++) CHECK(replace_mixed(s, i, 20 + i % 7, i) == 0);
@@ -1802,10 +1797,9 @@ static long bl_runs(const char *dir, int unchunk)
 static void test_backlog_chunks(void)
 {
     librdf_model *m;
-    librdf_storage *s = fresh_store("chunks", NULL, &m);
-    if (!s) return;
     char dir[300];
-    store_dir(dir, "chunks");
+    librdf_storage *s = fresh_store("chunks", NULL, &m, dir);
+    if (!s) return;
     long c[4];
     setenv("KOUAN_LMDB_RUN_CHUNK", "8", 1);
     setenv("KOUAN_LMDB_DRAIN_TXNS", "0", 1);        /* the groups end, the runs stay */
@@ -1860,7 +1854,7 @@ static void test_backlog_chunks(void)
 static void test_many_copies(void)
 {
     librdf_model *m;
-    librdf_storage *s = fresh_store("copies", NULL, &m);
+    librdf_storage *s = fresh_store("copies", NULL, &m, NULL);
     if (!s) return;
     static char val[16][32];
     for (int g = 0; g < 9; g++) {
@@ -1914,9 +1908,8 @@ static long rss_file_kb(void)
  * quads, closed: 0, or -1 (a failed check). */
 static int filled_store(const char *name, int docs, char dir[300])
 {
-    store_dir(dir, name);
     librdf_model *m;
-    librdf_storage *s = fresh_store(name, NULL, &m);
+    librdf_storage *s = fresh_store(name, NULL, &m, dir);
     if (!s) return -1;
     for (int i = 0; i < docs; i++) CHECK(write_doc(m, i, 1000) == 0);
     librdf_free_model(m);
@@ -2177,7 +2170,7 @@ static size_t count_in(librdf_model *m, const char *g, const char *s, const char
 static void test_lookup_ids(void)
 {
     librdf_model *m;
-    librdf_storage *s = fresh_store("ids", NULL, &m);
+    librdf_storage *s = fresh_store("ids", NULL, &m, NULL);
     if (!s) return;
     size_t bad;
     kouan_lmdb_triple A[] = {
@@ -2248,10 +2241,9 @@ static void test_lookup_ids(void)
 static void test_term_numbered_elsewhere(void)
 {
     librdf_model *m;
-    librdf_storage *s = fresh_store("elsewhere", NULL, &m);
-    if (!s) return;
     char dir[300];
-    store_dir(dir, "elsewhere");
+    librdf_storage *s = fresh_store("elsewhere", NULL, &m, dir);
+    if (!s) return;
     size_t bad;
     kouan_lmdb_triple A[] = { { EX "a", EX "p", EX "b", 0, NULL, NULL } };
     CHECK(kouan_lmdb_replace_graph(s, EX "g1", A, 1, &bad) == 0);
