@@ -2,7 +2,7 @@
 # store_cli_test.sh KOUAN SRC — the kouan program on its own store (kouan:DIR,
 # the default): the seed chapter's triple count equals the distinct count of
 # a hashes store, re-extraction changes nothing, export/import round trip,
-# `kouan store info`, evidence positions asked by value (format 3) as the
+# `kouan store info`, evidence positions asked by value (formats 3 and 4) as the
 # hashes store answers them, and migrating a hashes store.
 set -euo pipefail
 KOUAN=${1:?usage: store_cli_test.sh KOUAN SRC}
@@ -23,8 +23,8 @@ field() { awk -v f="$1" '$1 == f { print $2 }'; }
 info > info1
 triples=$(field triples < info1)
 quads=$(field quads < info1)
-grep -qx 'format    3 (term ids from a counter; the literal objects of 3 evidence properties not indexed by value)' info1 ||
-    fail "store info: no format 3 line: $(cat info1)"
+grep -qx 'format    4 (term ids from a counter; the literal objects of 3 evidence properties not indexed by value)' info1 ||
+    fail "store info: no format 4 line: $(cat info1)"
 
 # the same document in a hashes store: its distinct triples (export
 # de-duplicates) equal ours

@@ -1305,7 +1305,7 @@ static void test_unindexed(void)
     load(m);                                     /* one quad at a time */
     CHECK(librdf_model_sync(m) == 0);
     kouan_lmdb_stats st;
-    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 3 && st.unindexed == 2);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 4 && st.unindexed == 2);
     test_basics(m);
     test_shapes(m);
     test_duplicates_and_removal(m);
@@ -1329,7 +1329,7 @@ static void test_unindexed(void)
     m = s ? librdf_new_model(W, s, NULL) : NULL;
     CHECK(m != NULL);
     if (m) {
-        CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 3 && st.unindexed == 2);
+        CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 4 && st.unindexed == 2);
         test_basics(m);
         test_shapes(m);
         librdf_free_model(m);
@@ -2277,6 +2277,142 @@ static void test_term_numbered_elsewhere(void)
     librdf_free_storage(s);
 }
 
+/* Graph doc/i: n triples (s<i> p "<tag> sentence j"), and the plain
+ * literal `shared` under p2 when not NULL. */
+static int replace_sentences(librdf_storage *s, int i, int n, const char *tag, const char *shared)
+{
+    static char sub[32], obj[64][64];
+    char g[64];
+    kouan_lmdb_triple t[65];
+    snprintf(sub, sizeof sub, EX "s%d", i);
+    for (int j = 0; j < n && j < 64; j++) {
+        snprintf(obj[j], sizeof obj[j], "%s sentence %d of %d", tag, j, i);
+        t[j] = (kouan_lmdb_triple){ sub, EX "p", obj[j], 1, NULL, NULL };
+    }
+    if (shared) t[n++] = (kouan_lmdb_triple){ sub, EX "p2", shared, 1, NULL, NULL };
+    snprintf(g, sizeof g, EX "doc/%d", i);
+    size_t bad;
+    return kouan_lmdb_replace_graph(s, g, t, (size_t)n, &bad);
+}
+
+/* Statements whose object is the plain literal lit, all graphs, as m reads. */
+static size_t with_literal(librdf_model *m, const char *lit)
+{
+    librdf_statement *q = librdf_new_statement_from_nodes(W, NULL, NULL,
+        librdf_new_node_from_literal(W, (const unsigned char *)lit, NULL, 0));
+    size_t n = count_stream(librdf_model_find_statements(m, q));
+    librdf_free_statement(q);
+    return n;
+}
+
+/* with_literal in another process, on what the store in dir has committed. */
+static long with_literal_elsewhere(const char *dir, const char *lit)
+{
+    int pfd[2];
+    if (pipe(pfd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        librdf_storage *s = open_with(dir, "no", NULL);
+        librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+        long n = m ? (long)with_literal(m, lit) : -1;
+        if (write(pfd[1], &n, sizeof n) != sizeof n) _exit(1);
+        _exit(0);
+    }
+    long n = -1;
+    if (read(pfd[0], &n, sizeof n) != sizeof n) n = -1;
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(pfd[0]);
+    close(pfd[1]);
+    return n;
+}
+
+/* The backlog of `ids` (format 4): a group's new plain literals reach
+ * `ids` only at the merge.  Meanwhile a literal keeps one id across groups
+ * (the writer's memory of the runs), across a worker's lookup (which does
+ * not see the runs: the writer numbers it), after a nested transaction
+ * lost (its pairs gone with its ids), and across processes — another
+ * process reads it from the runs, and a writer finds the runs a killed
+ * batch left.  A term with two ids would be found under one of them: a
+ * lookup by value would then count one statement of two. */
+static void test_id_backlog(void)
+{
+    librdf_model *m;
+    char dir[300];
+    librdf_storage *s = fresh_store("idlog", NULL, &m, dir);
+    if (!s) return;
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 4);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 40) == 0);
+    /* quoted by graphs 1 and 2 (one group) and 9 (a later one); longer
+       than the writer's term cache keeps, so each is looked up */
+    char shared[400];
+    memset(shared, 'q', 300);
+    snprintf(shared + 300, 100, " a sentence three documents quote");
+    for (int i = 1; i <= 8; i++) CHECK(replace_sentences(s, i, 20, "A", i <= 2 ? shared : NULL) == 0);
+    CHECK(replace_sentences(s, 9, 20, "A", shared) == 0);    /* groups later */
+    CHECK(replace_sentences(s, 10, 20, "A", NULL) == 0);     /* 9's group committed */
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog_terms > 100);
+    CHECK(with_literal(m, shared) == 3);
+    CHECK(with_literal(m, "A sentence 3 of 4") == 1);
+    /* another process, on the committed runs */
+    CHECK(with_literal_elsewhere(dir, shared) == 3);
+    CHECK(with_literal_elsewhere(dir, "A sentence 5 of 7") == 1);
+    CHECK(with_literal_elsewhere(dir, "A sentence 5 of 99") == 0);
+    /* a worker's lookup misses a literal only the runs hold; the writer,
+       given the ids it found, numbers it as the runs say */
+    kouan_lmdb_triple W1[] = { { EX "w", EX "p", "A sentence 1 of 2", 1, NULL, NULL } };
+    uint64_t wid[3];
+    kouan_lmdb_idcache *c = kouan_lmdb_idcache_new();
+    CHECK(c && kouan_lmdb_lookup_ids(s, c, W1, 1, wid) == 0 && wid[1] && !wid[2]);
+    size_t bad;
+    CHECK(kouan_lmdb_replace_graph_ids(s, EX "doc/w", W1, wid, 1, &bad) == 0);
+    kouan_lmdb_idcache_free(c);
+    CHECK(with_literal(m, "A sentence 1 of 2") == 2);
+    /* a graph refused after numbering a new literal: its id is given again,
+       and the literal, quoted next, is numbered anew */
+    kouan_lmdb_triple bad_doc[] = { { EX "b", EX "p", "quoted by a refused graph", 1, NULL, NULL },
+                                    { EX "b", NULL, "x", 1, NULL, NULL } };
+    CHECK(kouan_lmdb_replace_graph(s, EX "doc/refused", bad_doc, 2, &bad) != 0 && bad == 1);
+    kouan_lmdb_triple after[] = { { EX "b", EX "p", "quoted by a refused graph", 1, NULL, NULL } };
+    CHECK(kouan_lmdb_replace_graph(s, EX "doc/after", after, 1, &bad) == 0);
+    CHECK(with_literal(m, "quoted by a refused graph") == 1);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);      /* merged */
+    /* a batch killed before its merge: its runs stay, and this writer
+       (which knew other runs) reads them before numbering */
+    setenv("KOUAN_LMDB_DRAIN_TXNS", "0", 1);
+    pid_t pid = fork();
+    if (pid == 0) {
+        librdf_storage *s2 = open_with(dir, "yes", NULL);
+        int ok = s2 && kouan_lmdb_set_group(s2, 3600 * 1000, 40) == 0;
+        for (int i = 20; ok && i <= 25; i++)
+            ok = replace_sentences(s2, i, 20, "K", i == 21 ? "quoted by the killed batch" : NULL) == 0;
+        ok = ok && kouan_lmdb_set_group(s2, 0, 0) == 0;   /* committed, not merged */
+        _exit(ok ? 0 : 1);                               /* as if killed: no close */
+    }
+    int status = 1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+          WEXITSTATUS(status) == 0);
+    unsetenv("KOUAN_LMDB_DRAIN_TXNS");
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog_terms > 100);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 40) == 0);
+    CHECK(replace_sentences(s, 30, 20, "A", "quoted by the killed batch") == 0);
+    CHECK(replace_sentences(s, 31, 20, "A", shared) == 0);
+    CHECK(with_literal(m, "quoted by the killed batch") == 2);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    /* all in `ids` now, found by every process, each under one id */
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog_terms == 0 && st.backlog == 0);
+    CHECK(with_literal_elsewhere(dir, "quoted by the killed batch") == 2);
+    CHECK(with_literal_elsewhere(dir, shared) == 4);
+    CHECK(with_literal_elsewhere(dir, "K sentence 19 of 25") == 1);
+    CHECK(with_literal_elsewhere(dir, "A sentence 1 of 2") == 2);
+    CHECK(with_literal_elsewhere(dir, "quoted by a refused graph") == 1);
+    long cnt[4];
+    CHECK(bl_committed(dir, cnt) == 0 && cnt[3] == 0);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+}
+
 int main(void)
 {
     /* every flush checks the orders it derives (radix_by, by_graph) and
@@ -2343,6 +2479,7 @@ int main(void)
     test_backlog();
     test_lookup_ids();
     test_term_numbered_elsewhere();
+    test_id_backlog();
     test_many_copies();
     test_resident_map_only();
     test_prefault();

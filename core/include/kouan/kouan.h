@@ -336,8 +336,8 @@ typedef struct kouan_store_info {
     size_t terms;           /* dictionary entries; (size_t)-1 when not known */
     size_t used_bytes;      /* bytes in use, 0 when not known */
     size_t disk_bytes;      /* bytes the store's files take on disk */
-    int    format;          /* kouan (LMDB): the store format (1, 2 or 3); else 0 */
-    char   format_note[320];/* kouan (LMDB): what the format means for it */
+    int    format;          /* kouan (LMDB): the store format (1 to 4); else 0 */
+    char   format_note[512];/* kouan (LMDB): what the format means for it */
 } kouan_store_info;
 
 int kouan_store_get_info(kouan *k, kouan_store_info *info, kouan_error *err);

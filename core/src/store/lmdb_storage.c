@@ -2,7 +2,7 @@
  * dictionary and four quad indexes, one write transaction per document,
  * readers on MVCC snapshots.  See lmdb_storage.h for the options.
  *
- * Layout (one LMDB environment, six named databases; format 3):
+ * Layout (one LMDB environment, six named databases; format 4):
  *   terms   id (8 bytes, big-endian) → the term: 'U' IRI | 'B' blank id |
  *           'L' u8 langlen, lang, u16 dtlen, datatype IRI, value.
  *           A new term's id is the next of a counter (meta "next-id"; 0 is
@@ -18,29 +18,38 @@
  *           left is mostly the old objects a document names, each a key on
  *           its own page of OSPC and POSC: bench/scale/README.md).
  *   ids     the term bytes → id (8 bytes): a term is looked up by its bytes.
- *           A term longer than a key (LMDB: 511 bytes) is under 0xFF and a
- *           64-bit hash of its bytes instead, the id checked against
- *           `terms`, the next hash value taken on a collision (long terms
- *           are the rare long quote).  Keyed by the bytes rather than by a
- *           hash: the IRIs a document mints share a prefix
- *           (…/doc/NAME#f1, #f2 …), so they land on a few adjacent pages
- *           where a hash would scatter each on its own page (the writes
- *           per commit this format removes); a lookup is one B-tree search
- *           either way.  It costs ~13 bytes a quad on disk (bench/store).
+ *           A term longer than a key (LMDB: 511 bytes), and a plain literal
+ *           (no language, no datatype: the sentences and rows kouan quotes
+ *           as evidence), is under 0xFF and a 64-bit hash of its bytes
+ *           instead, the id checked against `terms`, the next hash value
+ *           taken on a collision (ids_hashed).  Other terms are keyed by
+ *           their bytes rather than by a hash: the IRIs a document mints
+ *           share a prefix (…/doc/NAME#f1, #f2 …), so they land on a few
+ *           adjacent pages where a hash would scatter each on its own page
+ *           (the writes per commit format 2 removed); a lookup is one
+ *           B-tree search either way.  Quotes share no prefix, so keyed by
+ *           their bytes they scattered anyway; hashed, a group's new ones
+ *           wait in the backlog of `ids` and reach it in key order (below).
+ *           It costs ~13 bytes a quad on disk (bench/store).
  *   spoc posc ospc cspo   MDB_DUPSORT|MDB_DUPFIXED: the key is the first id
  *           of the order, the value the other three (24 bytes).  Fixed-size
  *           duplicates are packed without per-entry headers (that is what
  *           keeps a quad at ~155 bytes on disk with four indexes and `ids`
  *           after a bulk load), and MDB_NODUPDATA makes "add" report an
  *           existing quad.
- *   meta    "format" → "kouan-lmdb 3" (+ " +backlog" while a backlog
+ *   meta    "format" → "kouan-lmdb 4" (+ " +backlog" while a backlog
  *           waits, below); "next-id" → the counter; "unindexed" → the ids
  *           of the unindexed predicates (8 bytes each, below); after an
  *           upgrade "upgraded" → "from format 1 at TIME, N terms"; the
  *           backlog's runs and progress ("backlog", 'R' i n, 'D' i n,
- *           "backlog-removed": see "the backlog" below).
+ *           "backlog-removed": see "the backlog" below; "id-runs" → how
+ *           many runs of `ids` were ever written, 8 bytes).
  *
- * Unindexed objects (format 3).  A new store is given a set of predicates
+ * Format 3 ("kouan-lmdb 3", before 2026-12-05): plain literals keyed by
+ * their bytes in `ids`, so no backlog of `ids`; read and written as it is
+ * (ids_hashed keeps its keys).  A kouan before 2026-12-05 refuses format 4.
+ *
+ * Unindexed objects (formats 3 and 4).  A new store is given a set of predicates
  * (option unindexed='IRI IRI …', at most 8; kouan's store.c names the
  * evidence positions kouan:evidenceStart, kouan:evidenceEnd, kouan:line)
  * whose quads with a literal object are written to SPOC and CSPO only,
@@ -131,7 +140,9 @@
  *     exist, a read that would take POSC or OSPC
  *     takes SPOC or CSPO (scan_open, as for unindexed quads; slower, never
  *     incomplete), estimates say so, and "format" carries " +backlog" so
- *     that a kouan without backlogs refuses the store.  A graph replaced
+ *     that a kouan without backlogs refuses the store.  A group's new plain
+ *     literals wait likewise, as a run of `ids` (format 4: "the backlog of
+ *     ids" below), merged last.  A graph replaced
  *     while runs exist (its removal cannot take its quads out of a run)
  *     sets "backlog-removed": the merge then puts only quads SPOC holds.
  *     Closing does not merge: the next writer does.
@@ -184,9 +195,14 @@
 enum { I_SPOC, I_POSC, I_OSPC, I_CSPO, N_IDX };
 static const char *const IDX_NAME[N_IDX] = { "spoc", "posc", "ospc", "cspo" };
 /* position in the index → quad component (0 s, 1 p, 2 o, 3 c) */
-static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} };
+/* I_IDS: not an index but the backlog of `ids` (format 4): its runs are
+   merged as the backlog's runs of POSC and OSPC are, their 32-byte keys the
+   hash and id of a new plain literal (then zeros) — a quad (h, id, 0, 0) */
+enum { I_IDS = N_IDX };
+static const int PERM[N_IDX + 1][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2}, {0,1,2,3} };
 
-#define FORMAT_TAG "kouan-lmdb 3"
+#define FORMAT_TAG "kouan-lmdb 4"
+#define FORMAT_TAG_3 "kouan-lmdb 3"  /* plain literals keyed by their bytes */
 #define FORMAT_TAG_2 "kouan-lmdb 2"  /* every quad in all four indexes */
 #define FORMAT_TAG_1 "kouan-lmdb 1"  /* hashed ids, no `ids`: read, upgraded */
 /* appended to the tag while the store holds a backlog (below): a kouan
@@ -194,8 +210,10 @@ static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} }
    refuses the store ("unknown format") until a writer has merged it */
 #define FORMAT_BACKLOG " +backlog"
 #define MAX_UNINDEXED 8              /* predicates given by unindexed='…' */
-#define LONG_KEY 0xFF                /* `ids` key of a term too long for one:
-                                        0xFF, a probe of its hash (8 bytes) */
+#define LONG_KEY 0xFF                /* `ids` key of a term too long for one
+                                        (or, format 4, a plain literal): 0xFF,
+                                        a probe of its hash (8 bytes) */
+#define IDRUNS_KEY "id-runs"         /* meta: runs of `ids` ever written */
 #define CACHE_SLOTS 65536u
 #define NODE_SLOTS  1024u     /* id → node, per storage (its world's nodes) */
 #define POOL_CURSORS 8        /* idle read cursors kept per index */
@@ -206,6 +224,9 @@ static const int PERM[N_IDX][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2} }
 /* ---- the environment: one per folder per process ------------------------------ */
 
 typedef struct cache_slot { uint64_t h, id; uint32_t len; unsigned char *bytes; } cache_slot;
+
+/* a plain literal's hash and id, in the backlog of `ids` */
+typedef struct idpair { uint64_t h, id; } idpair;
 
 /* the slots cache_put filled since the last clear, so that clearing
    touches only those (a query process fills a few: scanning all 65 536
@@ -222,9 +243,9 @@ typedef struct kenv {
     int          refs, read_only;
     MDB_env     *env;
     MDB_dbi      terms, meta, ids, idx[N_IDX];
-    int          format;      /* 3; 2; 1: a format-1 store opened read-only */
+    int          format;      /* 4; 3; 2; 1: a format-1 store opened read-only */
     uint64_t     unidx[MAX_UNINDEXED]; /* predicates whose literal objects */
-    int          nunidx;      /* are not in POSC and OSPC (format 3) */
+    int          nunidx;      /* are not in POSC and OSPC (formats 3, 4) */
     unsigned     keymax;      /* LMDB's largest key (511) */
     uint64_t     next_id;     /* the counter, loaded in this write txn */
     uint64_t     terms_last;  /* the largest id in `terms` (next_loaded) */
@@ -285,6 +306,20 @@ typedef struct kenv {
     size_t       drops;       /* map_drop calls (atomic: workers drop too) */
     struct prefault *pf;      /* the file's tail faulted in ahead of a
                                  group writer (prefault_start), or NULL */
+    /* the backlog of `ids` (format 4; see "the backlog of ids"): the
+       writer's answers for the plain literals the runs hold */
+    int          grouped;     /* a grouped replace's nested transaction is
+                                 open: a new plain literal goes to ig */
+    idpair      *ig;          /* the open group's new plain literals, */
+    size_t       ig_n, ig_cap;/* in the order numbered */
+    uint32_t    *ig_slot;     /* their hash table: position in ig + 1 */
+    size_t       ig_slots;    /* (a power of two, or 0) */
+    idpair      *im;          /* the committed runs' pairs, sorted */
+    size_t       im_n, im_cap;
+    uint64_t     im_runs;     /* meta "id-runs" when im was made */
+    uint64_t     im_runs_next;/* what the open group's commit makes it */
+    int          im_known;    /* im was made (in this process) */
+    unsigned     im_wgen;     /* wgen when "id-runs" was last compared */
 } kenv;
 
 static void resident_trim(kenv *e);
@@ -303,7 +338,7 @@ static int backlog_in(kenv *e, MDB_txn *txn, int is_w);
 typedef struct pend { uint64_t q[4]; unsigned char dup, keep, u; } pend;
 
 /* u: the predicate is unindexed and the object a literal — the quad goes
- * into SPOC and CSPO only (format 3; see "Unindexed objects"), set when
+ * into SPOC and CSPO only (formats 3 and 4; see "Unindexed objects"), set when
  * the quad is added (unindexed_quad) and skipped by in_index. */
 static int is_unindexed(const kenv *e, uint64_t p)
 {
@@ -649,24 +684,58 @@ static int term_new(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t *id)
     }
 }
 
-/* The `ids` key of term bytes b: the bytes themselves when they fit in a
- * key, else LONG_KEY and probe (big-endian).  Sets key (into buf). */
+/* Whether term bytes b are keyed in `ids` by a hash: a term longer than a
+ * key; in format 4 also a plain literal (no language, no datatype: 'L', 0,
+ * 0, 0) — the sentences and table rows kouan quotes as evidence, which
+ * share no useful prefix (keyed by their bytes, each new one landed on a
+ * page of its own, as by a hash) and which a group leaves to the backlog of
+ * `ids` (below), so that they reach it in one ordered pass.  Labels and
+ * numbers (a language or a datatype) keep their bytes as key: they are the
+ * terms looked up most, and a hashed key costs a read of `terms` more. */
+static int ids_hashed(const kenv *e, const tbuf *b)
+{
+    return b->len > e->keymax ||
+           (e->format >= 4 && b->len >= 4 && b->p[0] == 'L' && b->p[1] == 0 && b->p[2] == 0 &&
+            b->p[3] == 0);
+}
+
+/* The `ids` key of term bytes b: the bytes themselves, or when hashed
+ * (ids_hashed) LONG_KEY and probe (big-endian).  Sets key (into buf). */
 static void ids_key(const kenv *e, const tbuf *b, uint64_t probe, unsigned char buf[9],
                     MDB_val *key)
 {
-    if (b->len <= e->keymax) { *key = (MDB_val){ b->len, b->p }; return; }
+    if (!ids_hashed(e, b)) { *key = (MDB_val){ b->len, b->p }; return; }
     buf[0] = LONG_KEY;
     put64(buf + 1, probe);
     *key = (MDB_val){ 9, buf };
 }
 
-/* The id of term bytes b in `ids` (format 2); when absent and create, a
- * new id, stored in `terms` and `ids`.  A long term's key is a hash: each
- * candidate id is verified against `terms`, and a taken key probed over. */
-static int term_id_v2(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t h, int create,
-                      uint64_t *id)
+/* Whether `terms` holds bytes b under id: 0, MDB_NOTFOUND (another
+ * term), MDB_CORRUPTED (no term), or an LMDB error. */
+static int term_is(kenv *e, MDB_txn *txn, uint64_t id, const tbuf *b)
 {
-    int longk = b->len > e->keymax;
+    unsigned char tk[8];
+    put64(tk, id);
+    MDB_val tkey = { 8, tk }, tval;
+    int rc = mdb_get(txn, e->terms, &tkey, &tval);
+    if (rc) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+    return tval.mv_size == b->len && memcmp(tval.mv_data, b->p, b->len) == 0 ? 0 : MDB_NOTFOUND;
+}
+
+static int idb_find(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t h, uint64_t *id);
+static int ig_add(kenv *e, uint64_t h, uint64_t id);
+
+/* The id of term bytes b in `ids` (formats 2–4) or, for a hashed term in
+ * format 4 with runs set, in the backlog of `ids`; when absent and create,
+ * a new id, stored in `terms` and in `ids` — or, in a group (kenv.grouped),
+ * in the group's pairs for the backlog.  A hashed term's key is a probe of
+ * its hash: each candidate id is verified against `terms`, and a taken
+ * key probed over.  Workers look with runs 0: a term only the backlog
+ * holds is then not found, and the writer, asked, finds it. */
+static int term_id_v2(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t h, int create,
+                      int runs, uint64_t *id)
+{
+    int longk = ids_hashed(e, b);
     if (create && !longk) {
         /* the writer's common case: a short term the workers did not
            find, numbered by appending.  One descent of `ids` instead of
@@ -703,19 +772,21 @@ static int term_id_v2(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t h, int crea
             if (val.mv_size != 8) return MDB_CORRUPTED;
             uint64_t cand = get64(val.mv_data);
             if (!longk) { *id = cand; return 0; }
-            unsigned char tk[8];
-            put64(tk, cand);
-            MDB_val tkey = { 8, tk }, tval;
-            if ((rc = mdb_get(txn, e->terms, &tkey, &tval))) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-            if (tval.mv_size == b->len && memcmp(tval.mv_data, b->p, b->len) == 0) {
-                *id = cand;
-                return 0;
-            }
+            if ((rc = term_is(e, txn, cand, b)) == 0) { *id = cand; return 0; }
+            if (rc != MDB_NOTFOUND) return rc;
             continue;                               /* another long term's hash */
         }
-        if (rc != MDB_NOTFOUND || !create) return rc;
+        if (rc != MDB_NOTFOUND) return rc;
+        if (longk && runs && e->format >= 4 && (rc = idb_find(e, txn, b, h, id)) != MDB_NOTFOUND)
+            return rc;                              /* in the backlog (or an error) */
+        if (!create) return MDB_NOTFOUND;
         uint64_t n;
         if ((rc = term_new(e, txn, b, &n))) return rc;
+        if (longk && e->grouped && e->format >= 4) {   /* to the group's run */
+            if ((rc = ig_add(e, h, n))) return rc;
+            *id = n;
+            return 0;
+        }
         unsigned char v[8];
         put64(v, n);
         val = (MDB_val){ 8, v };
@@ -732,7 +803,7 @@ static int term_id_bytes(kenv *e, MDB_txn *txn, const tbuf *b, int create, uint6
     uint64_t h = hash_bytes(b->p, b->len);
     if (cache_get(e, h, b, id)) return 0;
     int rc = e->format == 1 ? (create ? EACCES : term_id_v1(e, txn, b, h, id))
-                            : term_id_v2(e, txn, b, h, create, id);
+                            : term_id_v2(e, txn, b, h, create, 1, id);
     if (rc == 0) cache_put(e, h, b, *id);
     return rc;
 }
@@ -949,6 +1020,8 @@ static MDB_txn *wr_txn(kstore *k, int adds_only)
 }
 
 static void wr_abort(kenv *e);
+static void ig_clear(kenv *e);
+static int ig_absorb(kenv *e);
 
 /* A commit's failure: with a group, every graph since the last commit. */
 static void log_lost(kstore *k, const char *what, int rc, size_t graphs)
@@ -997,10 +1070,12 @@ static int wr_commit(kstore *k)
     e->wgen++;
     if (rc) {
         cache_clear(e);                 /* terms of the lost transaction */
+        ig_clear(e);
         e->agen++;
         log_lost(k, "committing", rc, graphs);
         return 1;
     }
+    ig_absorb(e);                       /* the group's plain literals: a run now */
     resident_trim(e);
     return 0;
 }
@@ -1229,6 +1304,7 @@ static void wr_abort(kenv *e)
 {
     e->npend = 0;
     bl_drop(e);
+    ig_clear(e);
     e->drop = 0;
     e->next_loaded = e->next_dirty = 0;         /* the counter as committed */
     if (!e->wtxn) return;
@@ -1758,7 +1834,7 @@ static int backlog_in(kenv *e, MDB_txn *txn, int is_w)
  * backlog (a kouan without backlogs then refuses the store), in txn. */
 static int format_mark(kenv *e, MDB_txn *txn, int backlog)
 {
-    const char *tag = e->format == 2 ? FORMAT_TAG_2 : FORMAT_TAG;
+    const char *tag = e->format == 2 ? FORMAT_TAG_2 : e->format == 3 ? FORMAT_TAG_3 : FORMAT_TAG;
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%s%s", tag, backlog ? FORMAT_BACKLOG : "");
     MDB_val key = { 6, "format" }, val = { (size_t)n, buf };
@@ -1935,43 +2011,88 @@ static void kseg_free(kseg *m)
     free(m->h);
 }
 
+static int idpair_cmp(const void *a, const void *b);
+
+/* The next run's key ('R' i n) in e->wtxn, its number taken from meta
+ * "backlog" (the store marked as holding a backlog at the first). */
+static int run_next(kenv *e, int i, unsigned char rk[RUN_KEY])
+{
+    MDB_val bk = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, bv;
+    uint64_t seq = 0;
+    int rc = mdb_get(e->wtxn, e->meta, &bk, &bv);
+    if (rc == 0 && bv.mv_size == 8) seq = get64(bv.mv_data);
+    else if (rc != MDB_NOTFOUND && rc) return rc;
+    unsigned char sb[8];
+    put64(sb, seq + 1);
+    rk[0] = 'R';
+    rk[1] = (unsigned char)i;
+    put64(rk + 2, seq);
+    bv = (MDB_val){ 8, sb };
+    if ((rc = mdb_put(e->wtxn, e->meta, &bk, &bv, 0))) return rc;
+    return seq == 0 ? format_mark(e, e->wtxn, 1) : 0;   /* the first run */
+}
+
+/* Chunk k (its first key's place in the run) of run rk: room for c keys. */
+static int run_chunk(kenv *e, const unsigned char rk[RUN_KEY], size_t k, size_t c,
+                     unsigned char **room)
+{
+    unsigned char ck[RUN_CHUNK_KEY];
+    memcpy(ck, rk, RUN_KEY);
+    put64(ck + RUN_KEY, (uint64_t)k);
+    MDB_val key = { RUN_CHUNK_KEY, ck }, val = { 32 * c, NULL };
+    int rc = mdb_put(e->wtxn, e->meta, &key, &val, MDB_RESERVE);
+    *room = rc ? NULL : val.mv_data;
+    return rc;
+}
+
 /* Writes the group's keys (e->bl) as the next run of POSC and of OSPC in
- * e->wtxn: meta 'R' i n k, a value per chunk, its flushes' sorted keys
- * merged into the values' room (MDB_RESERVE: no copy beside it). */
+ * e->wtxn, and its new plain literals (e->ig, sorted) as the next run of
+ * `ids`, counted in "id-runs" (kenv.im_runs_next): meta 'R' i n k, a value
+ * per chunk, its flushes' sorted keys merged into the values' room
+ * (MDB_RESERVE: no copy beside it). */
 static int runs_save(kenv *e)
 {
     int rc = 0;
+    size_t per = env_size("KOUAN_LMDB_RUN_CHUNK", RUN_CHUNK);
     for (int b = 0; b < 2 && !rc; b++) {
         size_t n = e->bl_n[b];
         if (!n) continue;
-        int i = b ? I_OSPC : I_POSC;
-        MDB_val bk = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, bv;
-        uint64_t seq = 0;
-        rc = mdb_get(e->wtxn, e->meta, &bk, &bv);
-        if (rc == 0 && bv.mv_size == 8) seq = get64(bv.mv_data);
-        else if (rc != MDB_NOTFOUND && rc) break;
-        unsigned char sb[8], rk[RUN_KEY] = { 'R', (unsigned char)i };
-        put64(sb, seq + 1);
-        put64(rk + 2, seq);
-        bv = (MDB_val){ 8, sb };
-        if ((rc = mdb_put(e->wtxn, e->meta, &bk, &bv, 0))) break;
+        unsigned char rk[RUN_KEY];
+        if ((rc = run_next(e, b ? I_OSPC : I_POSC, rk))) break;
         kseg m;
         if ((rc = kseg_init(&m, e->bl[b], n, e->bl_seg[b], e->bl_nseg[b]))) break;
-        size_t per = env_size("KOUAN_LMDB_RUN_CHUNK", RUN_CHUNK);
         for (size_t k = 0; !rc && k < n; k += per) {
-            unsigned char ck[RUN_CHUNK_KEY];
-            memcpy(ck, rk, RUN_KEY);
-            put64(ck + RUN_KEY, (uint64_t)k);
             size_t c = n - k < per ? n - k : per;
-            MDB_val key = { RUN_CHUNK_KEY, ck }, val = { 32 * c, NULL };
-            if (!(rc = mdb_put(e->wtxn, e->meta, &key, &val, MDB_RESERVE)) &&
-                kseg_take(&m, val.mv_data, c) != c)
+            unsigned char *room;
+            if (!(rc = run_chunk(e, rk, k, c, &room)) && kseg_take(&m, room, c) != c)
                 rc = MDB_CORRUPTED;                   /* cannot be: n keys in all */
         }
         kseg_free(&m);
-        if (!rc && seq == 0) rc = format_mark(e, e->wtxn, 1);   /* the first run */
     }
     bl_drop(e);                           /* not kept: a group's worth */
+    if (rc || !e->ig_n) return rc;
+    qsort(e->ig, e->ig_n, sizeof *e->ig, idpair_cmp);   /* its table is void now */
+    unsigned char rk[RUN_KEY];
+    if ((rc = run_next(e, I_IDS, rk))) return rc;
+    for (size_t k = 0; !rc && k < e->ig_n; k += per) {
+        size_t c = e->ig_n - k < per ? e->ig_n - k : per;
+        unsigned char *room;
+        if ((rc = run_chunk(e, rk, k, c, &room))) break;
+        memset(room, 0, 32 * c);
+        for (size_t j = 0; j < c; j++) {
+            put64(room + 32 * j, e->ig[k + j].h);
+            put64(room + 32 * j + 8, e->ig[k + j].id);
+        }
+    }
+    MDB_val ck = { sizeof IDRUNS_KEY - 1, IDRUNS_KEY }, cval;
+    uint64_t count = 0;
+    int g = rc ? rc : mdb_get(e->wtxn, e->meta, &ck, &cval);
+    if (g == 0 && cval.mv_size == 8) count = get64(cval.mv_data);
+    else if (g != MDB_NOTFOUND) return g ? g : MDB_CORRUPTED;
+    unsigned char cv[8];
+    put64(cv, count + 1);
+    cval = (MDB_val){ 8, cv };
+    if (!(rc = mdb_put(e->wtxn, e->meta, &ck, &cval, 0))) e->im_runs_next = count + 1;
     return rc;
 }
 
@@ -2035,6 +2156,249 @@ static int runs_load(kenv *e, MDB_txn *txn, int i, brun **out, size_t *nout)
         }
     }
     return 0;
+}
+
+/* ---- the backlog of `ids` (format 4, group commit) ---------------------------
+ *
+ * A group's new plain literals (ids_hashed: the quoted sentences and rows, a
+ * thousand a group) each landed on a page of their own in `ids`, copied and
+ * written at the commit: a quarter of the writer's commits at 40 MB of
+ * corpus (bench/scale/README.md).  In a group they are numbered and stored
+ * in `terms` as any term, but their (hash, id) pairs go to kenv.ig instead
+ * of `ids`, and the group's commit writes them as one run of the backlog,
+ * index I_IDS (meta 'R' 4 n k: 32-byte keys, hash then id, sorted) and
+ * counts it in meta "id-runs" (never reset).  The merge puts the runs into
+ * `ids` in hash order — the order of their keys there — so each page of
+ * `ids` is written once, not once a group.  Until then:
+ *   - the writer answers from memory: kenv.im, the committed runs' pairs
+ *     sorted (16 bytes a literal), and kenv.ig's hash table; each candidate
+ *     checked against `terms`.  im is made again from the runs when "id-runs"
+ *     is not what this process last saw (another process wrote runs: a
+ *     batch killed before its merge, or one beside this one);
+ *   - other readers, when `ids` misses and a backlog exists, search each
+ *     run's chunks (binary search by hash: runs_find) — complete, slower;
+ *   - workers (kouan_lmdb_lookup_ids) search `ids` only: a miss is the
+ *     writer's to answer, as for any new term.
+ * A lost group loses its pairs with its terms (ig emptied); a lost nested
+ * transaction, the pairs it added (ig_cut). */
+
+static int idpair_cmp(const void *a, const void *b)
+{
+    const idpair *x = a, *y = b;
+    return x->h != y->h ? (x->h < y->h ? -1 : 1) : x->id != y->id ? (x->id < y->id ? -1 : 1) : 0;
+}
+
+/* ig's hash table made again for its first n pairs (its size kept, or
+ * grown to hold twice them). */
+static int ig_rehash(kenv *e, size_t want)
+{
+    size_t slots = e->ig_slots ? e->ig_slots : 1024;
+    while (slots < 2 * want) slots *= 2;
+    if (slots != e->ig_slots) {
+        uint32_t *ns = malloc(slots * sizeof *ns);
+        if (!ns) return ENOMEM;
+        free(e->ig_slot);
+        e->ig_slot = ns;
+        e->ig_slots = slots;
+    }
+    memset(e->ig_slot, 0, e->ig_slots * sizeof *e->ig_slot);
+    for (size_t j = 0; j < e->ig_n; j++) {
+        size_t i = e->ig[j].h & (e->ig_slots - 1);
+        while (e->ig_slot[i]) i = (i + 1) & (e->ig_slots - 1);
+        e->ig_slot[i] = (uint32_t)(j + 1);
+    }
+    return 0;
+}
+
+static int ig_add(kenv *e, uint64_t h, uint64_t id)
+{
+    if (e->ig_n == e->ig_cap) {
+        size_t cap = e->ig_cap ? 2 * e->ig_cap : 4096;
+        idpair *np = realloc(e->ig, cap * sizeof *np);
+        if (!np || cap >= UINT32_MAX) return ENOMEM;
+        e->ig = np;
+        e->ig_cap = cap;
+    }
+    if (2 * (e->ig_n + 1) > e->ig_slots) {
+        int rc = ig_rehash(e, e->ig_n + 1);
+        if (rc) return rc;
+    }
+    e->ig[e->ig_n] = (idpair){ h, id };
+    size_t i = h & (e->ig_slots - 1);
+    while (e->ig_slot[i]) i = (i + 1) & (e->ig_slots - 1);
+    e->ig_slot[i] = (uint32_t)++e->ig_n;
+    return 0;
+}
+
+/* Keeps ig's first n pairs (a nested transaction lost: its pairs go). */
+static void ig_cut(kenv *e, size_t n)
+{
+    if (n >= e->ig_n) return;
+    e->ig_n = n;
+    if (ig_rehash(e, n)) {               /* no room to rehash: all go, table too */
+        free(e->ig_slot);
+        e->ig_slot = NULL;
+        e->ig_slots = 0;
+        e->ig_n = 0;
+    }
+}
+
+static void ig_clear(kenv *e)
+{
+    e->ig_n = 0;
+    e->im_runs_next = e->im_runs;        /* no run of them written */
+    if (e->ig_slot) memset(e->ig_slot, 0, e->ig_slots * sizeof *e->ig_slot);
+}
+
+static void im_free(kenv *e)
+{
+    free(e->im);
+    e->im = NULL;
+    e->im_n = e->im_cap = 0;
+}
+
+/* The group's pairs (sorted by runs_save) join im: its commit succeeded. */
+static int ig_absorb(kenv *e)
+{
+    e->im_runs = e->im_runs_next;
+    if (!e->ig_n) return 0;
+    if (e->im_cap - e->im_n < e->ig_n) {
+        size_t cap = e->im_n + e->ig_n;
+        cap += cap / 2;
+        idpair *np = realloc(e->im, cap * sizeof *np);
+        if (!np) { e->im_known = 0; im_free(e); ig_clear(e); return 0; }  /* made again */
+        e->im = np;
+        e->im_cap = cap;
+    }
+    /* both sorted: merged from the end, in place */
+    size_t a = e->im_n, b = e->ig_n, o = a + b;
+    while (b) {
+        if (a && idpair_cmp(&e->im[a - 1], &e->ig[b - 1]) > 0) e->im[--o] = e->im[--a];
+        else e->im[--o] = e->ig[--b];
+    }
+    e->im_n += e->ig_n;
+    ig_clear(e);
+    return 0;
+}
+
+/* im made current in the write transaction txn: compared with meta
+ * "id-runs" once a transaction, made again from the runs when another
+ * process has written some. */
+static int im_sync(kenv *e, MDB_txn *txn)
+{
+    if (e->im_known && e->im_wgen == e->wgen) return 0;
+    uint64_t runs = 0;
+    MDB_val key = { sizeof IDRUNS_KEY - 1, IDRUNS_KEY }, val;
+    int rc = mdb_get(txn, e->meta, &key, &val);
+    if (rc == 0 && val.mv_size == 8) runs = get64(val.mv_data);
+    else if (rc && rc != MDB_NOTFOUND) return rc;
+    if (!e->im_known || runs != e->im_runs) {
+        brun *r = NULL;
+        size_t nr = 0, total = 0;
+        e->im_n = 0;
+        if ((rc = runs_load(e, txn, I_IDS, &r, &nr))) return rc;
+        for (size_t j = 0; j < nr; j++)
+            for (size_t c = 0; c < r[j].nch; c++) total += r[j].ch[c].n;
+        if (total > e->im_cap) {
+            idpair *np = realloc(e->im, total * sizeof *np);
+            if (!np) { runs_free(r, nr); return ENOMEM; }
+            e->im = np;
+            e->im_cap = total;
+        }
+        for (size_t j = 0; j < nr; j++)
+            for (size_t c = 0; c < r[j].nch; c++)
+                for (size_t k = 0; k < r[j].ch[c].n; k++) {
+                    const unsigned char *p = r[j].ch[c].p + 32 * k;
+                    e->im[e->im_n++] = (idpair){ get64(p), get64(p + 8) };
+                }
+        runs_free(r, nr);
+        qsort(e->im, e->im_n, sizeof *e->im, idpair_cmp);
+        e->im_runs = runs;
+        e->im_known = 1;
+    }
+    e->im_runs_next = e->im_runs;
+    e->im_wgen = e->wgen;
+    return 0;
+}
+
+/* A pair of hash h in the backlog naming bytes b: from ig and im in the
+ * writer's transaction, else from the runs in txn (runs_find).  0 with
+ * *id, MDB_NOTFOUND, or an error. */
+static int runs_find(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t h, uint64_t *id);
+static int idb_find(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t h, uint64_t *id)
+{
+    if (txn != e->wtxn) return runs_find(e, txn, b, h, id);
+    int rc = im_sync(e, txn);
+    if (rc) return rc;
+    for (size_t i = e->ig_slots ? h & (e->ig_slots - 1) : 0; e->ig_slots && e->ig_slot[i];
+         i = (i + 1) & (e->ig_slots - 1)) {
+        const idpair *p = &e->ig[e->ig_slot[i] - 1];
+        if (p->h != h) continue;
+        if ((rc = term_is(e, txn, p->id, b)) != MDB_NOTFOUND) { if (!rc) *id = p->id; return rc; }
+    }
+    size_t lo = 0, hi = e->im_n;                    /* the first pair of hash >= h */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->im[mid].h < h) lo = mid + 1; else hi = mid;
+    }
+    for (; lo < e->im_n && e->im[lo].h == h; lo++)
+        if ((rc = term_is(e, txn, e->im[lo].id, b)) != MDB_NOTFOUND) {
+            if (!rc) *id = e->im[lo].id;
+            return rc;
+        }
+    return MDB_NOTFOUND;
+}
+
+static int runs_find(kenv *e, MDB_txn *txn, const tbuf *b, uint64_t h, uint64_t *id)
+{
+    MDB_val bk = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, bv;
+    int rc = mdb_get(txn, e->meta, &bk, &bv);
+    if (rc) return rc;                              /* MDB_NOTFOUND: no backlog */
+    brun *r = NULL;
+    size_t nr = 0;
+    if ((rc = runs_load(e, txn, I_IDS, &r, &nr))) return rc;
+    rc = MDB_NOTFOUND;
+    for (size_t j = 0; j < nr && rc == MDB_NOTFOUND; j++)
+        for (size_t c = 0; c < r[j].nch && rc == MDB_NOTFOUND; c++) {
+            const bchunk *ch = &r[j].ch[c];
+            size_t lo = 0, hi = ch->n;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (get64(ch->p + 32 * mid) < h) lo = mid + 1; else hi = mid;
+            }
+            for (; lo < ch->n && get64(ch->p + 32 * lo) == h && rc == MDB_NOTFOUND; lo++) {
+                uint64_t cand = get64(ch->p + 32 * lo + 8);
+                if ((rc = term_is(e, txn, cand, b)) == 0) *id = cand;
+            }
+        }
+    runs_free(r, nr);
+    return rc;
+}
+
+/* The merge's puts of the backlog of `ids` (e->pend: (h, id) pairs in hash
+ * order) into `ids` through cur: each under LONG_KEY and the first free
+ * probe of its hash, as term_id_v2 would have put it.  *cost: ~the dirty
+ * bytes (pairs in key order share their pages: an eighth of one each). */
+static int put_ids(kenv *e, MDB_cursor *cur, size_t *cost)
+{
+    int rc = 0;
+    for (size_t j = 0; j < e->npend && !rc; j++) {
+        uint64_t h = e->pend[j].q[0], id = e->pend[j].q[1];
+        unsigned char kb[9], v[8];
+        kb[0] = LONG_KEY;
+        put64(v, id);
+        for (uint64_t probe = h;; probe++) {
+            put64(kb + 1, probe);
+            MDB_val key = { 9, kb }, val = { 8, v };
+            rc = mdb_cursor_put(cur, &key, &val, MDB_NOOVERWRITE);
+            if (rc != MDB_KEYEXIST) break;
+            rc = 0;
+            if (val.mv_size == 8 && get64(val.mv_data) == id) break;   /* there already */
+        }
+        *cost += 512;
+        if ((j & (DRAIN_TRIM * 8 - 1)) == DRAIN_TRIM * 8 - 1) resident_trim(e);
+    }
+    return rc;
 }
 
 /* Removes every backlog key from meta (the merge is complete). */
@@ -2184,10 +2548,10 @@ static int drain_txn(kenv *e, MDB_txn *txn, int idx, brun *runs, size_t nruns,
     f.buf[0] = e->pend;                              /* DRAIN_CHUNK of room */
     f.buf[1] = malloc(f.take * sizeof *f.buf[1]);
     MDB_cursor *cur = NULL, *spoc = NULL;
-    int rc = f.heap && bufs && ats && f.buf[1] ? mdb_cursor_open(txn, e->idx[idx], &cur)
-                                                : ENOMEM;
+    int rc = f.heap && bufs && ats && f.buf[1]
+             ? mdb_cursor_open(txn, idx == I_IDS ? e->ids : e->idx[idx], &cur) : ENOMEM;
     MDB_val sk = { sizeof BACKLOG_STALE - 1, BACKLOG_STALE }, sv;
-    if (!rc && mdb_get(txn, e->meta, &sk, &sv) == 0)
+    if (!rc && idx != I_IDS && mdb_get(txn, e->meta, &sk, &sv) == 0)
         rc = mdb_cursor_open(txn, e->idx[I_SPOC], &spoc);
     f.fd = -1;
     e->map_at = NULL;                                /* found again: a grown map moves */
@@ -2235,7 +2599,8 @@ static int drain_txn(kenv *e, MDB_txn *txn, int idx, brun *runs, size_t nruns,
         }
         e->pend = chunk;                             /* put_index reads e->pend */
         e->npend = n;
-        if (!rc) rc = put_index(e, idx, cur, run, run_j, DRAIN_TRIM, &cost);
+        if (!rc) rc = idx == I_IDS ? put_ids(e, cur, &cost)
+                                   : put_index(e, idx, cur, run, run_j, DRAIN_TRIM, &cost);
         e->pend = own;
         e->npend = 0;
         if (!rc) memcpy(put_at, f.at[b], nruns * sizeof *put_at);
@@ -2331,7 +2696,9 @@ static int drain_txns(kstore *k)
         MDB_val bk = { sizeof BACKLOG_KEY - 1, BACKLOG_KEY }, bv;
         rc = mdb_get(txn, e->meta, &bk, &bv);
         if (rc == MDB_NOTFOUND) { rc = 0; done = 1; }
-        for (int i = I_POSC; !rc && !done && i <= I_OSPC && idx < 0; i++) {
+        static const int ORDER[] = { I_POSC, I_OSPC, I_IDS };
+        for (int o = 0; !rc && !done && o < 3 && idx < 0; o++) {
+            int i = ORDER[o];
             runs_free(runs, nruns);
             runs = NULL;
             nruns = 0;
@@ -2352,7 +2719,8 @@ static int drain_txns(kstore *k)
     }
     free(run);
     free(run_j);
-    if (rc) log_mdb(k->world, "merging the backlog into POSC and OSPC", rc);
+    if (merged) im_free(e);             /* the plain literals are in `ids` */
+    if (rc) log_mdb(k->world, "merging the backlog into POSC, OSPC and ids", rc);
     else if (merged && e->map_at) {
         /* the map's pages the merge read are dropped from this process.
            The file's page cache is kept: advising it away too (until
@@ -2535,7 +2903,7 @@ static int id_is_literal(kenv *e, MDB_txn *txn, uint64_t id)
 
 /* Whether the POSC or OSPC range a pattern with s unbound would read can
  * miss quads of it: those of an unindexed predicate with a literal object
- * (format 3), which only SPOC and CSPO hold.  With p bound, the POSC range
+ * (formats 3 and 4), which only SPOC and CSPO hold.  With p bound, the POSC range
  * misses them when p is unindexed and o is unbound or a literal; with p
  * unbound and o bound, the OSPC range when o is a literal. */
 static int misses_unindexed(kenv *e, MDB_txn *txn, uint64_t P, uint64_t O)
@@ -3033,12 +3401,15 @@ static void env_release(kenv *e)
     free(e->pend);
     free(e->pend_tmp);
     bl_drop(e);
+    free(e->ig);
+    free(e->ig_slot);
+    im_free(e);
     for (kenv **pp = &envs; *pp; pp = &(*pp)->next)
         if (*pp == e) { *pp = e->next; break; }
     free(e);
 }
 
-/* A new store's unindexed predicates (format 3): the IRIs of list (space-
+/* A new store's unindexed predicates (formats 3 and 4): the IRIs of list (space-
  * separated) numbered as terms in txn and their ids kept in meta
  * "unindexed" (8 bytes each), which later opens read (unidx_load). */
 static int unidx_create(kenv *e, MDB_txn *txn, const char *list)
@@ -3057,7 +3428,7 @@ static int unidx_create(kenv *e, MDB_txn *txn, const char *list)
         tbuf b;
         if (term_encode_str(0, iri, NULL, NULL, &b)) return ENOMEM;
         uint64_t id;
-        int rc = term_id_v2(e, txn, &b, hash_bytes(b.p, b.len), 1, &id);
+        int rc = term_id_v2(e, txn, &b, hash_bytes(b.p, b.len), 1, 0, &id);
         tbuf_free(&b);
         if (rc) return rc;
         if (!is_unindexed(e, id)) e->unidx[e->nunidx++] = id;
@@ -3152,31 +3523,34 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
                   memcmp(val.mv_data, FORMAT_TAG_1, val.mv_size) == 0;
         int is2 = g == 0 && val.mv_size == strlen(FORMAT_TAG_2) &&
                   memcmp(val.mv_data, FORMAT_TAG_2, val.mv_size) == 0;
-        int is3 = g == 0 && val.mv_size == strlen(FORMAT_TAG) &&
+        int is3 = g == 0 && val.mv_size == strlen(FORMAT_TAG_3) &&
+                  memcmp(val.mv_data, FORMAT_TAG_3, val.mv_size) == 0;
+        int is4 = g == 0 && val.mv_size == strlen(FORMAT_TAG) &&
                   memcmp(val.mv_data, FORMAT_TAG, val.mv_size) == 0;
-        e->format = 3;
+        e->format = 4;
         if (g == MDB_NOTFOUND && !read_only) {         /* a new store */
             val = (MDB_val){ strlen(FORMAT_TAG), FORMAT_TAG };
             rc = mdb_put(txn, e->meta, &key, &val, 0);
             if (!rc) rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &e->ids);
             what = "numbering the unindexed predicates (unindexed='IRI …', at most 8)";
             if (!rc) rc = unidx_create(e, txn, unindexed);
-        } else if (is3 || is2) {
+        } else if (is4 || is3 || is2) {
             what = "opening the term index";
             rc = mdb_dbi_open(txn, "ids", create, &e->ids);
-            e->format = is3 ? 3 : 2;                    /* 2: every quad indexed */
-            if (!rc && is3) { what = "reading the unindexed predicates"; rc = unidx_load(e, txn); }
+            /* 3: plain literals keyed by their bytes; 2: every quad indexed */
+            e->format = is4 ? 4 : is3 ? 3 : 2;
+            if (!rc && !is2) { what = "reading the unindexed predicates"; rc = unidx_load(e, txn); }
         } else if (is1 && read_only) {
             e->format = 1;                              /* read as it is */
         } else if (is1) {
             what = "upgrading the store from format 1";
+            e->format = 2;                              /* ids_key: format 2's keys */
             rc = upgrade_v1(e, txn);
-            e->format = 2;
         } else if (g == 0) {
             librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
-                       "kouan store %s: unknown format “%.*s” (this kouan reads “%s”, “%s” and “%s”)",
-                       dir, (int)val.mv_size, (const char *)val.mv_data, FORMAT_TAG, FORMAT_TAG_2,
-                       FORMAT_TAG_1);
+                       "kouan store %s: unknown format “%.*s” (this kouan reads “%s”, “%s”, “%s” "
+                       "and “%s”)", dir, (int)val.mv_size, (const char *)val.mv_data, FORMAT_TAG,
+                       FORMAT_TAG_3, FORMAT_TAG_2, FORMAT_TAG_1);
             rc = -1;
         } else rc = g;
     }
@@ -3691,7 +4065,7 @@ static int idc_lookup(kenv *e, MDB_txn *txn, kouan_lmdb_idcache *c, const tbuf *
         *id = sl->id;
         return 0;
     }
-    int rc = term_id_v2(e, txn, b, h, 0, id);
+    int rc = term_id_v2(e, txn, b, h, 0, 0, id);    /* not the backlog: the writer's */
     if (rc == MDB_NOTFOUND) { *id = 0; rc = 0; }
     if (c && ++c->reads >= IDC_TRIM_EVERY) {
         c->reads = 0;
@@ -3757,7 +4131,7 @@ int kouan_lmdb_has_quad(librdf_storage *storage, const kouan_lmdb_triple *t,
             rc = ENOMEM;
             break;
         }
-        rc = term_id_v2(e, txn, &b, hash_bytes(b.p, b.len), 0, &q[j]);
+        rc = term_id_v2(e, txn, &b, hash_bytes(b.p, b.len), 0, 1, &q[j]);
         tbuf_free(&b);
     }
     int has = 0;
@@ -3828,6 +4202,8 @@ static int replace_grouped(kstore *k, const char *graph, const kouan_lmdb_triple
     }
     e->wtxn = child;
     e->explicit_txn = 1;                             /* nothing commits under it */
+    e->grouped = 1;                                  /* plain literals: to the backlog */
+    size_t ig_mark = e->ig_n;
     e->next_loaded = e->next_dirty = 0;              /* the counter: read in the child */
     if (!known && (rc = graph_id(e, graph, 1, &c))) log_mdb(k->world, "adding a term", rc);
     else if ((rc = add_strings(k, c, t, ids, n, bad))) log_bad(k, rc, *bad);
@@ -3841,9 +4217,11 @@ static int replace_grouped(kstore *k, const char *graph, const kouan_lmdb_triple
     else if (rc) mdb_txn_abort(child);
     e->wtxn = parent;
     e->explicit_txn = 0;
+    e->grouped = 0;
     e->next_loaded = e->next_dirty = 0;              /* the group's counter: read again */
     e->wgen++;
     if (rc) {                                        /* the graph not written; the group kept */
+        ig_cut(e, ig_mark);                          /* and the plain literals it numbered */
         e->npend = start;
         e->drop = 0;
         e->agen++;                                   /* ids the child gave may be given again */
@@ -4004,6 +4382,14 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     out->format = e->format;
     out->unindexed = e->nunidx;
     if (!rc) out->backlog = backlog_left(e, txn, is_w);
+    if (!rc && backlog_in(e, txn, is_w)) {
+        brun *runs = NULL;
+        size_t nruns = 0;
+        if (runs_load(e, txn, I_IDS, &runs, &nruns) == 0)
+            for (size_t j = 0; j < nruns; j++) out->backlog_terms += runs[j].n - runs[j].at;
+        runs_free(runs, nruns);
+        if (is_w) out->backlog_terms += e->ig_n;                 /* not yet a run */
+    }
     MDB_val ukey = { 8, "upgraded" }, uval;
     if (!rc && mdb_get(txn, e->meta, &ukey, &uval) == 0)
         snprintf(out->upgraded, sizeof out->upgraded, "%.*s",

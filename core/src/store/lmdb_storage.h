@@ -33,15 +33,19 @@ typedef struct kouan_lmdb_stats {
     size_t used_bytes;   /* pages in use */
     size_t file_bytes;   /* size of data.mdb on disk */
     size_t map_bytes;    /* the map size */
-    int    format;       /* 3; 2 (before 2026-12-03: every quad indexed by
-                            value); 1: a format-1 store opened read-only (it
-                            is upgraded to 2 when next opened for writing) */
+    int    format;       /* 4; 3 (before 2026-12-05: plain literals keyed by
+                            their bytes in `ids`); 2 (before 2026-12-03:
+                            every quad indexed by value); 1: a format-1
+                            store opened read-only (it is upgraded to 2
+                            when next opened for writing) */
     int    unindexed;    /* predicates whose literal objects are in SPOC and
-                            CSPO only (unindexed='…'; format 3) */
+                            CSPO only (unindexed='…'; formats 3 and 4) */
     char   upgraded[128];/* "from format 1 at TIME, N terms", or "" */
     size_t backlog;      /* quads written by a group commit whose POSC and
                             OSPC entries wait in the backlog (merged when
                             the group ends or by the next writer); 0 */
+    size_t backlog_terms;/* plain literals whose `ids` entries wait in the
+                            backlog of `ids` (format 4), likewise; 0 */
 } kouan_lmdb_stats;
 
 /* Where the writer's time went in this process, since the store was first

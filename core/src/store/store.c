@@ -762,13 +762,17 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
         else
             snprintf(info->format_note, sizeof info->format_note,
                      "term ids from a counter; the literal objects of %d evidence "
-                     "properties not indexed by value", st.unindexed);
-        if (st.backlog) {
+                     "properties not indexed by value%s", st.unindexed,
+                     st.format == 3 ? "; plain literals keyed by their bytes (written "
+                                      "by a kouan before 2026-12-05)" : "");
+        if (st.backlog || st.backlog_terms) {
             size_t len = strlen(info->format_note);
             snprintf(info->format_note + len, sizeof info->format_note - len,
-                     "; %zu quads wait in the backlog of POSC and OSPC, merged by "
-                     "the next write or `kouan store merge` (a kouan before "
-                     "2026-12-03 refuses the store until then)", st.backlog);
+                     "; %zu quads wait in the backlog of POSC and OSPC and %zu plain "
+                     "literals in that of ids, merged by the next write or `kouan "
+                     "store merge`%s", st.backlog, st.backlog_terms,
+                     st.format == 3 ? " (a kouan before 2026-12-03 refuses the store "
+                                      "until then)" : "");
         }
         snprintf(info->kind, sizeof info->kind, "kouan (LMDB)");
         return KOUAN_OK;
