@@ -2413,6 +2413,74 @@ static void test_id_backlog(void)
     librdf_free_storage(s);
 }
 
+/* Keys of `ids` in the store in dir whose first byte is first (LMDB itself,
+ * no storage open on dir in this process); with tag, meta "format" is set
+ * to it first.  -1 on failure. */
+static long ids_keys_from(const char *dir, unsigned char first, const char *tag)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi ids, meta;
+    MDB_cursor *cur;
+    long n = -1;
+    if (mdb_env_create(&env)) return -1;
+    if (mdb_env_set_maxdbs(env, 8) == 0 && mdb_env_open(env, dir, 0, 0) == 0 &&
+        mdb_txn_begin(env, NULL, 0, &txn) == 0) {
+        MDB_val k = { 6, "format" }, v = { tag ? strlen(tag) : 0, (void *)tag }, key, val;
+        int ok = mdb_dbi_open(txn, "ids", 0, &ids) == 0 && mdb_dbi_open(txn, "meta", 0, &meta) == 0 &&
+                 (!tag || mdb_put(txn, meta, &k, &v, 0) == 0) && mdb_cursor_open(txn, ids, &cur) == 0;
+        if (ok) {
+            n = 0;
+            for (int rc = mdb_cursor_get(cur, &key, &val, MDB_FIRST); rc == 0;
+                 rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT))
+                n += key.mv_size > 0 && ((const unsigned char *)key.mv_data)[0] == first;
+            mdb_cursor_close(cur);
+        }
+        if (!ok || mdb_txn_commit(txn)) n = -1;
+    }
+    mdb_env_close(env);
+    return n;
+}
+
+/* A format-3 store (a kouan before 2026-12-04 made it) stays format 3:
+ * its plain literals keep their bytes as key, with no backlog of `ids`,
+ * and are found and shared as before; a new store keys them by hash. */
+static void test_format3_kept(void)
+{
+    librdf_model *m;
+    char dir[300];
+    librdf_storage *s = fresh_store("f3", NULL, &m, dir);
+    if (!s) return;
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    CHECK(ids_keys_from(dir, 'L', "kouan-lmdb 3") == 0);       /* made format 3 */
+    s = open_with(dir, "yes", NULL);
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) { if (s) librdf_free_storage(s); return; }
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 3);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 40) == 0);
+    for (int i = 1; i <= 6; i++) CHECK(replace_sentences(s, i, 20, "T", i % 3 ? NULL : "twice") == 0);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog > 0 && st.backlog_terms == 0);
+    CHECK(with_literal(m, "twice") == 2 && with_literal(m, "T sentence 4 of 5") == 1);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(with_literal(m, "twice") == 2);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    CHECK(ids_keys_from(dir, 'L', NULL) == 121 && ids_keys_from(dir, 0xFF, NULL) == 0);
+    /* the same in a new store: hashed */
+    s = fresh_store("f4", NULL, &m, dir);
+    if (!s) return;
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 40) == 0);
+    for (int i = 1; i <= 6; i++) CHECK(replace_sentences(s, i, 20, "T", i % 3 ? NULL : "twice") == 0);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(with_literal(m, "twice") == 2);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    CHECK(ids_keys_from(dir, 'L', NULL) == 0 && ids_keys_from(dir, 0xFF, NULL) == 121);
+}
+
 int main(void)
 {
     /* every flush checks the orders it derives (radix_by, by_graph) and
@@ -2480,6 +2548,7 @@ int main(void)
     test_lookup_ids();
     test_term_numbered_elsewhere();
     test_id_backlog();
+    test_format3_kept();
     test_many_copies();
     test_resident_map_only();
     test_prefault();

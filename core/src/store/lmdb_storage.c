@@ -45,9 +45,9 @@
  *           "backlog-removed": see "the backlog" below; "id-runs" → how
  *           many runs of `ids` were ever written, 8 bytes).
  *
- * Format 3 ("kouan-lmdb 3", before 2026-12-05): plain literals keyed by
+ * Format 3 ("kouan-lmdb 3", before 2026-12-04): plain literals keyed by
  * their bytes in `ids`, so no backlog of `ids`; read and written as it is
- * (ids_hashed keeps its keys).  A kouan before 2026-12-05 refuses format 4.
+ * (ids_hashed keeps its keys).  A kouan before 2026-12-04 refuses format 4.
  *
  * Unindexed objects (formats 3 and 4).  A new store is given a set of predicates
  * (option unindexed='IRI IRI …', at most 8; kouan's store.c names the

@@ -33,7 +33,7 @@ typedef struct kouan_lmdb_stats {
     size_t used_bytes;   /* pages in use */
     size_t file_bytes;   /* size of data.mdb on disk */
     size_t map_bytes;    /* the map size */
-    int    format;       /* 4; 3 (before 2026-12-05: plain literals keyed by
+    int    format;       /* 4; 3 (before 2026-12-04: plain literals keyed by
                             their bytes in `ids`); 2 (before 2026-12-03:
                             every quad indexed by value); 1: a format-1
                             store opened read-only (it is upgraded to 2

@@ -764,7 +764,7 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
                      "term ids from a counter; the literal objects of %d evidence "
                      "properties not indexed by value%s", st.unindexed,
                      st.format == 3 ? "; plain literals keyed by their bytes (written "
-                                      "by a kouan before 2026-12-05)" : "");
+                                      "by a kouan before 2026-12-04)" : "");
         if (st.backlog || st.backlog_terms) {
             size_t len = strlen(info->format_note);
             snprintf(info->format_note + len, sizeof info->format_note - len,
