@@ -2312,7 +2312,7 @@ static int im_sync(kenv *e, MDB_txn *txn)
                     e->im[e->im_n++] = (idpair){ get64(p), get64(p + 8) };
                 }
         runs_free(r, nr);
-        qsort(e->im, e->im_n, sizeof *e->im, idpair_cmp);
+        if (e->im_n) qsort(e->im, e->im_n, sizeof *e->im, idpair_cmp);
         e->im_runs = runs;
         e->im_known = 1;
     }
