@@ -109,6 +109,13 @@ static int run(const cli_globals *g, int argc, char **argv)
     size_t rows = 0;
     int rc = kouan_query(k, text, fmt, stdout, &rows, &err);
     if (rc) cli_error("%s%s%s", file ? file : "", file ? ": " : "", err.message);
+    /* the table is for people: an empty one (its header alone) says why;
+       the other formats are for programs, whose output says it already */
+    if (!rc && rows == 0 && fmt == KOUAN_RESULTS_TABLE) {
+        fflush(stdout);
+        fprintf(stderr, "kouan query: no results: the query ran, and nothing in the store "
+                "matched it\n");
+    }
     double first = now_ms() - t1;
     /* --repeat: the same query again in this process, its results written
        to /dev/null — the time a warm engine takes, as a server or a

@@ -970,8 +970,12 @@ print("\n".join(sorted(b["l"]["value"] for b in d["results"]["bindings"])))' \
 case_empty_result_header() {
     local q='SELECT ?port ?province WHERE { ?port a kouan:NoSuchClass ; kouan:province ?province }'
     extract_seed
+    # the table (the default, for people) says on stderr that nothing matched
+    expect_exit 0 k query "$q"
+    expect_contains "no results: the query ran, and nothing in the store matched it" "$T/err"
     expect_exit 0 k query --format tsv "$q"
     expect_eq "$(head -n 1 "$T/out")" "$(printf '?port\t?province')" "tsv header of an empty result"
+    [ ! -s "$T/err" ] || fail "an empty tsv result wrote to stderr: $(cat "$T/err")"
     expect_exit 0 k query --format csv "$q"
     expect_eq "$(head -n 1 "$T/out" | tr -d '\r')" "port,province" "csv header of an empty result"
     expect_exit 0 k query --format json "$q"
@@ -980,7 +984,10 @@ assert d["head"]["vars"] == ["port", "province"], d["head"]' "$T/out" \
         || fail "json head of an empty result: $(head -c 200 "$T/out")"
     expect_exit 0 k query --format xml "$q"
     expect_contains '<variable name="port"/>' "$T/out"
-    pass "empty results keep their header"
+    # a result with rows says nothing more
+    expect_exit 0 k query 'SELECT ?p WHERE { ?p a kouan:Province } LIMIT 1'
+    [ ! -s "$T/err" ] || fail "a table with rows wrote to stderr: $(cat "$T/err")"
+    pass "empty results keep their header, and a table says none matched"
 }
 
 case_bad_query() {
