@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -109,9 +110,10 @@ static int run(const cli_globals *g, int argc, char **argv)
     size_t rows = 0;
     int rc = kouan_query(k, text, fmt, stdout, &rows, &err);
     if (rc) cli_error("%s%s%s", file ? file : "", file ? ": " : "", err.message);
-    /* the table is for people: an empty one (its header alone) says why;
-       the other formats are for programs, whose output says it already */
-    if (!rc && rows == 0 && fmt == KOUAN_RESULTS_TABLE) {
+    /* the table is for people: an empty one (its header alone) says why,
+       to a person (stderr a terminal); the other formats are for programs,
+       and a script's stderr stays empty */
+    if (!rc && rows == 0 && fmt == KOUAN_RESULTS_TABLE && isatty(STDERR_FILENO)) {
         fflush(stdout);
         fprintf(stderr, "kouan query: no results: the query ran, and nothing in the store "
                 "matched it\n");

@@ -970,9 +970,14 @@ print("\n".join(sorted(b["l"]["value"] for b in d["results"]["bindings"])))' \
 case_empty_result_header() {
     local q='SELECT ?port ?province WHERE { ?port a kouan:NoSuchClass ; kouan:province ?province }'
     extract_seed
-    # the table (the default, for people) says on stderr that nothing matched
+    # the table (the default, for people) says on a terminal that nothing
+    # matched (script(1) gives the query one), and nothing to a script
+    printf '%s\n' "$q" >"$T/empty.rq"
+    script -qec "\"$KOUAN\" --store \"$STORE\" query -f \"$T/empty.rq\"" /dev/null \
+        >"$T/tty" 2>&1 || fail "an empty query on a terminal failed: $(cat "$T/tty")"
+    expect_contains "no results: the query ran, and nothing in the store matched it" "$T/tty"
     expect_exit 0 k query "$q"
-    expect_contains "no results: the query ran, and nothing in the store matched it" "$T/err"
+    [ ! -s "$T/err" ] || fail "an empty table wrote to a script's stderr: $(cat "$T/err")"
     expect_exit 0 k query --format tsv "$q"
     expect_eq "$(head -n 1 "$T/out")" "$(printf '?port\t?province')" "tsv header of an empty result"
     [ ! -s "$T/err" ] || fail "an empty tsv result wrote to stderr: $(cat "$T/err")"
