@@ -1402,25 +1402,40 @@ static librdf_storage *fresh_store(const char *name, const char *more, librdf_mo
     return s;
 }
 
+/* Runs fn(arg, out) in a child process — another process on the store,
+ * while this one's storages stay open — and gives the n values it set
+ * (-1 those it did not) through a pipe into out.  0, or -1. */
+static int in_child(void (*fn)(void *arg, long *out), void *arg, long *out, size_t n)
+{
+    int pfd[2];
+    if (n > 8 || pipe(pfd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        long v[8] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+        fn(arg, v);
+        if (write(pfd[1], v, n * sizeof *v) != (ssize_t)(n * sizeof *v)) _exit(1);
+        _exit(0);
+    }
+    int ok = pid > 0 && read(pfd[0], out, n * sizeof *out) == (ssize_t)(n * sizeof *out);
+    int status = 0;
+    if (pid > 0) waitpid(pid, &status, 0);
+    close(pfd[0]);
+    close(pfd[1]);
+    return ok ? 0 : -1;
+}
+
+static void model_size_child(void *dir, long *out)
+{
+    librdf_storage *s = open_with(dir, "no", NULL);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    out[0] = m ? librdf_model_size(m) : -1;
+}
+
 /* Quads another process sees in GDIR's store: what is committed. */
 static int committed_quads(void)
 {
-    int pfd[2];
-    if (pipe(pfd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        librdf_storage *s = open_with(GDIR, "no", NULL);
-        librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
-        int n = m ? librdf_model_size(m) : -1;
-        if (write(pfd[1], &n, sizeof n) != sizeof n) _exit(1);
-        _exit(0);
-    }
-    int n = -1, status = 0;
-    if (read(pfd[0], &n, sizeof n) != sizeof n) n = -1;
-    waitpid(pid, &status, 0);
-    close(pfd[0]);
-    close(pfd[1]);
-    return n;
+    long n = -1;
+    return in_child(model_size_child, GDIR, &n, 1) ? -1 : (int)n;
 }
 
 /* Graph doc/i with n triples (subjects shared between graphs, values not). */
@@ -1594,35 +1609,29 @@ static size_t bl_count(librdf_model *m, int p, int j, int tag)
 
 /* In a child (the parent's storage stays open): the entries of SPOC, POSC,
  * OSPC and whether meta "format" names a backlog, from what is committed. */
+static void bl_committed_child(void *arg, long *v)
+{
+    const char *dir = arg;
+    v[0] = index_entries(dir, "spoc");
+    v[1] = index_entries(dir, "posc");
+    v[2] = index_entries(dir, "ospc");
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    if (mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 8) == 0 &&
+        mdb_env_open(env, dir, MDB_RDONLY, 0) == 0 &&
+        mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+        MDB_val k = { 6, "format" }, val;
+        if (mdb_dbi_open(txn, "meta", 0, &dbi) == 0 && mdb_get(txn, dbi, &k, &val) == 0)
+            v[3] = val.mv_size > 9 &&
+                   memcmp((char *)val.mv_data + val.mv_size - 9, " +backlog", 9) == 0;
+        mdb_txn_abort(txn);
+    }
+}
+
 static int bl_committed(const char *dir, long out[4])
 {
-    int pfd[2];
-    if (pipe(pfd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        long v[4] = { index_entries(dir, "spoc"), index_entries(dir, "posc"),
-                      index_entries(dir, "ospc"), -1 };
-        MDB_env *env;
-        MDB_txn *txn;
-        MDB_dbi dbi;
-        if (mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 8) == 0 &&
-            mdb_env_open(env, dir, MDB_RDONLY, 0) == 0 &&
-            mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
-            MDB_val k = { 6, "format" }, val;
-            if (mdb_dbi_open(txn, "meta", 0, &dbi) == 0 && mdb_get(txn, dbi, &k, &val) == 0)
-                v[3] = val.mv_size > 9 &&
-                       memcmp((char *)val.mv_data + val.mv_size - 9, " +backlog", 9) == 0;
-            mdb_txn_abort(txn);
-        }
-        if (write(pfd[1], v, sizeof v) != sizeof v) _exit(1);
-        _exit(0);
-    }
-    int ok = read(pfd[0], out, 4 * sizeof *out) == 4 * sizeof *out;
-    int status = 0;
-    waitpid(pid, &status, 0);
-    close(pfd[0]);
-    close(pfd[1]);
-    return ok ? 0 : -1;
+    return in_child(bl_committed_child, (void *)dir, out, 4);
 }
 
 /* Expected matches: graphs [from, to] with n triples each (tag = graph),
@@ -1733,60 +1742,58 @@ static void test_flush_orders(void)
 /* In a child: how many run values ('R' keys: chunks, or a whole run as a
  * kouan of 2026-12-03 wrote it) meta holds; with unchunk, each run's
  * chunks are first rewritten as one value under 'R' i n (that layout). */
+typedef struct runs_arg { const char *dir; int unchunk; } runs_arg;
+
+static void bl_runs_child(void *arg, long *out)
+{
+    const char *dir = ((runs_arg *)arg)->dir;
+    int unchunk = ((runs_arg *)arg)->unchunk;
+    long n = -1;
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta;
+    MDB_cursor *cur;
+    if (mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 8) == 0 &&
+        mdb_env_open(env, dir, unchunk ? 0 : MDB_RDONLY, 0) == 0 &&
+        mdb_txn_begin(env, NULL, unchunk ? 0 : MDB_RDONLY, &txn) == 0 &&
+        mdb_dbi_open(txn, "meta", 0, &meta) == 0) {
+        static unsigned char joined[64][10 + 32 * 4096];   /* run key, keys */
+        size_t len[64] = { 0 }, nrun = 0;
+        MDB_val k, v;
+        int ok = mdb_cursor_open(txn, meta, &cur) == 0;
+        n = 0;
+        for (int rc = ok ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : -1; rc == 0;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+            const unsigned char *kb = k.mv_data;
+            if (kb[0] != 'R' || (k.mv_size != 10 && k.mv_size != 18)) continue;
+            n++;
+            if (!unchunk || k.mv_size != 18) continue;
+            if (nrun == 0 || memcmp(joined[nrun - 1], kb, 10) != 0) {
+                if (nrun == 64) { ok = 0; break; }
+                memcpy(joined[nrun++], kb, 10);
+            }
+            if (len[nrun - 1] + v.mv_size > 32 * 4096) { ok = 0; break; }
+            memcpy(joined[nrun - 1] + 10 + len[nrun - 1], v.mv_data, v.mv_size);
+            len[nrun - 1] += v.mv_size;
+            if (mdb_cursor_del(cur, 0)) { ok = 0; break; }
+        }
+        if (ok) mdb_cursor_close(cur);
+        for (size_t r = 0; ok && r < nrun; r++) {
+            MDB_val rk = { 10, joined[r] }, rv = { len[r], joined[r] + 10 };
+            ok = mdb_put(txn, meta, &rk, &rv, 0) == 0;
+        }
+        if (unchunk && ok) n = mdb_txn_commit(txn) == 0 ? (long)nrun : -1;
+        else mdb_txn_abort(txn);
+        if (!ok) n = -1;
+    }
+    out[0] = n;
+}
+
 static long bl_runs(const char *dir, int unchunk)
 {
-    int pfd[2];
-    if (pipe(pfd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        long n = -1;
-        MDB_env *env;
-        MDB_txn *txn;
-        MDB_dbi meta;
-        MDB_cursor *cur;
-        if (mdb_env_create(&env) == 0 && mdb_env_set_maxdbs(env, 8) == 0 &&
-            mdb_env_open(env, dir, unchunk ? 0 : MDB_RDONLY, 0) == 0 &&
-            mdb_txn_begin(env, NULL, unchunk ? 0 : MDB_RDONLY, &txn) == 0 &&
-            mdb_dbi_open(txn, "meta", 0, &meta) == 0) {
-            static unsigned char joined[64][10 + 32 * 4096];   /* run key, keys */
-            size_t len[64] = { 0 }, nrun = 0;
-            MDB_val k, v;
-            int ok = mdb_cursor_open(txn, meta, &cur) == 0;
-            n = 0;
-            for (int rc = ok ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : -1; rc == 0;
-                 rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-                const unsigned char *kb = k.mv_data;
-                if (kb[0] != 'R' || (k.mv_size != 10 && k.mv_size != 18)) continue;
-                n++;
-                if (!unchunk || k.mv_size != 18) continue;
-                if (nrun == 0 || memcmp(joined[nrun - 1], kb, 10) != 0) {
-                    if (nrun == 64) { ok = 0; break; }
-                    memcpy(joined[nrun++], kb, 10);
-                }
-                if (len[nrun - 1] + v.mv_size > 32 * 4096) { ok = 0; break; }
-                memcpy(joined[nrun - 1] + 10 + len[nrun - 1], v.mv_data, v.mv_size);
-                len[nrun - 1] += v.mv_size;
-                if (mdb_cursor_del(cur, 0)) { ok = 0; break; }
-            }
-            if (ok) mdb_cursor_close(cur);
-            for (size_t r = 0; ok && r < nrun; r++) {
-                MDB_val rk = { 10, joined[r] }, rv = { len[r], joined[r] + 10 };
-                ok = mdb_put(txn, meta, &rk, &rv, 0) == 0;
-            }
-            if (unchunk && ok) n = mdb_txn_commit(txn) == 0 ? (long)nrun : -1;
-            else mdb_txn_abort(txn);
-            if (!ok) n = -1;
-        }
-        if (write(pfd[1], &n, sizeof n) != sizeof n) _exit(1);
-        _exit(0);
-    }
+    runs_arg a = { dir, unchunk };
     long n = -1;
-    if (read(pfd[0], &n, sizeof n) != sizeof n) n = -1;
-    int status = 0;
-    waitpid(pid, &status, 0);
-    close(pfd[0]);
-    close(pfd[1]);
-    return n;
+    return in_child(bl_runs_child, &a, &n, 1) ? -1 : n;
 }
 
 /* Runs kept in chunks (tests: 8 keys a chunk) and a merge cut short inside
@@ -2305,26 +2312,22 @@ static size_t with_literal(librdf_model *m, const char *lit)
     return n;
 }
 
+typedef struct lit_arg { const char *dir, *lit; } lit_arg;
+
+static void with_literal_child(void *arg, long *out)
+{
+    lit_arg *a = arg;
+    librdf_storage *s = open_with(a->dir, "no", NULL);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    out[0] = m ? (long)with_literal(m, a->lit) : -1;
+}
+
 /* with_literal in another process, on what the store in dir has committed. */
 static long with_literal_elsewhere(const char *dir, const char *lit)
 {
-    int pfd[2];
-    if (pipe(pfd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        librdf_storage *s = open_with(dir, "no", NULL);
-        librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
-        long n = m ? (long)with_literal(m, lit) : -1;
-        if (write(pfd[1], &n, sizeof n) != sizeof n) _exit(1);
-        _exit(0);
-    }
+    lit_arg a = { dir, lit };
     long n = -1;
-    if (read(pfd[0], &n, sizeof n) != sizeof n) n = -1;
-    int status = 0;
-    waitpid(pid, &status, 0);
-    close(pfd[0]);
-    close(pfd[1]);
-    return n;
+    return in_child(with_literal_child, &a, &n, 1) ? -1 : n;
 }
 
 /* The backlog of `ids` (format 4): a group's new plain literals reach
