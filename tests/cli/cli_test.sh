@@ -708,12 +708,13 @@ case_timings() {
 # waits, `store merge` merges it and the answers do not change.
 case_store_merge() {
     local q1='SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c'
-    local q2='SELECT ?s WHERE { ?s ?p kouan:Port } ORDER BY ?s'
-    # same_answers WHEN: store $T/b answers q1 (predicate-bound) and q2
-    # (object-bound) as the reference store did
+    local q2='SELECT ?s WHERE { ?s ?p kouan:Port } ORDER BY ?s' q3
+    # same_answers WHEN: store $T/b answers q1 (predicate-bound), q2
+    # (object-bound) and q3 (a quote by value: in the backlog of the term
+    # index's quotes until the merge) as the reference store did
     same_answers() {
         local i q
-        for i in 1 2; do
+        for i in 1 2 3; do
             q=q$i
             STORE="kouan:$T/b" expect_exit 0 k query --format tsv "${!q}"
             cmp -s "$T/out" "$T/ref$i" || fail "query $i answers otherwise $1"
@@ -723,11 +724,21 @@ case_store_merge() {
     STORE="kouan:$T/ref" expect_exit 0 k query --format tsv "$q1"; cp "$T/out" "$T/ref1"
     STORE="kouan:$T/ref" expect_exit 0 k query --format tsv "$q2"; cp "$T/out" "$T/ref2"
     [ "$(wc -l <"$T/ref1")" -gt 3 ] || fail "the reference store has too few classes"
+    STORE="kouan:$T/ref" expect_exit 0 k query --format json \
+        'SELECT ?q WHERE { ?e kouan:quote ?q } ORDER BY DESC(STRLEN(?q)) LIMIT 1'
+    q3=$("$PY" -c 'import json, sys
+v = json.load(open(sys.argv[1]))["results"]["bindings"][0]["q"]["value"]
+print("SELECT (COUNT(?e) AS ?n) WHERE { ?e kouan:quote %s }" % json.dumps(v, ensure_ascii=False))' \
+        "$T/out") || fail "no quote in the reference store"
+    STORE="kouan:$T/ref" expect_exit 0 k query --format tsv "$q3"; cp "$T/out" "$T/ref3"
+    [ "$(sed -n 2p "$T/ref3" | tr -dc 0-9)" -ge 1 ] || fail "the longest quote not found by value"
     STORE="kouan:$T/ref" expect_exit 0 k store info
     expect_not_contains "backlog" "$T/out"
     KOUAN_LMDB_DRAIN_TXNS=0 STORE="kouan:$T/b" expect_exit 0 k extract -q -j 2 "$SRC/corpus"
     STORE="kouan:$T/b" expect_exit 0 k store info
     expect_contains "wait in the backlog" "$T/out"
+    grep -Eq "and [1-9][0-9]* plain literals in that of ids" "$T/out" ||
+        fail "store info: no quotes waiting in the backlog of ids: $(cat "$T/out")"
     same_answers "while the backlog waits"
     STORE="kouan:$T/b" expect_exit 0 k store merge
     expect_contains "quads of the backlog into" "$T/err"
