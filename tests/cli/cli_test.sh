@@ -737,7 +737,7 @@ print("SELECT (COUNT(?e) AS ?n) WHERE { ?e kouan:quote %s }" % json.dumps(v, ens
     KOUAN_LMDB_DRAIN_TXNS=0 STORE="kouan:$T/b" expect_exit 0 k extract -q -j 2 "$SRC/corpus"
     STORE="kouan:$T/b" expect_exit 0 k store info
     expect_contains "wait in the backlog" "$T/out"
-    grep -Eq "and [1-9][0-9]* plain literals in that of ids" "$T/out" ||
+    grep -Eq "and [1-9][0-9]* quotes in that of ids" "$T/out" ||
         fail "store info: no quotes waiting in the backlog of ids: $(cat "$T/out")"
     same_answers "while the backlog waits"
     STORE="kouan:$T/b" expect_exit 0 k store merge

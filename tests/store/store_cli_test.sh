@@ -23,7 +23,7 @@ field() { awk -v f="$1" '$1 == f { print $2 }'; }
 info > info1
 triples=$(field triples < info1)
 quads=$(field quads < info1)
-grep -qx 'format    4 (term ids from a counter; the literal objects of 3 evidence properties not indexed by value)' info1 ||
+grep -qx 'format    4 (term ids from a counter; the literal objects of 3 evidence properties not indexed by value; quotes (plain literals) found by a hash of their bytes)' info1 ||
     fail "store info: no format 4 line: $(cat info1)"
 
 # the same document in a hashes store: its distinct triples (export

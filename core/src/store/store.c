@@ -763,13 +763,14 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
             snprintf(info->format_note, sizeof info->format_note,
                      "term ids from a counter; the literal objects of %d evidence "
                      "properties not indexed by value%s", st.unindexed,
-                     st.format == 3 ? "; plain literals keyed by their bytes (written "
-                                      "by a kouan before 2026-12-04)" : "");
+                     st.format == 3 ? "; quotes (plain literals) found by their bytes: "
+                                      "written by a kouan before 2026-12-04"
+                                    : "; quotes (plain literals) found by a hash of their bytes");
         if (st.backlog || st.backlog_terms) {
             size_t len = strlen(info->format_note);
             snprintf(info->format_note + len, sizeof info->format_note - len,
-                     "; %zu quads wait in the backlog of POSC and OSPC and %zu plain "
-                     "literals in that of ids, merged by the next write or `kouan "
+                     "; %zu quads wait in the backlog of POSC and OSPC and %zu quotes "
+                     "in that of ids, merged by the next write or `kouan "
                      "store merge`%s", st.backlog, st.backlog_terms,
                      st.format == 3 ? " (a kouan before 2026-12-03 refuses the store "
                                       "until then)" : "");
