@@ -2214,8 +2214,9 @@ static int ig_add(kenv *e, uint64_t h, uint64_t id)
 {
     if (e->ig_n == e->ig_cap) {
         size_t cap = e->ig_cap ? 2 * e->ig_cap : 4096;
+        if (cap >= UINT32_MAX) return ENOMEM;        /* the table holds 32-bit places */
         idpair *np = realloc(e->ig, cap * sizeof *np);
-        if (!np || cap >= UINT32_MAX) return ENOMEM;
+        if (!np) return ENOMEM;
         e->ig = np;
         e->ig_cap = cap;
     }
