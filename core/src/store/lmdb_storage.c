@@ -4313,20 +4313,26 @@ int kouan_lmdb_is_ours(librdf_storage *storage)
     return 0;
 }
 
+/* Entries of index i (POSC, OSPC or I_IDS) the backlog holds: its runs'
+ * not yet merged, and the open group's not yet a run. */
+static size_t runs_left(kenv *e, MDB_txn *txn, int is_w, int i)
+{
+    if (!backlog_in(e, txn, is_w)) return 0;
+    brun *runs = NULL;
+    size_t nruns = 0, left = !is_w ? 0                              /* not yet a run: */
+                          : i == I_IDS ? e->ig_n : e->bl_n[i == I_OSPC];   /* the group's */
+    if (runs_load(e, txn, i, &runs, &nruns) == 0)
+        for (size_t j = 0; j < nruns; j++) left += runs[j].n - runs[j].at;
+    runs_free(runs, nruns);
+    return left;
+}
+
 /* Quads waiting in the backlog: those of POSC or of OSPC, whichever has
- * more left to merge (runs, and the open group's keys). */
+ * more left to merge. */
 static size_t backlog_left(kenv *e, MDB_txn *txn, int is_w)
 {
-    size_t most = 0;
-    for (int i = I_POSC; i <= I_OSPC && backlog_in(e, txn, is_w); i++) {
-        brun *runs = NULL;
-        size_t nruns = 0, left = is_w ? e->bl_n[i == I_OSPC] : 0;   /* not yet a run */
-        if (runs_load(e, txn, i, &runs, &nruns) == 0)
-            for (size_t j = 0; j < nruns; j++) left += runs[j].n - runs[j].at;
-        runs_free(runs, nruns);
-        if (left > most) most = left;
-    }
-    return most;
+    size_t p = runs_left(e, txn, is_w, I_POSC), o = runs_left(e, txn, is_w, I_OSPC);
+    return p > o ? p : o;
 }
 
 int kouan_lmdb_merge(librdf_storage *storage, size_t *merged)
@@ -4383,14 +4389,7 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     out->format = e->format;
     out->unindexed = e->nunidx;
     if (!rc) out->backlog = backlog_left(e, txn, is_w);
-    if (!rc && backlog_in(e, txn, is_w)) {
-        brun *runs = NULL;
-        size_t nruns = 0;
-        if (runs_load(e, txn, I_IDS, &runs, &nruns) == 0)
-            for (size_t j = 0; j < nruns; j++) out->backlog_terms += runs[j].n - runs[j].at;
-        runs_free(runs, nruns);
-        if (is_w) out->backlog_terms += e->ig_n;                 /* not yet a run */
-    }
+    if (!rc) out->backlog_terms = runs_left(e, txn, is_w, I_IDS);
     MDB_val ukey = { 8, "upgraded" }, uval;
     if (!rc && mdb_get(txn, e->meta, &ukey, &uval) == 0)
         snprintf(out->upgraded, sizeof out->upgraded, "%.*s",
