@@ -188,6 +188,8 @@ static void print_timings(const kouan_batch_timings *t, double bytes, int emit)
         if (t->store_timed) {
             fprintf(o, "  finish     %7.2f s  the last group committed", t->finish);
             if (t->merge > 0) fprintf(o, ", the backlog merged in %.2f s", t->merge);
+            if (t->fill_flush > 0)
+                fprintf(o, ", the new store flushed to disk in %.2f s", t->fill_flush);
             fputc('\n', o);
         }
         fprintf(o, "  reconcile  %7.2f s  documents checked against the store's names\n",
@@ -342,7 +344,11 @@ const cli_command cmd_extract = {
     "is done.  A crash or kill loses at most the last second's documents,\n"
     "which the next run extracts again; a commit that fails (a full disk)\n"
     "names every document it held, and the store stays as the last commit\n"
-    "left it.\n"
+    "left it.  Into a new store (no quads yet) the first batch's commits\n"
+    "are not flushed one by one: the store is flushed once, at the end, and\n"
+    "DIR/unflushed says so until then; a kill loses nothing more, but if the\n"
+    "system goes down during that batch the store is refused after (it may\n"
+    "miss pages): extract again into a new folder.\n"
     "\n"
     "Prints, per file, how many facts each plugin produced and how many\n"
     "triples were written (facts, types, labels and one evidence node per fact:\n"
@@ -373,7 +379,7 @@ const cli_command cmd_extract = {
     "                     the names pass, extraction (the writer's time writing,\n"
     "                     committing, giving free memory back to the system\n"
     "                     and waiting for the workers), the backlog's\n"
-    "                     merge, reconciling, CPU seconds and bytes written,\n"
+    "                     merge, a new store's one flush, reconciling, CPU seconds and bytes written,\n"
     "                     how often the store's map was dropped to keep the\n"
     "                     writer's memory bounded, and how much of the store\n"
     "                     file a helper thread cached ahead of the writer\n"

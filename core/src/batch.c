@@ -322,6 +322,7 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
                               merges and caches nothing: groups have ended) */
         kouan_store_write_times(k->store, &st);
         c->t->merge = st.merge - c->s0.merge;
+        c->t->fill_flush = st.fill_flush - c->s0.fill_flush;
         c->t->prefault = st.prefault - c->s0.prefault;
         c->t->prefault_bytes = st.prefault_bytes - c->s0.prefault_bytes;
         c->t->map_drops = st.drops - c->s0.drops;

@@ -20,6 +20,9 @@ field() { awk -v f="$1" '$1 == f { print $2 }'; }
 # the default store is kouan's own
 "$KOUAN" extract "$SEED" >/dev/null
 [ -f kouan.store/data.mdb ] || fail "the default store is not kouan:kouan.store"
+# a new store's first batch is flushed once, at its end: the marker that
+# says it is not yet is gone when extract is done
+[ ! -e kouan.store/unflushed ] || fail "extract left kouan.store/unflushed behind"
 info > info1
 triples=$(field triples < info1)
 quads=$(field quads < info1)
@@ -49,6 +52,21 @@ for q in "SELECT (COUNT(*) AS ?n) WHERE { ?e kouan:line $line }" \
     [ "$ours" = "$theirs" ] && [[ "$ours" =~ ^[1-9][0-9]*$ ]] || fail "$q: kouan $ours, hashes $theirs"
 done
 grep -q "^terms " info1 && grep -q "^disk " info1 || fail "info lacks terms/disk: $(cat info1)"
+
+# the marker of a first batch that a restart of the system cut short: the
+# store is refused (it may miss pages), saying which file, what to do, and
+# that the store was left alone; without the marker it opens again
+cp -r kouan.store restarted.store
+printf 'left by a test\nboot 00000000-0000-0000-0000-000000000000\npid 1\n' > restarted.store/unflushed
+if "$KOUAN" --store kouan:restarted.store query 'ASK {}' > out 2> err; then
+    fail "a store whose first batch a restart cut short was opened"
+fi
+grep -q "the system restarted while the store's first batch was being written" err &&
+    grep -q "restarted.store/unflushed" err && grep -q "remove the folder and extract" err ||
+    fail "no clear refusal: $(cat err)"
+rm restarted.store/unflushed
+[ "$("$KOUAN" --store kouan:restarted.store query --format tsv 'ASK {}' | tail -1)" = true ] ||
+    fail "the store without its marker does not open"
 
 # re-extracting leaves the store unchanged (only the extraction time differs)
 "$KOUAN" export --format nquads | grep -v generatedAtTime > before.nq

@@ -1438,6 +1438,13 @@ static int committed_quads(void)
     return in_child(model_size_child, GDIR, &n, 1) ? -1 : (int)n;
 }
 
+/* … in dir's store. */
+static int committed_quads_in(const char *dir)
+{
+    long n = -1;
+    return in_child(model_size_child, (void *)dir, &n, 1) ? -1 : (int)n;
+}
+
 /* Graph doc/i with n triples (subjects shared between graphs, values not). */
 static int replace_n(librdf_storage *s, int i, int n, const char *lang)
 {
@@ -1569,6 +1576,139 @@ static void test_group(void)
     if (s) librdf_free_storage(s);
 }
 
+
+/* ---- a new store's first fill: one disk flush, at its end ------------------ */
+
+/* The marker of dir's fill: 1 with its pid (and whether its boot id is
+ * this boot's), 0 when there is none. */
+static int fill_marker(const char *dir, long *pid, int *this_boot)
+{
+    char path[400], line[256], boot[64] = "", now[64] = "";
+    snprintf(path, sizeof path, "%s/unflushed", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    *pid = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "boot ", 5)) snprintf(boot, sizeof boot, "%s", line + 5);
+        else if (!strncmp(line, "pid ", 4)) *pid = strtol(line + 4, NULL, 10);
+    }
+    fclose(f);
+    FILE *b = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (b) { if (!fgets(now, sizeof now, b)) now[0] = 0; fclose(b); }
+    *this_boot = now[0] && strcmp(boot, now) == 0;
+    return 1;
+}
+
+static void write_marker(const char *dir, const char *boot, long pid)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/unflushed", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fprintf(f, "a test's marker\nboot %s\npid %ld\n", boot, pid);
+    fclose(f);
+}
+
+static void test_fill(void)
+{
+    char dir[300], dir2[300];
+    librdf_model *m;
+    librdf_storage *s = fresh_store("fill", NULL, &m, dir);
+    if (!s) return;
+    long pid;
+    int this_boot;
+    /* groups into a store with no quads: the marker, with this boot and pid */
+    CHECK(fill_marker(dir, &pid, &this_boot) == 0);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    CHECK(fill_marker(dir, &pid, &this_boot) == 1 && pid == (long)getpid() && this_boot);
+    CHECK(replace_n(s, 1, 3, NULL) == 0 && replace_n(s, 2, 3, NULL) == 0);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);          /* a commit */
+    CHECK(committed_quads_in(dir) == 6);
+    CHECK(fill_marker(dir, &pid, &this_boot) == 1);               /* still filling */
+    /* groups end: flushed, the marker gone */
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(fill_marker(dir, &pid, &this_boot) == 0);
+    kouan_lmdb_times t;
+    CHECK(kouan_lmdb_times_get(s, &t) == 0 && t.fill_flush > 0);
+    /* a store holding quads: commits flush, no marker */
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    CHECK(fill_marker(dir, &pid, &this_boot) == 0);
+    CHECK(replace_n(s, 3, 3, NULL) == 0 && kouan_lmdb_set_group(s, 0, 0) == 0);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+
+    /* a writer killed in its fill: the marker stays; a reader opens the
+       store as it is (the marker too), a writer flushes it and removes it */
+    snprintf(dir2, sizeof dir2, "%s/fill-killed", GDIR);
+    CHECK(mkdir(dir2, 0700) == 0);
+    pid_t child = fork();
+    if (child == 0) {
+        librdf_storage *s2 = open_with(dir2, "yes", NULL);
+        if (!s2 || kouan_lmdb_set_group(s2, 3600 * 1000, 0) != 0) _exit(1);
+        if (replace_n(s2, 1, 3, NULL) || replace_n(s2, 2, 3, NULL) ||
+            kouan_lmdb_set_group(s2, 3600 * 1000, 0) || replace_n(s2, 3, 3, NULL))
+            _exit(1);
+        raise(SIGKILL);
+        _exit(1);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    CHECK(fill_marker(dir2, &pid, &this_boot) == 1 && pid == (long)child && this_boot);
+    CHECK(committed_quads_in(dir2) == 6);                       /* read-only */
+    CHECK(fill_marker(dir2, &pid, &this_boot) == 1);
+    s = open_with(dir2, "yes", NULL);
+    CHECK(s != NULL);
+    CHECK(fill_marker(dir2, &pid, &this_boot) == 0);
+    if (s) librdf_free_storage(s);
+    CHECK(committed_quads_in(dir2) == 6);
+
+    /* a marker whose writer is still running (this process's parent stands
+       for it): a writer opens the store and leaves the marker */
+    char now[64] = "";
+    FILE *b = fopen("/proc/sys/kernel/random/boot_id", "r");
+    CHECK(b != NULL);
+    if (b) { if (!fgets(now, sizeof now, b)) now[0] = 0; fclose(b); }
+    now[strcspn(now, "\n")] = 0;
+    write_marker(dir2, now, (long)getppid());
+    s = open_with(dir2, "yes", NULL);
+    CHECK(s != NULL);
+    if (s) librdf_free_storage(s);
+    CHECK(fill_marker(dir2, &pid, &this_boot) == 1 && pid == (long)getppid());
+
+    /* the system restarted during a fill (another boot id): refused, for
+       reading too, naming the marker; without the marker it opens */
+    write_marker(dir2, "00000000-0000-0000-0000-000000000000", (long)child);
+    librdf_world_set_logger(W, NULL, capture);
+    last_error[0] = '\0';
+    s = open_with(dir2, "no", NULL);
+    CHECK(s == NULL);
+    CHECK(strstr(last_error, "the system restarted") != NULL &&
+          strstr(last_error, "/unflushed") != NULL);
+    if (s) librdf_free_storage(s);
+    last_error[0] = '\0';
+    s = open_with(dir2, "yes", NULL);
+    CHECK(s == NULL && strstr(last_error, "may be damaged") != NULL);
+    if (s) librdf_free_storage(s);
+    librdf_world_set_logger(W, NULL, quiet);
+    char path[400];
+    snprintf(path, sizeof path, "%s/unflushed", dir2);
+    CHECK(unlink(path) == 0);
+    CHECK(committed_quads_in(dir2) == 6);
+
+    /* KOUAN_LMDB_FILL_FLUSH=each: a new store's commits flush one by one */
+    setenv("KOUAN_LMDB_FILL_FLUSH", "each", 1);
+    s = fresh_store("fill-each", NULL, &m, dir);
+    if (s) {
+        CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+        CHECK(fill_marker(dir, &pid, &this_boot) == 0);
+        CHECK(replace_n(s, 1, 3, NULL) == 0 && kouan_lmdb_set_group(s, 0, 0) == 0);
+        librdf_free_model(m);
+        librdf_free_storage(s);
+    }
+    unsetenv("KOUAN_LMDB_FILL_FLUSH");
+}
 
 /* ---- the backlog: a group's POSC and OSPC entries, merged later ----------- */
 
@@ -2545,6 +2685,7 @@ int main(void)
     test_crash();
     test_crash_replace();
     test_group();
+    test_fill();
     test_backlog_chunks();
     test_flush_orders();
     test_backlog();

@@ -154,6 +154,10 @@ typedef struct kouan_batch_timings {
                           kouan:DIR, the backlog merged into the predicate
                           and object indexes */
     double merge;      /*   of which the merge */
+    double fill_flush; /*   of which, kouan:DIR, flushing a new store's first
+                            batch to disk (its commits were not flushed one
+                            by one: lmdb_storage.c, "a new store's first
+                            fill"); 0 for a store that held quads */
     size_t map_drops;  /* kouan:DIR: how often the store's map was dropped
                           from the process to keep its pages under the
                           writer's limit (any phase, any thread) */
@@ -188,7 +192,10 @@ void kouan_set_force(kouan *k, int force);
  * many documents.  A crash then loses the documents of the last ms, not
  * yet committed (the next run extracts them again: their SHA-256 is not in
  * the store); a commit that fails loses every document since the last
- * one, and the batch stops saying so. */
+ * one, and the batch stops saying so.  Into a kouan:DIR store holding no
+ * quads, the commits are not flushed to disk one by one: the store is
+ * flushed once when the batch ends (a system crash before that leaves a
+ * store kouan refuses; a killed process loses nothing more). */
 void kouan_set_commit_interval(kouan *k, unsigned ms);
 
 /* Names across documents (ontology/learn.tsv): a port's official name, a

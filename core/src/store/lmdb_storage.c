@@ -153,7 +153,10 @@
  *     meta page naming the new root is flushed by the next commit or when
  *     the last writer closes the environment (env_release).  A power loss
  *     can so undo the last commit (wholly: two meta pages), never a part
- *     of one; kill -9 loses nothing committed.
+ *     of one; kill -9 loses nothing committed.  Except a new store's first
+ *     fill: groups into a store holding no quads commit without a flush,
+ *     the file flushed once when they end, a marker refusing the store
+ *     after a system crash until then ("a new store's first fill").
  *   - A read (stream, contains, size) inside a write transaction sees that
  *     transaction; otherwise it uses a shared read snapshot, taken when the
  *     first open stream starts and released when the last one ends.
@@ -182,6 +185,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -320,10 +324,14 @@ typedef struct kenv {
     uint64_t     im_runs_next;/* what the open group's commit makes it */
     int          im_known;    /* im was made (in this process) */
     unsigned     im_wgen;     /* wgen when "id-runs" was last compared */
+    char        *dir;         /* the folder (the fill's marker is in it) */
+    int          fill;        /* a new store's first fill: commits are not
+                                 flushed, the marker is there (fill_begin) */
 } kenv;
 
 static void resident_trim(kenv *e);
 static void prefault_stop(kenv *e);
+static void prefault_writeback(kenv *e);
 /* Reads (or puts, scan steps) between two looks at the map's resident
  * pages: one may map ~320 KB (a large folio), so 256 of them overshot the
  * limit by up to 80 MB; a look is one pread of /proc/self/statm. */
@@ -1178,6 +1186,175 @@ int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes)
     return 0;
 }
 
+/* ---- a new store's first fill: one disk flush, at its end ----------------------
+ *
+ * A commit waits for the disk: LMDB writes the transaction's pages and
+ * flushes them (fdatasync) before it returns, ~30 MB a group.  That was
+ * 4–6 s of a 40 MB batch's 23–25 s and 30–55 s of a 200 MB one's 130–170,
+ * the writer — the batch's critical path — idle meanwhile.  LMDB cannot
+ * flush a commit while the next one is written, and committing without a
+ * flush (MDB_NOSYNC) is safe only against a crash of the process: a crash
+ * of the system can leave on disk a meta page naming pages that never got
+ * there, a damaged store.  A store holding no quads has nothing to lose,
+ * so a group writer that finds one empty (kouan extract's first batch into
+ * a new store) commits without flushing and flushes the whole file once,
+ * when groups end (fill_end) — as PostgreSQL loads a table created in the
+ * same transaction without its write-ahead log.  A marker says so while
+ * it lasts: DIR/unflushed (FILL_MARK), written and flushed before the
+ * first such commit, removed after the last flush, holding the system's
+ * boot id and the writer's pid.  Opening a store with the marker there:
+ *   - the system restarted since (another boot id): refused, naming the
+ *     marker — commits may be missing from the disk;
+ *   - the same boot, its writer gone (killed): every commit is in the page
+ *     cache, the store is whole; a writer flushes it and removes the
+ *     marker, a reader reads it as it is;
+ *   - its writer still running: opened as usual.
+ * A commit's documents are still reported when it is done: a kill loses
+ * what it lost before, a power loss during the first batch the batch.
+ * KOUAN_LMDB_FILL_FLUSH=each: a new store's commits are flushed one by one
+ * as any other's. */
+#define FILL_MARK "unflushed"
+
+/* This boot of the system (Linux: a random id per boot): 0, or -1 when it
+ * cannot be read (then there is no fill: commits flush). */
+static int boot_id(char out[64])
+{
+    int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, out, 63);
+    close(fd);
+    if (n <= 0) return -1;
+    out[n] = 0;
+    out[strcspn(out, "\n")] = 0;
+    return out[0] ? 0 : -1;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* The marker of dir's store: 1 with its boot id and pid, 0 when there is
+ * none, -1 when it cannot be read (errno). */
+static int fill_read(const char *dir, char boot[64], long *pid)
+{
+    char path[4200], line[256];
+    snprintf(path, sizeof path, "%s/" FILL_MARK, dir);
+    FILE *f = fopen(path, "re");
+    if (!f) return errno == ENOENT ? 0 : -1;
+    boot[0] = 0;
+    *pid = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "boot ", 5)) {
+            snprintf(boot, 64, "%s", line + 5);
+            boot[strcspn(boot, "\n")] = 0;
+        } else if (!strncmp(line, "pid ", 4)) *pid = strtol(line + 4, NULL, 10);
+    }
+    fclose(f);
+    return 1;
+}
+
+/* The marker removed, once the store is flushed. */
+static void fill_unmark(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/" FILL_MARK, dir);
+    if (unlink(path) == 0) fsync_dir(dir);
+}
+
+/* A group writer's start: when the store holds no quads, the marker is
+ * written and flushed and commits stop flushing.  Nothing when it cannot
+ * (the commits flush as before). */
+static void fill_begin(kenv *e)
+{
+    if (e->fill || e->read_only || e->explicit_txn || e->wtxn || !e->dir) return;
+    const char *v = getenv("KOUAN_LMDB_FILL_FLUSH");
+    if (v && !strcmp(v, "each")) return;
+    char boot[64];
+    if (boot_id(boot)) return;
+    MDB_txn *t;
+    MDB_stat st;
+    if (mdb_txn_begin(e->env, NULL, MDB_RDONLY, &t)) return;
+    int empty = mdb_stat(t, e->idx[I_SPOC], &st) == 0 && st.ms_entries == 0;
+    mdb_txn_abort(t);
+    if (!empty) return;
+    char path[4200], text[512];
+    snprintf(path, sizeof path, "%s/" FILL_MARK, e->dir);
+    int len = snprintf(text, sizeof text,
+                       "kouan: this new store's first batch is being written without a disk flush\n"
+                       "per commit; the store is flushed once, at the batch's end, and this file\n"
+                       "removed.  Still here after the system restarted: the store may be damaged.\n"
+                       "boot %s\npid %ld\n", boot, (long)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return;
+    int ok = write(fd, text, (size_t)len) == len && fsync(fd) == 0;
+    close(fd);
+    if (!ok || fsync_dir(e->dir) || mdb_env_set_flags(e->env, MDB_NOSYNC, 1)) {
+        unlink(path);
+        return;
+    }
+    e->fill = 1;
+    prefault_writeback(e);
+}
+
+/* The fill's end: the whole file flushed (every commit since the marker),
+ * then the marker removed and commits flushed again.  0, or LMDB's error
+ * (the marker stays: the next writer flushes). */
+static int fill_end(kenv *e)
+{
+    if (!e->fill) return 0;
+    double t0 = kouan_seconds();
+    int rc = mdb_env_sync(e->env, 1);
+    e->times.fill_flush += kouan_seconds() - t0;
+    if (rc) return rc;
+    mdb_env_set_flags(e->env, MDB_NOSYNC, 0);
+    e->fill = 0;
+    fill_unmark(e->dir);
+    return 0;
+}
+
+/* At open: the marker of a fill, if any (see above).  0, or -1 (logged):
+ * the store is not to be opened. */
+static int fill_check(kenv *e, librdf_world *w, const char *dir)
+{
+    char boot[64], now[64];
+    long pid;
+    int r = fill_read(dir, boot, &pid);
+    if (r == 0) return 0;
+    if (r < 0) {
+        librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store %s: cannot read %s/" FILL_MARK " (%s), which says whether "
+                   "its first batch reached the disk", dir, dir, strerror(errno));
+        return -1;
+    }
+    if (boot_id(now) || strcmp(boot, now) != 0) {
+        librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store %s: the system restarted while the store's first batch was "
+                   "being written (%s/" FILL_MARK " is still there): that batch is flushed to "
+                   "disk only at its end, so the store may be damaged; remove the folder and "
+                   "extract the documents again (or delete %s/" FILL_MARK " to open it as it "
+                   "is, at your own risk)", dir, dir, dir);
+        return -1;
+    }
+    if (e->read_only) return 0;
+    if (pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+        return 0;                                /* its writer is still at work */
+    /* its writer is gone, what it committed is in the page cache: on disk now */
+    int rc = mdb_env_sync(e->env, 1);
+    if (rc) {
+        librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
+                   "kouan store %s: flushing the store its first batch left failed: %s",
+                   dir, mdb_strerror(rc));
+        return -1;
+    }
+    fill_unmark(dir);
+    return 0;
+}
+
 /* ---- the file's tail, in the page cache before the writer writes it ------------ */
 
 /* A commit writes its new pages past the end of data.mdb, and writing a page
@@ -1204,6 +1381,9 @@ typedef struct prefault {
     MDB_env         *env;
     off_t            psize, ahead;
     off_t            done;      /* allocated and cached up to here */
+    int              writeback; /* atomic: a new store's fill is on: each
+                                   commit's pages are sent to the disk now
+                                   (fill_begin), not at the fill's end */
     size_t           bytes;     /* the helper's: read by the writer after the join */
     double           seconds;
 } prefault;
@@ -1223,8 +1403,15 @@ static void *prefault_main(void *arg)
     struct sched_param sp = { 0 };
     pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
     const off_t step = (off_t)2 << 20;  /* a readahead's reach; stop heard between */
+    off_t seen = -1;
     while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
         off_t used = pages_end(p->env, p->psize);
+        /* a fill's commits are not flushed: what a commit wrote is sent to
+           the disk when it is seen, without waiting for it, so that the
+           fill's one flush at its end finds little left to write */
+        if (used != seen && __atomic_load_n(&p->writeback, __ATOMIC_ACQUIRE))
+            (void)sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        seen = used;
         if (used >= 0) {
             off_t from = p->done > used ? p->done : used, to = used + p->ahead;
             double t0 = kouan_seconds();
@@ -1262,6 +1449,7 @@ static void prefault_start(kenv *e)
     prefault *p = calloc(1, sizeof *p);
     if (!p) return;
     p->env = e->env;
+    p->writeback = e->fill;
     p->psize = (off_t)st.ms_psize;
     p->ahead = (off_t)mb << 20;
     p->fd = fcntl(lfd, F_DUPFD_CLOEXEC, 0);
@@ -1271,6 +1459,12 @@ static void prefault_start(kenv *e)
         return;
     }
     e->pf = p;
+}
+
+/* A fill began with the helper running: it sends commits to the disk. */
+static void prefault_writeback(kenv *e)
+{
+    if (e->pf) __atomic_store_n(&e->pf->writeback, 1, __ATOMIC_RELEASE);
 }
 
 /* Ends the helper and cuts the file back to LMDB's last page, inside a
@@ -3393,7 +3587,7 @@ static void env_release(kenv *e)
     if (e->rtxn) mdb_txn_abort(e->rtxn);
     e->rtxn = NULL;
     prefault_stop(e);                            /* (a write transaction of its own) */
-    if (!e->read_only && e->pid == getpid())
+    if (!e->read_only && e->pid == getpid() && (!e->fill || fill_end(e)))
         mdb_env_sync(e->env, 1);        /* the last commit's meta page (NOMETASYNC) */
     mdb_env_close(e->env);
     if (e->statm_fd >= 0) close(e->statm_fd);
@@ -3405,6 +3599,7 @@ static void env_release(kenv *e)
     free(e->ig);
     free(e->ig_slot);
     im_free(e);
+    free(e->dir);
     for (kenv **pp = &envs; *pp; pp = &(*pp)->next)
         if (*pp == e) { *pp = e->next; break; }
     free(e);
@@ -3483,6 +3678,7 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
     e->pid = getpid();
     e->refs = 1;
     e->read_only = read_only;
+    if (!(e->dir = strdup(dir))) { free(e->cache); free(e); return NULL; }
     /* the map is address space, not memory; where that much cannot be
        reserved (valgrind, ulimit -v, a 32-bit system) a smaller one is
        tried, down to 1 GiB — LMDB grows it to the file's size on open */
@@ -3504,6 +3700,8 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
         e->env = NULL;
         map_size /= 4;
     }
+    /* a new store's first batch cut short (logged when refused) */
+    if (!rc && fill_check(e, w, dir)) rc = -1;
     const char *what = "opening";
     MDB_txn *txn = NULL;
     if (!rc) { what = "starting"; rc = mdb_txn_begin(e->env, NULL, read_only ? MDB_RDONLY : 0, &txn); }
@@ -3566,6 +3764,7 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
                        rc == MDB_NOTFOUND ? "not a kouan store (no indexes)" : mdb_strerror(rc));
         mdb_env_close(e->env);
         free(e->cache);
+        free(e->dir);
         free(e);
         return NULL;
     }
@@ -4252,8 +4451,15 @@ int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads)
     int rc = e->wtxn && !e->explicit_txn ? wr_commit(k) : 0;   /* what is due now */
     /* the group's backlog merged into POSC and OSPC when groups end */
     if (!rc && !ms && e->group_ms && !e->explicit_txn) rc = drain(k);
-    if (ms) prefault_start(e);
-    else prefault_stop(e);
+    if (ms) {
+        if (!rc) fill_begin(e);              /* a new store: one flush, at the end */
+        prefault_start(e);
+    } else {
+        prefault_stop(e);
+        int f = fill_end(e);
+        if (f) log_mdb(k->world, "flushing the new store to disk", f);
+        if (!rc) rc = f;
+    }
     e->group_ms = ms;
     e->group_quads = e->gq_eff = quads ? quads : SIZE_MAX;
     return rc ? -1 : 0;

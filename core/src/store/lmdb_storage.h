@@ -63,6 +63,9 @@ typedef struct kouan_lmdb_times {
     double prefault; /* the helper's seconds doing so */
     size_t drops;    /* the map's pages dropped from the process
                         (kouan_lmdb_limit_resident), by any thread */
+    double fill_flush; /* flushing a new store filled without a flush per
+                        commit, when its groups ended ("a new store's
+                        first fill") */
 } kouan_lmdb_times;
 
 /* Fills t (zeroes when storage is not ours: -1). */

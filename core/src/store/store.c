@@ -620,6 +620,7 @@ void kouan_store_write_times(kouan_store *s, kouan_store_times *t)
     t->drops = lt.drops;
     t->prefault = lt.prefault;
     t->prefault_bytes = lt.prefault_bytes;
+    t->fill_flush = lt.fill_flush;
 }
 
 size_t kouan_store_pending_graphs(kouan_store *s)

@@ -81,6 +81,7 @@ int kouan_store_merge(kouan_store *s, size_t *merged, kouan_error *err);
 typedef struct kouan_store_times {
     double flush, commit, merge, prefault;
     size_t commits, drops, prefault_bytes;
+    double fill_flush;   /* a new store flushed once, when its groups ended */
 } kouan_store_times;
 void kouan_store_write_times(kouan_store *s, kouan_store_times *t);
 
