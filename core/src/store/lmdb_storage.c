@@ -1403,15 +1403,21 @@ static void *prefault_main(void *arg)
     struct sched_param sp = { 0 };
     pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
     const off_t step = (off_t)2 << 20;  /* a readahead's reach; stop heard between */
-    off_t seen = -1;
+    size_t seen = 0;
     while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
-        off_t used = pages_end(p->env, p->psize);
+        MDB_envinfo info;
+        int known = mdb_env_info(p->env, &info) == 0;
+        off_t used = known ? (off_t)(info.me_last_pgno + 1) * p->psize : -1;
         /* a fill's commits are not flushed: what a commit wrote is sent to
-           the disk when it is seen, without waiting for it, so that the
-           fill's one flush at its end finds little left to write */
-        if (used != seen && __atomic_load_n(&p->writeback, __ATOMIC_ACQUIRE))
+           the disk once the commit is seen (a new transaction id: the
+           merge's commits write over freed pages, not past the end),
+           without waiting for it, so that the fill's one flush at its end
+           finds little left to write */
+        if (known && info.me_last_txnid != seen &&
+            __atomic_load_n(&p->writeback, __ATOMIC_ACQUIRE)) {
             (void)sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-        seen = used;
+            seen = info.me_last_txnid;
+        }
         if (used >= 0) {
             off_t from = p->done > used ? p->done : used, to = used + p->ahead;
             double t0 = kouan_seconds();
