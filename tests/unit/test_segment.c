@@ -137,6 +137,39 @@ static void test_lexicon(const char *path)
     remove(tmp);
 }
 
+/* The wide nodes' children through the hash table (kouan_lexicon.kid)
+ * against a binary search of the children themselves: every child found
+ * as itself, and the code points around each child — most not children,
+ * some another child — answered as the search answers them. */
+static void test_child_table(void)
+{
+    CHECK(LX->kid != NULL, "no table of the wide nodes' children");
+    if (!LX->kid) return;
+    size_t wide = 0, asked = 0, wrong = 0;
+    for (uint32_t i = 1; i < LX->n_nodes; i++) {
+        const kouan_lex_node *p = &LX->nodes[i];
+        uint32_t k = KOUAN_LEX_KIDS(p);
+        if (k <= KOUAN_LEX_SCAN) continue;
+        wide++;
+        const kouan_lex_node *c = LX->nodes + p->first;
+        for (uint32_t j = 0; j < k; j++)
+            for (int d = -2; d <= 2; d++) {
+                uint32_t cp = c[j].cp + (uint32_t)d;
+                const kouan_lex_node *want = NULL;
+                uint32_t lo = 0, hi = k;
+                while (lo < hi) {
+                    uint32_t mid = (lo + hi) / 2;
+                    if (c[mid].cp < cp) lo = mid + 1; else hi = mid;
+                }
+                if (lo < k && c[lo].cp == cp) want = &c[lo];
+                asked++;
+                wrong += kouan_lex_child(LX, p, cp) != want;
+            }
+    }
+    CHECK(wide > 1000 && wrong == 0, "%zu of %zu lookups under %zu wide nodes wrong",
+          wrong, asked, wide);
+}
+
 static void test_numbers(void)
 {
     /* a number keeps its magnitudes and a time unit; a measure word,
@@ -273,6 +306,7 @@ int main(int argc, char **argv)
     }
     LX = lx;
     test_lexicon(argv[1]);
+    test_child_table();
     test_numbers();
     test_compounds();
     test_names();

@@ -30,6 +30,38 @@ static kouan_lexicon *refuse(kouan_lexicon *lx, kouan_error *err,
     return NULL;
 }
 
+/* The children of every node wider than KOUAN_LEX_SCAN hashed (lexicon.h:
+ * kouan_lexicon.kid), ~10 ms at open; with no memory for it, or a lexicon
+ * too large for the slots' fingerprints, lookups search as before. */
+static void kid_table(kouan_lexicon *lx)
+{
+    size_t n = 0;
+    for (uint32_t i = 1; i < lx->n_nodes; i++)      /* the root's: bmp */
+        if (KOUAN_LEX_KIDS(&lx->nodes[i]) > KOUAN_LEX_SCAN) n += KOUAN_LEX_KIDS(&lx->nodes[i]);
+    int vbits = 1;
+    while (vbits < 32 && ((uint64_t)1 << vbits) <= lx->n_nodes) vbits++;   /* index + 1 */
+    if (!n || vbits > 26) return;                   /* a fingerprint of 6 bits at least */
+    int bits = 1;
+    while (((size_t)1 << bits) < 2 * n) bits++;      /* at most half full */
+    if (bits > 31 || !(lx->kid = calloc((size_t)1 << bits, sizeof *lx->kid))) return;
+    lx->kid_mask = (uint32_t)(((size_t)1 << bits) - 1);
+    lx->kid_shift = 64 - bits;
+    lx->kid_vbits = vbits;
+    lx->kid_fbits = 32 - vbits;
+    for (uint32_t i = 1; i < lx->n_nodes; i++) {
+        const kouan_lex_node *p = &lx->nodes[i];
+        if (KOUAN_LEX_KIDS(p) <= KOUAN_LEX_SCAN) continue;
+        for (uint32_t j = p->first; j < p->first + KOUAN_LEX_KIDS(p); j++) {
+            uint64_t h = ((uint64_t)i << 21 | lx->nodes[j].cp) * 0x9E3779B97F4A7C15ull;
+            uint32_t s = (uint32_t)(h >> lx->kid_shift);
+            uint32_t fp = (uint32_t)(h >> (lx->kid_shift - lx->kid_fbits)) &
+                          ((1u << lx->kid_fbits) - 1);
+            while (lx->kid[s]) s = (s + 1) & lx->kid_mask;
+            lx->kid[s] = fp << vbits | (j + 1);
+        }
+    }
+}
+
 kouan_lexicon *kouan_lexicon_open(const char *path, kouan_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -90,6 +122,7 @@ kouan_lexicon *kouan_lexicon_open(const char *path, kouan_error *err)
             !(n->logp <= 0) || KOUAN_LEX_CLASS(n) > KOUAN_CLASS_TRANSPORT)
             return refuse(lx, err, path, "bad node");
     }
+    kid_table(lx);
     return lx;
 }
 
@@ -97,6 +130,7 @@ void kouan_lexicon_close(kouan_lexicon *lx)
 {
     if (!lx) return;
     if (lx->map) munmap(lx->map, lx->size);
+    free(lx->kid);
     free(lx);
 }
 
