@@ -116,8 +116,8 @@ static void *work(void *arg)
             if (b->store && !s->x.rc && s->x.have_graph) {
                 /* the writer only numbers the terms the store lacks
                    (kouan:DIR; other stores: no ids) */
-                kouan_store_lookup_ids(b->store, &w->ids, s->x.graph.v, s->x.graph.n,
-                                       &s->x.ids);
+                kouan_store_lookup_ids(b->store, &w->ids, s->x.graph.iri, s->x.graph.v,
+                                       s->x.graph.n, &s->x.ids);
                 /* and needs only the triples, and only the strings of
                    the terms without an id: a document waiting for it
                    holds a few hundred kB, not megabytes, so more can

@@ -2288,7 +2288,7 @@ static void *lookup_thread(void *arg)
 {
     lookup_job *j = arg;
     kouan_lmdb_idcache *c = kouan_lmdb_idcache_new();
-    for (int r = 0; r < j->rounds && !j->rc; r++) j->rc = kouan_lmdb_lookup_ids(j->s, c, j->t, 2, j->id);
+    for (int r = 0; r < j->rounds && !j->rc; r++) j->rc = kouan_lmdb_lookup_ids(j->s, c, NULL, j->t, 2, j->id);
     kouan_lmdb_idcache_free(c);
     return NULL;
 }
@@ -2333,7 +2333,7 @@ static void test_lookup_ids(void)
         { EX "new", EX "q", "lit", 1, "en", NULL },            /* another term */
     };
     uint64_t b[9], cid[3];
-    CHECK(kouan_lmdb_lookup_ids(s, c, B, 3, b) == 0);
+    CHECK(kouan_lmdb_lookup_ids(s, c, NULL, B, 3, b) == 0);
     CHECK(b[0] && b[1] && !b[2]);                               /* a p, not new */
     CHECK(!b[3] && b[4] && b[5] && !b[8]);                      /* q "lit"@zh, not @en */
     CHECK(b[0] != b[1] && b[4] != b[1]);
@@ -2345,7 +2345,7 @@ static void test_lookup_ids(void)
     CHECK(count_in(m, EX "g2", EX "a", EX "p", EX "new", 0) == 1);
     /* numbered in the open group, not committed: not in a snapshot */
     kouan_lmdb_triple C[] = { { EX "new", EX "p", EX "a", 0, NULL, NULL } };
-    CHECK(kouan_lmdb_lookup_ids(s, c, C, 1, cid) == 0 && !cid[0] && cid[2] == b[0]);
+    CHECK(kouan_lmdb_lookup_ids(s, c, NULL, C, 1, cid) == 0 && !cid[0] && cid[2] == b[0]);
     /* another thread looks up while this one writes, committing a group
        every 100 quads */
     lookup_job j = { s, { { EX "a", EX "p", EX "b", 0, NULL, NULL },
@@ -2359,8 +2359,31 @@ static void test_lookup_ids(void)
     CHECK(j.rc == 0 && j.id[0] == b[0] && j.id[1] == b[1] && j.id[4] == b[4] && j.id[5] == b[5]);
     /* committed: found now, through the same cache (a miss lasts a call) */
     CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
-    CHECK(kouan_lmdb_lookup_ids(s, c, C, 1, cid) == 0 && cid[0] && cid[1] == b[1]);
+    CHECK(kouan_lmdb_lookup_ids(s, c, NULL, C, 1, cid) == 0 && cid[0] && cid[1] == b[1]);
     CHECK(kouan_lmdb_term_with(s, cid[0], term_iri, EX "new") != NULL);
+    /* a graph the store lacks: the IRIs minted under it are not searched
+       for (0), other terms are; one already stored (here by another
+       graph) is found by the writer, not numbered again */
+    kouan_lmdb_triple E[] = {
+        { EX "g4#f1", EX "p", EX "a", 0, NULL, NULL },
+        { EX "g4#f1", EX "q", EX "g4#f2", 0, NULL, NULL },
+        { EX "g4x#f1", EX "q", EX "g4", 0, NULL, NULL },    /* not under g4 */
+    };
+    kouan_lmdb_triple E0[] = { { EX "g4#f1", EX "p", EX "b", 0, NULL, NULL } };
+    CHECK(kouan_lmdb_replace_graph(s, EX "g1", E0, 1, &bad) == 0);   /* g4#f1 stored */
+    uint64_t e[9], e_all[9];
+    CHECK(kouan_lmdb_lookup_ids(s, c, NULL, E, 3, e_all) == 0 && e_all[0]);
+    CHECK(kouan_lmdb_lookup_ids(s, c, EX "g4", E, 3, e) == 0);
+    CHECK(!e[0] && e[1] == e_all[1] && e[2] == e_all[2]);        /* g4#f1 not searched */
+    CHECK(!e[3] && !e[5] && e[4] == e_all[4]);
+    CHECK(e[6] == e_all[6] && e[6] == 0 && e[8] == e_all[8]);    /* g4x#f1: searched */
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    CHECK(kouan_lmdb_replace_graph_ids(s, EX "g4", E, e, 3, &bad) == 0);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(kouan_lmdb_lookup_ids(s, c, NULL, E, 1, e) == 0 && e[0] == e_all[0]);
+    CHECK(count_in(m, EX "g4", EX "g4#f1", EX "p", EX "a", 0) == 1);
+    /* once stored, the graph's own IRIs are searched for */
+    CHECK(kouan_lmdb_lookup_ids(s, c, EX "g4", E, 3, e) == 0 && e[0] == e_all[0] && e[5]);
     /* terms given by their ids alone, strings dropped (as kouan extract's
        workers leave them) */
     kouan_lmdb_triple D[] = {
@@ -2507,7 +2530,7 @@ static void test_id_backlog(void)
     kouan_lmdb_triple W1[] = { { EX "w", EX "p", "A sentence 1 of 2", 1, NULL, NULL } };
     uint64_t wid[3];
     kouan_lmdb_idcache *c = kouan_lmdb_idcache_new();
-    CHECK(c && kouan_lmdb_lookup_ids(s, c, W1, 1, wid) == 0 && wid[1] && !wid[2]);
+    CHECK(c && kouan_lmdb_lookup_ids(s, c, NULL, W1, 1, wid) == 0 && wid[1] && !wid[2]);
     size_t bad;
     CHECK(kouan_lmdb_replace_graph_ids(s, EX "doc/w", W1, wid, 1, &bad) == 0);
     kouan_lmdb_idcache_free(c);

@@ -4287,7 +4287,7 @@ static int idc_lookup(kenv *e, MDB_txn *txn, kouan_lmdb_idcache *c, const tbuf *
     return 0;
 }
 
-int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c,
+int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c, const char *graph,
                           const kouan_lmdb_triple *t, size_t n, uint64_t *ids)
 {
     memset(ids, 0, 3 * n * sizeof *ids);
@@ -4299,6 +4299,21 @@ int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c,
     MDB_txn *txn = NULL;
     if (mdb_txn_begin(e->env, NULL, MDB_RDONLY, &txn)) return -1;
     int rc = 0;
+    /* a document never stored (its graph's IRI is not a term yet): the
+       IRIs it mints under its graph's — a third of its terms, the
+       evidence nodes — are new, not searched for (a term without an id
+       is the writer's to look up, so a wrong guess costs only time) */
+    size_t own = 0;
+    if (graph) {
+        tbuf b;
+        uint64_t gid = 1;
+        if (!term_encode_str(0, graph, NULL, NULL, &b)) {
+            rc = term_id_v2(e, txn, &b, hash_bytes(b.p, b.len), 0, 0, &gid);
+            if (rc == MDB_NOTFOUND) { gid = 0; rc = 0; }
+        }
+        tbuf_free(&b);
+        if (!gid) own = strlen(graph);
+    }
     for (size_t i = 0; i < n && !rc; i++) {
         const kouan_lmdb_triple *x = &t[i];
         uint64_t *id = ids + 3 * i;
@@ -4309,6 +4324,8 @@ int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c,
                 id[j] = id[j - 3];
                 continue;
             }
+            const char *v = j == 0 ? x->s : j == 2 && !x->o_literal ? x->o : NULL;
+            if (own && v && v[own] == '#' && strncmp(v, graph, own) == 0) continue;   /* 0 */
             tbuf b;
             if (!triple_term(x, j, &b)) rc = idc_lookup(e, txn, c, &b, &id[j]);   /* else: the writer says */
             tbuf_free(&b);

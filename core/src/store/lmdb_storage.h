@@ -160,8 +160,11 @@ void kouan_lmdb_idcache_free(kouan_lmdb_idcache *c);
  * from any thread while the storage writes; c (may be NULL) must be this
  * thread's and used on one storage only.  Never logs.  0; -1 when storage
  * is not a writable store of this module or a read failed (ids then all
- * 0: the writer looks them up). */
-int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c,
+ * 0: the writer looks them up).  graph (may be NULL): the graph t is
+ * for; when the snapshot lacks its IRI the document was never stored,
+ * and the IRIs it mints (graph + "#…": its facts' evidence nodes) are
+ * given 0 without a search. */
+int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c, const char *graph,
                           const kouan_lmdb_triple *t, size_t n, uint64_t *ids);
 
 /* Whether graph `graph` holds triple t in the store's last commit, read in

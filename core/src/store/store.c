@@ -529,7 +529,7 @@ static kouan_lmdb_triple *lmdb_triples(const kouan_triple *t, size_t n)
     return lt;
 }
 
-void kouan_store_lookup_ids(kouan_store *s, kouan_store_idcache **cache,
+void kouan_store_lookup_ids(kouan_store *s, kouan_store_idcache **cache, const char *graph,
                             const kouan_triple *t, size_t n, uint64_t **ids)
 {
     *ids = NULL;
@@ -537,7 +537,8 @@ void kouan_store_lookup_ids(kouan_store *s, kouan_store_idcache **cache,
     if (!*cache) *cache = (kouan_store_idcache *)kouan_lmdb_idcache_new();
     kouan_lmdb_triple *lt = lmdb_triples(t, n);
     uint64_t *v = lt ? malloc(3 * n * sizeof *v) : NULL;
-    if (v && kouan_lmdb_lookup_ids(s->storage, (kouan_lmdb_idcache *)*cache, lt, n, v) == 0)
+    if (v && kouan_lmdb_lookup_ids(s->storage, (kouan_lmdb_idcache *)*cache, graph, lt, n,
+                                   v) == 0)
         *ids = v;
     else free(v);
     free(lt);

@@ -46,7 +46,9 @@ int kouan_store_replace_graph_ids(kouan_store *s, const char *graph, const kouan
 /* kouan:DIR: *ids (malloc'd, 3 a triple) the ids of t's terms in the
  * store's last commit, 0 for a term it lacks — looked up in a snapshot,
  * safe on another thread while this store's writer works, so that the
- * writer numbers only new terms (kouan_lmdb_lookup_ids).  *cache is the
+ * writer numbers only new terms (kouan_lmdb_lookup_ids; graph, may be
+ * NULL: the graph t is for, whose own IRIs a new document's are not
+ * searched for).  *cache is the
  * calling thread's (made on first use; kouan_store_idcache_free).  *ids
  * is NULL on other stores, or when memory is short or a read failed: the
  * writer then looks every term up itself. */
@@ -57,7 +59,7 @@ typedef struct kouan_store_idcache kouan_store_idcache;
  * stores, a read failed). */
 int kouan_store_has_literal(kouan_store *s, const char *graph, const char *subject,
                             const char *predicate, const char *literal);
-void kouan_store_lookup_ids(kouan_store *s, kouan_store_idcache **cache,
+void kouan_store_lookup_ids(kouan_store *s, kouan_store_idcache **cache, const char *graph,
                             const kouan_triple *t, size_t n, uint64_t **ids);
 void kouan_store_idcache_free(kouan_store_idcache *cache);
 
