@@ -4325,7 +4325,7 @@ int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c, const 
                 continue;
             }
             const char *v = j == 0 ? x->s : j == 2 && !x->o_literal ? x->o : NULL;
-            if (own && v && v[own] == '#' && strncmp(v, graph, own) == 0) continue;   /* 0 */
+            if (own && v && strncmp(v, graph, own) == 0 && v[own] == '#') continue;   /* 0 */
             tbuf b;
             if (!triple_term(x, j, &b)) rc = idc_lookup(e, txn, c, &b, &id[j]);   /* else: the writer says */
             tbuf_free(&b);
