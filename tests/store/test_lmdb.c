@@ -1460,6 +1460,28 @@ static int replace_n(librdf_storage *s, int i, int n, const char *lang)
     return kouan_lmdb_replace_graph(s, g, t, (size_t)n, &bad);
 }
 
+/* A child process opens dir's store for writing, starts groups, does ops
+ * in order — {i, n}: graph doc/i with n triples (replace_n); {0, 0}: a
+ * commit (set_group again) — and is killed by SIGKILL.  Its pid. */
+static pid_t killed_in_group(const char *dir, const int (*ops)[2], size_t n)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        librdf_storage *s2 = open_with(dir, "yes", NULL);
+        if (!s2 || kouan_lmdb_set_group(s2, 3600 * 1000, 0) != 0) _exit(1);
+        for (size_t i = 0; i < n; i++)
+            if (ops[i][0] ? replace_n(s2, ops[i][0], ops[i][1], NULL)
+                          : kouan_lmdb_set_group(s2, 3600 * 1000, 0))
+                _exit(1);
+        raise(SIGKILL);
+        _exit(1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(pid > 0 && WIFSIGNALED(status));
+    return pid;
+}
+
 static size_t quads_of(librdf_model *m, int i)
 {
     librdf_node *g = graph_n(i);
@@ -1515,19 +1537,8 @@ static void test_group(void)
     CHECK(replace_n(s, 8, 3, NULL) == 0 && committed_quads() == 21);
     CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
     /* kill -9 inside a group: what the last commit left, every graph whole */
-    pid_t pid = fork();
-    if (pid == 0) {
-        librdf_storage *s2 = open_with(GDIR, "yes", NULL);
-        if (!s2 || kouan_lmdb_set_group(s2, 3600 * 1000, 0) != 0) _exit(1);
-        if (replace_n(s2, 9, 3, NULL) || kouan_lmdb_set_group(s2, 3600 * 1000, 0) ||
-            replace_n(s2, 10, 3, NULL) || replace_n(s2, 9, 1, NULL))
-            _exit(1);
-        raise(SIGKILL);
-        _exit(1);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    CHECK(WIFSIGNALED(status));
+    static const int killed_ops[][2] = { { 9, 3 }, { 0, 0 }, { 10, 3 }, { 9, 1 } };
+    killed_in_group(GDIR, killed_ops, 4);
     CHECK(committed_quads() == 24);
     CHECK(quads_of(m, 9) == 3 && quads_of(m, 10) == 0);
     librdf_free_model(m);
@@ -1642,19 +1653,8 @@ static void test_fill(void)
        store as it is (the marker too), a writer flushes it and removes it */
     snprintf(dir2, sizeof dir2, "%s/fill-killed", GDIR);
     CHECK(mkdir(dir2, 0700) == 0);
-    pid_t child = fork();
-    if (child == 0) {
-        librdf_storage *s2 = open_with(dir2, "yes", NULL);
-        if (!s2 || kouan_lmdb_set_group(s2, 3600 * 1000, 0) != 0) _exit(1);
-        if (replace_n(s2, 1, 3, NULL) || replace_n(s2, 2, 3, NULL) ||
-            kouan_lmdb_set_group(s2, 3600 * 1000, 0) || replace_n(s2, 3, 3, NULL))
-            _exit(1);
-        raise(SIGKILL);
-        _exit(1);
-    }
-    int status = 0;
-    waitpid(child, &status, 0);
-    CHECK(WIFSIGNALED(status));
+    static const int fill_ops[][2] = { { 1, 3 }, { 2, 3 }, { 0, 0 }, { 3, 3 } };
+    pid_t child = killed_in_group(dir2, fill_ops, 4);
     CHECK(fill_marker(dir2, &pid, &this_boot) == 1 && pid == (long)child && this_boot);
     CHECK(committed_quads_in(dir2) == 6);                       /* read-only */
     CHECK(fill_marker(dir2, &pid, &this_boot) == 1);
