@@ -64,6 +64,14 @@ fi
 grep -q "the system restarted while the store's first batch was being written" err &&
     grep -q "restarted.store/unflushed" err && grep -q "remove the folder and extract" err ||
     fail "no clear refusal: $(cat err)"
+# a first batch still running (its marker: this boot, a live pid): the
+# store opens, and `store info` says it is not yet flushed
+printf 'left by a test\nboot %s\npid %d\n' "$(cat /proc/sys/kernel/random/boot_id)" $$ \
+    > restarted.store/unflushed
+"$KOUAN" --store kouan:restarted.store store info > info-filling ||
+    fail "a store being filled does not open"
+grep -q "being filled by its first batch (pid $$), flushed to disk once when it ends" info-filling ||
+    fail "store info does not say the store is being filled: $(cat info-filling)"
 rm restarted.store/unflushed
 [ "$("$KOUAN" --store kouan:restarted.store query --format tsv 'ASK {}' | tail -1)" = true ] ||
     fail "the store without its marker does not open"

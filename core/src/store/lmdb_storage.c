@@ -4661,10 +4661,12 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
         out->used_bytes = (info.me_last_pgno + 1) * (size_t)es.ms_psize;
         out->map_bytes = info.me_mapsize;
     }
-    char path[4200];
+    char path[4200], boot[64];
     snprintf(path, sizeof path, "%s/data.mdb", k->dir);
     struct stat sb;
     if (stat(path, &sb) == 0) out->file_bytes = (size_t)sb.st_blocks * 512;
+    long pid;
+    if (fill_read(k->dir, boot, &pid) == 1) out->filling = pid > 0 ? pid : -1;
     return rc ? -1 : 0;
 }
 

@@ -46,6 +46,9 @@ typedef struct kouan_lmdb_stats {
                             the group ends or by the next writer); 0 */
     size_t backlog_terms;/* plain literals whose `ids` entries wait in the
                             backlog of `ids` (format 4), likewise; 0 */
+    long   filling;      /* the pid of the writer of a new store's first
+                            batch, not yet flushed to disk (its marker
+                            DIR/unflushed: "a new store's first fill"); 0 */
 } kouan_lmdb_stats;
 
 /* Where the writer's time went in this process, since the store was first

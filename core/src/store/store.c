@@ -777,6 +777,13 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
                      st.format == 3 ? " (a kouan before 2026-12-03 refuses the store "
                                       "until then)" : "");
         }
+        if (st.filling) {
+            size_t len = strlen(info->format_note);
+            snprintf(info->format_note + len, sizeof info->format_note - len,
+                     "; being filled by its first batch (pid %ld), flushed to disk once "
+                     "when it ends (%s/unflushed says so until then)", st.filling,
+                     s->dir ? s->dir : "");
+        }
         snprintf(info->kind, sizeof info->kind, "kouan (LMDB)");
         return KOUAN_OK;
     }
