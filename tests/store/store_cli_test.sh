@@ -72,7 +72,17 @@ printf 'left by a test\nboot %s\npid %d\n' "$(cat /proc/sys/kernel/random/boot_i
     fail "a store being filled does not open"
 grep -q "being filled by its first batch (pid $$), flushed to disk once when it ends" info-filling ||
     fail "store info does not say the store is being filled: $(cat info-filling)"
-rm restarted.store/unflushed
+# … its writer gone (a pid that has ended): says the next write flushes it;
+# a writer (store merge) does, and removes the marker
+sh -c 'exit 0' & gone=$!
+wait $gone
+printf 'left by a test\nboot %s\npid %d\n' "$(cat /proc/sys/kernel/random/boot_id)" $gone \
+    > restarted.store/unflushed
+"$KOUAN" --store kouan:restarted.store store info > info-gone
+grep -q "its first batch (pid $gone) stopped before flushing it to disk" info-gone ||
+    fail "store info does not say the filling writer is gone: $(cat info-gone)"
+"$KOUAN" --store kouan:restarted.store store merge 2>/dev/null
+[ ! -e restarted.store/unflushed ] || fail "a writer did not flush and unmark the store"
 [ "$("$KOUAN" --store kouan:restarted.store query --format tsv 'ASK {}' | tail -1)" = true ] ||
     fail "the store without its marker does not open"
 

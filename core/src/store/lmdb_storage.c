@@ -4666,7 +4666,10 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     struct stat sb;
     if (stat(path, &sb) == 0) out->file_bytes = (size_t)sb.st_blocks * 512;
     long pid;
-    if (fill_read(k->dir, boot, &pid) == 1) out->filling = pid > 0 ? pid : -1;
+    if (fill_read(k->dir, boot, &pid) == 1) {
+        out->filling = pid > 0 ? pid : -1;
+        out->filling_gone = pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+    }
     return rc ? -1 : 0;
 }
 

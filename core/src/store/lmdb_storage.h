@@ -49,6 +49,8 @@ typedef struct kouan_lmdb_stats {
     long   filling;      /* the pid of the writer of a new store's first
                             batch, not yet flushed to disk (its marker
                             DIR/unflushed: "a new store's first fill"); 0 */
+    int    filling_gone; /* … and that writer is no longer running (killed:
+                            the next writer flushes the store) */
 } kouan_lmdb_stats;
 
 /* Where the writer's time went in this process, since the store was first
