@@ -101,48 +101,42 @@ static void *add_port_term(void *ud, const kouan_lmdb_term *t)
     return b;
 }
 
+static uint64_t node_id_of(librdf_storage *st, librdf_world *w, const char *iri_s);
+
+static int cmp_id(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static int port_names_fast(kouan *k, const char *p, loading *l)
 {
     librdf_storage *st = librdf_model_get_storage(kouan_store_model(k->store));
     if (!st || !kouan_lmdb_is_ours(st)) return -1;
-    librdf_node *pn = librdf_new_node_from_uri_string(k->world, (const unsigned char *)p);
-    uint64_t pid = 0;
-    int r = pn ? kouan_lmdb_node_id(st, pn, &pid) : -1;
-    if (pn) librdf_free_node(pn);
-    if (r == 1) return KOUAN_OK;                     /* no such predicate: no names */
-    if (r != 0) return -1;
+    uint64_t pid = node_id_of(st, k->world, p);
+    if (!pid) return -1;                 /* not a term (no names), or unread: `each` says */
     uint64_t q[4] = { 0, pid, 0, 0 }, quad[4];
     kouan_lmdb_match *m = kouan_lmdb_match_open(st, q, 0);
     if (!m) return -1;
-    /* the objects seen: open addressing, ids never 0 */
-    size_t cap = 4096, used = 0;
-    uint64_t *seen = calloc(cap, sizeof *seen);
-    lit_buf b = { l, seen ? KOUAN_OK : KOUAN_ENOMEM };
-    while (!b.rc && kouan_lmdb_match_next(m, quad)) {
-        uint64_t id = quad[2];
-        if (!id) continue;
-        if (2 * (used + 1) > cap) {                  /* grow: at most half full */
-            uint64_t *bigger = calloc(2 * cap, sizeof *bigger);
-            if (!bigger) { b.rc = KOUAN_ENOMEM; break; }
-            for (size_t i = 0; i < cap; i++) {
-                if (!seen[i]) continue;
-                size_t s = (size_t)(seen[i] * 0x9E3779B97F4A7C15ull) & (2 * cap - 1);
-                while (bigger[s]) s = (s + 1) & (2 * cap - 1);
-                bigger[s] = seen[i];
-            }
-            free(seen);
-            seen = bigger;
-            cap *= 2;
+    /* the objects' ids, sorted: each distinct one decoded once */
+    size_t n = 0, cap = 0;
+    uint64_t *ids = NULL;
+    lit_buf b = { l, KOUAN_OK };
+    while (kouan_lmdb_match_next(m, quad)) {
+        if (n == cap) {
+            uint64_t *more = realloc(ids, (cap = cap ? 2 * cap : 4096) * sizeof *ids);
+            if (!more) { b.rc = KOUAN_ENOMEM; break; }
+            ids = more;
         }
-        size_t s = (size_t)(id * 0x9E3779B97F4A7C15ull) & (cap - 1);
-        while (seen[s] && seen[s] != id) s = (s + 1) & (cap - 1);
-        if (seen[s]) continue;
-        seen[s] = id;
-        used++;
-        if (!kouan_lmdb_term_with(st, id, add_port_term, &b) && !b.rc) b.rc = -1;
+        ids[n++] = quad[2];
     }
     kouan_lmdb_match_close(m);
-    free(seen);
+    if (!b.rc) qsort(ids, n, sizeof *ids, cmp_id);
+    for (size_t i = 0; i < n && !b.rc; i++)
+        if ((i == 0 || ids[i] != ids[i - 1]) &&
+            !kouan_lmdb_term_with(st, ids[i], add_port_term, &b) && !b.rc)
+            b.rc = -1;
+    free(ids);
     return b.rc;
 }
 

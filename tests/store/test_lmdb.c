@@ -1590,11 +1590,20 @@ static void test_group(void)
 
 /* ---- a new store's first fill: one disk flush, at its end ------------------ */
 
+/* This boot's id (Linux), "" when it cannot be read. */
+static void boot_now(char now[64])
+{
+    FILE *b = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (!b || !fgets(now, 64, b)) now[0] = 0;
+    if (b) fclose(b);
+    now[strcspn(now, "\n")] = 0;
+}
+
 /* The marker of dir's fill: 1 with its pid (and whether its boot id is
  * this boot's), 0 when there is none. */
 static int fill_marker(const char *dir, long *pid, int *this_boot)
 {
-    char path[400], line[256], boot[64] = "", now[64] = "";
+    char path[400], line[256], boot[64] = "", now[64];
     snprintf(path, sizeof path, "%s/unflushed", dir);
     FILE *f = fopen(path, "r");
     if (!f) return 0;
@@ -1604,8 +1613,8 @@ static int fill_marker(const char *dir, long *pid, int *this_boot)
         else if (!strncmp(line, "pid ", 4)) *pid = strtol(line + 4, NULL, 10);
     }
     fclose(f);
-    FILE *b = fopen("/proc/sys/kernel/random/boot_id", "r");
-    if (b) { if (!fgets(now, sizeof now, b)) now[0] = 0; fclose(b); }
+    boot[strcspn(boot, "\n")] = 0;
+    boot_now(now);
     *this_boot = now[0] && strcmp(boot, now) == 0;
     return 1;
 }
@@ -1666,11 +1675,9 @@ static void test_fill(void)
 
     /* a marker whose writer is still running (this process's parent stands
        for it): a writer opens the store and leaves the marker */
-    char now[64] = "";
-    FILE *b = fopen("/proc/sys/kernel/random/boot_id", "r");
-    CHECK(b != NULL);
-    if (b) { if (!fgets(now, sizeof now, b)) now[0] = 0; fclose(b); }
-    now[strcspn(now, "\n")] = 0;
+    char now[64];
+    boot_now(now);
+    CHECK(now[0] != 0);
     write_marker(dir2, now, (long)getppid());
     s = open_with(dir2, "yes", NULL);
     CHECK(s != NULL);

@@ -1213,7 +1213,7 @@ int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes)
  * what it lost before, a power loss during the first batch the batch.
  * KOUAN_LMDB_FILL_FLUSH=each: a new store's commits are flushed one by one
  * as any other's. */
-#define FILL_MARK "unflushed"
+#define FILL_MARK KOUAN_LMDB_FILL_MARK
 
 /* This boot of the system (Linux: a random id per boot): 0, or -1 when it
  * cannot be read (then there is no fill: commits flush). */
@@ -1256,6 +1256,12 @@ static int fill_read(const char *dir, char boot[64], long *pid)
     }
     fclose(f);
     return 1;
+}
+
+/* Whether process pid runs (a pid this process may not signal does). */
+static int pid_alive(long pid)
+{
+    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
 /* The marker removed, once the store is flushed. */
@@ -1341,17 +1347,17 @@ static int fill_check(kenv *e, librdf_world *w, const char *dir)
         return -1;
     }
     if (e->read_only) return 0;
-    if (pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
-        return 0;                                /* its writer is still at work */
-    /* its writer is gone, what it committed is in the page cache: on disk now */
-    int rc = mdb_env_sync(e->env, 1);
+    if (pid != (long)getpid() && pid_alive(pid)) return 0;   /* its writer is still at work */
+    /* its writer is gone, what it committed is in the page cache: on disk
+       now, as its fill would have ended */
+    e->fill = 1;
+    int rc = fill_end(e);
     if (rc) {
         librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
                    "kouan store %s: flushing the store its first batch left failed: %s",
                    dir, mdb_strerror(rc));
         return -1;
     }
-    fill_unmark(dir);
     return 0;
 }
 
@@ -1388,11 +1394,14 @@ typedef struct prefault {
     double           seconds;
 } prefault;
 
-/* The end of LMDB's pages in the file (its last committed page + 1), or -1. */
-static off_t pages_end(MDB_env *env, off_t psize)
+/* The end of LMDB's pages in the file (its last committed page + 1), or -1;
+ * *txnid (may be NULL): the last committed transaction's id. */
+static off_t pages_end(MDB_env *env, off_t psize, size_t *txnid)
 {
     MDB_envinfo info;
-    return mdb_env_info(env, &info) == 0 ? (off_t)(info.me_last_pgno + 1) * psize : -1;
+    if (mdb_env_info(env, &info) != 0) return -1;
+    if (txnid) *txnid = info.me_last_txnid;
+    return (off_t)(info.me_last_pgno + 1) * psize;
 }
 
 static void *prefault_main(void *arg)
@@ -1403,20 +1412,17 @@ static void *prefault_main(void *arg)
     struct sched_param sp = { 0 };
     pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
     const off_t step = (off_t)2 << 20;  /* a readahead's reach; stop heard between */
-    size_t seen = 0;
+    size_t seen = 0, txnid = 0;
     while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
-        MDB_envinfo info;
-        int known = mdb_env_info(p->env, &info) == 0;
-        off_t used = known ? (off_t)(info.me_last_pgno + 1) * p->psize : -1;
+        off_t used = pages_end(p->env, p->psize, &txnid);
         /* a fill's commits are not flushed: what a commit wrote is sent to
            the disk once the commit is seen (a new transaction id: the
            merge's commits write over freed pages, not past the end),
            without waiting for it, so that the fill's one flush at its end
            finds little left to write */
-        if (known && info.me_last_txnid != seen &&
-            __atomic_load_n(&p->writeback, __ATOMIC_ACQUIRE)) {
+        if (used >= 0 && txnid != seen && __atomic_load_n(&p->writeback, __ATOMIC_ACQUIRE)) {
             (void)sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-            seen = info.me_last_txnid;
+            seen = txnid;
         }
         if (used >= 0) {
             off_t from = p->done > used ? p->done : used, to = used + p->ahead;
@@ -1488,7 +1494,7 @@ static void prefault_stop(kenv *e)
         e->times.prefault += p->seconds;
         MDB_txn *t;
         if (!e->wtxn && mdb_txn_begin(e->env, NULL, 0, &t) == 0) {
-            off_t used = pages_end(e->env, p->psize);
+            off_t used = pages_end(e->env, p->psize, NULL);
             struct stat sb;
             /* a failed cut leaves the tail: LMDB never reads past its last page */
             if (used > 0 && fstat(p->fd, &sb) == 0 && sb.st_size > used)
@@ -4668,7 +4674,7 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     long pid;
     if (fill_read(k->dir, boot, &pid) == 1) {
         out->filling = pid > 0 ? pid : -1;
-        out->filling_gone = pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
+        out->filling_gone = !pid_alive(pid);
     }
     return rc ? -1 : 0;
 }

@@ -25,6 +25,10 @@
 int kouan_lmdb_register(librdf_world *world);
 
 /* What `kouan store info` prints. */
+/* The file in a store's folder that says its first batch is not yet
+ * flushed to disk (lmdb_storage.c, "a new store's first fill"). */
+#define KOUAN_LMDB_FILL_MARK "unflushed"
+
 typedef struct kouan_lmdb_stats {
     size_t quads;        /* statements, each in its graph (= librdf size) */
     size_t triples;      /* distinct (s, p, o) over all graphs */

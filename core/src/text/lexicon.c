@@ -47,15 +47,11 @@ static void kid_table(kouan_lexicon *lx)
     lx->kid_mask = (uint32_t)(((size_t)1 << bits) - 1);
     lx->kid_shift = 64 - bits;
     lx->kid_vbits = vbits;
-    lx->kid_fbits = 32 - vbits;
     for (uint32_t i = 1; i < lx->n_nodes; i++) {
         const kouan_lex_node *p = &lx->nodes[i];
         if (KOUAN_LEX_KIDS(p) <= KOUAN_LEX_SCAN) continue;
         for (uint32_t j = p->first; j < p->first + KOUAN_LEX_KIDS(p); j++) {
-            uint64_t h = ((uint64_t)i << 21 | lx->nodes[j].cp) * 0x9E3779B97F4A7C15ull;
-            uint32_t s = (uint32_t)(h >> lx->kid_shift);
-            uint32_t fp = (uint32_t)(h >> (lx->kid_shift - lx->kid_fbits)) &
-                          ((1u << lx->kid_fbits) - 1);
+            uint32_t fp, s = kouan_lex_kid_slot(lx, i, lx->nodes[j].cp, &fp);
             while (lx->kid[s]) s = (s + 1) & lx->kid_mask;
             lx->kid[s] = fp << vbits | (j + 1);
         }

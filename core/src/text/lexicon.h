@@ -25,10 +25,21 @@ struct kouan_lexicon {
        binary search. */
     uint32_t             *kid;
     uint32_t              kid_mask;
-    int                   kid_shift, kid_vbits, kid_fbits;
+    int                   kid_shift, kid_vbits;  /* fingerprints: 32 - kid_vbits bits */
 };
 
 #define KOUAN_LEX_SCAN 8
+
+/* Where child cp of node `parent` is hashed in kid: its first slot, and
+ * (*fp) its fingerprint. */
+static inline uint32_t kouan_lex_kid_slot(const kouan_lexicon *lx, uint32_t parent, uint32_t cp,
+                                          uint32_t *fp)
+{
+    uint64_t h = ((uint64_t)parent << 21 | cp) * 0x9E3779B97F4A7C15ull;
+    int fbits = 32 - lx->kid_vbits;
+    *fp = (uint32_t)(h >> (lx->kid_shift - fbits)) & ((1u << fbits) - 1);
+    return (uint32_t)(h >> lx->kid_shift);
+}
 
 /* The node reached from the root by cp, or NULL. */
 static inline const kouan_lex_node *kouan_lex_first(const kouan_lexicon *lx,
@@ -62,9 +73,7 @@ static inline const kouan_lex_node *kouan_lex_child(const kouan_lexicon *lx,
         return NULL;
     }
     if (lx->kid) {
-        uint64_t h = ((uint64_t)(n - lx->nodes) << 21 | cp) * 0x9E3779B97F4A7C15ull;
-        uint32_t s = (uint32_t)(h >> lx->kid_shift);
-        uint32_t fp = (uint32_t)(h >> (lx->kid_shift - lx->kid_fbits)) & ((1u << lx->kid_fbits) - 1);
+        uint32_t fp, s = kouan_lex_kid_slot(lx, (uint32_t)(n - lx->nodes), cp, &fp);
         uint32_t vmask = (1u << lx->kid_vbits) - 1;
         for (;; s = (s + 1) & lx->kid_mask) {
             uint32_t at = lx->kid[s];
