@@ -26,7 +26,7 @@ field() { awk -v f="$1" '$1 == f { print $2 }'; }
 info > info1
 triples=$(field triples < info1)
 quads=$(field quads < info1)
-grep -qx 'format    4 (term ids from a counter; the literal objects of 3 evidence properties not indexed by value; quotes (plain literals) found by a hash of their bytes)' info1 ||
+grep -qx 'format    4 (term ids from a counter; the literal objects of 4 evidence properties not indexed by value; quotes (plain literals) found by a hash of their bytes)' info1 ||
     fail "store info: no format 4 line: $(cat info1)"
 
 # the same document in a hashes store: its distinct triples (export
@@ -37,16 +37,20 @@ distinct=$("$KOUAN" --store "hashes:$T/h" export --format ntriples | wc -l)
 [ "$quads" = "$distinct" ] || fail "one graph: quads $quads should equal triples $distinct"
 grep -q "^graphs    1$" info1 || fail "graphs: $(cat info1)"
 
-# format 3 leaves the evidence positions out of the by-value indexes: asked
-# by value (a line, any property with that value, inside GRAPH, through a
-# join) kouan: answers as the hashes store does, and not with nothing
+# format 3 leaves the evidence positions (and, since 2026-12-05, quotes) out
+# of the by-value indexes: asked by value (a line, any property with that
+# value, inside GRAPH, through a join, two facts sharing a quote) kouan:
+# answers as the hashes store does, and not with nothing
 line=$("$KOUAN" query --format tsv 'SELECT ?l WHERE { ?e kouan:line ?l } ORDER BY ?l LIMIT 1' | sed -n 2p)
 [[ "$line" =~ ^[0-9]+$ ]] || fail "no kouan:line in the seed's graph"
 for q in "SELECT (COUNT(*) AS ?n) WHERE { ?e kouan:line $line }" \
          "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p $line }" \
          "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p $line } }" \
          "SELECT (COUNT(*) AS ?n) WHERE { ?e ?p ?x . ?e kouan:line $line }" \
-         "SELECT (COUNT(*) AS ?n) WHERE { ?e kouan:evidenceStart ?x }"; do
+         "SELECT (COUNT(*) AS ?n) WHERE { ?e kouan:evidenceStart ?x }" \
+         "SELECT (COUNT(*) AS ?n) WHERE { ?e kouan:quote ?q }" \
+         "SELECT (COUNT(*) AS ?n) WHERE { ?a kouan:quote ?q . ?b kouan:quote ?q }" \
+         "SELECT (COUNT(*) AS ?n) WHERE { ?a kouan:quote ?q . ?s ?p ?q }"; do
     ours=$("$KOUAN" query --format tsv "$q" | tail -1)
     theirs=$("$KOUAN" --store "hashes:$T/h" query --format tsv "$q" | tail -1)
     [ "$ours" = "$theirs" ] && [[ "$ours" =~ ^[1-9][0-9]*$ ]] || fail "$q: kouan $ours, hashes $theirs"

@@ -51,13 +51,15 @@
  *
  * Unindexed objects (formats 3 and 4).  A new store is given a set of predicates
  * (option unindexed='IRI IRI …', at most 8; kouan's store.c names the
- * evidence positions kouan:evidenceStart, kouan:evidenceEnd, kouan:line)
+ * evidence positions kouan:evidenceStart, kouan:evidenceEnd, kouan:line
+ * and, since 2026-12-05, the sentence kouan:quote)
  * whose quads with a literal object are written to SPOC and CSPO only,
  * not to POSC and OSPC.  Those objects are integers thousands of facts
  * share: under POSC's (p, o) order and OSPC's key each is a place of its
  * own among old entries, so every document's commit copied and wrote a
  * page per offset (a quarter of the writer's time, a fifth of the file
- * on the 10 MB corpus: bench/scale/README.md).  Reads stay complete: a
+ * on the 10 MB corpus: bench/scale/README.md); a quote is a literal of
+ * its own per sentence, which only made the backlog longer.  Reads stay complete: a
  * pattern that POSC or OSPC would answer and that such a quad can match —
  * p unindexed with o unbound or a literal, or p unbound with o a literal
  * (misses_unindexed: one `terms` read says whether o is one) — is read
