@@ -1641,6 +1641,23 @@ static pend *radix_by(pend *src, pend *dst, size_t n, int k)
     return src;
 }
 
+/* SPOC's order for a flush, with tmp (room for n) to spare: a radix sort
+ * by subject (radix_by: two passes up to 4 million terms), then each
+ * subject's quads by (p, o, c), most of them a statement node's dozen
+ * (insertion sort).  A group's quads come a document at a time, each
+ * subject's together but out of order (158,000 quads in 33,000 ascending
+ * runs at 40 MB): the quicksort compared ~17 times a quad, a twentieth of
+ * the writer's time. */
+static void sort_spoc_by_s(pend *v, pend *tmp, size_t n)
+{
+    pend *r = radix_by(v, tmp, n, 0);
+    if (r != v) memcpy(v, r, n * sizeof *v);
+    for (size_t a = 0, b; a < n; a = b) {
+        for (b = a + 1; b < n && v[b].q[0] == v[a].q[0]; b++) {}
+        if (b - a > 1) sort_spoc(v + a, b - a);
+    }
+}
+
 /* CSPO's order from SPOC's: src[0..n) stably by c into dst (src kept).
  * A flush holds the quads of a few graphs (a group's documents): a
  * counting sort over their distinct contexts (a quad's found by a linear
@@ -1965,7 +1982,7 @@ static int flush_pend(kenv *e)
         if (!derive) {
             if (i != I_SPOC || !e->pend_spoc) SORT_OF[i](own, e->npend);
         } else if (i == I_SPOC) {
-            if (!e->pend_spoc) sort_spoc(own, e->npend);
+            if (!e->pend_spoc) sort_spoc_by_s(own, other, e->npend);
         } else if (i == I_CSPO) {                    /* into other: own keeps SPOC's */
             by_graph(spoc, other, e->npend);
             e->pend = other;
