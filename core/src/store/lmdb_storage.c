@@ -438,6 +438,29 @@ static uint64_t get64(const unsigned char *b)
     return be64toh(v);
 }
 
+/* The quad indexes' order, for LMDB (mdb_set_compare, mdb_set_dupsort):
+ * their keys (8 bytes) and values (24) are big-endian ids, so comparing
+ * them a 64-bit word at a time gives memcmp's order, which every other
+ * reader of the file (mdb_dump, an older kouan) keeps using — LMDB's own
+ * memcmp was an eighth of the backlog's merge and a twentieth of the
+ * writer (perf, bench/scale/README.md).  Other sizes (none are written):
+ * memcmp's order as LMDB's default has it, the shorter first on a tie. */
+static int cmp_ids(const MDB_val *a, const MDB_val *b)
+{
+    if (a->mv_size == b->mv_size && (a->mv_size == 8 || a->mv_size == 24)) {
+        const unsigned char *x = a->mv_data, *y = b->mv_data;
+        for (size_t k = 0; k < a->mv_size; k += 8) {
+            uint64_t u = get64(x + k), v = get64(y + k);
+            if (u != v) return u < v ? -1 : 1;
+        }
+        return 0;
+    }
+    size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+    int c = n ? memcmp(a->mv_data, b->mv_data, n) : 0;
+    if (c) return c;
+    return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+}
+
 
 static uint64_t mix64(uint64_t x)
 {
@@ -3739,8 +3762,11 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
     unsigned create = read_only ? 0 : MDB_CREATE;
     if (!rc) { what = "opening the dictionary"; rc = mdb_dbi_open(txn, "terms", create, &e->terms); }
     if (!rc) rc = mdb_dbi_open(txn, "meta", create, &e->meta);
-    for (int i = 0; i < N_IDX && !rc; i++)
+    for (int i = 0; i < N_IDX && !rc; i++) {
         rc = mdb_dbi_open(txn, IDX_NAME[i], create | MDB_DUPSORT | MDB_DUPFIXED, &e->idx[i]);
+        if (!rc) rc = mdb_set_compare(txn, e->idx[i], cmp_ids);
+        if (!rc) rc = mdb_set_dupsort(txn, e->idx[i], cmp_ids);
+    }
     if (!rc) e->keymax = (unsigned)mdb_env_get_maxkeysize(e->env);
     if (!rc) {
         MDB_val key = { 6, "format" }, val;
