@@ -33,11 +33,9 @@ SELECT ?port ?province ?zone ?country WHERE {
   OPTIONAL { ?port kouan:opensTo ?country }
 }`],
   ["Ports per province",
-`SELECT ?province ?name (COUNT(?port) AS ?ports) WHERE {
-  SELECT DISTINCT ?province ?name ?port WHERE {
-    ?port a kouan:Port ; kouan:province ?province .
-    ?province rdfs:label ?name .
-  }
+`SELECT ?province ?name (COUNT(DISTINCT ?port) AS ?ports) WHERE {
+  ?port a kouan:Port ; kouan:province ?province .
+  ?province rdfs:label ?name .
 }
 GROUP BY ?province ?name
 ORDER BY DESC(?ports)`],

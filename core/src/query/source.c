@@ -141,6 +141,7 @@ typedef struct idset {
     size_t    mask;
 } idset;
 
+enum { KEYED_MAX = 16 };          /* COUNT(DISTINCT …) a query may hold */
 typedef struct src {
     librdf_world  *world;
     rasqal_world  *rworld;
@@ -152,6 +153,11 @@ typedef struct src {
     id_lit        *by_lit;       /* ID_SLOTS: literal (pointer) → term id */
     memo          *memos;        /* MEMO_SLOTS, made at the first lookup */
     idset          sets[SETS];
+    /* the COUNT(DISTINCT x) expressions given term keys (count_keys), and
+       the key sequences given them, taken back by ts_free */
+    rasqal_expression *keyed[KEYED_MAX];
+    raptor_sequence   *keys[KEYED_MAX];
+    int                nkeyed;
 } src;
 
 static librdf_node *lit_node(librdf_world *w, rasqal_literal *l, int *bad)
@@ -395,9 +401,11 @@ static int ts_triple_present(rasqal_triples_source *rts, void *ud, rasqal_triple
     return rc;
 }
 
+static void unkey_counts(src *ts);
 static void ts_free(void *ud)
 {
     src *ts = ud;
+    unkey_counts(ts);
     for (int t = 0; t < 2; t++) {
         id_lit *tab = t ? ts->by_lit : ts->by_id;
         if (!tab) continue;
@@ -983,49 +991,246 @@ static void reorder(src *ts, rasqal_query *rq)
     if (!pl.ok) counters.skipped++;
 }
 
-/* ---- DISTINCT aggregates ------------------------------------------------------------------
+/* ---- aggregates ---------------------------------------------------------------------------
  *
- * Rasqal 0.9.33 keeps an aggregate's DISTINCT values in a map ordered by
- * rasqal_literal_compare without RASQAL_COMPARE_URI
- * (rasqal_rowsource_aggregation.c, compare_flags 0), which cannot order two
- * IRIs, nor reliably the strings CONCAT makes: COUNT(DISTINCT ?g) over five
- * graphs answered 24 on the hashes store as on ours, and the ports per
- * province came out 3, 2, 2 where each province has 14–17.  SELECT DISTINCT
- * (its own rowsource) counts right.  So a query with a DISTINCT aggregate in
- * its projection, HAVING or ORDER BY is refused, saying what to write
- * instead, rather than answered wrongly.  (A sub-SELECT's projection is not
- * reached through Rasqal's API and is not checked.) */
-static int distinct_aggregate(const rasqal_expression *e)
+ * Rasqal 0.9.33 gets three things about aggregates wrong, each seen on
+ * corpus/ (cli.count_distinct):
+ *   - COUNT(DISTINCT x) keeps x's values in a binary tree ordered by
+ *     rasqal_literal_compare without RASQAL_COMPARE_URI
+ *     (rasqal_rowsource_aggregation.c, compare_flags 0), which cannot order
+ *     two IRIs (an error read as "equal", then the values' addresses) nor
+ *     the strings CONCAT makes: a value already in the tree is looked for
+ *     down the wrong branch and counted again — or, per group, lost.  The
+ *     ports per province came out 3, 2, 2 where each province has 14–17.
+ *   - COUNT(x) counts a row where x is unbound (an unbound variable
+ *     evaluates to NULL without an error): 110 counterparts for 16.
+ *   - two aggregates of one SELECT that differ only in their variables are
+ *     computed once (rasqal_expression_compare compares variables by their
+ *     values, all unbound when it runs): COUNT(?c) and COUNT(?p) both 110.
+ * Before Rasqal builds its algebra (ts_new), each aggregate of the query's
+ * projection, HAVING and ORDER BY is rewritten in place, and put back as it
+ * was when the triples source is freed (unkey_counts):
+ *   - its arguments (expr->args, which rasqal_new_aggregation_rowsource reads
+ *     before arg1): for COUNT(DISTINCT x) four plain strings naming x's RDF
+ *     term — "I", "B" or "L" (IRI, blank node, literal); STR(x); its
+ *     language tag or ""; its datatype's IRI, "@" with a language tag, or
+ *     "" for an IRI — which the tree compares well, as a sequence, and
+ *     which are equal only for the same term; for COUNT(x) the first of
+ *     them only; for SUM, AVG, MIN, MAX and SAMPLE, x itself.  An unbound x
+ *     makes each an error, so nothing is counted (and all blank nodes are
+ *     one value, STR being an error for one: kouan's graphs hold none);
+ *   - its arg1, which Rasqal then only compares and reads for variables:
+ *     COALESCE(x, "kouan-aggregate <flags> <the aggregate as Rasqal prints
+ *     it>"), equal for two aggregates only when they are written the same
+ *     (the projection's COUNT(?p) and HAVING's, which must be computed once:
+ *     Rasqal does not compute an aggregate only HAVING holds).
+ * SUM, AVG, MIN, MAX, SAMPLE and GROUP_CONCAT with DISTINCT, and
+ * COUNT(DISTINCT *), are refused with what to write instead.  A
+ * sub-SELECT's projection is not reached through Rasqal's API. */
+static rasqal_expression *x_copy(rasqal_expression *x) { return rasqal_new_expression_from_expression(x); }
+
+static rasqal_expression *x_op1(rasqal_world *w, rasqal_op op, rasqal_expression *a)
+{
+    return a ? rasqal_new_1op_expression(w, op, a) : NULL;
+}
+
+static rasqal_expression *x_str(rasqal_world *w, const char *text)
+{
+    size_t n = strlen(text);
+    unsigned char *d = rasqal_alloc_memory(n + 1);
+    if (!d) return NULL;
+    memcpy(d, text, n + 1);
+    rasqal_literal *l = rasqal_new_string_literal(w, d, NULL, NULL, NULL);
+    return l ? rasqal_new_literal_expression(w, l) : NULL;
+}
+
+static rasqal_expression *x_op3(rasqal_world *w, rasqal_op op, rasqal_expression *a,
+                                rasqal_expression *b, rasqal_expression *c)
+{
+    if (a && b && c) return rasqal_new_3op_expression(w, op, a, b, c);
+    if (a) rasqal_free_expression(a);
+    if (b) rasqal_free_expression(b);
+    if (c) rasqal_free_expression(c);
+    return NULL;
+}
+
+/* "" from x, an error when x is: SUBSTR(STR(x), 1, 0) */
+static rasqal_expression *x_empty_of(rasqal_world *w, rasqal_expression *x)
+{
+    rasqal_literal *one = rasqal_new_integer_literal(w, RASQAL_LITERAL_INTEGER, 1);
+    rasqal_literal *zero = rasqal_new_integer_literal(w, RASQAL_LITERAL_INTEGER, 0);
+    rasqal_expression *e1 = one ? rasqal_new_literal_expression(w, one) : NULL;
+    rasqal_expression *e0 = zero ? rasqal_new_literal_expression(w, zero) : NULL;
+    return x_op3(w, RASQAL_EXPR_SUBSTR, x_op1(w, RASQAL_EXPR_STR, x_copy(x)), e1, e0);
+}
+
+/* The four expressions naming x's term (above), or NULL; only the first
+ * when kind_only. */
+static raptor_sequence *term_keys(rasqal_world *w, rasqal_expression *x, int kind_only)
+{
+    rasqal_expression *k[4] = { 0 };
+    int n = kind_only ? 1 : 4;
+    k[0] = x_op3(w, RASQAL_EXPR_IF, x_op1(w, RASQAL_EXPR_ISURI, x_copy(x)), x_str(w, "I"),
+                 x_op3(w, RASQAL_EXPR_IF, x_op1(w, RASQAL_EXPR_ISBLANK, x_copy(x)),
+                       x_str(w, "B"), x_str(w, "L")));
+    if (!kind_only) {
+        k[1] = x_op1(w, RASQAL_EXPR_STR, x_copy(x));
+        k[2] = x_op3(w, RASQAL_EXPR_IF, x_op1(w, RASQAL_EXPR_ISLITERAL, x_copy(x)),
+                     x_op1(w, RASQAL_EXPR_LANG, x_copy(x)), x_empty_of(w, x));
+        rasqal_expression *lang = x_op1(w, RASQAL_EXPR_LANG, x_copy(x)), *none = x_str(w, "");
+        rasqal_expression *no_lang = lang && none
+            ? rasqal_new_2op_expression(w, RASQAL_EXPR_EQ, lang, none) : NULL;
+        if (!no_lang) {
+            if (lang) rasqal_free_expression(lang);
+            if (none) rasqal_free_expression(none);
+        }
+        k[3] = x_op3(w, RASQAL_EXPR_IF, x_op1(w, RASQAL_EXPR_ISLITERAL, x_copy(x)),
+                     x_op3(w, RASQAL_EXPR_IF, no_lang,
+                           x_op1(w, RASQAL_EXPR_STR, x_op1(w, RASQAL_EXPR_DATATYPE, x_copy(x))),
+                           x_str(w, "@")),
+                     x_empty_of(w, x));
+    }
+    raptor_sequence *seq = raptor_new_sequence((raptor_data_free_handler)rasqal_free_expression,
+                                               (raptor_data_print_handler)rasqal_expression_print);
+    int ok = seq != NULL;
+    for (int i = 0; i < n; i++) {
+        if (ok && k[i] && raptor_sequence_push(seq, k[i]) == 0) continue;
+        ok = 0;                 /* push frees k[i] on failure; otherwise free it here */
+        if (k[i] && !seq) rasqal_free_expression(k[i]);
+    }
+    if (!ok) {
+        if (seq) raptor_free_sequence(seq);
+        return NULL;
+    }
+    return seq;
+}
+
+/* COALESCE(x, "kouan-aggregate <e as Rasqal prints it>"): x's variables for
+ * Rasqal's analysis, and a constant that is the same for two aggregates only
+ * when they are written the same (the projection's COUNT(?p) and HAVING's,
+ * which Rasqal computes once and must: it does not compute an aggregate only
+ * HAVING holds). */
+static rasqal_expression *x_tagged(rasqal_world *w, rasqal_expression *e)
+{
+    char *name = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&name, &len);
+    if (!f) return NULL;
+    fprintf(f, "kouan-aggregate %u ", e->flags);    /* DISTINCT: Rasqal prints it not */
+    rasqal_expression_print(e, f);
+    if (fclose(f) != 0) { free(name); return NULL; }
+    rasqal_expression *c = x_copy(e->arg1), *t = x_str(w, name);
+    free(name);
+    raptor_sequence *seq = raptor_new_sequence((raptor_data_free_handler)rasqal_free_expression,
+                                               (raptor_data_print_handler)rasqal_expression_print);
+    if (!c || !t || !seq || raptor_sequence_push(seq, c)) {
+        if (seq) raptor_free_sequence(seq);
+        else if (c) rasqal_free_expression(c);
+        if (t) rasqal_free_expression(t);
+        return NULL;
+    }
+    if (raptor_sequence_push(seq, t)) { raptor_free_sequence(seq); return NULL; }
+    return rasqal_new_expr_seq_expression(w, RASQAL_EXPR_COALESCE, seq);
+}
+
+/* Fixes every aggregate under e (see above); 1 when e holds a DISTINCT
+ * aggregate that cannot be keyed (refused), -1 out of memory or room. */
+static int count_keys(src *ts, rasqal_expression *e)
 {
     if (!e) return 0;
     switch (e->op) {
     case RASQAL_EXPR_COUNT: case RASQAL_EXPR_SUM: case RASQAL_EXPR_AVG: case RASQAL_EXPR_MIN:
-    case RASQAL_EXPR_MAX: case RASQAL_EXPR_SAMPLE: case RASQAL_EXPR_GROUP_CONCAT:
-        if (e->flags & RASQAL_EXPR_FLAG_DISTINCT) return 1;
-        break;
+    case RASQAL_EXPR_MAX: case RASQAL_EXPR_SAMPLE: case RASQAL_EXPR_GROUP_CONCAT: {
+        int distinct = (e->flags & RASQAL_EXPR_FLAG_DISTINCT) != 0;
+        if (e->op == RASQAL_EXPR_GROUP_CONCAT) return distinct;
+        if (!e->arg1 || e->arg1->op == RASQAL_EXPR_VARSTAR)
+            return distinct;                   /* COUNT(*) counts every row, as it should */
+        if (distinct && e->op != RASQAL_EXPR_COUNT) return 1;
+        if (e->args) return 1;                 /* not as the parser leaves an aggregate */
+        if (ts->nkeyed == KEYED_MAX) return -1;
+        raptor_sequence *keys;
+        if (e->op == RASQAL_EXPR_COUNT) {
+            keys = term_keys(ts->rworld, e->arg1, !distinct);
+        } else {                               /* evaluated as it was written */
+            keys = raptor_new_sequence((raptor_data_free_handler)rasqal_free_expression,
+                                       (raptor_data_print_handler)rasqal_expression_print);
+            rasqal_expression *x = x_copy(e->arg1);
+            if (!x || !keys || raptor_sequence_push(keys, x)) {
+                if (keys) raptor_free_sequence(keys);
+                else if (x) rasqal_free_expression(x);
+                keys = NULL;
+            }
+        }
+        rasqal_expression *tag = keys ? x_tagged(ts->rworld, e) : NULL;
+        if (!tag) {
+            if (keys) raptor_free_sequence(keys);
+            return -1;
+        }
+        ts->keyed[ts->nkeyed] = e;
+        ts->keys[ts->nkeyed++] = keys;
+        rasqal_free_expression(e->arg1);       /* the tag holds a reference of its own */
+        e->args = keys;
+        e->arg1 = tag;                         /* e's, as its arg1 was */
+        return 0;
+    }
     default:
         break;
     }
-    if (distinct_aggregate(e->arg1) || distinct_aggregate(e->arg2) ||
-        distinct_aggregate(e->arg3) || distinct_aggregate(e->arg4)) return 1;
-    for (int i = 0; e->args && i < raptor_sequence_size(e->args); i++)
-        if (distinct_aggregate(raptor_sequence_get_at(e->args, i))) return 1;
+    rasqal_expression *sub[4] = { e->arg1, e->arg2, e->arg3, e->arg4 };
+    for (int i = 0; i < 4; i++) {
+        int rc = count_keys(ts, sub[i]);
+        if (rc) return rc;
+    }
+    for (int i = 0; e->args && i < raptor_sequence_size(e->args); i++) {
+        int rc = count_keys(ts, raptor_sequence_get_at(e->args, i));
+        if (rc) return rc;
+    }
     return 0;
 }
 
-static int has_distinct_aggregate(rasqal_query *rq)
+static int select_op(rasqal_query *q, rasqal_graph_pattern *gp, void *found)
 {
+    (void)q;
+    if (rasqal_graph_pattern_get_operator(gp) != RASQAL_GRAPH_PATTERN_OPERATOR_SELECT) return 0;
+    *(int *)found = 1;
+    return 1;
+}
+
+/* The query's projection, HAVING and ORDER BY (see count_keys); a query
+ * with a sub-SELECT is left to Rasqal (its projection's variables carry the
+ * sub-SELECT's aggregates, whose variables Rasqal scopes after this). */
+static int key_counts(src *ts, rasqal_query *rq)
+{
+    int rc = 0, sub = 0;
+    rasqal_graph_pattern *gp = rasqal_query_get_query_graph_pattern(rq);
+    if (gp) rasqal_graph_pattern_visit(rq, gp, select_op, &sub);
+    if (sub) return 0;
     raptor_sequence *vars = rasqal_query_get_bound_variable_sequence(rq);
-    for (int i = 0; vars && i < raptor_sequence_size(vars); i++) {
+    for (int i = 0; !rc && vars && i < raptor_sequence_size(vars); i++) {
         rasqal_variable *v = raptor_sequence_get_at(vars, i);
-        if (v && distinct_aggregate(v->expression)) return 1;
+        if (v) rc = count_keys(ts, v->expression);
     }
     rasqal_expression *e;
-    for (int i = 0; (e = rasqal_query_get_having_condition(rq, i)); i++)
-        if (distinct_aggregate(e)) return 1;
-    for (int i = 0; (e = rasqal_query_get_order_condition(rq, i)); i++)
-        if (distinct_aggregate(e)) return 1;
-    return 0;
+    for (int i = 0; !rc && (e = rasqal_query_get_having_condition(rq, i)); i++) rc = count_keys(ts, e);
+    for (int i = 0; !rc && (e = rasqal_query_get_order_condition(rq, i)); i++) rc = count_keys(ts, e);
+    if (rc == 0) counters.count_distinct += (size_t)ts->nkeyed;
+    return rc;
+}
+
+/* The argument sequences freed: Rasqal's aggregation rowsource holds its
+ * own references to their expressions, and frees an aggregate's arg1 (the
+ * tag) but never its args.  Rasqal moves an aggregate out of the query into
+ * its algebra (rasqal_expression_convert_aggregate_to_variable: the query's
+ * expression becomes a variable), so the query is not put back as parsed;
+ * an aggregate still in place (no algebra was built) loses its args. */
+static void unkey_counts(src *ts)
+{
+    for (int i = ts->nkeyed; i-- > 0; ) {
+        rasqal_expression *e = ts->keyed[i];
+        if (e->args == ts->keys[i]) e->args = NULL;
+        raptor_free_sequence(ts->keys[i]);
+    }
+    ts->nkeyed = 0;
 }
 
 /* ---- the factory ----------------------------------------------------------------------- */
@@ -1058,13 +1263,17 @@ static int ts_new(rasqal_query *rq, void *factory_user_data, void *user_data,
         rasqal_free_data_graph(raptor_sequence_pop(seq));
     ts->world = world;
     ts->rworld = librdf_world_get_rasqal(world);
-    if (has_distinct_aggregate(rq)) {
-        librdf_log(world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_QUERY, NULL,
-                   "COUNT(DISTINCT …) and the other DISTINCT aggregates are miscounted by "
-                   "Rasqal 0.9.33 (it cannot order IRIs in their set), so kouan refuses "
-                   "them; count the rows of a SELECT DISTINCT instead: SELECT (COUNT(?x) "
-                   "AS ?n) WHERE { SELECT DISTINCT ?x WHERE { … } }, with GROUP BY "
-                   "keys in both SELECTs");
+    int kc = key_counts(ts, rq);
+    if (kc) {
+        unkey_counts(ts);
+        librdf_log(world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_QUERY, NULL, "%s",
+                   kc < 0 ? "COUNT(DISTINCT …): out of memory, or more than 16 in one query"
+                          : "SUM, AVG, MIN, MAX, SAMPLE and GROUP_CONCAT with DISTINCT, and "
+                            "COUNT(DISTINCT *), are miscounted by Rasqal 0.9.33 (it cannot "
+                            "order IRIs in their set), so kouan refuses them; aggregate the "
+                            "rows of a SELECT DISTINCT instead: SELECT (GROUP_CONCAT(?x) AS "
+                            "?xs) WHERE { SELECT DISTINCT ?x WHERE { … } }, with GROUP BY "
+                            "keys in both SELECTs");
         return 1;
     }
     ts->model = model_of(rq, world);
