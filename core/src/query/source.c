@@ -1213,7 +1213,7 @@ static int key_counts(src *ts, rasqal_query *rq)
     rasqal_expression *e;
     for (int i = 0; !rc && (e = rasqal_query_get_having_condition(rq, i)); i++) rc = count_keys(ts, e);
     for (int i = 0; !rc && (e = rasqal_query_get_order_condition(rq, i)); i++) rc = count_keys(ts, e);
-    if (rc == 0) counters.count_distinct += (size_t)ts->nkeyed;
+    if (rc == 0) counters.aggregates += (size_t)ts->nkeyed;
     return rc;
 }
 

@@ -44,7 +44,7 @@ typedef struct kouan_source_counters {
     size_t skipped;    /* queries left in written order because Rasqal's
                           internals did not look as expected */
     size_t sets;       /* membership sets built for repeated checks (kouan:) */
-    size_t count_distinct;  /* COUNT(DISTINCT x) counted by x's term keys */
+    size_t aggregates;      /* aggregates rewritten (source.c, "aggregates") */
 } kouan_source_counters;
 
 void kouan_query_source_counters(kouan_source_counters *out);
