@@ -1008,8 +1008,8 @@ static void reorder(src *ts, rasqal_query *rq)
  *     computed once (rasqal_expression_compare compares variables by their
  *     values, all unbound when it runs): COUNT(?c) and COUNT(?p) both 110.
  * Before Rasqal builds its algebra (ts_new), each aggregate of the query's
- * projection, HAVING and ORDER BY is rewritten in place, and put back as it
- * was when the triples source is freed (unkey_counts):
+ * projection, HAVING and ORDER BY is rewritten in place (Rasqal then moves
+ * it into its algebra; unkey_counts frees what Rasqal does not):
  *   - its arguments (expr->args, which rasqal_new_aggregation_rowsource reads
  *     before arg1): for COUNT(DISTINCT x) four plain strings naming x's RDF
  *     term — "I", "B" or "L" (IRI, blank node, literal); STR(x); its
@@ -1025,8 +1025,8 @@ static void reorder(src *ts, rasqal_query *rq)
  *     (the projection's COUNT(?p) and HAVING's, which must be computed once:
  *     Rasqal does not compute an aggregate only HAVING holds).
  * SUM, AVG, MIN, MAX, SAMPLE and GROUP_CONCAT with DISTINCT, and
- * COUNT(DISTINCT *), are refused with what to write instead.  A
- * sub-SELECT's projection is not reached through Rasqal's API. */
+ * COUNT(DISTINCT *), are refused with what to write instead.  A query with
+ * a sub-SELECT is left as Rasqal has it (key_counts). */
 static rasqal_expression *x_copy(rasqal_expression *x) { return rasqal_new_expression_from_expression(x); }
 
 static rasqal_expression *x_op1(rasqal_world *w, rasqal_op op, rasqal_expression *a)
