@@ -141,7 +141,8 @@ typedef struct idset {
     size_t    mask;
 } idset;
 
-enum { KEYED_MAX = 16 };          /* COUNT(DISTINCT …) a query may hold */
+/* an aggregate rewritten (see "aggregates") and the arguments given it */
+typedef struct keyed { rasqal_expression *e; raptor_sequence *keys; } keyed;
 typedef struct src {
     librdf_world  *world;
     rasqal_world  *rworld;
@@ -153,11 +154,8 @@ typedef struct src {
     id_lit        *by_lit;       /* ID_SLOTS: literal (pointer) → term id */
     memo          *memos;        /* MEMO_SLOTS, made at the first lookup */
     idset          sets[SETS];
-    /* the COUNT(DISTINCT x) expressions given term keys (count_keys), and
-       the key sequences given them, taken back by ts_free */
-    rasqal_expression *keyed[KEYED_MAX];
-    raptor_sequence   *keys[KEYED_MAX];
-    int                nkeyed;
+    keyed         *keyed;        /* the aggregates rewritten (count_keys), */
+    size_t         nkeyed, cap_keyed;   /* their arguments freed by ts_free */
 } src;
 
 static librdf_node *lit_node(librdf_world *w, rasqal_literal *l, int *bad)
@@ -1008,8 +1006,9 @@ static void reorder(src *ts, rasqal_query *rq)
  *     computed once (rasqal_expression_compare compares variables by their
  *     values, all unbound when it runs): COUNT(?c) and COUNT(?p) both 110.
  * Before Rasqal builds its algebra (ts_new), each aggregate of the query's
- * projection, HAVING and ORDER BY is rewritten in place (Rasqal then moves
- * it into its algebra; unkey_counts frees what Rasqal does not):
+ * projection and HAVING is rewritten in place (Rasqal then moves it into
+ * its algebra; unkey_counts frees what Rasqal does not; an aggregate in
+ * ORDER BY Rasqal refuses itself):
  *   - its arguments (expr->args, which rasqal_new_aggregation_rowsource reads
  *     before arg1): for COUNT(DISTINCT x) four plain strings naming x's RDF
  *     term — "I", "B" or "L" (IRI, blank node, literal); STR(x); its
@@ -1054,6 +1053,22 @@ static rasqal_expression *x_op3(rasqal_world *w, rasqal_op op, rasqal_expression
     return NULL;
 }
 
+/* A sequence owning the n expressions given (all freed, and NULL, when one
+ * is NULL or memory runs out). */
+static raptor_sequence *x_seq(int n, rasqal_expression *const *items)
+{
+    raptor_sequence *seq = raptor_new_sequence((raptor_data_free_handler)rasqal_free_expression,
+                                               (raptor_data_print_handler)rasqal_expression_print);
+    int i = 0, ok = seq != NULL;
+    for (; ok && i < n; i++)                  /* a failed push frees its item */
+        ok = items[i] && raptor_sequence_push(seq, items[i]) == 0;
+    if (ok) return seq;
+    for (int j = seq ? i : 0; j < n; j++)    /* those not taken by the sequence */
+        if (items[j]) rasqal_free_expression(items[j]);
+    if (seq) raptor_free_sequence(seq);
+    return NULL;
+}
+
 /* "" from x, an error when x is: SUBSTR(STR(x), 1, 0) */
 static rasqal_expression *x_empty_of(rasqal_world *w, rasqal_expression *x)
 {
@@ -1090,19 +1105,7 @@ static raptor_sequence *term_keys(rasqal_world *w, rasqal_expression *x, int kin
                            x_str(w, "@")),
                      x_empty_of(w, x));
     }
-    raptor_sequence *seq = raptor_new_sequence((raptor_data_free_handler)rasqal_free_expression,
-                                               (raptor_data_print_handler)rasqal_expression_print);
-    int ok = seq != NULL;
-    for (int i = 0; i < n; i++) {
-        if (ok && k[i] && raptor_sequence_push(seq, k[i]) == 0) continue;
-        ok = 0;                 /* push frees k[i] on failure; otherwise free it here */
-        if (k[i] && !seq) rasqal_free_expression(k[i]);
-    }
-    if (!ok) {
-        if (seq) raptor_free_sequence(seq);
-        return NULL;
-    }
-    return seq;
+    return x_seq(n, k);
 }
 
 /* COALESCE(x, "kouan-aggregate <e as Rasqal prints it>"): x's variables for
@@ -1119,22 +1122,14 @@ static rasqal_expression *x_tagged(rasqal_world *w, rasqal_expression *e)
     fprintf(f, "kouan-aggregate %u ", e->flags);    /* DISTINCT: Rasqal prints it not */
     rasqal_expression_print(e, f);
     if (fclose(f) != 0) { free(name); return NULL; }
-    rasqal_expression *c = x_copy(e->arg1), *t = x_str(w, name);
+    rasqal_expression *args[2] = { x_copy(e->arg1), x_str(w, name) };
     free(name);
-    raptor_sequence *seq = raptor_new_sequence((raptor_data_free_handler)rasqal_free_expression,
-                                               (raptor_data_print_handler)rasqal_expression_print);
-    if (!c || !t || !seq || raptor_sequence_push(seq, c)) {
-        if (seq) raptor_free_sequence(seq);
-        else if (c) rasqal_free_expression(c);
-        if (t) rasqal_free_expression(t);
-        return NULL;
-    }
-    if (raptor_sequence_push(seq, t)) { raptor_free_sequence(seq); return NULL; }
-    return rasqal_new_expr_seq_expression(w, RASQAL_EXPR_COALESCE, seq);
+    raptor_sequence *seq = x_seq(2, args);
+    return seq ? rasqal_new_expr_seq_expression(w, RASQAL_EXPR_COALESCE, seq) : NULL;
 }
 
 /* Fixes every aggregate under e (see above); 1 when e holds a DISTINCT
- * aggregate that cannot be keyed (refused), -1 out of memory or room. */
+ * aggregate that cannot be keyed (refused), -1 out of memory. */
 static int count_keys(src *ts, rasqal_expression *e)
 {
     if (!e) return 0;
@@ -1147,27 +1142,23 @@ static int count_keys(src *ts, rasqal_expression *e)
             return distinct;                   /* COUNT(*) counts every row, as it should */
         if (distinct && e->op != RASQAL_EXPR_COUNT) return 1;
         if (e->args) return 1;                 /* not as the parser leaves an aggregate */
-        if (ts->nkeyed == KEYED_MAX) return -1;
-        raptor_sequence *keys;
-        if (e->op == RASQAL_EXPR_COUNT) {
-            keys = term_keys(ts->rworld, e->arg1, !distinct);
-        } else {                               /* evaluated as it was written */
-            keys = raptor_new_sequence((raptor_data_free_handler)rasqal_free_expression,
-                                       (raptor_data_print_handler)rasqal_expression_print);
-            rasqal_expression *x = x_copy(e->arg1);
-            if (!x || !keys || raptor_sequence_push(keys, x)) {
-                if (keys) raptor_free_sequence(keys);
-                else if (x) rasqal_free_expression(x);
-                keys = NULL;
-            }
+        if (ts->nkeyed == ts->cap_keyed) {
+            size_t cap = ts->cap_keyed ? 2 * ts->cap_keyed : 8;
+            keyed *more = realloc(ts->keyed, cap * sizeof *more);
+            if (!more) return -1;
+            ts->keyed = more;
+            ts->cap_keyed = cap;
         }
+        rasqal_expression *x = e->op == RASQAL_EXPR_COUNT ? NULL : x_copy(e->arg1);
+        raptor_sequence *keys = e->op == RASQAL_EXPR_COUNT
+            ? term_keys(ts->rworld, e->arg1, !distinct)
+            : x_seq(1, &x);                    /* evaluated as it was written */
         rasqal_expression *tag = keys ? x_tagged(ts->rworld, e) : NULL;
         if (!tag) {
             if (keys) raptor_free_sequence(keys);
             return -1;
         }
-        ts->keyed[ts->nkeyed] = e;
-        ts->keys[ts->nkeyed++] = keys;
+        ts->keyed[ts->nkeyed++] = (keyed){ e, keys };
         rasqal_free_expression(e->arg1);       /* the tag holds a reference of its own */
         e->args = keys;
         e->arg1 = tag;                         /* e's, as its arg1 was */
@@ -1188,23 +1179,15 @@ static int count_keys(src *ts, rasqal_expression *e)
     return 0;
 }
 
-static int select_op(rasqal_query *q, rasqal_graph_pattern *gp, void *found)
-{
-    (void)q;
-    if (rasqal_graph_pattern_get_operator(gp) != RASQAL_GRAPH_PATTERN_OPERATOR_SELECT) return 0;
-    *(int *)found = 1;
-    return 1;
-}
+static int has_operator(rasqal_query *rq, rasqal_graph_pattern_operator op);
 
-/* The query's projection, HAVING and ORDER BY (see count_keys); a query
- * with a sub-SELECT is left to Rasqal (its projection's variables carry the
+/* The query's projection and HAVING (see count_keys); a query with a
+ * sub-SELECT is left to Rasqal (its projection's variables carry the
  * sub-SELECT's aggregates, whose variables Rasqal scopes after this). */
 static int key_counts(src *ts, rasqal_query *rq)
 {
-    int rc = 0, sub = 0;
-    rasqal_graph_pattern *gp = rasqal_query_get_query_graph_pattern(rq);
-    if (gp) rasqal_graph_pattern_visit(rq, gp, select_op, &sub);
-    if (sub) return 0;
+    int rc = 0;
+    if (has_operator(rq, RASQAL_GRAPH_PATTERN_OPERATOR_SELECT) == 1) return 0;
     raptor_sequence *vars = rasqal_query_get_bound_variable_sequence(rq);
     for (int i = 0; !rc && vars && i < raptor_sequence_size(vars); i++) {
         rasqal_variable *v = raptor_sequence_get_at(vars, i);
@@ -1212,8 +1195,7 @@ static int key_counts(src *ts, rasqal_query *rq)
     }
     rasqal_expression *e;
     for (int i = 0; !rc && (e = rasqal_query_get_having_condition(rq, i)); i++) rc = count_keys(ts, e);
-    for (int i = 0; !rc && (e = rasqal_query_get_order_condition(rq, i)); i++) rc = count_keys(ts, e);
-    if (rc == 0) counters.aggregates += (size_t)ts->nkeyed;
+    if (rc == 0) counters.aggregates += ts->nkeyed;
     return rc;
 }
 
@@ -1225,31 +1207,44 @@ static int key_counts(src *ts, rasqal_query *rq)
  * an aggregate still in place (no algebra was built) loses its args. */
 static void unkey_counts(src *ts)
 {
-    for (int i = ts->nkeyed; i-- > 0; ) {
-        rasqal_expression *e = ts->keyed[i];
-        if (e->args == ts->keys[i]) e->args = NULL;
-        raptor_free_sequence(ts->keys[i]);
+    for (size_t i = ts->nkeyed; i-- > 0; ) {
+        keyed *k = &ts->keyed[i];
+        if (k->e->args == k->keys) k->e->args = NULL;
+        raptor_free_sequence(k->keys);
     }
-    ts->nkeyed = 0;
+    free(ts->keyed);
+    ts->keyed = NULL;
+    ts->nkeyed = ts->cap_keyed = 0;
 }
 
 /* ---- the factory ----------------------------------------------------------------------- */
 
-static int graph_op(rasqal_query *q, rasqal_graph_pattern *gp, void *found)
+typedef struct op_seen { rasqal_graph_pattern_operator op; int found; } op_seen;
+
+static int op_visit(rasqal_query *q, rasqal_graph_pattern *gp, void *ud)
 {
     (void)q;
-    if (rasqal_graph_pattern_get_operator(gp) != RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH) return 0;
-    *(int *)found = 1;
+    op_seen *o = ud;
+    if (rasqal_graph_pattern_get_operator(gp) != o->op) return 0;
+    o->found = 1;
     return 1;                                        /* stop: one is enough */
+}
+
+/* Whether the query has a pattern of operator op anywhere (sub-SELECTs
+ * included); -1 when it has no graph pattern. */
+static int has_operator(rasqal_query *rq, rasqal_graph_pattern_operator op)
+{
+    rasqal_graph_pattern *gp = rasqal_query_get_query_graph_pattern(rq);
+    op_seen o = { op, 0 };
+    if (!gp) return -1;
+    rasqal_graph_pattern_visit(rq, gp, op_visit, &o);
+    return o.found;
 }
 
 /* Whether the query has a GRAPH pattern anywhere (sub-SELECTs included). */
 static int uses_graph(rasqal_query *rq)
 {
-    rasqal_graph_pattern *gp = rasqal_query_get_query_graph_pattern(rq);
-    int found = 0;
-    if (gp) rasqal_graph_pattern_visit(rq, gp, graph_op, &found);
-    return found || !gp;                             /* no pattern seen: as before */
+    return has_operator(rq, RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH) != 0;   /* none seen: as before */
 }
 
 static int ts_new(rasqal_query *rq, void *factory_user_data, void *user_data,
@@ -1267,7 +1262,7 @@ static int ts_new(rasqal_query *rq, void *factory_user_data, void *user_data,
     if (kc) {
         unkey_counts(ts);
         librdf_log(world, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_QUERY, NULL, "%s",
-                   kc < 0 ? "COUNT(DISTINCT …): out of memory, or more than 16 in one query"
+                   kc < 0 ? "rewriting the query's aggregates: out of memory"
                           : "SUM, AVG, MIN, MAX, SAMPLE and GROUP_CONCAT with DISTINCT, and "
                             "COUNT(DISTINCT *), are miscounted by Rasqal 0.9.33 (it cannot "
                             "order IRIs in their set), so kouan refuses them; aggregate the "

@@ -24,11 +24,11 @@
  * second call is a no-op).  Returns 0, or non-zero when Redland refused. */
 int kouan_lmdb_register(librdf_world *world);
 
-/* What `kouan store info` prints. */
 /* The file in a store's folder that says its first batch is not yet
  * flushed to disk (lmdb_storage.c, "a new store's first fill"). */
 #define KOUAN_LMDB_FILL_MARK "unflushed"
 
+/* What `kouan store info` prints. */
 typedef struct kouan_lmdb_stats {
     size_t quads;        /* statements, each in its graph (= librdf size) */
     size_t triples;      /* distinct (s, p, o) over all graphs */

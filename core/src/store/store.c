@@ -782,17 +782,15 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
         }
         if (st.filling) {
             size_t len = strlen(info->format_note);
-            if (st.filling_gone)
-                snprintf(info->format_note + len, sizeof info->format_note - len,
-                         "; its first batch (pid %ld) stopped before flushing it to disk "
-                         "(%s/" KOUAN_LMDB_FILL_MARK "): the next write flushes it, "
-                         "`kouan store merge` for one", st.filling, s->dir ? s->dir : "");
-            else
-                snprintf(info->format_note + len, sizeof info->format_note - len,
-                         "; being filled by its first batch (pid %ld), flushed to disk once "
-                         "when it ends (%s/" KOUAN_LMDB_FILL_MARK " says so until then)",
-                         st.filling,
-                         s->dir ? s->dir : "");
+            const char *dir = s->dir ? s->dir : "";
+            snprintf(info->format_note + len, sizeof info->format_note - len,
+                     st.filling_gone
+                         ? "; its first batch (pid %ld) stopped before flushing it to disk "
+                           "(%s/" KOUAN_LMDB_FILL_MARK "): the next write flushes it, "
+                           "`kouan store merge` for one"
+                         : "; being filled by its first batch (pid %ld), flushed to disk once "
+                           "when it ends (%s/" KOUAN_LMDB_FILL_MARK " says so until then)",
+                     st.filling, dir);
         }
         snprintf(info->kind, sizeof info->kind, "kouan (LMDB)");
         return KOUAN_OK;
