@@ -182,6 +182,8 @@ const cli_command cmd_query = {
     "corrected (Rasqal miscounts them); SUM, GROUP_CONCAT… with DISTINCT are\n"
     "refused: aggregate a sub-SELECT DISTINCT's rows instead.  Order by an\n"
     "aggregate's alias (ORDER BY DESC(?n)), not by the aggregate.\n"
+    "VALUES ?v { a b } is run as VALUES (?v) { (a) (b) }, which Rasqal reads\n"
+    "right (it gave the one-variable form's first value only).\n"
     "Patterns may be written in any order: kouan orders each group by the\n"
     "store's counts before Rasqal joins it (KOUAN_NO_REORDER=1: as written).\n"
     "Match rule ids as constants (?s kouan:rule \"tables:port-province\"),\n"

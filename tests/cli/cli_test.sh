@@ -476,6 +476,46 @@ case_count_distinct() {
     pass "COUNT(DISTINCT …), COUNT(?x) over unbound values and two counts in one SELECT agree with the rows listed ($(wc -l <"$T/want") provinces, $distinct countries); GROUP_CONCAT(DISTINCT …) refused"
 }
 
+# VALUES ?v { a b }: Rasqal 0.9.33 reads the one-variable form as one row
+# of two columns (query/values.c writes it in full first).  Every row a
+# VALUES query answers is checked against the queries that bind each value
+# on its own, in a pattern and after it.
+case_values() {
+    expect_exit 0 k extract "$SEED"
+    expect_exit 0 k query --format tsv 'SELECT DISTINCT ?name WHERE {
+        ?p a kouan:Port ; kouan:province ?v . ?v rdfs:label ?name FILTER(lang(?name) = "zh") }'
+    rows "$T/out" | head -n 2 >"$T/names"
+    [ "$(wc -l <"$T/names")" -eq 2 ] || fail "fewer than two provinces with ports"
+    : >"$T/want"
+    local name
+    while IFS= read -r name; do
+        expect_exit 0 k query --format tsv "SELECT ?port WHERE { ?p a kouan:Port ; kouan:province ?v .
+            ?v rdfs:label \"$name\"@zh . ?p rdfs:label ?port }"
+        rows "$T/out" | sed "s/^/$name\t/" >>"$T/want"
+    done <"$T/names"
+    sort -o "$T/want" "$T/want"
+    local a b
+    a=$(sed -n 1p "$T/names"); b=$(sed -n 2p "$T/names")
+    [ "$(cut -f1 "$T/want" | sort -u | wc -l)" -eq 2 ] || fail "the two provinces' ports: $(cat "$T/want")"
+    expect_exit 0 k query --format tsv "SELECT ?name ?port WHERE {
+        VALUES ?name { \"$a\"@zh \"$b\"@zh }
+        ?p a kouan:Port ; kouan:province ?v . ?v rdfs:label ?name . ?p rdfs:label ?port }"
+    rows "$T/out" >"$T/got"
+    diff "$T/want" "$T/got" >&2 || fail "VALUES ?name { … } in the pattern differs from the queries one name at a time (< those, > VALUES)"
+    expect_exit 0 k query --format tsv "SELECT ?name ?port WHERE {
+        ?p a kouan:Port ; kouan:province ?v . ?v rdfs:label ?name . ?p rdfs:label ?port }
+        VALUES \$name { \"$a\"@zh # a comment
+          \"$b\"@zh }"
+    rows "$T/out" >"$T/got"
+    diff "$T/want" "$T/got" >&2 || fail "VALUES \$name { … } after the pattern differs from the queries one name at a time"
+    expect_exit 0 k query --format tsv 'SELECT ?n WHERE { VALUES ?n { 1 2 3 } }'
+    expect_eq "$(rows "$T/out" | tr '\n' ' ')" "1 2 3 " "VALUES ?n { 1 2 3 } alone"
+    # a block that does not parse is still Rasqal's error, on the user's line
+    expect_exit 1 k query $'SELECT ?n WHERE {\n  VALUES ?n { 1 2 \n}'
+    expect_contains "line 3" "$T/err"
+    pass "VALUES ?v { … } gives a row a value, in a pattern and after it ($(wc -l <"$T/want") ports of $a and $b)"
+}
+
 # Names across documents (ontology/learn.tsv): the seed says 樟木口岸's
 # official name is 聂拉木口岸, another document names only 聂拉木口岸; the
 # seed writes 凭祥友谊关 (and lists the county 凭祥市), 001 writes 友谊关.

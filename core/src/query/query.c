@@ -102,12 +102,21 @@ int kouan_query_bounded(kouan *k, const char *sparql, kouan_result_format fmt,
                         kouan_error *err)
 {
     if (truncated) *truncated = 0;
+    char *full = NULL;                  /* VALUES ?v { … } as Rasqal reads it right */
+    if (kouan_sparql_values_full(sparql, &full) != KOUAN_OK) {
+        err->code = KOUAN_ENOMEM;
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return err->code;
+    }
+    const char *user = sparql;          /* the query as written: for error positions */
+    if (full) sparql = full;
     /* predeclare the prefixes on one line, so line numbers stay the user's */
     size_t need = strlen(sparql) + 2;
     for (size_t i = 0; kouan_prefixes[i][0]; i++)
         need += strlen(kouan_prefixes[i][0]) + strlen(kouan_prefixes[i][1]) + 16;
     char *text = malloc(need);
     if (!text) {
+        free(full);
         err->code = KOUAN_ENOMEM;
         snprintf(err->message, sizeof err->message, "out of memory");
         return err->code;
@@ -141,7 +150,7 @@ int kouan_query_bounded(kouan *k, const char *sparql, kouan_result_format fmt,
         rc = KOUAN_EQUERY;
         err->code = rc;
         char where[64] = "";
-        locate_quoted(sparql, ql.message, &ql.line, &ql.column);
+        locate_quoted(user, ql.message, &ql.line, &ql.column);
         if (ql.errors && ql.line > 1 && ql.column > 0)
             snprintf(where, sizeof where, " line %d, column %d:", ql.line - 1, ql.column);
         else if (ql.errors && ql.line > 1)
@@ -179,6 +188,7 @@ int kouan_query_bounded(kouan *k, const char *sparql, kouan_result_format fmt,
     if (res) librdf_free_query_results(res);
     if (q) librdf_free_query(q);
     free(text);
+    free(full);
     return rc;
 }
 

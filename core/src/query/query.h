@@ -11,6 +11,11 @@
 int kouan_query_bounded(kouan *k, const char *sparql, kouan_result_format fmt,
                         FILE *out, size_t max_rows, int *truncated, size_t *rows,
                         kouan_error *err);
+/* SPARQL's one-variable VALUES blocks (`VALUES ?v { a b }`) in q written
+ * in their full form (`VALUES (?v) { (a) (b) }`), which Rasqal 0.9.33
+ * reads right (values.c).  *out: the query rewritten (malloc'd), or NULL
+ * when q holds no such block.  KOUAN_OK or KOUAN_ENOMEM. */
+int kouan_sparql_values_full(const char *q, char **out);
 /* kouan_export for the people formats (DOT, SVG, PNG, CSV):
  * export_people.c. */
 int kouan_export_people(kouan *k, kouan_export_format fmt, FILE *out,

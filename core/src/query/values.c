@@ -1,0 +1,222 @@
+/* values.c — SPARQL's one-variable VALUES block written out in full before
+ * Rasqal reads a query.
+ *
+ * Rasqal 0.9.33 (rasqal_new_bindings_from_var_values, rasqal_bindings.c)
+ * turns `VALUES ?v { a b c }` into one row of three columns instead of
+ * three rows of one: the query then sees only `a`, and inside a group
+ * pattern the extra columns land on other variables (the seed chapter's
+ * ports of two provinces came back as the province's name, 4 times).  The
+ * full form, `VALUES (?v) { (a) (b) (c) }`, is read right, and means the
+ * same (SPARQL 1.1, 18.2.4.1).  So kouan_query_bounded gives Rasqal that.
+ *
+ * The scan knows just enough of SPARQL's lexical grammar not to see a
+ * VALUES where there is none: strings (the four quotings, with escapes),
+ * IRIs (`<` up to `>` with nothing an IRIREF excludes between, else it is
+ * the operator), comments, variable names and words (a prefixed name such
+ * as ex:values is not the keyword).  Only whitespace and parentheses are
+ * added, never a line break, so the line numbers of Rasqal's errors stay
+ * the user's.  A block it cannot read to its `}` (a value it does not
+ * recognise, a missing brace) is left as written, for Rasqal to report. */
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct obuf {
+    char  *s;
+    size_t len, cap;
+    int    oom;
+} obuf;
+
+static void put(obuf *b, const char *p, size_t n)
+{
+    if (b->oom) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) { b->oom = 1; return; }
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+/* s[i] opens a string ('…', "…", '''…''', """…"""): the offset past its
+ * closing quote, or 0 when it is not closed (a short string at a line end). */
+static size_t string_end(const char *s, size_t i, size_t n)
+{
+    char q = s[i];
+    int triple = i + 2 < n && s[i + 1] == q && s[i + 2] == q;
+    for (i += triple ? 3 : 1; i < n; i++) {
+        if (s[i] == '\\') { i++; continue; }
+        if (s[i] == q) {
+            if (!triple) return i + 1;
+            if (i + 2 < n && s[i + 1] == q && s[i + 2] == q) return i + 3;
+        } else if (!triple && (s[i] == '\n' || s[i] == '\r')) {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* s[i] is '<': the offset past an IRIREF's '>', or 0 (the operator). */
+static size_t iri_end(const char *s, size_t i, size_t n)
+{
+    for (i++; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '>') return i + 1;
+        if (c <= 0x20 || strchr("<\"{}|^`\\", c)) return 0;
+    }
+    return 0;
+}
+
+/* A name's bytes: variable names, keywords, prefixed names, numbers
+ * (letters, digits, _ - . : % +, and every byte of a multi-byte UTF-8
+ * character); a backslash keeps the byte after it (PN_LOCAL_ESC). */
+static size_t word_end(const char *s, size_t i, size_t n)
+{
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\' && i + 1 < n) { i += 2; continue; }
+        if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || strchr("_-.:%+", c) != NULL) i++;
+        else break;
+    }
+    return i;
+}
+
+/* Whitespace and comments from i on. */
+static size_t gap_end(const char *s, size_t i, size_t n)
+{
+    while (i < n) {
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') i++;
+        else if (s[i] == '#') while (i < n && s[i] != '\n' && s[i] != '\r') i++;
+        else break;
+    }
+    return i;
+}
+
+/* One DataBlockValue from i: an IRI, a literal (with its language tag or
+ * datatype), or a word (prefixed name, number, true, false, UNDEF).  The
+ * offset past it, or 0. */
+static size_t value_end(const char *s, size_t i, size_t n)
+{
+    if (s[i] == '<') return iri_end(s, i, n);
+    if (s[i] == '"' || s[i] == '\'') {
+        size_t j = string_end(s, i, n);
+        if (!j) return 0;
+        if (j < n && s[j] == '@') {
+            size_t k = j + 1;
+            while (k < n && ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
+                             (s[k] >= '0' && s[k] <= '9') || s[k] == '-')) k++;
+            return k > j + 1 ? k : 0;
+        }
+        if (j + 1 < n && s[j] == '^' && s[j + 1] == '^') {
+            size_t k = j + 2;
+            if (k < n && s[k] == '<') return iri_end(s, k, n);
+            size_t e = word_end(s, k, n);
+            return e > k ? e : 0;
+        }
+        return j;
+    }
+    size_t e = word_end(s, i, n);
+    return e > i ? e : 0;
+}
+
+/* At s[i], just past the keyword VALUES: the one-variable form written in
+ * full into b, returning the offset past its '}'; 0 when it is not that
+ * form (nothing written). */
+static size_t one_var(obuf *b, const char *s, size_t i, size_t n)
+{
+    size_t v = gap_end(s, i, n);
+    if (v >= n || (s[v] != '?' && s[v] != '$')) return 0;
+    size_t ve = word_end(s, v + 1, n);
+    if (ve == v + 1) return 0;
+    size_t open = gap_end(s, ve, n);
+    if (open >= n || s[open] != '{') return 0;
+    /* read the whole block first: a value not understood leaves it as written */
+    size_t k = open + 1;
+    for (;;) {
+        k = gap_end(s, k, n);
+        if (k >= n) return 0;
+        if (s[k] == '}') break;
+        size_t e = value_end(s, k, n);
+        if (!e) return 0;
+        k = e;
+    }
+    put(b, s + i, v - i);
+    put(b, "(", 1);
+    put(b, s + v, ve - v);
+    put(b, ")", 1);
+    put(b, s + ve, open + 1 - ve);
+    for (k = open + 1;;) {
+        size_t g = gap_end(s, k, n);
+        put(b, s + k, g - k);
+        if (s[g] == '}') { put(b, "}", 1); return g + 1; }
+        size_t e = value_end(s, g, n);
+        put(b, "(", 1);
+        put(b, s + g, e - g);
+        put(b, ")", 1);
+        k = e;
+    }
+}
+
+int kouan_sparql_values_full(const char *q, char **out)
+{
+    *out = NULL;
+    size_t n = strlen(q), i = 0, copied = 0;
+    obuf b = { NULL, 0, 0, 0 };
+    int changed = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)q[i];
+        size_t e;
+        if (c == '"' || c == '\'') {
+            e = string_end(q, i, n);
+            i = e ? e : n;
+            if (i < n && q[i] == '@')            /* a language tag is not a keyword */
+                for (i++; i < n && (q[i] == '-' || (q[i] >= 'a' && q[i] <= 'z') ||
+                                    (q[i] >= 'A' && q[i] <= 'Z') || (q[i] >= '0' && q[i] <= '9')); i++) {}
+        } else if (c == '<') {
+            e = iri_end(q, i, n);
+            i = e ? e : i + 1;
+        } else if (c == '#') {
+            while (i < n && q[i] != '\n' && q[i] != '\r') i++;
+        } else if (c == '?' || c == '$') {
+            i = word_end(q, i + 1, n);
+        } else if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                   (c >= '0' && c <= '9') || c == '_') {
+            e = word_end(q, i, n);
+            if (e - i == 6 && strncasecmp(q + i, "VALUES", 6) == 0) {
+                size_t at = b.len;
+                put(&b, q + copied, e - copied);
+                size_t past = one_var(&b, q, e, n);
+                if (past) {
+                    copied = past;
+                    changed = 1;
+                    i = past;
+                    continue;
+                }
+                b.len = at;                      /* not the one-variable form */
+                if (b.s) b.s[at] = '\0';
+            }
+            i = e;
+        } else {
+            i++;
+        }
+    }
+    if (!changed) {
+        free(b.s);
+        return KOUAN_OK;
+    }
+    put(&b, q + copied, n - copied);
+    if (b.oom) {
+        free(b.s);
+        return KOUAN_ENOMEM;
+    }
+    *out = b.s;
+    return KOUAN_OK;
+}
