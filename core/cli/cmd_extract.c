@@ -195,8 +195,11 @@ static void print_timings(const kouan_batch_timings *t, double bytes, int emit)
         fprintf(o, "  reconcile  %7.2f s  documents checked against the store's names\n",
                 t->reconcile);
         if (t->store_timed) {
-            fprintf(o, "  store      the map's pages dropped %zu time%s (the writer's limit)",
+            fprintf(o, "  store      the map's pages dropped %zu time%s (the writer's limit",
                     t->map_drops, t->map_drops == 1 ? "" : "s");
+            if (t->probe_drops)
+                fprintf(o, "; %zu after the workers' probes for unchanged files", t->probe_drops);
+            fputc(')', o);
             if (t->prefault_bytes)
                 fprintf(o, "; %.0f MB of the file's tail cached ahead of the writer in %.2f s",
                         (double)t->prefault_bytes / 1e6, t->prefault);

@@ -326,6 +326,7 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
         c->t->prefault = st.prefault - c->s0.prefault;
         c->t->prefault_bytes = st.prefault_bytes - c->s0.prefault_bytes;
         c->t->map_drops = st.drops - c->s0.drops;
+        c->t->probe_drops = st.probe_drops - c->s0.probe_drops;
     }
     c->t->reconcile = lap(c);
     clock_stop(c);

@@ -161,6 +161,8 @@ typedef struct kouan_batch_timings {
     size_t map_drops;  /* kouan:DIR: how often the store's map was dropped
                           from the process to keep its pages under the
                           writer's limit (any phase, any thread) */
+    size_t probe_drops;/*   of which after the workers' probes: is a
+                          file's version (its SHA-256) stored already? */
     size_t prefault_bytes; /* kouan:DIR: the store file's tail put in the
                           page cache ahead of the writer by a helper thread */
     double prefault;   /*   the helper's seconds (beside the others) */

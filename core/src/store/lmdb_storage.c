@@ -310,6 +310,8 @@ typedef struct kenv {
     size_t       bl_nseg[2], bl_segcap[2];
     kouan_lmdb_times times;   /* where the writer's time went */
     size_t       drops;       /* map_drop calls (atomic: workers drop too) */
+    unsigned     probes;      /* kouan_lmdb_has_quad calls (atomic: workers') */
+    size_t       probe_drops; /* map_drop calls after one (atomic) */
     struct prefault *pf;      /* the file's tail faulted in ahead of a
                                  group writer (prefault_start), or NULL */
     /* the backlog of `ids` (format 4; see "the backlog of ids"): the
@@ -1204,6 +1206,8 @@ int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes)
 {
     if (!kouan_lmdb_is_ours(storage)) return -1;
     kstore *k = librdf_storage_get_instance(storage);
+    const char *kb = getenv("KOUAN_LMDB_RESIDENT_KB");   /* tests: a small store over it */
+    if (bytes && kb && *kb) bytes = (size_t)strtoul(kb, NULL, 10) << 10;
     k->e->resident_max = bytes;
     /* what is not the map is measured at the first drop: until then
        every file-backed page counts (the stricter bound) */
@@ -4388,6 +4392,29 @@ int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c, const 
     return rc ? -1 : 0;
 }
 
+/* Every PROBE_TRIM_EVERY-th probe (kouan_lmdb_has_quad) looks at the map's
+ * resident pages, and drops them past the writer's limit, as the workers'
+ * id lookups do (idc_trim).  A probe is a document's "are these bytes
+ * stored?": its four terms and its SPOC key, pages all over the store.
+ * Untrimmed, extracting an unchanged 200 MB corpus again mapped 757 MB of
+ * the store in the names pass (both passes probe every document).  A
+ * probe has no per-thread state, so the look opens statm and, when over,
+ * finds the map in /proc/self/maps (the writer's map_at is its own). */
+enum { PROBE_TRIM_EVERY = 16 };
+static void probe_trim(kenv *e)
+{
+    int fd = -1;
+    if (resident_over(e, &fd)) {
+        void *at;
+        size_t len;
+        if (map_locate(e, &at, &len) == 0 && at) {
+            map_drop(e, at, len, &fd);
+            __atomic_add_fetch(&e->probe_drops, 1, __ATOMIC_RELAXED);
+        }
+    }
+    if (fd >= 0) close(fd);
+}
+
 int kouan_lmdb_has_quad(librdf_storage *storage, const kouan_lmdb_triple *t,
                         const char *graph)
 {
@@ -4421,6 +4448,9 @@ int kouan_lmdb_has_quad(librdf_storage *storage, const kouan_lmdb_triple *t,
         }
     }
     mdb_txn_abort(txn);
+    if (e->resident_max &&
+        __atomic_add_fetch(&e->probes, 1, __ATOMIC_RELAXED) % PROBE_TRIM_EVERY == 0)
+        probe_trim(e);
     return rc == 0 || rc == MDB_NOTFOUND ? has : -1;
 }
 
@@ -4650,6 +4680,7 @@ int kouan_lmdb_times_get(librdf_storage *storage, kouan_lmdb_times *t)
     kenv *e = ((kstore *)librdf_storage_get_instance(storage))->e;
     *t = e->times;
     t->drops = __atomic_load_n(&e->drops, __ATOMIC_RELAXED);
+    t->probe_drops = __atomic_load_n(&e->probe_drops, __ATOMIC_RELAXED);
     return 0;
 }
 

@@ -72,6 +72,8 @@ typedef struct kouan_lmdb_times {
     double prefault; /* the helper's seconds doing so */
     size_t drops;    /* the map's pages dropped from the process
                         (kouan_lmdb_limit_resident), by any thread */
+    size_t probe_drops; /* of them, after a kouan_lmdb_has_quad (the
+                        workers' "is this file stored?") */
     double fill_flush; /* flushing a new store filled without a flush per
                         commit, when its groups ended ("a new store's
                         first fill") */
@@ -230,8 +232,10 @@ size_t kouan_lmdb_group_pending(librdf_storage *storage);
  * with the map dropped: libraries, the lexicon), the map's are dropped from
  * it (the kernel's page cache keeps them; the next read maps them again).  For long writers (kouan extract over a large
  * corpus), whose reads of a large store would otherwise keep every page
- * they touched mapped.  0: no limit (the default).  Returns 0, or -1 when
- * storage is not ours. */
+ * they touched mapped.  0: no limit (the default).  Tests set a limit of
+ * their own with KOUAN_LMDB_RESIDENT_KB (a limit set is replaced by it), so
+ * that a small store goes over it.  Returns 0, or -1 when storage is not
+ * ours. */
 int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes);
 
 /* Adds the n triples t to named graph `graph` inside the transaction the

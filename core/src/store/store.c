@@ -622,6 +622,7 @@ void kouan_store_write_times(kouan_store *s, kouan_store_times *t)
     t->commits = lt.commits;
     t->merge = lt.merge;
     t->drops = lt.drops;
+    t->probe_drops = lt.probe_drops;
     t->prefault = lt.prefault;
     t->prefault_bytes = lt.prefault_bytes;
     t->fill_flush = lt.fill_flush;

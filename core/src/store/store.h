@@ -83,6 +83,8 @@ int kouan_store_merge(kouan_store *s, size_t *merged, kouan_error *err);
 typedef struct kouan_store_times {
     double flush, commit, merge, prefault;
     size_t commits, drops, prefault_bytes;
+    size_t probe_drops;  /* of drops, after a worker asked whether a file's
+                            bytes are stored */
     double fill_flush;   /* a new store flushed once, when its groups ended */
 } kouan_store_times;
 void kouan_store_write_times(kouan_store *s, kouan_store_times *t);
