@@ -140,7 +140,7 @@ static void *work(void *arg)
  * of what it wrote since (a worker asked the last commit only). */
 static int unchanged(kouan *k, kouan_extracted *x)
 {
-    return x->rc == KOUAN_OK && x->have_graph &&
+    return x->rc == KOUAN_OK && x->rep.graph[0] &&
            kouan_holds_bytes(k, x->rep.graph, x->rep.sha256);
 }
 

@@ -17,6 +17,16 @@ typedef struct kouan_document {
  * file, not UTF-8 (with byte offset, line and column), empty, or binary. */
 kouan_document *kouan_document_load(const char *path, kouan_error *err);
 
+/* kouan_document_load in two steps, so that a caller can look at the bytes
+ * before they are parsed (kouan extract: is this version stored already?).
+ * kouan_document_read: the file's bytes, malloc'd, NUL after them, or NULL
+ * with err filled (missing, unreadable, not a regular file).
+ * kouan_document_from_read: them parsed, owned by the call from now on
+ * (kept by the document or freed); NULL with err filled as load's. */
+char *kouan_document_read(const char *path, size_t *len, kouan_error *err);
+kouan_document *kouan_document_from_read(const char *path, char *buf, size_t len,
+                                         kouan_error *err);
+
 /* Parses bytes[0..len) (copied) as if read from path; for tests and fuzzing. */
 kouan_document *kouan_document_parse(const char *path, const char *bytes,
                                      size_t len, kouan_error *err);

@@ -829,6 +829,19 @@ static kouan_document *parse_owned(const char *path, char *buf, size_t len,
 
 kouan_document *kouan_document_load(const char *path, kouan_error *err)
 {
+    size_t len;
+    char *buf = kouan_document_read(path, &len, err);
+    return buf ? parse_owned(path, buf, len, err) : NULL;
+}
+
+kouan_document *kouan_document_from_read(const char *path, char *buf, size_t len,
+                                         kouan_error *err)
+{
+    return parse_owned(path, buf, len, err);
+}
+
+char *kouan_document_read(const char *path, size_t *len_out, kouan_error *err)
+{
     FILE *f = fopen(path, "rb");
     if (!f) {
         set_err(err, errno == ENOENT ? KOUAN_ENOTFOUND : KOUAN_EIO,
@@ -856,7 +869,9 @@ kouan_document *kouan_document_load(const char *path, kouan_error *err)
         set_err(err, KOUAN_EIO, "%s: read error: %s", path, strerror(errno));
         return NULL;
     }
-    return parse_owned(path, buf, len, err);
+    buf[len] = '\0';
+    *len_out = len;
+    return buf;
 }
 
 kouan_document *kouan_document_parse(const char *path, const char *bytes,

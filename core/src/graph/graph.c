@@ -136,6 +136,14 @@ static int add_int(kouan_graph *g, const char *s, const char *p, size_t v)
 
 static int index_notes(kouan_graph *g);
 
+int kouan_graph_doc_iri(const char *doc_id, char *out, size_t n)
+{
+    char iri[600];
+    if (kouan_iri_escape(doc_id, iri, sizeof iri) != 0) return KOUAN_EINVAL;
+    int w = snprintf(out, n, "%s%s", KOUAN_NS_DOC, iri);
+    return w < 0 || (size_t)w >= n ? KOUAN_EINVAL : KOUAN_OK;
+}
+
 int kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
                      const kouan_resolver *r, const kouan_doc *doc)
 {
@@ -143,10 +151,8 @@ int kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
     g->vocab = v;
     g->resolver = r;
     g->doc = doc;
-    char iri[600];
-    if (kouan_iri_escape(doc->id, iri, sizeof iri) != 0) return KOUAN_EINVAL;
-    char full[700];
-    snprintf(full, sizeof full, "%s%s", KOUAN_NS_DOC, iri);
+    char full[KOUAN_GRAPH_IRI_MAX];
+    if (kouan_graph_doc_iri(doc->id, full, sizeof full) != KOUAN_OK) return KOUAN_EINVAL;
     if (!(g->iri = kouan_arena_strdup(&g->arena, full))) return KOUAN_ENOMEM;
     int rc = kouan_lines_build(&g->lines, doc->bytes, doc->len);
     if (!rc) rc = add_iri(g, g->iri, RDF "type", KO "Document");

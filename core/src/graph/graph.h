@@ -81,6 +81,12 @@ typedef struct kouan_graph {
  * the last fact. */
 int  kouan_graph_finish(kouan_graph *g);
 
+/* The IRI of a document's graph (KOUAN_NS_DOC + its id, escaped) into
+ * out[0..n): KOUAN_OK, or KOUAN_EINVAL when it does not fit.  An id's
+ * graph IRI fits in KOUAN_GRAPH_IRI_MAX bytes. */
+#define KOUAN_GRAPH_IRI_MAX 700
+int  kouan_graph_doc_iri(const char *doc_id, char *out, size_t n);
+
 /* Starts the graph of doc; adds the kouan:Document description. */
 int  kouan_graph_init(kouan_graph *g, const kouan_vocab *v,
                       const kouan_resolver *r, const kouan_doc *doc);
