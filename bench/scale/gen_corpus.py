@@ -61,5 +61,5 @@ while total < target:
         f.write(data)
     total += len(data)
     i += 1
-print(f"{i} documents, {total / 1048576:.1f} MB in {out} "
+print(f"{i} documents, {total / 1e6:.1f} MB ({total / 1048576:.1f} MiB) in {out} "
       f"({len(every)} names permuted in {len(by_class)} classes)")
