@@ -81,7 +81,7 @@ for j in 1 2; do
     # where the time went (extract --timings): one row of phases
     row "  phases, s" "$(awk '/^  (start|names|extraction|finish|reconcile) / { printf "%s%s %s", n++ ? ", " : "", $1, $2 }
         /writing [0-9.]+ s/ { for (i = 1; i <= NF; i++) { if ($i == "writing") w = $(i+1); if ($i == "workers") x = $(i+1) } }
-        /the backlog merged in/ { m = $(NF-1) }
+        /the backlog merged in/ { for (i = 1; i + 2 <= NF; i++) if ($i == "merged" && $(i+1) == "in") m = $(i+2) }
         END { printf " (writer writing %s%s%s)", w, x != "" ? ", waiting " x : "", m != "" ? "; merge " m : "" }' "$W/store.$j.log.err")"
     eval "STORE_$j=$SECS"
 done
