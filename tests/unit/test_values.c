@@ -59,6 +59,7 @@ int main(void)
     EXPECT("SELECT * { ?s ?p '''VALUES ?v { 1 2 }''' }", NULL);
     EXPECT("SELECT * { ?s <http://x/VALUES> ?v }", NULL);
     EXPECT("SELECT * { ?s ex:values ?v . ?values ?p _:values }", NULL);
+    EXPECT("SELECT * { ?s :VALUES ?v {1} }", NULL);   /* not valid SPARQL, but not VALUES */
     EXPECT("SELECT * { ?s ?p \"x\"@values }", NULL);
     EXPECT("SELECT * { ?s ?p ?o } # VALUES ?v { 1 2 }", NULL);
     EXPECT("SELECT * { ?s ?p ?o FILTER(?o < 3 && ?o > 1) }", NULL);

@@ -188,7 +188,7 @@ int kouan_sparql_values_full(const char *q, char **out)
         } else if (c == '?' || c == '$') {
             i = word_end(q, i + 1, n);
         } else if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                   (c >= '0' && c <= '9') || c == '_') {
+                   (c >= '0' && c <= '9') || c == '_' || c == ':') {   /* :values is a name */
             e = word_end(q, i, n);
             if (e - i == 6 && strncasecmp(q + i, "VALUES", 6) == 0) {
                 size_t at = b.len;
