@@ -6,6 +6,7 @@
 #include "format.h"
 #include "session.h"
 #include "query.h"
+#include "util/strbuf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -211,27 +212,6 @@ int kouan_lookup_literal(kouan *k, const char *s_iri, const char *p_iri,
 
 /* ---- export ------------------------------------------------------------------------ */
 
-typedef struct sbuf {
-    char  *s;
-    size_t len, cap;
-} sbuf;
-
-static int sb_put(sbuf *b, const char *p, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) return -1;
-        b->s = s; b->cap = cap;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-    return 0;
-}
-
-static int sb_str(sbuf *b, const char *s) { return sb_put(b, s, strlen(s)); }
 
 /* IRI_END: in the lines TriG and Turtle sort, an IRI's closing '>' (and a
  * datatype's) is written as 0x01, which no N-Triples line holds raw (control
@@ -241,45 +221,45 @@ static int sb_str(sbuf *b, const char *s) { return sb_put(b, s, strlen(s)); }
 #define IRI_END '\x01'
 
 /* N-Triples 1.1 term, UTF-8 kept as is; IRIs closed by end. */
-static int nt_term_end(sbuf *b, librdf_node *n, char end)
+static int nt_term_end(kouan_strbuf *b, librdf_node *n, char end)
 {
     char esc[16];
     if (librdf_node_is_resource(n)) {
         const unsigned char *u = librdf_uri_as_string(librdf_node_get_uri(n));
-        int rc = sb_put(b, "<", 1);
+        int rc = kouan_strbuf_put(b, "<", 1);
         for (; *u && !rc; u++) {
             if (*u <= 0x20 || strchr("<>\"{}|^`\\", *u)) {
                 snprintf(esc, sizeof esc, "\\u%04X", *u);
-                rc = sb_str(b, esc);
-            } else rc = sb_put(b, (const char *)u, 1);
+                rc = kouan_strbuf_puts(b, esc);
+            } else rc = kouan_strbuf_put(b, (const char *)u, 1);
         }
-        return rc ? rc : sb_put(b, &end, 1);
+        return rc ? rc : kouan_strbuf_put(b, &end, 1);
     }
     if (librdf_node_is_blank(n)) {
-        int rc = sb_str(b, "_:");
-        return rc ? rc : sb_str(b, (const char *)librdf_node_get_blank_identifier(n));
+        int rc = kouan_strbuf_puts(b, "_:");
+        return rc ? rc : kouan_strbuf_puts(b, (const char *)librdf_node_get_blank_identifier(n));
     }
     const unsigned char *v = librdf_node_get_literal_value(n);
-    int rc = sb_put(b, "\"", 1);
+    int rc = kouan_strbuf_put(b, "\"", 1);
     for (; v && *v && !rc; v++) {
         switch (*v) {
-        case '"':  rc = sb_str(b, "\\\""); break;
-        case '\\': rc = sb_str(b, "\\\\"); break;
-        case '\n': rc = sb_str(b, "\\n"); break;
-        case '\r': rc = sb_str(b, "\\r"); break;
+        case '"':  rc = kouan_strbuf_puts(b, "\\\""); break;
+        case '\\': rc = kouan_strbuf_puts(b, "\\\\"); break;
+        case '\n': rc = kouan_strbuf_puts(b, "\\n"); break;
+        case '\r': rc = kouan_strbuf_puts(b, "\\r"); break;
         default:
-            if (*v < 0x20) { snprintf(esc, sizeof esc, "\\u%04X", *v); rc = sb_str(b, esc); }
-            else rc = sb_put(b, (const char *)v, 1);
+            if (*v < 0x20) { snprintf(esc, sizeof esc, "\\u%04X", *v); rc = kouan_strbuf_puts(b, esc); }
+            else rc = kouan_strbuf_put(b, (const char *)v, 1);
         }
     }
-    if (!rc) rc = sb_put(b, "\"", 1);
+    if (!rc) rc = kouan_strbuf_put(b, "\"", 1);
     const char *lang = librdf_node_get_literal_value_language(n);
     librdf_uri *dt = librdf_node_get_literal_value_datatype_uri(n);
-    if (!rc && lang && *lang) { rc = sb_put(b, "@", 1); if (!rc) rc = sb_str(b, lang); }
+    if (!rc && lang && *lang) { rc = kouan_strbuf_put(b, "@", 1); if (!rc) rc = kouan_strbuf_puts(b, lang); }
     else if (!rc && dt) {
-        rc = sb_str(b, "^^<");
-        if (!rc) rc = sb_str(b, (const char *)librdf_uri_as_string(dt));
-        if (!rc) rc = sb_put(b, &end, 1);
+        rc = kouan_strbuf_puts(b, "^^<");
+        if (!rc) rc = kouan_strbuf_puts(b, (const char *)librdf_uri_as_string(dt));
+        if (!rc) rc = kouan_strbuf_put(b, &end, 1);
     }
     return rc;
 }
@@ -748,7 +728,7 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
     int rc = x.buf ? KOUAN_OK : KOUAN_ENOMEM;
     int graphs = fmt == KOUAN_EXPORT_TRIG || fmt == KOUAN_EXPORT_NQUADS;
     int grouped = fmt == KOUAN_EXPORT_TRIG || fmt == KOUAN_EXPORT_TURTLE;
-    sbuf b = {0};
+    kouan_strbuf b = {0};
     for (; st && !librdf_stream_end(st) && rc == KOUAN_OK; librdf_stream_next(st)) {
         librdf_statement *s = librdf_stream_get_object(st);
         librdf_node *ctx = graphs ? librdf_stream_get_context2(st) : NULL;
@@ -759,19 +739,19 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
             if (ctx) e = nt_term_end(&b, ctx, IRI_END);  /* the default graph's */
                                                          /* " S P O" first */
             lg = (unsigned)b.len;
-            if (!e) e = sb_put(&b, " ", 1);
+            if (!e) e = kouan_strbuf_put(&b, " ", 1);
         }
         char end = grouped ? IRI_END : '>';
         size_t at = b.len;
         if (!e) e = nt_term_end(&b, librdf_statement_get_subject(s), end);
         ls = (unsigned)(b.len - at);
-        if (!e) e = sb_put(&b, " ", 1);
+        if (!e) e = kouan_strbuf_put(&b, " ", 1);
         at = b.len;
         if (!e) e = nt_term_end(&b, librdf_statement_get_predicate(s), end);
         lp = (unsigned)(b.len - at);
-        if (!e) e = sb_put(&b, " ", 1) || nt_term_end(&b, librdf_statement_get_object(s), end);
-        if (!e && fmt == KOUAN_EXPORT_NQUADS && ctx) e = sb_put(&b, " ", 1) || nt_term_end(&b, ctx, '>');
-        if (!e && !grouped) e = sb_str(&b, " .\n");
+        if (!e) e = kouan_strbuf_put(&b, " ", 1) || nt_term_end(&b, librdf_statement_get_object(s), end);
+        if (!e && fmt == KOUAN_EXPORT_NQUADS && ctx) e = kouan_strbuf_put(&b, " ", 1) || nt_term_end(&b, ctx, '>');
+        if (!e && !grouped) e = kouan_strbuf_puts(&b, " .\n");
         rc = e ? KOUAN_ENOMEM : xs_add(&x, b.s, b.len, lg, ls, lp);
     }
     free(b.s);

@@ -18,32 +18,11 @@
  * the user's.  A block it cannot read to its `}` (a value it does not
  * recognise, a missing brace) is left as written, for Rasqal to report. */
 #include "query.h"
+#include "util/strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-typedef struct obuf {
-    char  *s;
-    size_t len, cap;
-    int    oom;
-} obuf;
-
-static void put(obuf *b, const char *p, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) { b->oom = 1; return; }
-        b->s = s;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
 
 /* s[i] opens a string ('…', "…", '''…''', """…"""): the offset past its
  * closing quote, or 0 when it is not closed (a short string at a line end). */
@@ -130,7 +109,7 @@ static size_t value_end(const char *s, size_t i, size_t n)
 /* At s[i], just past the keyword VALUES: the one-variable form written in
  * full into b, returning the offset past its '}'; 0 when it is not that
  * form (nothing written). */
-static size_t one_var(obuf *b, const char *s, size_t i, size_t n)
+static size_t one_var(kouan_strbuf *b, const char *s, size_t i, size_t n)
 {
     size_t v = gap_end(s, i, n);
     if (v >= n || (s[v] != '?' && s[v] != '$')) return 0;
@@ -148,19 +127,19 @@ static size_t one_var(obuf *b, const char *s, size_t i, size_t n)
         if (!e) return 0;
         k = e;
     }
-    put(b, s + i, v - i);
-    put(b, "(", 1);
-    put(b, s + v, ve - v);
-    put(b, ")", 1);
-    put(b, s + ve, open + 1 - ve);
+    kouan_strbuf_put(b, s + i, v - i);
+    kouan_strbuf_put(b, "(", 1);
+    kouan_strbuf_put(b, s + v, ve - v);
+    kouan_strbuf_put(b, ")", 1);
+    kouan_strbuf_put(b, s + ve, open + 1 - ve);
     for (k = open + 1;;) {
         size_t g = gap_end(s, k, n);
-        put(b, s + k, g - k);
-        if (s[g] == '}') { put(b, "}", 1); return g + 1; }
+        kouan_strbuf_put(b, s + k, g - k);
+        if (s[g] == '}') { kouan_strbuf_put(b, "}", 1); return g + 1; }
         size_t e = value_end(s, g, n);
-        put(b, "(", 1);
-        put(b, s + g, e - g);
-        put(b, ")", 1);
+        kouan_strbuf_put(b, "(", 1);
+        kouan_strbuf_put(b, s + g, e - g);
+        kouan_strbuf_put(b, ")", 1);
         k = e;
     }
 }
@@ -169,7 +148,7 @@ int kouan_sparql_values_full(const char *q, char **out)
 {
     *out = NULL;
     size_t n = strlen(q), i = 0, copied = 0;
-    obuf b = { NULL, 0, 0, 0 };
+    kouan_strbuf b = { 0 };
     int changed = 0;
     while (i < n) {
         unsigned char c = (unsigned char)q[i];
@@ -192,7 +171,7 @@ int kouan_sparql_values_full(const char *q, char **out)
             e = word_end(q, i, n);
             if (e - i == 6 && strncasecmp(q + i, "VALUES", 6) == 0) {
                 size_t at = b.len;
-                put(&b, q + copied, e - copied);
+                kouan_strbuf_put(&b, q + copied, e - copied);
                 size_t past = one_var(&b, q, e, n);
                 if (past) {
                     copied = past;
@@ -212,7 +191,7 @@ int kouan_sparql_values_full(const char *q, char **out)
         free(b.s);
         return KOUAN_OK;
     }
-    put(&b, q + copied, n - copied);
+    kouan_strbuf_put(&b, q + copied, n - copied);
     if (b.oom) {
         free(b.s);
         return KOUAN_ENOMEM;

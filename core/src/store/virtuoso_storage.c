@@ -30,6 +30,7 @@
  * reference on the storage.  Nodes passed to us are borrowed. */
 #include "virtuoso_storage.h"
 #include "kouan/kouan.h"
+#include "util/strbuf.h"
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,28 +39,6 @@
 #define XSD_STRING "http://www.w3.org/2001/XMLSchema#string"
 #define BATCH_TRIPLES 1000
 
-typedef struct sbuf {
-    char  *s;
-    size_t len, cap;
-    int    oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *p, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) { b->oom = 1; return; }
-        b->s = s;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
 
 typedef struct vstore {
     librdf_world   *world;
@@ -67,7 +46,7 @@ typedef struct vstore {
     librdf_storage *inner;         /* Redland's virtuoso storage */
     librdf_model   *inner_model;
     char           *prefix;        /* kouan's graphs: IRIs starting so */
-    sbuf            batch;         /* triples waiting for INSERT DATA */
+    kouan_strbuf            batch;         /* triples waiting for INSERT DATA */
     size_t          batch_n;
     librdf_node    *batch_ctx;
     int             failed;        /* a batch was refused */
@@ -75,55 +54,55 @@ typedef struct vstore {
 
 /* ---- SPARQL text ------------------------------------------------------------ */
 
-static void sp_iri(sbuf *b, const char *iri)
+static void sp_iri(kouan_strbuf *b, const char *iri)
 {
-    sb_put(b, "<", 1);
+    kouan_strbuf_put(b, "<", 1);
     for (const unsigned char *p = (const unsigned char *)iri; *p; p++) {
         if (*p <= 0x20 || strchr("<>\"{}|^`\\", *p)) {
             char esc[12];
             snprintf(esc, sizeof esc, "%%%02X", *p);   /* not allowed in an IRIREF */
-            sb_str(b, esc);
-        } else sb_put(b, (const char *)p, 1);
+            kouan_strbuf_puts(b, esc);
+        } else kouan_strbuf_put(b, (const char *)p, 1);
     }
-    sb_put(b, ">", 1);
+    kouan_strbuf_put(b, ">", 1);
 }
 
-static void sp_string(sbuf *b, const char *v)
+static void sp_string(kouan_strbuf *b, const char *v)
 {
-    sb_put(b, "\"", 1);
+    kouan_strbuf_put(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)v; p && *p; p++) {
         switch (*p) {
-        case '"':  sb_str(b, "\\\""); break;
-        case '\\': sb_str(b, "\\\\"); break;
-        case '\n': sb_str(b, "\\n"); break;
-        case '\r': sb_str(b, "\\r"); break;
-        case '\t': sb_str(b, "\\t"); break;
+        case '"':  kouan_strbuf_puts(b, "\\\""); break;
+        case '\\': kouan_strbuf_puts(b, "\\\\"); break;
+        case '\n': kouan_strbuf_puts(b, "\\n"); break;
+        case '\r': kouan_strbuf_puts(b, "\\r"); break;
+        case '\t': kouan_strbuf_puts(b, "\\t"); break;
         default:
             if (*p < 0x20) {
                 char esc[12];
                 snprintf(esc, sizeof esc, "\\u%04X", *p);
-                sb_str(b, esc);
-            } else sb_put(b, (const char *)p, 1);
+                kouan_strbuf_puts(b, esc);
+            } else kouan_strbuf_put(b, (const char *)p, 1);
         }
     }
-    sb_put(b, "\"", 1);
+    kouan_strbuf_put(b, "\"", 1);
 }
 
 /* node as a SPARQL term; a blank node as Virtuoso names it */
-static void sp_term(sbuf *b, librdf_node *n)
+static void sp_term(kouan_strbuf *b, librdf_node *n)
 {
     if (librdf_node_is_resource(n)) {
         sp_iri(b, (const char *)librdf_uri_as_string(librdf_node_get_uri(n)));
     } else if (librdf_node_is_blank(n)) {
-        sb_str(b, "<nodeID://");
-        sb_str(b, (const char *)librdf_node_get_blank_identifier(n));
-        sb_str(b, ">");
+        kouan_strbuf_puts(b, "<nodeID://");
+        kouan_strbuf_puts(b, (const char *)librdf_node_get_blank_identifier(n));
+        kouan_strbuf_puts(b, ">");
     } else {
         sp_string(b, (const char *)librdf_node_get_literal_value(n));
         const char *lang = librdf_node_get_literal_value_language(n);
         librdf_uri *dt = librdf_node_get_literal_value_datatype_uri(n);
-        if (lang && *lang) { sb_put(b, "@", 1); sb_str(b, lang); }
-        else if (dt) { sb_str(b, "^^"); sp_iri(b, (const char *)librdf_uri_as_string(dt)); }
+        if (lang && *lang) { kouan_strbuf_put(b, "@", 1); kouan_strbuf_puts(b, lang); }
+        else if (dt) { kouan_strbuf_puts(b, "^^"); sp_iri(b, (const char *)librdf_uri_as_string(dt)); }
     }
 }
 
@@ -149,12 +128,12 @@ static void done(librdf_query *q, librdf_query_results *r)
 static int flush(vstore *v)
 {
     if (!v->batch_n) return v->failed;
-    sbuf b = {0};
-    sb_str(&b, "INSERT DATA { GRAPH ");
+    kouan_strbuf b = {0};
+    kouan_strbuf_puts(&b, "INSERT DATA { GRAPH ");
     sp_term(&b, v->batch_ctx);
-    sb_str(&b, " {\n");
-    sb_put(&b, v->batch.s, v->batch.len);
-    sb_str(&b, "} }");
+    kouan_strbuf_puts(&b, " {\n");
+    kouan_strbuf_put(&b, v->batch.s, v->batch.len);
+    kouan_strbuf_puts(&b, "} }");
     librdf_query *q = NULL;
     librdf_query_results *r = b.oom || v->batch.oom ? NULL : run(v, b.s, &q);
     if (!r) v->failed = 1;
@@ -225,11 +204,11 @@ static const char OBJ_COLS[] =
     "(isIRI(?o) AS ?oi) (isBlank(?o) AS ?ob) (STR(?o) AS ?ol) (LANG(?o) AS ?lg) "
     "(STR(DATATYPE(?o)) AS ?dt)";
 
-static void filter_graphs(vstore *v, sbuf *b)
+static void filter_graphs(vstore *v, kouan_strbuf *b)
 {
-    sb_str(b, " FILTER(STRSTARTS(STR(?g), ");
+    kouan_strbuf_puts(b, " FILTER(STRSTARTS(STR(?g), ");
     sp_string(b, v->prefix);
-    sb_str(b, "))");
+    kouan_strbuf_puts(b, "))");
 }
 
 /* ---- statement streams ------------------------------------------------------------ */
@@ -327,25 +306,25 @@ static librdf_stream *find(vstore *v, librdf_statement *pattern, librdf_node *ct
     if (po) s->bo = librdf_new_node_from_node(po);
     if (ctx) s->bctx = librdf_new_node_from_node(ctx);
     s->with_g = !ctx && with_g;
-    sbuf b = {0};
-    sb_str(&b, ctx || s->with_g ? "SELECT " : "SELECT DISTINCT ");
-    if (s->with_g) sb_str(&b, "?g ");
-    if (!ps) sb_str(&b, "?s ");
-    if (!pp) sb_str(&b, "?p ");
-    if (!po) sb_str(&b, OBJ_COLS);
-    if (ps && pp && po) sb_str(&b, "(1 AS ?one)");
-    sb_str(&b, " WHERE { GRAPH ");
-    if (ctx) sp_term(&b, ctx); else sb_str(&b, "?g");
-    sb_str(&b, " { ");
-    if (ps) sp_term(&b, ps); else sb_str(&b, "?s");
-    sb_put(&b, " ", 1);
-    if (pp) sp_term(&b, pp); else sb_str(&b, "?p");
-    sb_put(&b, " ", 1);
-    if (po) sp_term(&b, po); else sb_str(&b, "?o");
-    sb_str(&b, " }");
+    kouan_strbuf b = {0};
+    kouan_strbuf_puts(&b, ctx || s->with_g ? "SELECT " : "SELECT DISTINCT ");
+    if (s->with_g) kouan_strbuf_puts(&b, "?g ");
+    if (!ps) kouan_strbuf_puts(&b, "?s ");
+    if (!pp) kouan_strbuf_puts(&b, "?p ");
+    if (!po) kouan_strbuf_puts(&b, OBJ_COLS);
+    if (ps && pp && po) kouan_strbuf_puts(&b, "(1 AS ?one)");
+    kouan_strbuf_puts(&b, " WHERE { GRAPH ");
+    if (ctx) sp_term(&b, ctx); else kouan_strbuf_puts(&b, "?g");
+    kouan_strbuf_puts(&b, " { ");
+    if (ps) sp_term(&b, ps); else kouan_strbuf_puts(&b, "?s");
+    kouan_strbuf_put(&b, " ", 1);
+    if (pp) sp_term(&b, pp); else kouan_strbuf_puts(&b, "?p");
+    kouan_strbuf_put(&b, " ", 1);
+    if (po) sp_term(&b, po); else kouan_strbuf_puts(&b, "?o");
+    kouan_strbuf_puts(&b, " }");
     if (!ctx) filter_graphs(v, &b);
-    sb_str(&b, " }");
-    if (ps && pp && po && !s->with_g) sb_str(&b, " LIMIT 1");
+    kouan_strbuf_puts(&b, " }");
+    if (ps && pp && po && !s->with_g) kouan_strbuf_puts(&b, " LIMIT 1");
     s->r = b.oom ? NULL : run(v, b.s, &s->q);
     free(b.s);
     if (!s->r) s->end = 1;
@@ -392,15 +371,15 @@ static int v_init(librdf_storage *storage, const char *name, librdf_hash *option
     v->storage = storage;
     v->world = librdf_storage_get_world(storage);
     static const char *const keys[] = { "dsn", "user", "password", "host", "database", "charset", NULL };
-    sbuf inner = {0};
+    kouan_strbuf inner = {0};
     for (size_t i = 0; keys[i]; i++) {
         char *val = opt(options, keys[i]);
         if (!val) continue;
-        if (inner.len) sb_put(&inner, ",", 1);
-        sb_str(&inner, keys[i]);
-        sb_str(&inner, "='");
-        sb_str(&inner, val);
-        sb_str(&inner, "'");
+        if (inner.len) kouan_strbuf_put(&inner, ",", 1);
+        kouan_strbuf_puts(&inner, keys[i]);
+        kouan_strbuf_puts(&inner, "='");
+        kouan_strbuf_puts(&inner, val);
+        kouan_strbuf_puts(&inner, "'");
         free(val);
     }
     char *prefix = opt(options, "graphs");
@@ -452,10 +431,10 @@ static int v_size(librdf_storage *storage)
 {
     vstore *v = librdf_storage_get_instance(storage);
     flush(v);
-    sbuf b = {0};
-    sb_str(&b, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o }");
+    kouan_strbuf b = {0};
+    kouan_strbuf_puts(&b, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o }");
     filter_graphs(v, &b);
-    sb_str(&b, " }");
+    kouan_strbuf_puts(&b, " }");
     librdf_query *q = NULL;
     librdf_query_results *r = b.oom ? NULL : run(v, b.s, &q);
     free(b.s);
@@ -483,11 +462,11 @@ static int v_context_add_statement(librdf_storage *storage, librdf_node *ctx,
         v->batch_ctx = librdf_new_node_from_node(ctx);
     }
     sp_term(&v->batch, librdf_statement_get_subject(st));
-    sb_put(&v->batch, " ", 1);
+    kouan_strbuf_put(&v->batch, " ", 1);
     sp_term(&v->batch, librdf_statement_get_predicate(st));
-    sb_put(&v->batch, " ", 1);
+    kouan_strbuf_put(&v->batch, " ", 1);
     sp_term(&v->batch, librdf_statement_get_object(st));
-    sb_str(&v->batch, " .\n");
+    kouan_strbuf_puts(&v->batch, " .\n");
     v->batch_n++;
     return v->batch.oom;
 }
@@ -502,7 +481,7 @@ static int v_add_statements(librdf_storage *storage, librdf_stream *in)
     return v_context_add_statement(storage, NULL, NULL);
 }
 
-static int update(vstore *v, sbuf *b)
+static int update(vstore *v, kouan_strbuf *b)
 {
     if (flush(v)) return 1;
     librdf_query *q = NULL;
@@ -517,16 +496,16 @@ static int v_context_remove_statement(librdf_storage *storage, librdf_node *ctx,
                                       librdf_statement *st)
 {
     vstore *v = librdf_storage_get_instance(storage);
-    sbuf b = {0};
-    sb_str(&b, "DELETE DATA { GRAPH ");
-    if (ctx) sp_term(&b, ctx); else sb_str(&b, "<kouan>");
-    sb_str(&b, " { ");
+    kouan_strbuf b = {0};
+    kouan_strbuf_puts(&b, "DELETE DATA { GRAPH ");
+    if (ctx) sp_term(&b, ctx); else kouan_strbuf_puts(&b, "<kouan>");
+    kouan_strbuf_puts(&b, " { ");
     sp_term(&b, librdf_statement_get_subject(st));
-    sb_put(&b, " ", 1);
+    kouan_strbuf_put(&b, " ", 1);
     sp_term(&b, librdf_statement_get_predicate(st));
-    sb_put(&b, " ", 1);
+    kouan_strbuf_put(&b, " ", 1);
     sp_term(&b, librdf_statement_get_object(st));
-    sb_str(&b, " } }");
+    kouan_strbuf_puts(&b, " } }");
     return update(v, &b);
 }
 
@@ -539,8 +518,8 @@ static int v_context_remove_statements(librdf_storage *storage, librdf_node *ctx
 {
     vstore *v = librdf_storage_get_instance(storage);
     if (!ctx) return 1;
-    sbuf b = {0};
-    sb_str(&b, "CLEAR GRAPH ");
+    kouan_strbuf b = {0};
+    kouan_strbuf_puts(&b, "CLEAR GRAPH ");
     sp_term(&b, ctx);
     return update(v, &b);
 }
@@ -616,10 +595,10 @@ static librdf_iterator *v_get_contexts(librdf_storage *storage)
     if (!it) return NULL;
     it->v = v;
     librdf_storage_add_reference(storage);
-    sbuf b = {0};
-    sb_str(&b, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }");
+    kouan_strbuf b = {0};
+    kouan_strbuf_puts(&b, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }");
     filter_graphs(v, &b);
-    sb_str(&b, " } ORDER BY ?g");
+    kouan_strbuf_puts(&b, " } ORDER BY ?g");
     it->r = b.oom ? NULL : run(v, b.s, &it->q);
     free(b.s);
     vi_read(it);

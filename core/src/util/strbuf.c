@@ -1,0 +1,30 @@
+/* strbuf.c — see strbuf.h. */
+#include "strbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int kouan_strbuf_put(kouan_strbuf *b, const char *p, size_t n)
+{
+    if (b->oom) return -1;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = 1;
+            return -1;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    if (n) memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+    return 0;
+}
+
+int kouan_strbuf_puts(kouan_strbuf *b, const char *s)
+{
+    return kouan_strbuf_put(b, s, strlen(s));
+}
