@@ -46,6 +46,9 @@ int main(void)
     /* line breaks and comments kept where they were: Rasqal's line numbers hold */
     EXPECT("SELECT * {\n  VALUES ?v # the provinces\n  { \"a\" # first\n    \"b\" }\n}",
            "SELECT * {\n  VALUES (?v) # the provinces\n  { (\"a\") # first\n    (\"b\") }\n}");
+    /* a variable's name ends at a dot: ?o.VALUES is ?o, '.', the keyword */
+    EXPECT("SELECT * { ?s ?p ?o.VALUES ?o { 1 2 } }",
+           "SELECT * { ?s ?p ?o.VALUES (?o) { (1) (2) } }");
     /* empty: no rows */
     EXPECT("SELECT * { VALUES ?v { } }", "SELECT * { VALUES (?v) { } }");
     /* two blocks, one of each form */

@@ -732,7 +732,7 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
     for (; st && !librdf_stream_end(st) && rc == KOUAN_OK; librdf_stream_next(st)) {
         librdf_statement *s = librdf_stream_get_object(st);
         librdf_node *ctx = graphs ? librdf_stream_get_context2(st) : NULL;
-        b.len = 0;
+        kouan_strbuf_cut(&b, 0);
         unsigned lg = 0, ls = 0, lp = 0;
         int e = 0;
         if (fmt == KOUAN_EXPORT_TRIG) {   /* graph first: the sort groups by it; */

@@ -53,19 +53,41 @@ static size_t iri_end(const char *s, size_t i, size_t n)
     return 0;
 }
 
-/* A name's bytes: variable names, keywords, prefixed names, numbers
- * (letters, digits, _ - . : % +, and every byte of a multi-byte UTF-8
- * character); a backslash keeps the byte after it (PN_LOCAL_ESC). */
+/* Letters, digits, and every byte of a multi-byte UTF-8 character. */
+static int alnum_byte(unsigned char c)
+{
+    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* A word's bytes: keywords, prefixed names, numbers (alnum_byte and
+ * _ - . : % +); a backslash keeps the byte after it (PN_LOCAL_ESC). */
 static size_t word_end(const char *s, size_t i, size_t n)
 {
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\\' && i + 1 < n) { i += 2; continue; }
-        if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || strchr("_-.:%+", c) != NULL) i++;
+        if (alnum_byte(c) || (c && strchr("_-.:%+", c))) i++;
         else break;
     }
     return i;
+}
+
+/* A variable's name from i (after its ? or $): alnum_byte and _ only, so
+ * that `?o.VALUES` ends the name at the dot (VARNAME). */
+static size_t var_end(const char *s, size_t i, size_t n)
+{
+    while (i < n && (alnum_byte((unsigned char)s[i]) || s[i] == '_')) i++;
+    return i;
+}
+
+/* Past a language tag when s[i] is '@' (the tag's letters, digits and
+ * hyphens); i when there is none. */
+static size_t lang_end(const char *s, size_t i, size_t n)
+{
+    if (i >= n || s[i] != '@') return i;
+    size_t k = i + 1;
+    while (k < n && (s[k] == '-' || ((unsigned char)s[k] < 0x80 && alnum_byte((unsigned char)s[k])))) k++;
+    return k > i + 1 ? k : i;
 }
 
 /* Whitespace and comments from i on. */
@@ -89,10 +111,8 @@ static size_t value_end(const char *s, size_t i, size_t n)
         size_t j = string_end(s, i, n);
         if (!j) return 0;
         if (j < n && s[j] == '@') {
-            size_t k = j + 1;
-            while (k < n && ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
-                             (s[k] >= '0' && s[k] <= '9') || s[k] == '-')) k++;
-            return k > j + 1 ? k : 0;
+            size_t k = lang_end(s, j, n);
+            return k > j ? k : 0;
         }
         if (j + 1 < n && s[j] == '^' && s[j + 1] == '^') {
             size_t k = j + 2;
@@ -106,40 +126,37 @@ static size_t value_end(const char *s, size_t i, size_t n)
     return e > i ? e : 0;
 }
 
+/* Appends s[a..b) in parentheses. */
+static void put_wrapped(kouan_strbuf *out, const char *s, size_t a, size_t b)
+{
+    kouan_strbuf_put(out, "(", 1);
+    kouan_strbuf_put(out, s + a, b - a);
+    kouan_strbuf_put(out, ")", 1);
+}
+
 /* At s[i], just past the keyword VALUES: the one-variable form written in
- * full into b, returning the offset past its '}'; 0 when it is not that
- * form (nothing written). */
+ * full onto b, returning the offset past its '}'; 0 when it is not that
+ * form or a value is not understood (the caller takes back what was
+ * written: kouan_strbuf_cut). */
 static size_t one_var(kouan_strbuf *b, const char *s, size_t i, size_t n)
 {
     size_t v = gap_end(s, i, n);
     if (v >= n || (s[v] != '?' && s[v] != '$')) return 0;
-    size_t ve = word_end(s, v + 1, n);
+    size_t ve = var_end(s, v + 1, n);
     if (ve == v + 1) return 0;
     size_t open = gap_end(s, ve, n);
     if (open >= n || s[open] != '{') return 0;
-    /* read the whole block first: a value not understood leaves it as written */
-    size_t k = open + 1;
-    for (;;) {
-        k = gap_end(s, k, n);
-        if (k >= n) return 0;
-        if (s[k] == '}') break;
-        size_t e = value_end(s, k, n);
-        if (!e) return 0;
-        k = e;
-    }
     kouan_strbuf_put(b, s + i, v - i);
-    kouan_strbuf_put(b, "(", 1);
-    kouan_strbuf_put(b, s + v, ve - v);
-    kouan_strbuf_put(b, ")", 1);
+    put_wrapped(b, s, v, ve);
     kouan_strbuf_put(b, s + ve, open + 1 - ve);
-    for (k = open + 1;;) {
+    for (size_t k = open + 1;;) {
         size_t g = gap_end(s, k, n);
         kouan_strbuf_put(b, s + k, g - k);
+        if (g >= n) return 0;
         if (s[g] == '}') { kouan_strbuf_put(b, "}", 1); return g + 1; }
         size_t e = value_end(s, g, n);
-        kouan_strbuf_put(b, "(", 1);
-        kouan_strbuf_put(b, s + g, e - g);
-        kouan_strbuf_put(b, ")", 1);
+        if (!e) return 0;
+        put_wrapped(b, s, g, e);
         k = e;
     }
 }
@@ -155,19 +172,15 @@ int kouan_sparql_values_full(const char *q, char **out)
         size_t e;
         if (c == '"' || c == '\'') {
             e = string_end(q, i, n);
-            i = e ? e : n;
-            if (i < n && q[i] == '@')            /* a language tag is not a keyword */
-                for (i++; i < n && (q[i] == '-' || (q[i] >= 'a' && q[i] <= 'z') ||
-                                    (q[i] >= 'A' && q[i] <= 'Z') || (q[i] >= '0' && q[i] <= '9')); i++) {}
+            i = lang_end(q, e ? e : n, n);       /* a language tag is not a keyword */
         } else if (c == '<') {
             e = iri_end(q, i, n);
             i = e ? e : i + 1;
         } else if (c == '#') {
             while (i < n && q[i] != '\n' && q[i] != '\r') i++;
         } else if (c == '?' || c == '$') {
-            i = word_end(q, i + 1, n);
-        } else if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                   (c >= '0' && c <= '9') || c == '_' || c == ':') {   /* :values is a name */
+            i = var_end(q, i + 1, n);
+        } else if (alnum_byte(c) || c == '_' || c == ':') {   /* :values is a name */
             e = word_end(q, i, n);
             if (e - i == 6 && strncasecmp(q + i, "VALUES", 6) == 0) {
                 size_t at = b.len;
@@ -179,8 +192,7 @@ int kouan_sparql_values_full(const char *q, char **out)
                     i = past;
                     continue;
                 }
-                b.len = at;                      /* not the one-variable form */
-                if (b.s) b.s[at] = '\0';
+                kouan_strbuf_cut(&b, at);        /* not the one-variable form */
             }
             i = e;
         } else {

@@ -4303,14 +4303,24 @@ void kouan_lmdb_idcache_free(kouan_lmdb_idcache *c)
     free(c);
 }
 
-/* Lookups all over the dictionary map a folio (up to 2 MB) each: the
- * map's pages are dropped past the writer's limit, as its own reads are
- * (resident_trim; e->resident_max is set before workers start). */
+/* A thread other than the writer (a worker's lookups and probes): the
+ * map's pages dropped when over the writer's limit, as its own reads are
+ * (resident_trim; e->resident_max is set before workers start).  *fd is
+ * statm's; *at and *len the map, looked up once (*tried) in
+ * /proc/self/maps, since the writer's map_at is its own.  1 when dropped. */
+static int trim_off_writer(kenv *e, int *fd, int *tried, void **at, size_t *len)
+{
+    if (!e->resident_max || !resident_over(e, fd)) return 0;
+    if (!*tried) *tried = 1, map_locate(e, at, len);
+    if (!*at) return 0;
+    map_drop(e, *at, *len, fd);
+    return 1;
+}
+
+/* Lookups all over the dictionary map a folio (up to 2 MB) each. */
 static void idc_trim(kenv *e, kouan_lmdb_idcache *c)
 {
-    if (!e->resident_max || !resident_over(e, &c->statm_fd)) return;
-    if (!c->map_tried) c->map_tried = 1, map_locate(e, &c->map_at, &c->map_len);
-    if (c->map_at) map_drop(e, c->map_at, c->map_len, &c->statm_fd);
+    trim_off_writer(e, &c->statm_fd, &c->map_tried, &c->map_at, &c->map_len);
 }
 
 /* The id of term bytes b in txn's snapshot: 0 with *id set (0 when the
@@ -4398,20 +4408,16 @@ int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c, const 
  * stored?": its four terms and its SPOC key, pages all over the store.
  * Untrimmed, extracting an unchanged 200 MB corpus again mapped 757 MB of
  * the store in the names pass (both passes probe every document).  A
- * probe has no per-thread state, so the look opens statm and, when over,
- * finds the map in /proc/self/maps (the writer's map_at is its own). */
+ * probe has no per-thread state: the look opens statm and finds the map
+ * each time (trim_off_writer). */
 enum { PROBE_TRIM_EVERY = 16 };
 static void probe_trim(kenv *e)
 {
-    int fd = -1;
-    if (resident_over(e, &fd)) {
-        void *at;
-        size_t len;
-        if (map_locate(e, &at, &len) == 0 && at) {
-            map_drop(e, at, len, &fd);
-            __atomic_add_fetch(&e->probe_drops, 1, __ATOMIC_RELAXED);
-        }
-    }
+    int fd = -1, tried = 0;
+    void *at = NULL;
+    size_t len = 0;
+    if (trim_off_writer(e, &fd, &tried, &at, &len))
+        __atomic_add_fetch(&e->probe_drops, 1, __ATOMIC_RELAXED);
     if (fd >= 0) close(fd);
 }
 

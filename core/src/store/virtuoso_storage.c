@@ -139,8 +139,7 @@ static int flush(vstore *v)
     if (!r) v->failed = 1;
     done(q, r);
     free(b.s);
-    v->batch.len = 0;
-    v->batch.oom = 0;
+    kouan_strbuf_clear(&v->batch);
     v->batch_n = 0;
     return v->failed;
 }

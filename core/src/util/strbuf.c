@@ -28,3 +28,16 @@ int kouan_strbuf_puts(kouan_strbuf *b, const char *s)
 {
     return kouan_strbuf_put(b, s, strlen(s));
 }
+
+void kouan_strbuf_cut(kouan_strbuf *b, size_t len)
+{
+    if (len > b->len) return;
+    b->len = len;
+    if (b->s) b->s[len] = '\0';
+}
+
+void kouan_strbuf_clear(kouan_strbuf *b)
+{
+    kouan_strbuf_cut(b, 0);
+    b->oom = 0;
+}

@@ -15,4 +15,9 @@ typedef struct kouan_strbuf {
 int kouan_strbuf_put(kouan_strbuf *b, const char *p, size_t n);
 /* kouan_strbuf_put of a C string. */
 int kouan_strbuf_puts(kouan_strbuf *b, const char *s);
+/* Back to its first len bytes (len ≤ b->len): what was appended after is
+ * taken back; a failed append stays failed (oom is kept). */
+void kouan_strbuf_cut(kouan_strbuf *b, size_t len);
+/* Empty again, with its memory kept, ready for use after a failure too. */
+void kouan_strbuf_clear(kouan_strbuf *b);
 #endif
