@@ -2,8 +2,9 @@
 # store_cli_test.sh KOUAN SRC — the kouan program on its own store (kouan:DIR,
 # the default): the seed chapter's triple count equals the distinct count of
 # a hashes store, re-extraction changes nothing, export/import round trip,
-# `kouan store info`, evidence positions asked by value (formats 3 and 4) as the
-# hashes store answers them, and migrating a hashes store.
+# `kouan store info`, evidence positions asked by value (formats 3-5) and the
+# statement nodes' links asked by object (format 5) as the hashes store
+# answers them, and migrating a hashes store.
 set -euo pipefail
 KOUAN=${1:?usage: store_cli_test.sh KOUAN SRC}
 SRC=${2:?usage: store_cli_test.sh KOUAN SRC}
@@ -26,8 +27,8 @@ field() { awk -v f="$1" '$1 == f { print $2 }'; }
 info > info1
 triples=$(field triples < info1)
 quads=$(field quads < info1)
-grep -qx 'format    4 (term ids from a counter; the literal objects of 4 evidence properties not indexed by value; quotes (plain literals) found by a hash of their bytes)' info1 ||
-    fail "store info: no format 4 line: $(cat info1)"
+grep -qx 'format    5 (term ids from a counter; the literal objects of 4 evidence properties not indexed by value; quotes (plain literals) found by a hash of their bytes; 7 properties of statement nodes and types indexed by predicate, not by object alone)' info1 ||
+    fail "store info: no format 5 line: $(cat info1)"
 
 # the same document in a hashes store: its distinct triples (export
 # de-duplicates) equal ours
@@ -56,6 +57,25 @@ for q in "SELECT (COUNT(*) AS ?n) WHERE { ?e kouan:line $line }" \
     [ "$ours" = "$theirs" ] && [[ "$ours" =~ ^[1-9][0-9]*$ ]] || fail "$q: kouan $ours, hashes $theirs"
 done
 grep -q "^terms " info1 && grep -q "^disk " info1 || fail "info lacks terms/disk: $(cat info1)"
+
+# format 5 leaves the statement nodes' links (rdf:subject, rdf:object …)
+# and rdf:type out of OSPC: a pattern with only the object bound (what
+# `kouan explain` asks of an entity) reads them from POSC, and kouan:
+# answers as the hashes store does — per predicate, inside GRAPH, joined
+x=$("$KOUAN" query --format tsv 'SELECT ?x WHERE { ?n rdf:subject ?x . ?n rdf:object ?y . ?y a ?c } ORDER BY ?x LIMIT 1' | sed -n 2p)
+[[ "$x" == \<*\> ]] || fail "no statement node links two entities in the seed's graph: “$x”"
+for q in "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p $x } GROUP BY ?p ORDER BY ?p" \
+         "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p $x } } GROUP BY ?p ORDER BY ?p" \
+         "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p kouan:Port } GROUP BY ?p ORDER BY ?p" \
+         "SELECT (COUNT(*) AS ?n) WHERE { ?n rdf:subject $x . ?n ?p ?o . ?m ?q ?o }" \
+         "SELECT ?p (COUNT(*) AS ?n) WHERE { ?y a kouan:Port . ?s ?p ?y } GROUP BY ?p ORDER BY ?p"; do
+    ours=$("$KOUAN" query --format tsv "$q")
+    theirs=$("$KOUAN" --store "hashes:$T/h" query --format tsv "$q")
+    [ "$ours" = "$theirs" ] && [ "$(echo "$ours" | wc -l)" -ge 2 ] ||
+        fail "$q: kouan “$ours”, hashes “$theirs”"
+done
+grep -q "rdf-syntax-ns#subject" <<<"$("$KOUAN" query --format tsv "SELECT ?p WHERE { ?s ?p $x }")" ||
+    fail "?s ?p $x: no rdf:subject link"
 
 # the marker of a first batch that a restart of the system cut short: the
 # store is refused (it may miss pages), saying which file, what to do, and

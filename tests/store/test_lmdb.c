@@ -1305,7 +1305,7 @@ static void test_unindexed(void)
     load(m);                                     /* one quad at a time */
     CHECK(librdf_model_sync(m) == 0);
     kouan_lmdb_stats st;
-    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 4 && st.unindexed == 2);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 5 && st.unindexed == 2);
     test_basics(m);
     test_shapes(m);
     test_duplicates_and_removal(m);
@@ -1329,7 +1329,7 @@ static void test_unindexed(void)
     m = s ? librdf_new_model(W, s, NULL) : NULL;
     CHECK(m != NULL);
     if (m) {
-        CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 4 && st.unindexed == 2);
+        CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 5 && st.unindexed == 2);
         test_basics(m);
         test_shapes(m);
         librdf_free_model(m);
@@ -2515,7 +2515,7 @@ static void test_id_backlog(void)
     librdf_storage *s = fresh_store("idlog", NULL, &m, dir);
     if (!s) return;
     kouan_lmdb_stats st;
-    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 4);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 5);
     CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 40) == 0);
     /* quoted by graphs 1 and 2 (one group) and 9 (a later one); longer
        than the writer's term cache keeps, so each is looked up */
@@ -2654,6 +2654,216 @@ static void test_format3_kept(void)
     CHECK(ids_keys_from(dir, 'L', NULL) == 0 && ids_keys_from(dir, 0xFF, NULL) == 121);
 }
 
+/* ---- format 5: unlinked predicates, left out of OSPC --------------------- */
+
+static long quads_with_p(int p)
+{
+    long n = 0;
+    for (size_t i = 0; i < NQ; i++) n += Q[i][1] == p;
+    return n;
+}
+
+/* The nodes an iterator gives, as term numbers (-2: not one of T). */
+static int iter_terms(librdf_iterator *it, int *out, int max)
+{
+    int n = 0;
+    for (; it && !librdf_iterator_end(it); librdf_iterator_next(it))
+        if (n < max) out[n++] = term_of(librdf_iterator_get_object(it));
+    if (it) librdf_free_iterator(it);
+    return n;
+}
+
+/* find_sources (p, o), find_arcs (s, o) and find_targets (s, p) for the
+ * terms of every quad, against the distinct values Q holds (each once). */
+static void check_iterators(librdf_model *m)
+{
+    for (size_t i = 0; i < NQ; i++)
+        for (int shape = 0; shape < 3; shape++) {
+            /* shape 0: sources (p, o); 1: arcs (s, o); 2: targets (s, p) */
+            static const int A[3] = { 1, 0, 0 }, B[3] = { 2, 2, 1 };
+            int a = A[shape], b = B[shape], want_part = shape;
+            int want[NQ], nwant = 0;
+            for (size_t j = 0; j < NQ; j++) {
+                if (Q[j][a] != Q[i][a] || Q[j][b] != Q[i][b]) continue;
+                int v = Q[j][want_part], dup = 0;
+                for (int k = 0; k < nwant; k++) dup |= want[k] == v;
+                if (!dup) want[nwant++] = v;
+            }
+            int got[NQ + 4];
+            int n = iter_terms(shape == 0 ? librdf_model_get_sources(m, T[Q[i][1]], T[Q[i][2]])
+                               : shape == 1 ? librdf_model_get_arcs(m, T[Q[i][0]], T[Q[i][2]])
+                                            : librdf_model_get_targets(m, T[Q[i][0]], T[Q[i][1]]),
+                               got, NQ + 4);
+            int bad = n != nwant;
+            for (int k = 0; k < n && k < nwant && !bad; k++) {
+                int found = 0;
+                for (int j = 0; j < nwant; j++) found |= got[k] == want[j];
+                for (int j = 0; j < k; j++) found &= got[j] != got[k];
+                bad = !found;
+            }
+            if (bad)
+                fprintf(stderr, "iterator shape %d of quad %zu: %d nodes, want %d\n", shape, i, n,
+                        nwant);
+            CHECK(!bad);
+        }
+}
+
+/* A store made with unlinked='p1 …' leaves p1's quads out of OSPC, and
+ * answers every pattern shape and iterator as a store that holds them
+ * (test_shapes' brute force): a pattern with the object bound and the
+ * predicate unbound reads OSPC's range and then POSC's (p1, o) range.
+ * The same through a group commit's backlog, before and after its merge.
+ * A format-4 store (no set) stays format 4, every quad in OSPC. */
+static void test_unlinked(void)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/unlinked", DIR_);
+    CHECK(mkdir(dir, 0700) == 0);
+    char nine[400] = ",unlinked='";
+    for (int i = 0; i < 9; i++) snprintf(nine + strlen(nine), sizeof nine - strlen(nine), EX "u%d ", i);
+    strcat(nine, "'");
+    last_error[0] = '\0';
+    librdf_world_set_logger(W, NULL, capture);
+    librdf_storage *refused = open_with(dir, "yes", nine);
+    librdf_world_set_logger(W, NULL, quiet);
+    fprintf(stderr, "unlinked test: 9 predicates refused: %s\n", last_error);
+    CHECK(refused == NULL && strstr(last_error, "unlinked predicates") && strstr(last_error, "at most 8"));
+    if (refused) librdf_free_storage(refused);
+    /* as kouan's stores: p2's literals unindexed, p1 unlinked (its objects
+       IRIs and literals, so both kinds of o meet the union) */
+    const char *opt = ",unindexed='" EX "p2',unlinked='" EX "p1 " EX "never-used'";
+    librdf_storage *s = open_with(dir, "yes", opt);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) return;
+    load(m);
+    CHECK(librdf_model_sync(m) == 0);
+    kouan_lmdb_stats st;
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 5 && st.unindexed == 1 &&
+          st.unlinked == 2);
+    test_basics(m);
+    test_shapes(m);
+    check_iterators(m);
+    size_t with_o1 = 0, with_s2 = 0, s1_o1 = 0;   /* every quad with that object */
+    for (size_t i = 0; i < NQ; i++) {
+        with_o1 += Q[i][2] == O1;
+        with_s2 += Q[i][2] == S2;
+        s1_o1 += Q[i][0] == S1 && Q[i][2] == O1;
+    }
+    CHECK(kouan_lmdb_estimate(s, NULL, NULL, T[O1], NULL, 100) == with_o1);
+    CHECK(kouan_lmdb_estimate(s, NULL, NULL, T[S2], NULL, 100) == with_s2);
+    CHECK(kouan_lmdb_estimate(s, T[S1], NULL, T[O1], NULL, 100) == s1_o1);
+    test_duplicates_and_removal(m);
+    test_transactions(m);
+    test_shapes(m);
+    check_iterators(m);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    long lit = literal_quads_of(P2), p1 = quads_with_p(P1);
+    CHECK(lit == 3 && p1 == 8);
+    CHECK(index_entries(dir, "spoc") == (long)NQ && index_entries(dir, "cspo") == (long)NQ);
+    CHECK(index_entries(dir, "posc") == (long)NQ - lit);
+    CHECK(index_entries(dir, "ospc") == (long)NQ - lit - p1);
+
+    /* reopened read-only without options: the store keeps its sets */
+    s = open_with(dir, "no", NULL);
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 5 && st.unlinked == 2);
+        test_shapes(m);
+        check_iterators(m);
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+
+    /* a group commit: the graphs' OSPC keys wait in the backlog's runs
+       (reads scan SPOC or CSPO meanwhile), and its merge leaves p1 out */
+    char dir2[320];
+    snprintf(dir2, sizeof dir2, "%s/unlinked-group", DIR_);
+    CHECK(mkdir(dir2, 0700) == 0);
+    s = open_with(dir2, "yes", opt);
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) { if (s) librdf_free_storage(s); return; }
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 1000) == 0);
+    enum { G = 6 };
+    static char node[G][32], ent[2][32], gname[G][32];
+    snprintf(ent[0], sizeof ent[0], EX "e0");
+    snprintf(ent[1], sizeof ent[1], EX "e1");
+    for (int i = 0; i < G; i++) {
+        snprintf(node[i], sizeof node[i], EX "f%d", i);
+        snprintf(gname[i], sizeof gname[i], EX "doc/%d", i);
+        /* hub's two triples in every graph: a find_arcs (hub, e0) steps
+           over p3's copies with a seek past the end of OSPC's range, and
+           must go on to POSC's (p1, e0, hub) range (ki_skip) */
+        kouan_lmdb_triple t[5] = {
+            { node[i], EX "p1", ent[i % 2], 0, NULL, NULL },      /* unlinked */
+            { node[i], EX "p3", ent[i % 2], 0, NULL, NULL },      /* linked */
+            { node[i], EX "p1", "said", 1, NULL, NULL },          /* unlinked literal */
+            { EX "hub", EX "p3", ent[0], 0, NULL, NULL },
+            { EX "hub", EX "p1", ent[0], 0, NULL, NULL },
+        };
+        size_t bad;
+        CHECK(kouan_lmdb_replace_graph(s, gname[i], t, 5, &bad) == 0);
+    }
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog > 0);
+    librdf_node *e0 = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "e0");
+    librdf_node *f2 = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "f2");
+    librdf_node *hub = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "hub");
+    for (int pass = 0; pass < 2; pass++) {          /* in the backlog; merged */
+        librdf_statement *pat = librdf_new_statement_from_nodes(W, NULL, NULL,
+                                                                librdf_new_node_from_node(e0));
+        CHECK(count_stream(librdf_model_find_statements(m, pat)) == G + 2); /* 3 × p1, p3; hub's */
+        librdf_free_statement(pat);
+        int got[8];
+        CHECK(iter_terms(librdf_model_get_arcs(m, f2, e0), got, 8) == 2);
+        CHECK(iter_terms(librdf_model_get_arcs(m, hub, e0), got, 8) == 2);
+        librdf_node *g2 = librdf_new_node_from_uri_string(W, (const unsigned char *)EX "doc/2");
+        pat = librdf_new_statement_from_nodes(W, NULL, NULL, librdf_new_node_from_node(e0));
+        CHECK(count_stream(librdf_model_find_statements_in_context(m, pat, g2)) == 4);
+        librdf_free_statement(pat);
+        librdf_free_node(g2);
+        CHECK(kouan_lmdb_estimate(s, NULL, NULL, e0, NULL, 100) == (size_t)(pass ? 3 * G : 5 * G));
+        if (!pass) CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);   /* the merge */
+    }
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.backlog == 0);
+    librdf_free_node(e0);
+    librdf_free_node(f2);
+    librdf_free_node(hub);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    CHECK(index_entries(dir2, "ospc") == 2 * G && index_entries(dir2, "posc") == 5 * G);
+
+    /* format 4 (a kouan before 2026-12-06 made it): no set, so every quad
+       in OSPC; it stays format 4 when written */
+    char dir3[320];
+    snprintf(dir3, sizeof dir3, "%s/format4", DIR_);
+    CHECK(mkdir(dir3, 0700) == 0);
+    s = open_with(dir3, "yes", ",unindexed='" EX "p2'");
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    if (m) librdf_free_model(m);
+    if (s) librdf_free_storage(s);
+    CHECK(ids_keys_from(dir3, 'L', "kouan-lmdb 4") == 0);
+    s = open_with(dir3, "yes", opt);                 /* its own (empty) set */
+    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (!m) { if (s) librdf_free_storage(s); return; }
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 4 && st.unlinked == 0);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 1000) == 0);
+    CHECK(replace_sentences(s, 1, 3, "F", NULL) == 0);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    load(m);
+    CHECK(librdf_model_sync(m) == 0);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 4);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+    CHECK(index_entries(dir3, "ospc") == (long)NQ - lit + 3);
+    s = open_with(dir3, "no", NULL);
+    CHECK(s && kouan_lmdb_stats_get(s, &st) == 0 && st.format == 4);
+    if (s) librdf_free_storage(s);
+}
+
 int main(void)
 {
     /* every flush checks the orders it derives (radix_by, by_graph) and
@@ -2728,6 +2938,7 @@ int main(void)
     test_prefault();
     test_resident();
     test_unindexed();
+    test_unlinked();
 
     for (int i = 0; i < NT; i++) librdf_free_node(T[i]);
     librdf_free_world(W);

@@ -2,7 +2,7 @@
  * dictionary and four quad indexes, one write transaction per document,
  * readers on MVCC snapshots.  See lmdb_storage.h for the options.
  *
- * Layout (one LMDB environment, six named databases; format 4):
+ * Layout (one LMDB environment, six named databases; format 5):
  *   terms   id (8 bytes, big-endian) → the term: 'U' IRI | 'B' blank id |
  *           'L' u8 langlen, lang, u16 dtlen, datatype IRI, value.
  *           A new term's id is the next of a counter (meta "next-id"; 0 is
@@ -37,13 +37,18 @@
  *           keeps a quad at ~155 bytes on disk with four indexes and `ids`
  *           after a bulk load), and MDB_NODUPDATA makes "add" report an
  *           existing quad.
- *   meta    "format" → "kouan-lmdb 4" (+ " +backlog" while a backlog
+ *   meta    "format" → "kouan-lmdb 5" (+ " +backlog" while a backlog
  *           waits, below); "next-id" → the counter; "unindexed" → the ids
- *           of the unindexed predicates (8 bytes each, below); after an
+ *           of the unindexed predicates (8 bytes each, below); "unlinked"
+ *           → those of the unlinked predicates (likewise); after an
  *           upgrade "upgraded" → "from format 1 at TIME, N terms"; the
  *           backlog's runs and progress ("backlog", 'R' i n, 'D' i n,
  *           "backlog-removed": see "the backlog" below; "id-runs" → how
  *           many runs of `ids` were ever written, 8 bytes).
+ *
+ * Format 4 ("kouan-lmdb 4", before 2026-12-06): no unlinked predicates —
+ * every quad in OSPC; read and written as it is (its set is empty).  A
+ * kouan before 2026-12-06 refuses format 5.
  *
  * Format 3 ("kouan-lmdb 3", before 2026-12-04): plain literals keyed by
  * their bytes in `ids`, so no backlog of `ids`; read and written as it is
@@ -66,6 +71,22 @@
  * from SPOC instead (from s's key when s is bound, else all of it) or from
  * the graph's CSPO run; kouan_lmdb_estimate says a scan costs every quad.
  * The set is fixed when the store is made and read from `meta` on open.
+ *
+ * Unlinked predicates (format 5).  A new store is also given predicates
+ * (option unlinked='IRI …', at most 8; store.c names rdf:type and the
+ * statement node's rdf:subject, rdf:predicate, rdf:object,
+ * prov:wasDerivedFrom, kouan:plugin and kouan:rule) whose quads go into
+ * SPOC, POSC and CSPO but not OSPC.  They are 43 % of the quads that the
+ * end of a batch merges into POSC and OSPC, the one phase of `extract -j 2`
+ * that runs on one core (bench/scale/README.md, nineteenth session), and
+ * a query reaches them from their subject or their predicate.  Reads stay
+ * complete: a pattern that would read OSPC's range of o (p unbound: (?s ?p o),
+ * (s ?p o), with or without a graph) reads it and then, for each unlinked
+ * predicate p', POSC's (p', o[, s]) range — a union of ranges, each
+ * distinct from the others by its predicate (scan_next_range); estimates
+ * count the same ranges (link_count).  The flag U_UNLINKED marks such a
+ * quad (quad_flags); an unindexed quad (a literal object of an unindexed
+ * predicate) is in neither POSC nor OSPC whatever its predicate.
  * Format 2 ("kouan-lmdb 2"): the same without the set — every quad in all
  * four indexes; read and written as it is (its set is empty).
  * The counter is read from `meta` in each write transaction (another
@@ -89,7 +110,8 @@
  * does not find the terms added after the upgrade until it reopens.
  *
  * Every triple pattern is a prefix range of one index: s, sp, spo → SPOC;
- * p, po → POSC; o, os → OSPC; nothing bound → SPOC.  With a context, CSPO
+ * p, po → POSC; o, os → OSPC (format 5: and the unlinked predicates'
+ * POSC ranges); nothing bound → SPOC.  With a context, CSPO
  * answers c, cs, csp, cspo; other shapes take the triple index's range and
  * keep the context's quads (or CSPO filtered, when mdb_cursor_count says the
  * graph is the smaller range).  A fully bound quad is one seek.  A shape
@@ -207,7 +229,8 @@ static const char *const IDX_NAME[N_IDX] = { "spoc", "posc", "ospc", "cspo" };
 enum { I_IDS = N_IDX };
 static const int PERM[N_IDX + 1][4] = { {0,1,2,3}, {1,2,0,3}, {2,0,1,3}, {3,0,1,2}, {0,1,2,3} };
 
-#define FORMAT_TAG "kouan-lmdb 4"
+#define FORMAT_TAG "kouan-lmdb 5"
+#define FORMAT_TAG_4 "kouan-lmdb 4"  /* every quad in OSPC (no unlinked set) */
 #define FORMAT_TAG_3 "kouan-lmdb 3"  /* plain literals keyed by their bytes */
 #define FORMAT_TAG_2 "kouan-lmdb 2"  /* every quad in all four indexes */
 #define FORMAT_TAG_1 "kouan-lmdb 1"  /* hashed ids, no `ids`: read, upgraded */
@@ -251,7 +274,9 @@ typedef struct kenv {
     MDB_dbi      terms, meta, ids, idx[N_IDX];
     int          format;      /* 4; 3; 2; 1: a format-1 store opened read-only */
     uint64_t     unidx[MAX_UNINDEXED]; /* predicates whose literal objects */
-    int          nunidx;      /* are not in POSC and OSPC (formats 3, 4) */
+    int          nunidx;      /* are not in POSC and OSPC (formats 3-5) */
+    uint64_t     unlinked[MAX_UNINDEXED]; /* predicates whose quads are not */
+    int          nunlinked;   /* in OSPC (format 5; "Unlinked predicates") */
     unsigned     keymax;      /* LMDB's largest key (511) */
     uint64_t     next_id;     /* the counter, loaded in this write txn */
     uint64_t     terms_last;  /* the largest id in `terms` (next_loaded) */
@@ -349,25 +374,36 @@ static int backlog_in(kenv *e, MDB_txn *txn, int is_w);
  * graph being replaced, so neither removed nor added */
 typedef struct pend { uint64_t q[4]; unsigned char dup, keep, u; } pend;
 
-/* u: the predicate is unindexed and the object a literal — the quad goes
- * into SPOC and CSPO only (formats 3 and 4; see "Unindexed objects"), set when
- * the quad is added (unindexed_quad) and skipped by in_index. */
-static int is_unindexed(const kenv *e, uint64_t p)
+/* u, the indexes a quad is left out of, set when the quad is added
+ * (quad_flags) and skipped by in_index: U_UNINDEXED, the predicate is
+ * unindexed and the object a literal — SPOC and CSPO only (formats 3-5;
+ * "Unindexed objects"); U_UNLINKED, the predicate is unlinked — all but
+ * OSPC (format 5; "Unlinked predicates"). */
+enum { U_UNINDEXED = 1, U_UNLINKED = 2 };
+
+static int in_set(const uint64_t *set, int n, uint64_t p)
 {
-    for (int i = 0; i < e->nunidx; i++)
-        if (e->unidx[i] == p) return 1;
+    for (int i = 0; i < n; i++)
+        if (set[i] == p) return 1;
     return 0;
 }
 
-static int unindexed_quad(const kenv *e, uint64_t p, int o_literal)
+static int is_unindexed(const kenv *e, uint64_t p)
 {
-    return o_literal && e->nunidx && is_unindexed(e, p);
+    return in_set(e->unidx, e->nunidx, p);
 }
 
-/* Whether index i holds a quad whose unindexed flag is u. */
+static int quad_flags(const kenv *e, uint64_t p, int o_literal)
+{
+    if (o_literal && e->nunidx && is_unindexed(e, p)) return U_UNINDEXED;
+    return e->nunlinked && in_set(e->unlinked, e->nunlinked, p) ? U_UNLINKED : 0;
+}
+
+/* Whether index i holds a quad whose flags are u. */
 static int in_index(int i, int u)
 {
-    return !u || (i != I_POSC && i != I_OSPC);
+    if (u & U_UNINDEXED) return i != I_POSC && i != I_OSPC;
+    return !(u & U_UNLINKED) || i != I_OSPC;
 }
 
 static kenv *envs;            /* open environments of this process */
@@ -1554,7 +1590,7 @@ static void wr_abort(kenv *e)
 /* ---- quads -------------------------------------------------------------------- */
 
 /* Adds quad q: 0 added, 1 already there, else an LMDB error. */
-static int quad_add(kenv *e, MDB_txn *txn, const uint64_t q[4], int unindexed)
+static int quad_add(kenv *e, MDB_txn *txn, const uint64_t q[4], int u)
 {
     unsigned char b[32];
     encode_quad(I_SPOC, q, b);
@@ -1562,7 +1598,7 @@ static int quad_add(kenv *e, MDB_txn *txn, const uint64_t q[4], int unindexed)
     int rc = mdb_put(txn, e->idx[I_SPOC], &key, &val, MDB_NODUPDATA);
     if (rc == MDB_KEYEXIST) return 1;
     for (int i = 1; i < N_IDX && rc == 0; i++) {
-        if (!in_index(i, unindexed)) continue;
+        if (!in_index(i, u)) continue;
         encode_quad(i, q, b);
         key = (MDB_val){ 8, b };
         val = (MDB_val){ 24, b + 8 };
@@ -2086,7 +2122,8 @@ static int backlog_in(kenv *e, MDB_txn *txn, int is_w)
  * backlog (a kouan without backlogs then refuses the store), in txn. */
 static int format_mark(kenv *e, MDB_txn *txn, int backlog)
 {
-    const char *tag = e->format == 2 ? FORMAT_TAG_2 : e->format == 3 ? FORMAT_TAG_3 : FORMAT_TAG;
+    const char *tag = e->format == 2 ? FORMAT_TAG_2 : e->format == 3 ? FORMAT_TAG_3
+                    : e->format == 4 ? FORMAT_TAG_4 : FORMAT_TAG;
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%s%s", tag, backlog ? FORMAT_BACKLOG : "");
     MDB_val key = { 6, "format" }, val = { (size_t)n, buf };
@@ -3004,6 +3041,10 @@ typedef struct scan {
     uint64_t       q[4];          /* the current quad */
     uint64_t       prev[3];
     int            have_prev;
+    /* a union (format 5, "Unlinked predicates"): after this range, the
+       POSC range (alt[k], o[, s]) for each k from ialt on */
+    uint64_t       alt[MAX_UNINDEXED], alt_o, alt_s;
+    int            nalt, ialt;
 } scan;
 
 static int scan_alive(scan *s)
@@ -3036,57 +3077,6 @@ static int scan_match(scan *s, const MDB_val *key, const MDB_val *val)
     return 1;
 }
 
-/* Moves to the first (first != 0) or next match; sets done at the end. */
-static void scan_step(scan *s, int first)
-{
-    if (!scan_alive(s)) return;
-    if (s->e->resident_max && (++s->e->steps & (TRIM_EVERY - 1)) == 0)
-        resident_trim(s->e);             /* a long writer's reads (reconcile) */
-    MDB_val key, val;
-    int rc;
-    unsigned char pad[24];
-    if (first) {
-        key = (MDB_val){ 8, s->prefix };
-        if (s->plen == 0) rc = mdb_cursor_get(s->cur, &key, &val, MDB_FIRST);
-        else if (s->plen == 8) rc = mdb_cursor_get(s->cur, &key, &val, MDB_SET_KEY);
-        else {
-            memset(pad, 0, sizeof pad);
-            memcpy(pad, s->prefix + 8, (size_t)s->plen - 8);
-            val = (MDB_val){ 24, pad };
-            rc = mdb_cursor_get(s->cur, &key, &val, MDB_GET_BOTH_RANGE);
-        }
-    } else {
-        rc = mdb_cursor_get(s->cur, &key, &val, s->plen ? MDB_NEXT_DUP : MDB_NEXT);
-    }
-    int copies = 0;
-    unsigned char kb[8], nv[24];     /* a seek's key and value: LMDB may hand
-                                        them back as the key found, so they
-                                        live as long as the loop */
-    for (;;) {
-        if (rc != 0) { s->done = 1; return; }
-        int m = scan_match(s, &key, &val);
-        if (m == -2 && ++copies >= 4 && s->plen >= 8 && s->idx != I_CSPO) {
-            /* a triple many documents state: past its other graphs in one
-               seek, to the first value after (v0, v1, *) of this key (the
-               context is a value's last 8 bytes in SPOC, POSC and OSPC) */
-            memcpy(kb, key.mv_data, 8);
-            memcpy(nv, val.mv_data, 16);
-            memset(nv + 16, 0, 8);
-            int i = 15;
-            while (i >= 0 && ++nv[i] == 0) i--;       /* + 1, big-endian */
-            if (i < 0) { s->done = 1; return; }
-            key = (MDB_val){ 8, kb };
-            val = (MDB_val){ 24, nv };
-            rc = mdb_cursor_get(s->cur, &key, &val, MDB_GET_BOTH_RANGE);
-            copies = 0;
-            continue;
-        }
-        if (m == -1) { s->done = 1; return; }
-        if (m > 0) return;
-        rc = mdb_cursor_get(s->cur, &key, &val, s->plen ? MDB_NEXT_DUP : MDB_NEXT);
-    }
-}
-
 /* A cursor on index idx in txn: an idle one renewed when txn is the read
  * snapshot (a read cursor may be reused, saving LMDB's malloc and free per
  * lookup: a join makes one per row), else a new one. */
@@ -3100,13 +3090,92 @@ static int cursor_get(kenv *e, MDB_txn *txn, int is_w, int idx, MDB_cursor **cur
     return mdb_cursor_open(txn, e->idx[idx], cur);
 }
 
-static void scan_close(scan *s)
+/* The scan's cursor back to the pool (a read), or closed — unless its
+ * write transaction has ended, which closed it. */
+static void cursor_release(scan *s)
 {
     if (s->cur && !s->is_w && s->e->npool[s->idx] < POOL_CURSORS)
         s->e->pool[s->idx][s->e->npool[s->idx]++] = s->cur;  /* for cursor_get */
     else if (s->cur && !(s->is_w && (s->e->wtxn != s->txn || s->e->wgen != s->wgen)))
         mdb_cursor_close(s->cur);
     s->cur = NULL;
+}
+
+/* A union's next range: 1 when there is one and its cursor is open. */
+static int scan_next_range(scan *s)
+{
+    if (s->ialt >= s->nalt) return 0;
+    cursor_release(s);
+    s->idx = I_POSC;
+    put64(s->prefix, s->alt[s->ialt++]);
+    put64(s->prefix + 8, s->alt_o);
+    s->plen = 16;
+    if (s->alt_s) { put64(s->prefix + 16, s->alt_s); s->plen = 24; }
+    if (cursor_get(s->e, s->txn, s->is_w, I_POSC, &s->cur)) { s->cur = NULL; return 0; }
+    return 1;
+}
+
+/* Positions the cursor at the start of the scan's range. */
+static int scan_seek(scan *s, MDB_val *key, MDB_val *val, unsigned char pad[24])
+{
+    *key = (MDB_val){ 8, s->prefix };
+    if (s->plen == 0) return mdb_cursor_get(s->cur, key, val, MDB_FIRST);
+    if (s->plen == 8) return mdb_cursor_get(s->cur, key, val, MDB_SET_KEY);
+    memset(pad, 0, 24);
+    memcpy(pad, s->prefix + 8, (size_t)s->plen - 8);
+    *val = (MDB_val){ 24, pad };
+    return mdb_cursor_get(s->cur, key, val, MDB_GET_BOTH_RANGE);
+}
+
+/* Moves to the first (first != 0) or next match; sets done at the end
+ * (of the last range, for a union). */
+static void scan_step(scan *s, int first)
+{
+    if (!scan_alive(s)) return;
+    if (s->e->resident_max && (++s->e->steps & (TRIM_EVERY - 1)) == 0)
+        resident_trim(s->e);             /* a long writer's reads (reconcile) */
+    MDB_val key, val;
+    int rc;
+    unsigned char pad[24];
+    if (first) rc = scan_seek(s, &key, &val, pad);
+    else rc = mdb_cursor_get(s->cur, &key, &val, s->plen ? MDB_NEXT_DUP : MDB_NEXT);
+    int copies = 0;
+    unsigned char kb[8], nv[24];     /* a seek's key and value: LMDB may hand
+                                        them back as the key found, so they
+                                        live as long as the loop */
+    for (;;) {
+        if (rc != 0) goto over;
+        int m = scan_match(s, &key, &val);
+        if (m == -2 && ++copies >= 4 && s->plen >= 8 && s->idx != I_CSPO) {
+            /* a triple many documents state: past its other graphs in one
+               seek, to the first value after (v0, v1, *) of this key (the
+               context is a value's last 8 bytes in SPOC, POSC and OSPC) */
+            memcpy(kb, key.mv_data, 8);
+            memcpy(nv, val.mv_data, 16);
+            memset(nv + 16, 0, 8);
+            int i = 15;
+            while (i >= 0 && ++nv[i] == 0) i--;       /* + 1, big-endian */
+            if (i < 0) goto over;
+            key = (MDB_val){ 8, kb };
+            val = (MDB_val){ 24, nv };
+            rc = mdb_cursor_get(s->cur, &key, &val, MDB_GET_BOTH_RANGE);
+            copies = 0;
+            continue;
+        }
+        if (m == -1) goto over;
+        if (m > 0) return;
+        rc = mdb_cursor_get(s->cur, &key, &val, s->plen ? MDB_NEXT_DUP : MDB_NEXT);
+        continue;
+    over:                            /* the range is over: a union's next one */
+        if (!scan_next_range(s)) { s->done = 1; return; }
+        rc = scan_seek(s, &key, &val, pad);
+        copies = 0;
+    }
+}
+
+static void scan_close(scan *s)
+{
+    cursor_release(s);
     if (s->txn) rd_end(s->e, s->is_w);
     s->txn = NULL;
 }
@@ -3166,6 +3235,18 @@ static int misses_unindexed(kenv *e, MDB_txn *txn, uint64_t P, uint64_t O)
     return O && id_is_literal(e, txn, O);
 }
 
+/* How many quads have object O (format 5: OSPC's key O and, for each
+ * unlinked predicate, POSC's (p, O) range, counted up to cap + 1 each). */
+static size_t link_count(kenv *e, MDB_txn *txn, uint64_t O, size_t cap)
+{
+    size_t n = dup_count(e, txn, I_OSPC, O);
+    for (int k = 0; k < e->nunlinked && n != SIZE_MAX; k++) {
+        size_t m = pair_count(e, txn, I_POSC, e->unlinked[k], O, cap);
+        n = m == SIZE_MAX ? SIZE_MAX : n + m;
+    }
+    return n;
+}
+
 /* Plans and opens a scan for pattern q (0 = unbound); with_c: only quads of
  * context q[3] (0 = the default graph); else the merged view (distinct).
  * quads: every quad (serialise), no distinct.  Returns 0 or an LMDB error. */
@@ -3195,8 +3276,9 @@ static int scan_open(scan *s, kenv *e, const uint64_t q[4], int with_c, int quad
             if (pair_count(e, s->txn, I_POSC, P, O, nc) > nc) { idx = I_CSPO; n = 1; }
             else { idx = I_POSC; n = 2; }
         } else if (O) {
-            idx = dup_count(e, s->txn, I_OSPC, O) <= dup_count(e, s->txn, I_CSPO, C)
-                  ? I_OSPC : I_CSPO;
+            size_t nc = dup_count(e, s->txn, I_CSPO, C);
+            idx = (e->nunlinked ? link_count(e, s->txn, O, nc) : dup_count(e, s->txn, I_OSPC, O))
+                  <= nc ? I_OSPC : I_CSPO;
             n = 1;
         } else {          /* p alone: the smaller of the predicate and the graph */
             idx = dup_count(e, s->txn, I_POSC, P) <= dup_count(e, s->txn, I_CSPO, C)
@@ -3211,6 +3293,14 @@ static int scan_open(scan *s, kenv *e, const uint64_t q[4], int with_c, int quad
         else if (P) { idx = I_POSC; n = 1 + (O ? 1 : 0); }
         else if (O) { idx = I_OSPC; n = 1; }
         else { idx = I_SPOC; n = 0; }
+    }
+    if (idx == I_OSPC && e->nunlinked) {
+        /* format 5: OSPC lacks the unlinked predicates' quads; POSC's
+           (p, o[, s]) range of each follows OSPC's (scan_next_range) */
+        memcpy(s->alt, e->unlinked, sizeof s->alt);
+        s->nalt = e->nunlinked;
+        s->alt_o = O;
+        s->alt_s = S;
     }
     s->idx = idx;
     s->plen = 8 * n;
@@ -3431,12 +3521,14 @@ static void ki_skip(kiter *it)
     MDB_val key = { 8, s->prefix }, val = { 24, v };
     int rc = mdb_cursor_get(s->cur, &key, &val, MDB_GET_BOTH_RANGE);
     for (;;) {
-        if (rc != 0) { s->done = 1; return; }
+        if (rc != 0) break;
         int m = scan_match(s, &key, &val);
-        if (m == -1) { s->done = 1; return; }         /* -2, a copy: on */
+        if (m == -1) break;                           /* -2, a copy: on */
         if (m > 0) return;
         rc = mdb_cursor_get(s->cur, &key, &val, MDB_NEXT_DUP);
     }
+    if (scan_next_range(s)) scan_step(s, 1);          /* a union's next range */
+    else s->done = 1;
 }
 
 static int ki_next(void *c)
@@ -3663,17 +3755,19 @@ static void env_release(kenv *e)
     free(e);
 }
 
-/* A new store's unindexed predicates (formats 3 and 4): the IRIs of list (space-
- * separated) numbered as terms in txn and their ids kept in meta
- * "unindexed" (8 bytes each), which later opens read (unidx_load). */
-static int unidx_create(kenv *e, MDB_txn *txn, const char *list)
+/* A new store's unindexed predicates (formats 3-5) or unlinked ones
+ * (format 5): the IRIs of list (space-separated, at most MAX_UNINDEXED)
+ * numbered as terms in txn and their ids kept in meta key (8 bytes each:
+ * "unindexed", "unlinked"), which later opens read (preds_load). */
+static int preds_create(kenv *e, MDB_txn *txn, const char *list, const char *mkey,
+                        uint64_t *set, int *n)
 {
-    e->nunidx = 0;
+    *n = 0;
     for (const char *p = list ? list : ""; *p;) {
         while (*p == ' ') p++;
         size_t len = strcspn(p, " ");
         if (!len) break;
-        if (e->nunidx == MAX_UNINDEXED) return EINVAL;
+        if (*n == MAX_UNINDEXED) return EINVAL;
         char iri[1024];
         if (len >= sizeof iri) return EINVAL;
         memcpy(iri, p, len);
@@ -3685,30 +3779,30 @@ static int unidx_create(kenv *e, MDB_txn *txn, const char *list)
         int rc = term_id_v2(e, txn, &b, hash_bytes(b.p, b.len), 1, 0, &id);
         tbuf_free(&b);
         if (rc) return rc;
-        if (!is_unindexed(e, id)) e->unidx[e->nunidx++] = id;
+        if (!in_set(set, *n, id)) set[(*n)++] = id;
     }
     unsigned char v[8 * MAX_UNINDEXED];
-    for (int i = 0; i < e->nunidx; i++) put64(v + 8 * i, e->unidx[i]);
-    MDB_val key = { 9, "unindexed" }, val = { 8 * (size_t)e->nunidx, v };
+    for (int i = 0; i < *n; i++) put64(v + 8 * i, set[i]);
+    MDB_val key = { strlen(mkey), (void *)mkey }, val = { 8 * (size_t)*n, v };
     int rc = mdb_put(txn, e->meta, &key, &val, 0);
     if (!rc) rc = next_save(e, txn);
     e->next_loaded = e->next_dirty = 0;         /* read again by each write txn */
     return rc;
 }
 
-static int unidx_load(kenv *e, MDB_txn *txn)
+static int preds_load(kenv *e, MDB_txn *txn, const char *mkey, uint64_t *set, int *n)
 {
-    MDB_val key = { 9, "unindexed" }, val;
+    MDB_val key = { strlen(mkey), (void *)mkey }, val;
     int rc = mdb_get(txn, e->meta, &key, &val);
     if (rc) return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
     if (val.mv_size % 8 || val.mv_size > 8 * MAX_UNINDEXED) return MDB_CORRUPTED;
-    e->nunidx = (int)(val.mv_size / 8);
-    for (int i = 0; i < e->nunidx; i++) e->unidx[i] = get64((const unsigned char *)val.mv_data + 8 * i);
+    *n = (int)(val.mv_size / 8);
+    for (int i = 0; i < *n; i++) set[i] = get64((const unsigned char *)val.mv_data + 8 * i);
     return 0;
 }
 
 static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t map_size,
-                         const char *unindexed)
+                         const char *unindexed, const char *unlinked)
 {
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -3785,21 +3879,29 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
                   memcmp(val.mv_data, FORMAT_TAG_2, val.mv_size) == 0;
         int is3 = g == 0 && val.mv_size == strlen(FORMAT_TAG_3) &&
                   memcmp(val.mv_data, FORMAT_TAG_3, val.mv_size) == 0;
-        int is4 = g == 0 && val.mv_size == strlen(FORMAT_TAG) &&
+        int is4 = g == 0 && val.mv_size == strlen(FORMAT_TAG_4) &&
+                  memcmp(val.mv_data, FORMAT_TAG_4, val.mv_size) == 0;
+        int is5 = g == 0 && val.mv_size == strlen(FORMAT_TAG) &&
                   memcmp(val.mv_data, FORMAT_TAG, val.mv_size) == 0;
-        e->format = 4;
+        e->format = 5;
         if (g == MDB_NOTFOUND && !read_only) {         /* a new store */
             val = (MDB_val){ strlen(FORMAT_TAG), FORMAT_TAG };
             rc = mdb_put(txn, e->meta, &key, &val, 0);
             if (!rc) rc = mdb_dbi_open(txn, "ids", MDB_CREATE, &e->ids);
             what = "numbering the unindexed predicates (unindexed='IRI …', at most 8)";
-            if (!rc) rc = unidx_create(e, txn, unindexed);
-        } else if (is4 || is3 || is2) {
+            if (!rc) rc = preds_create(e, txn, unindexed, "unindexed", e->unidx, &e->nunidx);
+            if (!rc) what = "numbering the unlinked predicates (unlinked='IRI …', at most 8)";
+            if (!rc) rc = preds_create(e, txn, unlinked, "unlinked", e->unlinked, &e->nunlinked);
+        } else if (is5 || is4 || is3 || is2) {
             what = "opening the term index";
             rc = mdb_dbi_open(txn, "ids", create, &e->ids);
-            /* 3: plain literals keyed by their bytes; 2: every quad indexed */
-            e->format = is4 ? 4 : is3 ? 3 : 2;
-            if (!rc && !is2) { what = "reading the unindexed predicates"; rc = unidx_load(e, txn); }
+            /* 4: every quad in OSPC; 3: plain literals keyed by their
+               bytes; 2: every quad indexed */
+            e->format = is5 ? 5 : is4 ? 4 : is3 ? 3 : 2;
+            if (!rc) what = "reading the unindexed predicates";
+            if (!rc && !is2) rc = preds_load(e, txn, "unindexed", e->unidx, &e->nunidx);
+            if (!rc) what = "reading the unlinked predicates";
+            if (!rc && is5) rc = preds_load(e, txn, "unlinked", e->unlinked, &e->nunlinked);
         } else if (is1 && read_only) {
             e->format = 1;                              /* read as it is */
         } else if (is1) {
@@ -3808,9 +3910,9 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
             rc = upgrade_v1(e, txn);
         } else if (g == 0) {
             librdf_log(w, 0, LIBRDF_LOG_ERROR, LIBRDF_FROM_STORAGE, NULL,
-                       "kouan store %s: unknown format “%.*s” (this kouan reads “%s”, “%s”, “%s” "
-                       "and “%s”)", dir, (int)val.mv_size, (const char *)val.mv_data, FORMAT_TAG,
-                       FORMAT_TAG_3, FORMAT_TAG_2, FORMAT_TAG_1);
+                       "kouan store %s: unknown format “%.*s” (this kouan reads “%s”, “%s”, “%s”, "
+                       "“%s” and “%s”)", dir, (int)val.mv_size, (const char *)val.mv_data,
+                       FORMAT_TAG, FORMAT_TAG_4, FORMAT_TAG_3, FORMAT_TAG_2, FORMAT_TAG_1);
             rc = -1;
         } else rc = g;
     }
@@ -3842,6 +3944,7 @@ static int k_init(librdf_storage *storage, const char *name, librdf_hash *option
     int read_only = options && librdf_hash_get_as_boolean(options, "write") == 0;
     char *ms = options ? librdf_hash_get(options, "map-size") : NULL;
     char *unidx = options ? librdf_hash_get(options, "unindexed") : NULL;
+    char *unlinked = options ? librdf_hash_get(options, "unlinked") : NULL;
     size_t map_size = ms ? (size_t)strtoull(ms, NULL, 10) : 0;
     if (!map_size) map_size = (size_t)64 << 30;
     if (ms) librdf_free_memory(ms);
@@ -3851,6 +3954,7 @@ static int k_init(librdf_storage *storage, const char *name, librdf_hash *option
                              "kouan store: the option dir='FOLDER' is required");
         if (dir) librdf_free_memory(dir);
         if (unidx) librdf_free_memory(unidx);
+        if (unlinked) librdf_free_memory(unlinked);
         free(k);
         return 1;
     }
@@ -3863,8 +3967,9 @@ static int k_init(librdf_storage *storage, const char *name, librdf_hash *option
        IRIs (one object per IRI); kouan's own world does not (query/source.h) */
     if (uris_interned(w)) k->uris = calloc(URI_SLOTS, sizeof *k->uris);
     k->memo = calloc(MEMO_SLOTS, sizeof *k->memo);     /* none: no memo */
-    k->e = k->dir ? env_acquire(w, k->dir, read_only, map_size, unidx) : NULL;
+    k->e = k->dir ? env_acquire(w, k->dir, read_only, map_size, unidx, unlinked) : NULL;
     if (unidx) librdf_free_memory(unidx);
+    if (unlinked) librdf_free_memory(unlinked);
     if (!k->e) {
         free(k->nodes);
         free(k->uris);
@@ -3942,10 +4047,10 @@ static int k_context_add_statement(librdf_storage *storage, librdf_node *ctx,
         pend *np = &e->pend[e->npend++];
         memcpy(np->q, q, sizeof q);
         np->dup = np->keep = 0;
-        np->u = (unsigned char)unindexed_quad(e, q[1], lit);
+        np->u = (unsigned char)quad_flags(e, q[1], lit);
         return 0;
     }
-    if (!rc) rc = quad_add(e, txn, q, unindexed_quad(e, q[1], lit));
+    if (!rc) rc = quad_add(e, txn, q, quad_flags(e, q[1], lit));
     if (rc == 1) return 0;                         /* already stored: once */
     if (rc) {
         log_mdb(k->world, "adding a statement", rc);
@@ -4261,7 +4366,7 @@ static int add_strings(kstore *k, uint64_t c, const kouan_lmdb_triple *t, const 
         pq->q[1] = p_id;
         pq->q[3] = c;
         pq->dup = pq->keep = 0;
-        pq->u = (unsigned char)unindexed_quad(e, p_id, x->o_literal);
+        pq->u = (unsigned char)quad_flags(e, p_id, x->o_literal);
         e->npend++;
     }
     if (rc) {
@@ -4705,6 +4810,7 @@ int kouan_lmdb_stats_get(librdf_storage *storage, kouan_lmdb_stats *out)
     if (!rc && !(rc = mdb_stat(txn, e->terms, &st))) out->terms = st.ms_entries;
     out->format = e->format;
     out->unindexed = e->nunidx;
+    out->unlinked = e->nunlinked;
     if (!rc) out->backlog = backlog_left(e, txn, is_w);
     if (!rc) out->backlog_terms = runs_left(e, txn, is_w, I_IDS);
     MDB_val ukey = { 8, "upgraded" }, uval;
@@ -4787,9 +4893,11 @@ size_t kouan_lmdb_estimate(librdf_storage *storage, librdf_node *s, librdf_node 
         MDB_stat st;                  /* every quad (a scan of SPOC costs that) */
         if (mdb_stat(txn, e->idx[I_SPOC], &st) == 0) out = st.ms_entries;
     } else if (bound == 1) {
-        /* s → SPOC, p → POSC, o → OSPC, c → CSPO: the key's values */
+        /* s → SPOC, p → POSC, o → OSPC, c → CSPO: the key's values (o,
+           format 5: and the unlinked predicates' (p, o) ranges) */
         static const int IDX_OF[4] = { I_SPOC, I_POSC, I_OSPC, I_CSPO };
-        out = dup_count(e, txn, IDX_OF[first], q[first]);
+        out = first == 2 && e->nunlinked ? link_count(e, txn, q[2], cap)
+                                         : dup_count(e, txn, IDX_OF[first], q[first]);
     } else {
         scan sc;
         if (scan_open(&sc, e, q, ctx != NULL, 1) == 0) {
@@ -4797,7 +4905,8 @@ size_t kouan_lmdb_estimate(librdf_storage *storage, librdf_node *s, librdf_node 
             while (!sc.done && out < cap) { out++; scan_step(&sc, 0); }
             /* past cap: the first key's count, an upper bound (one seek) */
             if (!sc.done && sc.plen >= 8) {
-                size_t ub = dup_count(e, txn, sc.idx, get64(sc.prefix));
+                size_t ub = sc.nalt ? link_count(e, txn, sc.alt_o, cap)
+                                    : dup_count(e, txn, sc.idx, get64(sc.prefix));
                 if (ub != SIZE_MAX && ub > out) out = ub;
             }
             scan_close(&sc);

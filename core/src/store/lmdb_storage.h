@@ -9,7 +9,9 @@
  * Options: dir='DIR' (required; the folder must exist), write='no' opens
  * read-only, map-size='BYTES' (default 64 GiB, sparse), unindexed='IRI …'
  * (a new store's predicates, at most 8, whose literal objects are indexed
- * by subject and graph only; later opens read the store's own set).  The
+ * by subject and graph only), unlinked='IRI …' (a new store's predicates,
+ * at most 8, whose quads OSPC leaves out: a pattern with only the object
+ * bound reads them from POSC); later opens read the store's own sets.  The
  * files are DIR/data.mdb and DIR/lock.mdb.  Design, semantics and numbers: the
  * comment at the top of lmdb_storage.c and README.md ("The store"). */
 #ifndef KOUAN_LMDB_STORAGE_H
@@ -37,13 +39,16 @@ typedef struct kouan_lmdb_stats {
     size_t used_bytes;   /* pages in use */
     size_t file_bytes;   /* size of data.mdb on disk */
     size_t map_bytes;    /* the map size */
-    int    format;       /* 4; 3 (before 2026-12-04: plain literals keyed by
+    int    format;       /* 5; 4 (before 2026-12-06: every quad in OSPC);
+                            3 (before 2026-12-04: plain literals keyed by
                             their bytes in `ids`); 2 (before 2026-12-03:
                             every quad indexed by value); 1: a format-1
                             store opened read-only (it is upgraded to 2
                             when next opened for writing) */
     int    unindexed;    /* predicates whose literal objects are in SPOC and
-                            CSPO only (unindexed='…'; formats 3 and 4) */
+                            CSPO only (unindexed='…'; formats 3-5) */
+    int    unlinked;     /* predicates whose quads are not in OSPC
+                            (unlinked='…'; format 5) */
     char   upgraded[128];/* "from format 1 at TIME, N terms", or "" */
     size_t backlog;      /* quads written by a group commit whose POSC and
                             OSPC entries wait in the backlog (merged when
