@@ -393,10 +393,15 @@ static int is_unindexed(const kenv *e, uint64_t p)
     return in_set(e->unidx, e->nunidx, p);
 }
 
+static int unlinked(const kenv *e, uint64_t p)
+{
+    return e->nunlinked && in_set(e->unlinked, e->nunlinked, p);
+}
+
 static int quad_flags(const kenv *e, uint64_t p, int o_literal)
 {
     if (o_literal && e->nunidx && is_unindexed(e, p)) return U_UNINDEXED;
-    return e->nunlinked && in_set(e->unlinked, e->nunlinked, p) ? U_UNLINKED : 0;
+    return unlinked(e, p) ? U_UNLINKED : 0;
 }
 
 /* Whether index i holds a quad whose flags are u. */
@@ -1614,6 +1619,7 @@ static int quad_del(kenv *e, MDB_txn *txn, const uint64_t q[4], int skip_cspo)
     int rc = 0;
     for (int i = 0; i < N_IDX && rc == 0; i++) {
         if (i == I_CSPO && skip_cspo) continue;
+        if (i == I_OSPC && unlinked(e, q[1])) continue;   /* not there */
         unsigned char b[32];
         encode_quad(i, q, b);
         MDB_val key = { 8, b }, val = { 24, b + 8 };
@@ -1861,6 +1867,7 @@ static int drop_merge(kenv *e)
         if (i == I_CSPO && kept == 0) continue;      /* done at once above */
         if (i != I_SPOC && i != I_CSPO) SORT_OF[i](v, m);   /* else read so */
         for (size_t j = 0; j < m && !rc; j++) {
+            if (i == I_OSPC && unlinked(e, v[j].q[1])) continue;   /* not there */
             unsigned char b[32];
             encode_quad(i, v[j].q, b);
             MDB_val kk = { 8, b }, vv = { 24, b + 8 };
