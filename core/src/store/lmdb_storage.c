@@ -4478,8 +4478,9 @@ int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c, const 
     int rc = 0;
     /* a document never stored (its graph's IRI is not a term yet): the
        IRIs it mints under its graph's — a third of its terms, the
-       evidence nodes — are new, not searched for (a term without an id
-       is the writer's to look up, so a wrong guess costs only time) */
+       evidence nodes — and its quotes are new, not searched for (a term
+       without an id is the writer's to look up, so a wrong guess costs
+       only time) */
     size_t own = 0;
     if (graph) {
         tbuf b;
@@ -4503,6 +4504,12 @@ int kouan_lmdb_lookup_ids(librdf_storage *storage, kouan_lmdb_idcache *c, const 
             }
             const char *v = j == 0 ? x->s : j == 2 && !x->o_literal ? x->o : NULL;
             if (own && v && strncmp(v, graph, own) == 0 && v[own] == '#') continue;   /* 0 */
+            /* and its plain literals, the sentences it quotes: 300,000
+               lookups at 40 MB, none found, each a search of `ids` and a
+               slot of the cache taken from a term that recurs */
+            if (own && j == 2 && x->o_literal && !(x->lang && *x->lang) &&
+                !(x->datatype && *x->datatype))
+                continue;
             tbuf b;
             if (!triple_term(x, j, &b)) rc = idc_lookup(e, txn, c, &b, &id[j]);   /* else: the writer says */
             tbuf_free(&b);
