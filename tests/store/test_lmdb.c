@@ -1280,6 +1280,43 @@ static long literal_quads_of(int p)
 static char last_error[1024];
 static int capture(void *u, librdf_log_message *msg);
 
+static void check_iterators(librdf_model *m);
+
+/* A new store in dir given 9 predicates as option name (at most 8): refused
+ * with a message naming what (the folder holds no store after it). */
+static void check_nine_refused(const char *dir, const char *name, const char *what)
+{
+    char nine[400];
+    snprintf(nine, sizeof nine, ",%s='", name);
+    for (int i = 0; i < 9; i++) snprintf(nine + strlen(nine), sizeof nine - strlen(nine), EX "u%d ", i);
+    strcat(nine, "'");
+    last_error[0] = '\0';
+    librdf_world_set_logger(W, NULL, capture);
+    librdf_storage *refused = open_with(dir, "yes", nine);
+    librdf_world_set_logger(W, NULL, quiet);
+    fprintf(stderr, "%s test: 9 predicates refused: %s\n", name, last_error);
+    CHECK(refused == NULL && strstr(last_error, what) && strstr(last_error, "at most 8"));
+    if (refused) librdf_free_storage(refused);
+}
+
+/* The store in dir opened read-only without options (it keeps its sets):
+ * its stats into *st, and every pattern shape (and iterator) checked. */
+static void check_reopened(const char *dir, kouan_lmdb_stats *st, int iterators)
+{
+    memset(st, 0, sizeof *st);
+    librdf_storage *s = open_with(dir, "no", NULL);
+    librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
+    CHECK(m != NULL);
+    if (m) {
+        CHECK(kouan_lmdb_stats_get(s, st) == 0);
+        test_basics(m);
+        test_shapes(m);
+        if (iterators) check_iterators(m);
+        librdf_free_model(m);
+    }
+    if (s) librdf_free_storage(s);
+}
+
 static void test_unindexed(void)
 {
     char dir[300];
@@ -1287,16 +1324,7 @@ static void test_unindexed(void)
     CHECK(mkdir(dir, 0700) == 0);
     /* more than 8 predicates: refused with a message; the folder holds no
        store after it (the next open makes one) */
-    char nine[400] = ",unindexed='";
-    for (int i = 0; i < 9; i++) snprintf(nine + strlen(nine), sizeof nine - strlen(nine), EX "u%d ", i);
-    strcat(nine, "'");
-    last_error[0] = '\0';
-    librdf_world_set_logger(W, NULL, capture);
-    librdf_storage *refused = open_with(dir, "yes", nine);
-    librdf_world_set_logger(W, NULL, quiet);
-    fprintf(stderr, "unindexed test: 9 predicates refused: %s\n", last_error);
-    CHECK(refused == NULL && strstr(last_error, "at most 8"));
-    if (refused) librdf_free_storage(refused);
+    check_nine_refused(dir, "unindexed", "unindexed predicates");
     const char *opt = ",unindexed='" EX "p2 " EX "never-used'";
     librdf_storage *s = open_with(dir, "yes", opt);
     librdf_model *m = s ? librdf_new_model(W, s, NULL) : NULL;
@@ -1325,16 +1353,8 @@ static void test_unindexed(void)
     CHECK(index_entries(dir, "posc") == (long)NQ - lit && index_entries(dir, "ospc") == (long)NQ - lit);
 
     /* reopened without the option, read-only: the store keeps its set */
-    s = open_with(dir, "no", NULL);
-    m = s ? librdf_new_model(W, s, NULL) : NULL;
-    CHECK(m != NULL);
-    if (m) {
-        CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 5 && st.unindexed == 2);
-        test_basics(m);
-        test_shapes(m);
-        librdf_free_model(m);
-    }
-    if (s) librdf_free_storage(s);
+    check_reopened(dir, &st, 0);
+    CHECK(st.format == 5 && st.unindexed == 2);
 
     /* written in one explicit transaction (sorted by flush), and by
        replace_graph from strings */
@@ -1386,20 +1406,26 @@ static librdf_storage *open_with(const char *dir, const char *write, const char 
     return librdf_new_storage(W, KOUAN_LMDB_STORAGE_NAME, NULL, opts);
 }
 
-/* A new store in folder GDIR/name (options `more`; the folder also in
+/* A new store in folder PARENT/name (options `more`; the folder also in
  * out_dir unless NULL), its model in *m: the storage, or NULL (a failed
- * check). */
-static librdf_storage *fresh_store(const char *name, const char *more, librdf_model **m,
-                                   char out_dir[300])
+ * check).  fresh_store: in GDIR. */
+static librdf_storage *fresh_store_in(const char *parent, const char *name, const char *more,
+                                      librdf_model **m, char out_dir[300])
 {
     char own[300], *dir = out_dir ? out_dir : own;
-    snprintf(dir, 300, "%s/%s", GDIR, name);
+    snprintf(dir, 300, "%s/%s", parent, name);
     CHECK(mkdir(dir, 0700) == 0);
     librdf_storage *s = open_with(dir, "yes", more);
     *m = s ? librdf_new_model(W, s, NULL) : NULL;
     CHECK(*m != NULL);
     if (!*m && s) { librdf_free_storage(s); s = NULL; }
     return s;
+}
+
+static librdf_storage *fresh_store(const char *name, const char *more, librdf_model **m,
+                                   char out_dir[300])
+{
+    return fresh_store_in(GDIR, name, more, m, out_dir);
 }
 
 /* Runs fn(arg, out) in a child process — another process on the store,
@@ -2719,16 +2745,7 @@ static void test_unlinked(void)
     char dir[300];
     snprintf(dir, sizeof dir, "%s/unlinked", DIR_);
     CHECK(mkdir(dir, 0700) == 0);
-    char nine[400] = ",unlinked='";
-    for (int i = 0; i < 9; i++) snprintf(nine + strlen(nine), sizeof nine - strlen(nine), EX "u%d ", i);
-    strcat(nine, "'");
-    last_error[0] = '\0';
-    librdf_world_set_logger(W, NULL, capture);
-    librdf_storage *refused = open_with(dir, "yes", nine);
-    librdf_world_set_logger(W, NULL, quiet);
-    fprintf(stderr, "unlinked test: 9 predicates refused: %s\n", last_error);
-    CHECK(refused == NULL && strstr(last_error, "unlinked predicates") && strstr(last_error, "at most 8"));
-    if (refused) librdf_free_storage(refused);
+    check_nine_refused(dir, "unlinked", "unlinked predicates");
     /* as kouan's stores: p2's literals unindexed, p1 unlinked (its objects
        IRIs and literals, so both kinds of o meet the union) */
     const char *opt = ",unindexed='" EX "p2',unlinked='" EX "p1 " EX "never-used'";
@@ -2766,26 +2783,13 @@ static void test_unlinked(void)
     CHECK(index_entries(dir, "ospc") == (long)NQ - lit - p1);
 
     /* reopened read-only without options: the store keeps its sets */
-    s = open_with(dir, "no", NULL);
-    m = s ? librdf_new_model(W, s, NULL) : NULL;
-    CHECK(m != NULL);
-    if (m) {
-        CHECK(kouan_lmdb_stats_get(s, &st) == 0 && st.format == 5 && st.unlinked == 2);
-        test_shapes(m);
-        check_iterators(m);
-        librdf_free_model(m);
-    }
-    if (s) librdf_free_storage(s);
+    check_reopened(dir, &st, 1);
+    CHECK(st.format == 5 && st.unlinked == 2 && st.unindexed == 1);
 
     /* a group commit: the graphs' OSPC keys wait in the backlog's runs
        (reads scan SPOC or CSPO meanwhile), and its merge leaves p1 out */
-    char dir2[320];
-    snprintf(dir2, sizeof dir2, "%s/unlinked-group", DIR_);
-    CHECK(mkdir(dir2, 0700) == 0);
-    s = open_with(dir2, "yes", opt);
-    m = s ? librdf_new_model(W, s, NULL) : NULL;
-    CHECK(m != NULL);
-    if (!m) { if (s) librdf_free_storage(s); return; }
+    char dir2[300];
+    if (!(s = fresh_store_in(DIR_, "unlinked-group", opt, &m, dir2))) return;
     CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 1000) == 0);
     enum { G = 6 };
     static char node[G][32], ent[2][32], gname[G][32];
@@ -2837,11 +2841,8 @@ static void test_unlinked(void)
 
     /* format 4 (a kouan before 2026-12-06 made it): no set, so every quad
        in OSPC; it stays format 4 when written */
-    char dir3[320];
-    snprintf(dir3, sizeof dir3, "%s/format4", DIR_);
-    CHECK(mkdir(dir3, 0700) == 0);
-    s = open_with(dir3, "yes", ",unindexed='" EX "p2'");
-    m = s ? librdf_new_model(W, s, NULL) : NULL;
+    char dir3[300];
+    s = fresh_store_in(DIR_, "format4", ",unindexed='" EX "p2'", &m, dir3);
     if (m) librdf_free_model(m);
     if (s) librdf_free_storage(s);
     CHECK(ids_keys_from(dir3, 'L', "kouan-lmdb 4") == 0);
