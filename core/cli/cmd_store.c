@@ -170,7 +170,7 @@ const cli_command cmd_store = {
     "            and size on disk.  New kouan: stores are format 5 (evidence\n"
     "            offsets, lines and quotes not indexed by value; quotes found\n"
     "            by a hash; statement nodes' links and rdf:type not indexed\n"
-    "            by object alone); formats 4 (before 2026-12-06), 3 (before\n"
+    "            by object alone); formats 4 (until 2026-12-05), 3 (before\n"
     "            2026-12-04) and 2 (before 2026-12-03) are read and written\n"
     "            as they are, `store export kouan:NEW` copies one into\n"
     "            format 5; format 1 (before 2026-12-02) is upgraded in place\n"

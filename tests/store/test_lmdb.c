@@ -2839,7 +2839,7 @@ static void test_unlinked(void)
     librdf_free_storage(s);
     CHECK(index_entries(dir2, "ospc") == 2 * G && index_entries(dir2, "posc") == 5 * G);
 
-    /* format 4 (a kouan before 2026-12-06 made it): no set, so every quad
+    /* format 4 (a kouan until 2026-12-05 made it): no set, so every quad
        in OSPC; it stays format 4 when written */
     char dir3[300];
     s = fresh_store_in(DIR_, "format4", ",unindexed='" EX "p2'", &m, dir3);

@@ -46,9 +46,9 @@
  *           "backlog-removed": see "the backlog" below; "id-runs" → how
  *           many runs of `ids` were ever written, 8 bytes).
  *
- * Format 4 ("kouan-lmdb 4", before 2026-12-06): no unlinked predicates —
+ * Format 4 ("kouan-lmdb 4", until 2026-12-05): no unlinked predicates —
  * every quad in OSPC; read and written as it is (its set is empty).  A
- * kouan before 2026-12-06 refuses format 5.
+ * kouan from before format 5 (2026-12-05) refuses a format-5 store.
  *
  * Format 3 ("kouan-lmdb 3", before 2026-12-04): plain literals keyed by
  * their bytes in `ids`, so no backlog of `ids`; read and written as it is

@@ -39,7 +39,7 @@ typedef struct kouan_lmdb_stats {
     size_t used_bytes;   /* pages in use */
     size_t file_bytes;   /* size of data.mdb on disk */
     size_t map_bytes;    /* the map size */
-    int    format;       /* 5; 4 (before 2026-12-06: every quad in OSPC);
+    int    format;       /* 5; 4 (until 2026-12-05: every quad in OSPC);
                             3 (before 2026-12-04: plain literals keyed by
                             their bytes in `ids`); 2 (before 2026-12-03:
                             every quad indexed by value); 1: a format-1

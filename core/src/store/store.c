@@ -787,7 +787,7 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
             if (st.format == 4)
                 snprintf(info->format_note + len, sizeof info->format_note - len,
                          "; every statement indexed by object: written by a kouan "
-                         "before 2026-12-06");
+                         "until 2026-12-05");
             else
                 snprintf(info->format_note + len, sizeof info->format_note - len,
                          "; %d properties of statement nodes and types indexed by "
