@@ -393,15 +393,17 @@ static int is_unindexed(const kenv *e, uint64_t p)
     return in_set(e->unidx, e->nunidx, p);
 }
 
-static int unlinked(const kenv *e, uint64_t p)
+/* The flags p alone decides: U_UNLINKED or 0 (what a removal, which does
+ * not know whether o is a literal, can tell). */
+static int pred_flags(const kenv *e, uint64_t p)
 {
-    return e->nunlinked && in_set(e->unlinked, e->nunlinked, p);
+    return in_set(e->unlinked, e->nunlinked, p) ? U_UNLINKED : 0;
 }
 
 static int quad_flags(const kenv *e, uint64_t p, int o_literal)
 {
-    if (o_literal && e->nunidx && is_unindexed(e, p)) return U_UNINDEXED;
-    return unlinked(e, p) ? U_UNLINKED : 0;
+    if (o_literal && is_unindexed(e, p)) return U_UNINDEXED;
+    return pred_flags(e, p);
 }
 
 /* Whether index i holds a quad whose flags are u. */
@@ -1619,7 +1621,7 @@ static int quad_del(kenv *e, MDB_txn *txn, const uint64_t q[4], int skip_cspo)
     int rc = 0;
     for (int i = 0; i < N_IDX && rc == 0; i++) {
         if (i == I_CSPO && skip_cspo) continue;
-        if (i == I_OSPC && unlinked(e, q[1])) continue;   /* not there */
+        if (!in_index(i, pred_flags(e, q[1]))) continue;   /* not there */
         unsigned char b[32];
         encode_quad(i, q, b);
         MDB_val key = { 8, b }, val = { 24, b + 8 };
@@ -1867,7 +1869,7 @@ static int drop_merge(kenv *e)
         if (i == I_CSPO && kept == 0) continue;      /* done at once above */
         if (i != I_SPOC && i != I_CSPO) SORT_OF[i](v, m);   /* else read so */
         for (size_t j = 0; j < m && !rc; j++) {
-            if (i == I_OSPC && unlinked(e, v[j].q[1])) continue;   /* not there */
+            if (!in_index(i, pred_flags(e, v[j].q[1]))) continue;   /* not there */
             unsigned char b[32];
             encode_quad(i, v[j].q, b);
             MDB_val kk = { 8, b }, vv = { 24, b + 8 };
@@ -3049,8 +3051,8 @@ typedef struct scan {
     uint64_t       prev[3];
     int            have_prev;
     /* a union (format 5, "Unlinked predicates"): after this range, the
-       POSC range (alt[k], o[, s]) for each k from ialt on */
-    uint64_t       alt[MAX_UNINDEXED], alt_o, alt_s;
+       POSC range (e->unlinked[k], alt_o[, alt_s]) for each k from ialt on */
+    uint64_t       alt_o, alt_s;
     int            nalt, ialt;
 } scan;
 
@@ -3114,7 +3116,7 @@ static int scan_next_range(scan *s)
     if (s->ialt >= s->nalt) return 0;
     cursor_release(s);
     s->idx = I_POSC;
-    put64(s->prefix, s->alt[s->ialt++]);
+    put64(s->prefix, s->e->unlinked[s->ialt++]);
     put64(s->prefix + 8, s->alt_o);
     s->plen = 16;
     if (s->alt_s) { put64(s->prefix + 16, s->alt_s); s->plen = 24; }
@@ -3304,7 +3306,6 @@ static int scan_open(scan *s, kenv *e, const uint64_t q[4], int with_c, int quad
     if (idx == I_OSPC && e->nunlinked) {
         /* format 5: OSPC lacks the unlinked predicates' quads; POSC's
            (p, o[, s]) range of each follows OSPC's (scan_next_range) */
-        memcpy(s->alt, e->unlinked, sizeof s->alt);
         s->nalt = e->nunlinked;
         s->alt_o = O;
         s->alt_s = S;
@@ -3765,7 +3766,8 @@ static void env_release(kenv *e)
 /* A new store's unindexed predicates (formats 3-5) or unlinked ones
  * (format 5): the IRIs of list (space-separated, at most MAX_UNINDEXED)
  * numbered as terms in txn and their ids kept in meta key (8 bytes each:
- * "unindexed", "unlinked"), which later opens read (preds_load). */
+ * "unindexed", "unlinked"), which later opens read (preds_load); the
+ * caller saves the counter once both are numbered (next_save). */
 static int preds_create(kenv *e, MDB_txn *txn, const char *list, const char *mkey,
                         uint64_t *set, int *n)
 {
@@ -3791,10 +3793,7 @@ static int preds_create(kenv *e, MDB_txn *txn, const char *list, const char *mke
     unsigned char v[8 * MAX_UNINDEXED];
     for (int i = 0; i < *n; i++) put64(v + 8 * i, set[i]);
     MDB_val key = { strlen(mkey), (void *)mkey }, val = { 8 * (size_t)*n, v };
-    int rc = mdb_put(txn, e->meta, &key, &val, 0);
-    if (!rc) rc = next_save(e, txn);
-    e->next_loaded = e->next_dirty = 0;         /* read again by each write txn */
-    return rc;
+    return mdb_put(txn, e->meta, &key, &val, 0);
 }
 
 static int preds_load(kenv *e, MDB_txn *txn, const char *mkey, uint64_t *set, int *n)
@@ -3899,6 +3898,8 @@ static kenv *env_acquire(librdf_world *w, const char *dir, int read_only, size_t
             if (!rc) rc = preds_create(e, txn, unindexed, "unindexed", e->unidx, &e->nunidx);
             if (!rc) what = "numbering the unlinked predicates (unlinked='IRI …', at most 8)";
             if (!rc) rc = preds_create(e, txn, unlinked, "unlinked", e->unlinked, &e->nunlinked);
+            if (!rc) rc = next_save(e, txn);          /* the predicates' ids */
+            e->next_loaded = e->next_dirty = 0;       /* read again by each write txn */
         } else if (is5 || is4 || is3 || is2) {
             what = "opening the term index";
             rc = mdb_dbi_open(txn, "ids", create, &e->ids);

@@ -313,9 +313,10 @@ kouan_store *kouan_store_open(librdf_world *world, const char *spec,
             return NULL;
         }
         s->ours = 1;
-        /* a new store leaves the evidence positions (integers shared by
-           every document) out of its by-value indexes: lmdb_storage.c,
-           "Unindexed objects" */
+        /* a new store leaves the evidence positions and quotes out of its
+           by-value indexes, and the statement nodes' links out of its
+           index by object: lmdb_storage.c, "Unindexed objects" and
+           "Unlinked predicates" */
         snprintf(options, sizeof options, "dir='%s',write='%s',unindexed='%s',unlinked='%s'",
                  dir, read_only ? "no" : "yes", KOUAN_UNINDEXED, KOUAN_UNLINKED);
     } else if (strcmp(storage, "virtuoso") == 0) {
