@@ -147,6 +147,23 @@ cmp -s before.nq back.nq || fail "extracting the original again did not restore 
 "$KOUAN" export --format nquads > a.nq
 "$KOUAN" --store "kouan:$T/back" export --format nquads > b.nq
 cmp -s a.nq b.nq || fail "export/import round trip differs"
+# a copy into a store it makes commits as it goes (memory bounded); when
+# it fails (here the target's map is too small: KOUAN_LMDB_MAP_BYTES, a
+# test's setting) it removes what it made and says so — the folder too
+# when it made it, an existing empty folder kept empty
+if KOUAN_LMDB_MAP_BYTES=262144 "$KOUAN" store export "kouan:$T/small" 2>err; then
+    fail "a copy into a full map succeeded"; fi
+grep -q "the new store $T/small was removed" err || fail "failed copy's message: $(cat err)"
+grep -q "MDB_MAP_FULL" err || fail "failed copy's reason: $(cat err)"
+[ ! -e "$T/small" ] || fail "the failed copy left $(ls -A "$T/small")"
+mkdir "$T/empty"
+if KOUAN_LMDB_MAP_BYTES=262144 "$KOUAN" store export "kouan:$T/empty" 2>err; then
+    fail "a copy into a full map succeeded"; fi
+[ -d "$T/empty" ] && [ -z "$(ls -A "$T/empty")" ] || fail "the failed copy into an empty folder left: $(ls -A "$T/empty")"
+if KOUAN_LMDB_MAP_BYTES=262144 "$KOUAN" --store "kouan:$T/small2" store import kouan:kouan.store 2>err; then
+    fail "an import into a full map succeeded"; fi
+grep -q "the new store $T/small2 was removed" err || fail "failed import's message: $(cat err)"
+[ ! -e "$T/small2" ] || fail "the failed import left $(ls -A "$T/small2")"
 # and through hashes
 "$KOUAN" --store "kouan:$T/fromh" store import "hashes:$T/h" 2>/dev/null
 [ "$("$KOUAN" --store "kouan:$T/fromh" store info | field triples)" = "$distinct" ] ||

@@ -223,8 +223,11 @@ int kouan_lmdb_replace_graph_ids(librdf_storage *storage, const char *graph,
  * what is due first.  A group's POSC and OSPC entries wait in a backlog
  * (lmdb_storage.c, "the backlog": reads stay complete, through SPOC and
  * CSPO); setting ms = 0 after a group merges it, as does the next write
- * that is not an add.  Returns 0, or -1 when storage is not ours or that
- * commit or merge failed (logged). */
+ * that is not an add.  Statements added through librdf outside a
+ * transaction (librdf_model_context_add_statement) are grouped the same
+ * way: they wait, and commit when the group holds `quads` of them.
+ * Returns 0, or -1 when storage is not ours or that commit or merge
+ * failed (logged). */
 int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads);
 
 /* How many graphs replace_graph wrote since the last commit (0: all of them

@@ -115,7 +115,17 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err);
 int kouan_store_is_lmdb(const kouan_store *s);
 const char *kouan_store_dir(const kouan_store *s);
 
-/* Copies every quad of src into dst, in one transaction when dst has them;
- * *quads gets the number read.  On failure dst is rolled back (kouan:). */
+/* Copies every quad of src into dst; *quads gets the number read.  Into a
+ * kouan: store this session made (kouan_store_made), in groups committed
+ * as they fill (memory bounded; on failure discard dst); into any other,
+ * in one transaction when dst has them, rolled back on failure (kouan:). */
 int kouan_store_copy(kouan_store *src, kouan_store *dst, size_t *quads, kouan_error *err);
+
+/* Whether opening s made it: a kouan:DIR with no store there before. */
+int kouan_store_made(const kouan_store *s);
+
+/* Closes s and, when opening it made it (kouan_store_made), removes what
+ * it made: the store's files, and the folder when it was made too.  0, or
+ * -1 when something could not be removed. */
+int kouan_store_discard(kouan_store *s);
 #endif

@@ -38,6 +38,14 @@ static int same_store(kouan_store *a, kouan_store *b)
     return realpath(da, ra) && realpath(db, rb) && strcmp(ra, rb) == 0;
 }
 
+/* The source's mapped pages during a copy.  Its stream decodes every
+ * quad's terms, and each drop of the map (kouan_store_limit_resident)
+ * faults its working set in again: copying the 200 MB corpus' store
+ * (37.6 M quads) into a new one took 87 s with 20 MiB, 66 s with 64 MiB
+ * (peak 282 MiB), 50 s with 128 MiB (547 MiB), 46 s unbounded (1.8 GB of
+ * mapped page cache); in one transaction, before groups, 52 s and 3.7 GB. */
+#define COPY_SOURCE_RESIDENT ((size_t)64 << 20)
+
 static int copy_with(kouan *k, const char *other_spec, int import, size_t *quads,
                      kouan_error *err)
 {
@@ -49,12 +57,31 @@ static int copy_with(kouan *k, const char *other_spec, int import, size_t *quads
     kouan_store *other = kouan_store_open(k->world, other_spec, import, 0, err);
     if (!other) return err->code ? err->code : KOUAN_ESTORE;
     int rc;
+    kouan_store *src = import ? other : k->store, *dst = import ? k->store : other;
     if (same_store(k->store, other))
         rc = kouan_error_set(err, KOUAN_EINVAL, "“%s” is the session's own store: "
                              "import and export need two stores", other_spec);
-    else
-        rc = import ? kouan_store_copy(other, k->store, quads, err)
-                    : kouan_store_copy(k->store, other, quads, err);
+    else {
+        /* a copy reads all of one store and writes all of the other: their
+           mapped pages are kept bounded, the target's as a writer's are */
+        kouan_store_limit_resident(src, COPY_SOURCE_RESIDENT);
+        kouan_store_limit_resident(dst, KOUAN_WRITER_RESIDENT);
+        rc = kouan_store_copy(src, dst, quads, err);
+    }
+    /* a store this copy made and could not fill is removed: it held
+       nothing before (kouan_store_copy fills a new store in groups) */
+    if (rc && kouan_store_made(dst) && !same_store(k->store, other)) {
+        const char *dir = kouan_store_dir(dst);
+        size_t len = strlen(err->message);
+        snprintf(err->message + len, sizeof err->message - len, "; the new store %s was removed",
+                 dir ? dir : "");
+        if (kouan_store_discard(dst) != 0) {          /* dir is gone with dst */
+            len = strlen(err->message);
+            snprintf(err->message + len, sizeof err->message - len, " in part: remove the rest");
+        }
+        if (import) k->store = NULL;
+        else other = NULL;
+    }
     kouan_store_close(other);
     return rc;
 }
