@@ -41,9 +41,10 @@ static int same_store(kouan_store *a, kouan_store *b)
 /* The source's mapped pages during a copy.  Its stream decodes every
  * quad's terms, and each drop of the map (kouan_store_limit_resident)
  * faults its working set in again: copying the 200 MB corpus' store
- * (37.6 M quads) into a new one took 87 s with 20 MiB, 66 s with 64 MiB
- * (peak 282 MiB), 50 s with 128 MiB (547 MiB), 46 s unbounded (1.8 GB of
- * mapped page cache); in one transaction, before groups, 52 s and 3.7 GB. */
+ * (37.6 M quads) into a new one took 87 s with 20 MiB, 66–72 s with 64
+ * MiB (peak 282–299 MiB), 50 s with 128 MiB (547 MiB), 46 s unbounded
+ * (1.8 GB of mapped page cache); in one transaction, before groups, 52 s
+ * and 3.7 GB. */
 #define COPY_SOURCE_RESIDENT ((size_t)64 << 20)
 
 static int copy_with(kouan *k, const char *other_spec, int import, size_t *quads,
