@@ -130,7 +130,7 @@ if vt_available && VT_BUFFERS=200000 VT_DIRTY_BUFFERS=150000 vt_start "$W/vt" >&
         timed "$W/pushall.log" "$K" --store "kouan:$W/store.2" push -q --endpoint "$VT_CRUD" \
             --user dba --password-file "$VT_PASSWORD_FILE" --state "$W/pushall.tsv"
         Q=$(kquads "kouan:$W/store.2")
-        row "kouan push, the whole corpus" "$(rate "$Q" "$SECS" | cut -d. -f1) quads/s ($Q quads in $SECS s)"
+        row "kouan push, the whole corpus" "$(rate "$Q" "$SECS" | cut -d. -f1) quads/s ($Q quads in $SECS s, peak $RSS_MB MiB)"
         on_server=$(curl -sS -G "http://127.0.0.1:$VT_HTTP_PORT/sparql" -H 'Accept: text/tab-separated-values' \
             --data-urlencode 'query=SELECT (COUNT(DISTINCT ?g) AS ?g) (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "https://w3id.org/kouan/doc/scale_")) }' | tail -1)
         in_store=$("$K" --store "kouan:$W/store.2" store info | awk '/^graphs/ {g=$2} /^quads/ {q=$2} END {print g "\t" q}')
