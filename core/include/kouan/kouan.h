@@ -360,10 +360,14 @@ int kouan_store_merge_backlog(kouan *k, size_t *merged, kouan_error *err);
 
 /* Copies every statement, with its graph, between the session's store and
  * the store other_spec names (any SPEC; created when missing on import's
- * target side).  import: other → session; export: session → other.  The
- * target is written in one transaction when its storage has them (kouan:),
- * so it receives all or nothing.  *quads gets the number of statements
- * read.  The same store on both sides is refused. */
+ * target side).  import: other → session; export: session → other.  A
+ * kouan: target that opening made (no store in its folder before) is
+ * filled in groups committed as they fill, memory bounded; if the copy
+ * fails, what was made is removed (the folder too when it was made) and
+ * the message says so — on import the session is then left without a
+ * store.  Any other target is written in one transaction when its storage
+ * has them (kouan:), so it receives all or nothing.  *quads gets the
+ * number of statements read.  The same store on both sides is refused. */
 int kouan_store_import(kouan *k, const char *other_spec, size_t *quads, kouan_error *err);
 int kouan_store_export(kouan *k, const char *other_spec, size_t *quads, kouan_error *err);
 
