@@ -871,6 +871,29 @@ int kouan_store_discard(kouan_store *s)
     return rc;
 }
 
+/* Adds every quad of src, with its graph, to dst (*n counts them).  A
+ * failure names the statement, and `after` says what dst holds then. */
+static int copy_statements(kouan_store *src, kouan_store *dst, size_t *n, const char *after,
+                           kouan_error *err)
+{
+    librdf_stream *st = librdf_model_as_stream(src->model);
+    if (!st) return kouan_error_set(err, KOUAN_ESTORE, "cannot read the source store");
+    int rc = KOUAN_OK;
+    for (; !librdf_stream_end(st); librdf_stream_next(st)) {
+        librdf_statement *s = librdf_stream_get_object(st);
+        librdf_node *ctx = librdf_stream_get_context2(st);     /* borrowed */
+        if (!s || librdf_model_context_add_statement(dst->model, ctx, s) != 0) {
+            rc = kouan_error_set(err, KOUAN_ESTORE, "writing statement %zu failed%s%s%s%s",
+                                 *n + 1, dst->last_log[0] ? ": " : "", dst->last_log,
+                                 room_hint(dst->last_log), after);
+            break;
+        }
+        (*n)++;
+    }
+    librdf_free_stream(st);
+    return rc;
+}
+
 /* A copy into a store this session made (kouan:DIR, no data.mdb before):
  * the group commit of `kouan extract`'s writer (kouan_lmdb_set_group),
  * so memory is a group's, not the copy's — in one transaction, the copy
@@ -879,69 +902,39 @@ int kouan_store_discard(kouan_store *s)
  * new store (kouan_store_discard), which held nothing before. */
 enum { COPY_GROUP_MS = 60000, COPY_GROUP_QUADS = 150000 };
 
-static int copy_grouped(kouan_store *src, kouan_store *dst, size_t *quads, kouan_error *err)
+static int copy_grouped(kouan_store *src, kouan_store *dst, size_t *n, kouan_error *err)
 {
-    size_t n = 0;
-    int rc = KOUAN_OK;
-    dst->last_log[0] = '\0';
-    librdf_world_set_logger(dst->world, dst, store_log);
     if (kouan_lmdb_set_group(dst->storage, COPY_GROUP_MS, COPY_GROUP_QUADS) != 0)
-        rc = kouan_error_set(err, KOUAN_ESTORE, "starting the copy failed%s%s",
-                             dst->last_log[0] ? ": " : "", dst->last_log);
-    librdf_stream *st = rc ? NULL : librdf_model_as_stream(src->model);
-    if (!rc && !st) rc = kouan_error_set(err, KOUAN_ESTORE, "cannot read the source store");
-    for (; st && !librdf_stream_end(st); librdf_stream_next(st)) {
-        librdf_statement *s = librdf_stream_get_object(st);
-        librdf_node *ctx = librdf_stream_get_context2(st);     /* borrowed */
-        if (!s || librdf_model_context_add_statement(dst->model, ctx, s) != 0) {
-            rc = kouan_error_set(err, KOUAN_ESTORE, "writing statement %zu failed%s%s%s",
-                                 n + 1, dst->last_log[0] ? ": " : "", dst->last_log,
-                                 room_hint(dst->last_log));
-            break;
-        }
-        n++;
-    }
-    if (st) librdf_free_stream(st);
+        return kouan_error_set(err, KOUAN_ESTORE, "starting the copy failed%s%s",
+                               dst->last_log[0] ? ": " : "", dst->last_log);
+    int rc = copy_statements(src, dst, n, "", err);
     /* groups end: the last one committed, the backlog merged, the new
        store's file flushed */
     if (!rc && kouan_lmdb_set_group(dst->storage, 0, 0) != 0)
         rc = kouan_error_set(err, KOUAN_ESTORE, "committing the copy failed%s%s%s",
                              dst->last_log[0] ? ": " : "", dst->last_log,
                              room_hint(dst->last_log));
-    if (!rc && librdf_model_sync(dst->model) != 0)
-        rc = kouan_error_set(err, KOUAN_ESTORE, "flushing the target store failed");
-    KOUAN_RDF_LOG_RESET(dst->world);
-    if (quads) *quads = rc ? 0 : n;
     return rc;
 }
 
 int kouan_store_copy(kouan_store *src, kouan_store *dst, size_t *quads, kouan_error *err)
 {
-    if (dst->ours && dst->made) return copy_grouped(src, dst, quads, err);
     size_t n = 0;
-    int rc = KOUAN_OK;
+    int rc;
     dst->last_log[0] = '\0';
     librdf_world_set_logger(dst->world, dst, store_log);
-    int txn = librdf_model_transaction_start(dst->model) == 0;
-    librdf_stream *st = librdf_model_as_stream(src->model);
-    if (!st) rc = kouan_error_set(err, KOUAN_ESTORE, "cannot read the source store");
-    for (; st && !librdf_stream_end(st); librdf_stream_next(st)) {
-        librdf_statement *s = librdf_stream_get_object(st);
-        librdf_node *ctx = librdf_stream_get_context2(st);     /* borrowed */
-        if (!s || librdf_model_context_add_statement(dst->model, ctx, s) != 0) {
-            rc = kouan_error_set(err, KOUAN_ESTORE, "writing statement %zu failed%s%s; %s",
-                                 n + 1, dst->last_log[0] ? ": " : "", dst->last_log,
-                                 txn ? "nothing was written"
-                                     : "the target holds what was copied so far");
-            break;
-        }
-        n++;
+    if (dst->ours && dst->made) rc = copy_grouped(src, dst, &n, err);
+    else {
+        int txn = librdf_model_transaction_start(dst->model) == 0;
+        rc = copy_statements(src, dst, &n, txn ? "; nothing was written"
+                                                : "; the target holds what was copied so far",
+                             err);
+        if (rc && txn) librdf_model_transaction_rollback(dst->model);
+        if (!rc && txn && librdf_model_transaction_commit(dst->model) != 0)
+            rc = kouan_error_set(err, KOUAN_ESTORE, "committing the copy failed%s%s%s",
+                                 dst->last_log[0] ? ": " : "", dst->last_log,
+                                 room_hint(dst->last_log));
     }
-    if (st) librdf_free_stream(st);
-    if (rc && txn) librdf_model_transaction_rollback(dst->model);
-    if (!rc && txn && librdf_model_transaction_commit(dst->model) != 0)
-        rc = kouan_error_set(err, KOUAN_ESTORE, "committing the copy failed%s%s",
-                             dst->last_log[0] ? ": " : "", dst->last_log);
     if (!rc && librdf_model_sync(dst->model) != 0)
         rc = kouan_error_set(err, KOUAN_ESTORE, "flushing the target store failed");
     KOUAN_RDF_LOG_RESET(dst->world);
