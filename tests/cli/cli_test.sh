@@ -943,6 +943,26 @@ case_traditional_forms() {
     pass "滿洲里 and 琿春 are 满洲里 and 珲春, the written forms kept as altLabels with evidence"
 }
 
+# a web page in traditional characters that places a port in one sentence
+# (口岸位於…): the rule reads the simplified form, the fact quotes the
+# sentence as the page writes it, with the rule's name
+case_located_in_prose() {
+    cat >"$T/jilong.html" <<'DOC'
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>西藏邊境口岸</title></head>
+<body><h1>吉隆口岸</h1>
+<p>吉隆口岸位於西藏自治區日喀則市吉隆縣，與尼泊爾相鄰。</p></body></html>
+DOC
+    expect_exit 0 k extract "$T/jilong.html"
+    expect_exit 0 k query --format tsv 'SELECT ?l ?v ?r ?q WHERE { ?p a kouan:Port ;
+        rdfs:label ?l ; kouan:province ?x . ?x rdfs:label ?v . ?e rdf:subject ?p ;
+        rdf:predicate kouan:province ; kouan:rule ?r ; kouan:quote ?q }'
+    expect_eq "$(rows "$T/out")" "$(printf '%s\t%s\t%s\t%s' 吉隆 西藏 port-located-in \
+        吉隆口岸位於西藏自治區日喀則市吉隆縣，與尼泊爾相鄰。)" \
+        "the port, its province, the rule and the sentence as written"
+    pass "吉隆口岸位於西藏自治區… places 吉隆 in 西藏, quoting the page"
+}
+
 # kouan's store in a process that cannot reserve 64 GiB of address space
 # (ulimit -v, valgrind, 32-bit): it opens with a smaller map and works.
 # Registered for the plain build only (ASan needs terabytes of address space).

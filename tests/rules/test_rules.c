@@ -253,6 +253,24 @@ static void test_seed_constructions(void)
     run_doc(st, china);
     EXPECT("中国", "neighbour", "朝鲜");
     EXPECT("中国", "neighbour", "越南");
+
+    /* where a port lies: its province, and a county the document knows
+       after it (a prefecture between); not past a comma, not in future */
+    static const char *const located[] = {
+        "吉隆/E:" O, "口岸/W", "位于/W", "西藏自治区/E:" P, "日喀则市/E:5", "吉隆县/E:6",
+        "，/P", "与/W", "尼泊尔/E:" C, "相邻/W", "。/P", NULL };
+    run_doc(st, located);
+    EXPECT("吉隆", "province", "西藏自治区");
+    EXPECT("吉隆", "county", "吉隆县");
+    static const char *const located2[] = {
+        "磨憨/E:" O, "口岸/W", "地处/W", "云南/E:" P, "，/P", "勐腊县/E:6", "。/P", NULL };
+    run_doc(st, located2);
+    EXPECT("磨憨", "province", "云南");
+    CHECK(count("county") == 0);
+    static const char *const planned[] = {
+        "计划/W", "吉隆/E:" O, "口岸/W", "设在/W", "西藏/E:" P, "。/P", NULL };
+    run_doc(st, planned);
+    CHECK(count("province") == 0);
     plugin->fini(st);
 }
 
