@@ -1129,9 +1129,10 @@ static int wr_commit(kstore *k)
     if ((rc = next_save(e, e->wtxn))) { log_lost(k, "numbering terms", rc, graphs); wr_abort(e); return 1; }
     /* a group's commit writes its dirty pages, held in memory until now:
        when that was more than GROUP_DIRTY, the next groups take fewer
-       quads (a larger store has more pages per quad), never below 1/16 */
-    unsigned long long w0 = e->group_ms && (graphs > 1 || (!graphs && gquads))
-                          ? kouan_bytes_written() : 0;   /* graphs, or a copy's adds */
+       quads (a larger store has more pages per quad), never below 1/16.
+       Measured for any group but one graph, which cannot be split (a
+       copy's statements come with no graph count) */
+    unsigned long long w0 = e->group_ms && gquads && graphs != 1 ? kouan_bytes_written() : 0;
     t0 = kouan_seconds();
     rc = mdb_txn_commit(e->wtxn);
     e->times.commit += kouan_seconds() - t0;

@@ -853,7 +853,7 @@ int kouan_store_made(const kouan_store *s) { return s && s->made; }
 int kouan_store_discard(kouan_store *s)
 {
     if (!s) return 0;
-    if (!s->made || !s->dir) { kouan_store_close(s); return 0; }
+    if (!s->made) { kouan_store_close(s); return 0; }   /* made: a kouan:DIR */
     char *dir = strdup(s->dir);
     int whole = s->made == 2;
     kouan_store_close(s);
@@ -897,9 +897,13 @@ static int copy_statements(kouan_store *src, kouan_store *dst, size_t *n, const 
 /* A copy into a store this session made (kouan:DIR, no data.mdb before):
  * the group commit of `kouan extract`'s writer (kouan_lmdb_set_group),
  * so memory is a group's, not the copy's — in one transaction, the copy
- * of a 200 MB corpus' store (37.6 M quads) peaked at 4.2 GB, its pending
- * quads and dirty pages.  Not atomic: on failure the caller discards the
- * new store (kouan_store_discard), which held nothing before. */
+ * of a 200 MB corpus' store (37.6 M quads) peaked at 3.7–4.2 GB, its
+ * pending quads and dirty pages.  Not atomic: on failure the caller
+ * discards the new store (kouan_store_discard), which held nothing before.
+ * Statements added in a group commit by count (COPY_GROUP_QUADS, shrunk
+ * as extract's when a commit's dirty pages grow), not by time: the
+ * interval only turns groups on (a clock read per statement would be a
+ * cost, and a crash loses a new store whole anyway). */
 enum { COPY_GROUP_MS = 60000, COPY_GROUP_QUADS = 150000 };
 
 static int copy_grouped(kouan_store *src, kouan_store *dst, size_t *n, kouan_error *err)
@@ -923,7 +927,7 @@ int kouan_store_copy(kouan_store *src, kouan_store *dst, size_t *quads, kouan_er
     int rc;
     dst->last_log[0] = '\0';
     librdf_world_set_logger(dst->world, dst, store_log);
-    if (dst->ours && dst->made) rc = copy_grouped(src, dst, &n, err);
+    if (dst->made) rc = copy_grouped(src, dst, &n, err);     /* a new kouan:DIR */
     else {
         int txn = librdf_model_transaction_start(dst->model) == 0;
         rc = copy_statements(src, dst, &n, txn ? "; nothing was written"

@@ -57,9 +57,9 @@ static int copy_with(kouan *k, const char *other_spec, int import, size_t *quads
                                "(kouan:DIR, hashes:DIR or NAME:OPTIONS)");
     kouan_store *other = kouan_store_open(k->world, other_spec, import, 0, err);
     if (!other) return err->code ? err->code : KOUAN_ESTORE;
-    int rc;
+    int rc, same = same_store(k->store, other);
     kouan_store *src = import ? other : k->store, *dst = import ? k->store : other;
-    if (same_store(k->store, other))
+    if (same)
         rc = kouan_error_set(err, KOUAN_EINVAL, "“%s” is the session's own store: "
                              "import and export need two stores", other_spec);
     else {
@@ -71,7 +71,7 @@ static int copy_with(kouan *k, const char *other_spec, int import, size_t *quads
     }
     /* a store this copy made and could not fill is removed: it held
        nothing before (kouan_store_copy fills a new store in groups) */
-    if (rc && kouan_store_made(dst) && !same_store(k->store, other)) {
+    if (rc && !same && kouan_store_made(dst)) {
         const char *dir = kouan_store_dir(dst);
         size_t len = strlen(err->message);
         snprintf(err->message + len, sizeof err->message - len, "; the new store %s was removed",
