@@ -181,7 +181,6 @@ static void print_timings(const kouan_batch_timings *t, double bytes, int emit)
                 t->write, t->flush, t->commits, t->commits == 1 ? "" : "s", t->commit);
     else
         fprintf(o, "               writing %.2f s", t->write);
-    if (t->trim > 0) fprintf(o, ", free memory given back %.2f s", t->trim);
     if (t->workers > 1) fprintf(o, ", waiting for workers %.2f s\n", t->wait);
     else fprintf(o, "; extracting the rest\n");
     if (!emit) {

@@ -20,7 +20,6 @@
 #include "util/procio.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,21 +332,16 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
     return rc ? rc : failed ? KOUAN_EINPUT : KOUAN_OK;
 }
 
-/* Every TRIM_DOCS documents written into a store, the writer gives the
- * threads' free heap memory back to the system (malloc_trim: every arena,
- * the free pages inside a heap too, not only at its top).  The workers'
- * arenas each hold ~10 MB of free chunks between documents (a document's
- * tokens and graph, freed once it is written) and the writer's ~12 MB
- * (each group's sorting buffers): at 200 MB of corpus glibc's statistics
- * read 125 MB of heap, 89 MB of it in use.  Trimming brought the 200 MB
- * batch's peak from 190–201 MB to 182–186 MB and the 40 MB one's from 168–177
- * to 159–165 MB, for 0.13 s of the writer's time at 40 MB and 0.7 s at
- * 200 MB (the pages given back are faulted in again when next used: a
- * few seconds of system time at 200 MB, on the core the writer leaves to
- * the workers; wall time within the runs' noise).  Every 96 documents:
- * 188 MB.  Not with --emit: its writer only prints (no pool of dirty
- * pages, no sorting buffers), and its peak is a few documents. */
-enum { TRIM_DOCS = 32 };
+/* Until 2026-12-06 the writer gave the threads' free heap memory back to
+ * the system every 32 documents (malloc_trim(0): every arena, the free
+ * pages inside a heap too).  It took the 200 MB batch's peak from 190–201
+ * MB to 182–186, but each page given back was faulted in again at its next
+ * use, and with -j 2 both cores are busy: the batch took 1.5–2.5 s longer
+ * with it (33.4–34.6 s against 35.1–36.2, three runs each).  The peak came
+ * mostly from the map (its base measured too high, map_drop in
+ * lmdb_storage.c): bounded there, the batch peaks at 171–175 MiB without
+ * trimming.  Heaps' tops are still trimmed past 8 MB (kouan extract's
+ * mallopt). */
 
 /* Group commit into the store for the batch (kouan_set_commit_interval),
  * and the store's map kept from filling the memory: a batch over a large
@@ -549,11 +543,6 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         report_doc(k, &h, paths, i, x, wrc, &werr, done, user);
         if (!x->rc && wrc) { *err = werr; rc = wrc; }
         kouan_extracted_free(x);
-        if (b.store && (i + 1) % TRIM_DOCS == 0) {
-            double t0 = kouan_seconds();
-            malloc_trim(0);
-            k->timings.trim += kouan_seconds() - t0;
-        }
 
         pthread_mutex_lock(&b.mu);
         s->ready = 0;

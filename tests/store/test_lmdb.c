@@ -2208,6 +2208,66 @@ static void test_resident_map_only(void)
     librdf_free_storage(s);
 }
 
+/* The limit is measured from the fewest other file-backed pages seen
+ * after the last drops, not from the last measure alone: a measure is
+ * taken just after a drop, and kouan extract's workers fault the map's
+ * pages in again meanwhile, which lifted the limit by as much (at 200 MB
+ * the map's pages then peaked 20 MiB over it).  Here another file's
+ * pages stand for those refaults: mapped for one drop only (a probe's),
+ * they must not lift the limit of the scan after; with the last measure
+ * as the base, the whole store stayed mapped through that scan. */
+static void test_resident_base_least(void)
+{
+    char dir[300], data[340], other[340];
+    if (filled_store("resident_base", 20, dir)) return;
+    snprintf(data, sizeof data, "%s/data.mdb", dir);
+    snprintf(other, sizeof other, "%s/other.bin", GDIR);
+    struct stat st;
+    CHECK(stat(data, &st) == 0);
+    long store_kb = (long)(st.st_size >> 10), other_kb = 2 * store_kb;
+    librdf_storage *s = open_with(dir, "yes", NULL);
+    librdf_model *m = librdf_new_model(W, s, NULL);
+    CHECK(kouan_lmdb_limit_resident(s, 256 << 10) == 0);
+    size_t all = count_stream(librdf_model_as_stream(m));  /* drops: the true base */
+    kouan_lmdb_times t0, t1, t2;
+    CHECK(kouan_lmdb_times_get(s, &t0) == 0);
+    /* another file's pages, resident for one drop */
+    int fd = open(other, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && ftruncate(fd, (off_t)other_kb << 10) == 0);
+    unsigned char *o = fd >= 0 ? mmap(NULL, (size_t)other_kb << 10, PROT_READ | PROT_WRITE,
+                                      MAP_SHARED, fd, 0) : MAP_FAILED;
+    CHECK(o != MAP_FAILED);
+    if (o == MAP_FAILED) {
+        if (fd >= 0) close(fd);
+        librdf_free_model(m);
+        librdf_free_storage(s);
+        return;
+    }
+    for (long i = 0; i < other_kb << 10; i += 4096) o[i] = 1;
+    /* a probe looks at the resident pages every 16th time: one drop */
+    kouan_lmdb_triple q = { EX "e/0/0", EX "p1", "value 0 of 0", 1, "zh", NULL };
+    char g[64];
+    snprintf(g, sizeof g, EX "doc/%d", 0);
+    for (int i = 0; i < 16; i++) CHECK(kouan_lmdb_has_quad(s, &q, g) == 1);
+    CHECK(kouan_lmdb_times_get(s, &t1) == 0);
+    munmap(o, (size_t)other_kb << 10);
+    close(fd);
+    unlink(other);
+    size_t again = count_stream(librdf_model_as_stream(m));
+    long mapped = map_rss_kb(data);
+    CHECK(kouan_lmdb_times_get(s, &t2) == 0);
+    fprintf(stderr, "resident base test: store %ld kB; drops %zu in the first scan, %zu by "
+            "the probes, %zu in the scan after; the map %ld kB after it\n", store_kb,
+            t0.drops, t1.drops - t0.drops, t2.drops - t1.drops, mapped);
+    CHECK(all == 20000 && again == 20000);
+    CHECK(t0.drops >= 8);                        /* the first scan measured the base */
+    CHECK(t1.drops == t0.drops + 1);             /* the other file's one drop */
+    CHECK(t2.drops > t1.drops);                  /* the scan after: dropped as it went */
+    CHECK(mapped >= 0 && mapped < store_kb / 2);
+    librdf_free_model(m);
+    librdf_free_storage(s);
+}
+
 /* How much of file path's [from, from + len) the page cache holds, kB
  * (mincore on a mapping: nothing is read); -1 on an error. */
 static long cached_kb(const char *path, off_t from, size_t len)
@@ -3006,6 +3066,7 @@ int main(void)
     test_format3_kept();
     test_many_copies();
     test_resident_map_only();
+    test_resident_base_least();
     test_prefault();
     test_resident();
     test_unindexed();

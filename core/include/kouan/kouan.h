@@ -147,8 +147,6 @@ typedef struct kouan_batch_timings {
                             pending quads into the indexes */
     double commit;     /*   kouan:DIR, in `write`: committing (writing
                             dirty pages, syncing the disk) */
-    double trim;       /*   returning the threads' free heap memory to
-                            the system (malloc_trim) */
     size_t commits;    /*   … how many commits that was */
     double finish;     /* the last group written and committed and,
                           kouan:DIR, the backlog merged into the predicate

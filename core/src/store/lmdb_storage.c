@@ -264,6 +264,10 @@ typedef struct idpair { uint64_t h, id; } idpair;
    faulted in 2 MB at exit, ~10 ms here); past CACHE_LOG, all are scanned */
 #define CACHE_LOG 4096u
 
+/* the drops whose measures of the other file-backed pages make the base
+   (map_drop) */
+#define BASE_SEEN 8u
+
 typedef struct kenv {
     struct kenv *next;
     uint32_t     cache_log[CACHE_LOG];
@@ -320,9 +324,11 @@ typedef struct kenv {
                                  before kouan extract's workers start and
                                  only read after (idc_trim) */
     size_t       resident_base;/* the process' other file-backed pages
-                                 (libraries, the lexicon), bytes: statm's
-                                 "shared" just after the map was dropped
-                                 (atomic: workers trim too) */
+                                 (libraries, the lexicon), bytes: the least
+                                 of base_seen (atomic: workers trim too) */
+    size_t       base_seen[BASE_SEEN];/* statm's "shared" just after each
+                                 of the last drops, 0: none (atomic) */
+    unsigned     base_next;   /* base_seen's next slot (atomic) */
     int          map_missing; /* map_find failed: no trimming */
     void        *map_at;      /* the map (found by resident_trim) */
     unsigned     steps;       /* scan steps, to check the resident pages */
@@ -1233,11 +1239,26 @@ static int resident_over(kenv *e, int *fd)
 }
 
 /* Drops the map's pages from the process (the page cache keeps them) and
- * measures what is left: the other file-backed pages. */
+ * measures what is left: the other file-backed pages, and whatever the
+ * map's other readers (kouan extract's workers) faulted in again between
+ * the drop and the measure.  That much the measure is too high, and the
+ * limit with it: at 200 MB with -j 2, measures after a drop ran from 15
+ * to 50 MiB, and the file-backed pages peaked at 67–71 MiB against ~30
+ * (the lexicon, the libraries) + 20.  So the base is the least of the
+ * last BASE_SEEN measures: a rise of the other pages that lasts (the
+ * lexicon paged in) counts BASE_SEEN drops later; one reader's refaults
+ * do not (the peak 165–175 MiB, was 176–182; drops about as many). */
 static void map_drop(kenv *e, void *at, size_t len, int *fd)
 {
     madvise(at, len, MADV_DONTNEED);
-    __atomic_store_n(&e->resident_base, resident_shared(fd), __ATOMIC_RELAXED);
+    size_t now = resident_shared(fd), least = now;
+    unsigned slot = __atomic_fetch_add(&e->base_next, 1, __ATOMIC_RELAXED) % BASE_SEEN;
+    __atomic_store_n(&e->base_seen[slot], now, __ATOMIC_RELAXED);
+    for (unsigned i = 0; i < BASE_SEEN; i++) {
+        size_t v = __atomic_load_n(&e->base_seen[i], __ATOMIC_RELAXED);
+        if (v && v < least) least = v;
+    }
+    __atomic_store_n(&e->resident_base, least, __ATOMIC_RELAXED);
     __atomic_add_fetch(&e->drops, 1, __ATOMIC_RELAXED);
 }
 
@@ -1259,6 +1280,8 @@ int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes)
     /* what is not the map is measured at the first drop: until then
        every file-backed page counts (the stricter bound) */
     __atomic_store_n(&k->e->resident_base, 0, __ATOMIC_RELAXED);
+    for (unsigned i = 0; i < BASE_SEEN; i++)
+        __atomic_store_n(&k->e->base_seen[i], 0, __ATOMIC_RELAXED);
     return 0;
 }
 
