@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -348,9 +349,16 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
  * store reads most of its pages, and each stays mapped (resident) until
  * dropped.  GROUP_QUADS bounds a group's pending quads and dirty pages. */
 enum { GROUP_QUADS = 150000 };
-static int group_start(kouan *k, held *h, FILE *emit, kouan_error *err)
+static int group_start(kouan *k, held *h, FILE *emit, int threads, kouan_error *err)
 {
     if (emit || !k->store || !k->commit_ms) return KOUAN_OK;
+    /* the store's helper caches the file ahead of the writer on a core the
+       batch's threads leave idle, if any (lmdb_storage.c, "the file's
+       tail"): -j 1 is one thread, -j N the writer and N workers */
+    cpu_set_t cpus;
+    int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
+              : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    kouan_store_set_spare_core(k->store, threads < cores);
     int rc = kouan_store_set_group(k->store, k->commit_ms, GROUP_QUADS, err);
     h->on = rc == KOUAN_OK && kouan_store_is_lmdb(k->store);
     return rc;
@@ -410,7 +418,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         k->timings.names = lap(&clk);
         kouan_extracted *x = malloc(sizeof *x);
         if (!x) return kouan_error_set(err, KOUAN_ENOMEM, "out of memory");
-        rc = group_start(k, &h, emit, err);
+        rc = group_start(k, &h, emit, 1, err);
         for (size_t i = 0; i < n && !rc; i++) {
             kouan_extract_doc(k, paths[i], x, warn, user);
             kouan_error werr = {0};
@@ -517,7 +525,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
     k->timings.names = lap(&clk);
 
     /* the writer: document i as soon as it is extracted, in order */
-    if (!rc) rc = group_start(k, &h, emit, err);
+    if (!rc) rc = group_start(k, &h, emit, jobs + 1, err);
     for (size_t i = 0; i < n && !rc; i++) {
         slot *s = &b.ring[i % b.window];
         double w0 = kouan_seconds();

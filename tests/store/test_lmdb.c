@@ -2357,6 +2357,23 @@ static void test_prefault(void)
     CHECK(write_doc(m, 30, 100) == 0 && quads_of(m, 30) == 100 && quads_of(m, 2) == 1000);
     CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0 && kouan_lmdb_set_group(s, 0, 0) == 0);
     CHECK(kouan_lmdb_stats_get(s, &st) == 0 && file_size(data) == (off_t)st.used_bytes);
+    /* no core to spare (kouan extract -j 2 on two cores): nothing cached
+       ahead, the file stays LMDB's; then a spare core again: cached */
+    CHECK(kouan_lmdb_times_get(s, &t) == 0);
+    size_t cached_before = t.prefault_bytes;
+    CHECK(kouan_lmdb_set_spare_core(s, 0) == 0);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    usleep(200 * 1000);
+    CHECK(file_size(data) == (off_t)st.used_bytes);
+    CHECK(write_doc(m, 31, 100) == 0 && quads_of(m, 31) == 100);
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(kouan_lmdb_times_get(s, &t) == 0 && t.prefault_bytes == cached_before);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && file_size(data) == (off_t)st.used_bytes);
+    CHECK(kouan_lmdb_set_spare_core(s, 1) == 0);
+    CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);
+    CHECK(tail_cached(data, (off_t)st.used_bytes, (off_t)st.used_bytes + ahead));
+    CHECK(kouan_lmdb_set_group(s, 0, 0) == 0);
+    CHECK(kouan_lmdb_stats_get(s, &st) == 0 && file_size(data) == (off_t)st.used_bytes);
     /* KOUAN_LMDB_PREFAULT_MB=0: no helper, the file stays LMDB's */
     setenv("KOUAN_LMDB_PREFAULT_MB", "0", 1);
     CHECK(kouan_lmdb_set_group(s, 3600 * 1000, 0) == 0);

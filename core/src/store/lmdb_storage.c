@@ -347,6 +347,8 @@ typedef struct kenv {
     size_t       probe_drops; /* map_drop calls after one (atomic) */
     struct prefault *pf;      /* the file's tail faulted in ahead of a
                                  group writer (prefault_start), or NULL */
+    int          no_spare;    /* kouan_lmdb_set_spare_core(…, 0): the
+                                 writer's process keeps every core busy */
     /* the backlog of `ids` (format 4; see "the backlog of ids"): the
        writer's answers for the plain literals the runs hold */
     int          grouped;     /* a grouped replace's nested transaction is
@@ -1477,7 +1479,16 @@ static int fill_check(kenv *e, librdf_world *w, const char *dir)
  * PREFAULT_MB of allocated tail that LMDB never reads (past its last page)
  * and the next group writer cuts.  The helper reads LMDB's last page number
  * (mdb_env_info) and nothing else of it.  KOUAN_LMDB_PREFAULT_MB: how far
- * ahead (0: no helper). */
+ * ahead (0: no helper).
+ *
+ * Only on a core the writer's process leaves idle (kouan_lmdb_set_spare_core:
+ * kouan extract -j 1 on two cores, not -j 2).  With none, the helper's time
+ * came from the writer and the workers even at SCHED_IDLE: the 200 MB
+ * batch with -j 2 took 35.4–37.2 s with it against 32.0–36.1 s without
+ * (three runs each, interleaved), the writer writing 23.3–23.7 s against
+ * 19.8–21.4; with -j 1 the two were level on the machine of 2026-12-06
+ * (67.1–67.4 s without, 67.3–69.1 with), whose guest pages the host had
+ * backed already. */
 #define PREFAULT_MB 96
 typedef struct prefault {
     pthread_t        th;
@@ -1507,9 +1518,12 @@ static void *prefault_main(void *arg)
 {
     prefault *p = arg;
     /* only on a core nothing else wants: never slows the writer or the
-       workers (with a normal priority it took the writer's core at times) */
+       workers (with a normal priority it took the writer's core at times).
+       A helper that only sends commits to the disk (no core to spare:
+       p->ahead 0) keeps its priority: a call a commit, and what it does
+       not send the fill's last flush waits for */
     struct sched_param sp = { 0 };
-    pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+    if (p->ahead) pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
     const off_t step = (off_t)2 << 20;  /* a readahead's reach; stop heard between */
     size_t seen = 0, txnid = 0;
     while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
@@ -1523,7 +1537,7 @@ static void *prefault_main(void *arg)
             (void)sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
             seen = txnid;
         }
-        if (used >= 0) {
+        if (used >= 0 && p->ahead) {
             off_t from = p->done > used ? p->done : used, to = used + p->ahead;
             double t0 = kouan_seconds();
             for (off_t o = from; o < to && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE); o += step) {
@@ -1546,14 +1560,18 @@ static void *prefault_main(void *arg)
 }
 
 /* Starts the helper for a group writer (nothing when one runs, the store
- * is read-only, or KOUAN_LMDB_PREFAULT_MB is 0).  Failing to start it is
- * not an error: the writer only runs slower. */
+ * is read-only, or KOUAN_LMDB_PREFAULT_MB is 0).  With no core to spare
+ * (kouan_lmdb_set_spare_core) it caches nothing ahead, and runs only to
+ * send a new store's commits to the disk.  Failing to start it is not an
+ * error: the writer only runs slower. */
 static void prefault_start(kenv *e)
 {
     if (e->pf || e->read_only) return;
     const char *v = getenv("KOUAN_LMDB_PREFAULT_MB");
     long mb = v && *v ? strtol(v, NULL, 10) : PREFAULT_MB;
     if (mb <= 0) return;
+    if (e->no_spare) mb = 0;
+    if (!mb && !e->fill) return;                 /* nothing to do */
     int lfd;
     MDB_stat st;
     if (mdb_env_get_fd(e->env, &lfd) || mdb_env_stat(e->env, &st)) return;
@@ -4709,6 +4727,13 @@ size_t kouan_lmdb_group_pending(librdf_storage *storage)
     if (!kouan_lmdb_is_ours(storage)) return 0;
     kenv *e = ((kstore *)librdf_storage_get_instance(storage))->e;
     return e->wtxn && !e->explicit_txn ? e->ggraphs : 0;
+}
+
+int kouan_lmdb_set_spare_core(librdf_storage *storage, int spare)
+{
+    if (!kouan_lmdb_is_ours(storage)) return -1;
+    ((kstore *)librdf_storage_get_instance(storage))->e->no_spare = !spare;
+    return 0;
 }
 
 int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads)

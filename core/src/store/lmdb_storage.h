@@ -230,6 +230,13 @@ int kouan_lmdb_replace_graph_ids(librdf_storage *storage, const char *graph,
  * failed (logged). */
 int kouan_lmdb_set_group(librdf_storage *storage, unsigned ms, size_t quads);
 
+/* Whether the writer's process leaves a core idle for the helper that
+ * caches the store file's tail ahead of a group writer (the default: 1).
+ * With 0 the helper caches nothing, and only sends a new store's commits
+ * to the disk.  Takes effect when groups are next set on.  Returns 0, or
+ * -1 when storage is not ours. */
+int kouan_lmdb_set_spare_core(librdf_storage *storage, int spare);
+
 /* How many graphs replace_graph wrote since the last commit (0: all of them
  * are committed). */
 size_t kouan_lmdb_group_pending(librdf_storage *storage);

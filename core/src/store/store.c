@@ -617,6 +617,11 @@ int kouan_store_set_group(kouan_store *s, unsigned ms, size_t quads, kouan_error
                          "the store was not changed since its last commit", err);
 }
 
+void kouan_store_set_spare_core(kouan_store *s, int spare)
+{
+    if (s->ours) kouan_lmdb_set_spare_core(s->storage, spare);
+}
+
 int kouan_store_merge(kouan_store *s, size_t *merged, kouan_error *err)
 {
     if (merged) *merged = 0;

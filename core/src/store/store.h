@@ -72,6 +72,10 @@ void kouan_store_idcache_free(kouan_store_idcache *cache);
  * due; an error when that commit fails (every graph since the last commit
  * lost, the store as that commit left it). */
 int kouan_store_set_group(kouan_store *s, unsigned ms, size_t quads, kouan_error *err);
+/* kouan:DIR: whether the writer's process leaves a core idle for the
+ * store's helpers (kouan_lmdb_set_spare_core), before set_group; other
+ * stores: nothing. */
+void kouan_store_set_spare_core(kouan_store *s, int spare);
 /* kouan:DIR: merges the backlog of the predicate and object indexes now
  * (kouan_lmdb_merge); *merged: the quads that waited.  Other stores:
  * KOUAN_EINVAL. */
