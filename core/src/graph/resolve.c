@@ -105,7 +105,7 @@ static int read_table(kouan_resolver *r, int cls, const char *dir,
         while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
             line[--got] = '\0';
         if (got == 0 || line[0] == '#') continue;
-        char *fields[8];
+        char *fields[8] = { 0 };   /* past n: NULL, not garbage */
         size_t n = split_tabs(line, fields, 8);
         rc = cb(r, cls, fields, n, path, lineno, err);
     }
