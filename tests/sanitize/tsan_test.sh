@@ -2,9 +2,12 @@
 # tsan.threads: kouan's threaded paths under ThreadSanitizer (a build with
 # -DKOUAN_TSAN=ON: scripts/test's build-tsan/).  Any report fails the test:
 #   - extract -j 2 into a new kouan: store (the workers, the ordered writer
-#     with its group commits, the helper thread caching the file's tail,
+#     with its group commits, the helper thread sending them to the disk,
 #     the map dropped by any thread), then again into the same store (the
 #     workers skip unchanged files by asking the last commit);
+#   - extract -j 1 into a new store (the writer, and the helper caching the
+#     file's tail on the core -j 1 leaves idle: with -j 2 on two cores it
+#     caches nothing);
 #   - extract -j 2 --emit nquads (the workers format, the writer prints);
 #   - serve with two query workers: concurrent SPARQL and evidence requests
 #     (the HTTP threads, the queue, the slow-request reaper), then Ctrl-C
@@ -77,6 +80,10 @@ grep -qE '[0-9]+ commits' "$T/extract.err" || fail "extract: no group commits"
 grep -q 'the backlog merged in' "$T/extract.err" || fail "extract: no backlog merged"
 run again "$KOUAN" --store "kouan:$T/s" extract -j 2 "$T/c"
 grep -q "unchanged" "$T/again.out" || fail "the second extract did not skip unchanged files"
+run one "$KOUAN" --store "kouan:$T/s1" extract -q -j 1 --timings "$T/c"
+if [ "$(nproc)" -gt 1 ]; then
+    grep -q 'cached ahead of the writer' "$T/one.err" || fail "extract -j 1: no helper caching the file's tail"
+fi
 run emit "$KOUAN" extract -q -j 2 --emit nquads "$T/c"
 [ "$(wc -l <"$T/emit.out")" -gt 1000 ] || fail "--emit nquads wrote almost nothing"
 
