@@ -2162,6 +2162,45 @@ static long map_rss_kb(const char *path)
     return kb;
 }
 
+/* A store of 20 documents for a resident test: dir, data (its data.mdb)
+ * and other (a file to map beside it); returns the store file's size, kB,
+ * or -1 when it could not be made. */
+static long resident_store(const char *name, char dir[300], char data[340], char other[340])
+{
+    if (filled_store(name, 20, dir)) return -1;
+    snprintf(data, 340, "%s/data.mdb", dir);
+    snprintf(other, 340, "%s/other.bin", GDIR);
+    struct stat st;
+    CHECK(stat(data, &st) == 0);
+    return (long)(st.st_size >> 10);
+}
+
+/* File path made kb long, mapped shared and every page touched (resident
+ * file-backed pages of this process); *fd its descriptor.  NULL when that
+ * failed (checked). */
+static unsigned char *resident_other(const char *path, long kb, int *fd)
+{
+    *fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(*fd >= 0 && ftruncate(*fd, (off_t)kb << 10) == 0);
+    unsigned char *o = *fd >= 0 ? mmap(NULL, (size_t)kb << 10, PROT_READ | PROT_WRITE,
+                                       MAP_SHARED, *fd, 0) : MAP_FAILED;
+    CHECK(o != MAP_FAILED);
+    if (o == MAP_FAILED) {
+        if (*fd >= 0) close(*fd);
+        return NULL;
+    }
+    for (long i = 0; i < kb << 10; i += 4096) o[i] = 1;
+    return o;
+}
+
+/* Unmaps and removes what resident_other made. */
+static void resident_other_end(const char *path, unsigned char *o, long kb, int fd)
+{
+    munmap(o, (size_t)kb << 10);
+    close(fd);
+    unlink(path);
+}
+
 /* The limit is the map's: a process whose other file-backed pages (its
  * libraries, kouan's lexicon: ~30 MB) exceed it keeps the map's pages up
  * to the limit.  Until 2026-12-03 the other pages counted against it, so
@@ -2170,21 +2209,13 @@ static long map_rss_kb(const char *path)
 static void test_resident_map_only(void)
 {
     char dir[300], data[340], other[340];
-    if (filled_store("resident_map", 20, dir)) return;
-    snprintf(data, sizeof data, "%s/data.mdb", dir);
-    snprintf(other, sizeof other, "%s/other.bin", GDIR);
-    struct stat st;
-    CHECK(stat(data, &st) == 0);
-    long store_kb = (long)(st.st_size >> 10);
+    long store_kb = resident_store("resident_map", dir, data, other);
+    if (store_kb < 0) return;
     /* another file, mapped and read: twice the limit below */
     long limit_kb = store_kb + 2048, other_kb = 2 * limit_kb;
-    int fd = open(other, O_RDWR | O_CREAT | O_TRUNC, 0644);
-    CHECK(fd >= 0 && ftruncate(fd, (off_t)other_kb << 10) == 0);
-    unsigned char *o = fd >= 0 ? mmap(NULL, (size_t)other_kb << 10, PROT_READ | PROT_WRITE,
-                                      MAP_SHARED, fd, 0) : MAP_FAILED;
-    CHECK(o != MAP_FAILED);
-    if (o == MAP_FAILED) { if (fd >= 0) close(fd); return; }
-    for (long i = 0; i < other_kb << 10; i += 4096) o[i] = 1;   /* resident */
+    int fd;
+    unsigned char *o = resident_other(other, other_kb, &fd);
+    if (!o) return;
     librdf_storage *s = open_with(dir, "yes", NULL);
     librdf_model *m = librdf_new_model(W, s, NULL);
     CHECK(kouan_lmdb_limit_resident(s, (size_t)limit_kb << 10) == 0);
@@ -2201,9 +2232,7 @@ static void test_resident_map_only(void)
     CHECK(kept > store_kb / 2);                  /* kept: the other file does not count */
     CHECK(kept <= limit_kb + 1024);
     CHECK(bounded < store_kb / 2 && bounded < kept);
-    munmap(o, (size_t)other_kb << 10);
-    close(fd);
-    unlink(other);
+    resident_other_end(other, o, other_kb, fd);
     librdf_free_model(m);
     librdf_free_storage(s);
 }
@@ -2219,12 +2248,9 @@ static void test_resident_map_only(void)
 static void test_resident_base_least(void)
 {
     char dir[300], data[340], other[340];
-    if (filled_store("resident_base", 20, dir)) return;
-    snprintf(data, sizeof data, "%s/data.mdb", dir);
-    snprintf(other, sizeof other, "%s/other.bin", GDIR);
-    struct stat st;
-    CHECK(stat(data, &st) == 0);
-    long store_kb = (long)(st.st_size >> 10), other_kb = 2 * store_kb;
+    long store_kb = resident_store("resident_base", dir, data, other);
+    if (store_kb < 0) return;
+    long other_kb = 2 * store_kb;
     librdf_storage *s = open_with(dir, "yes", NULL);
     librdf_model *m = librdf_new_model(W, s, NULL);
     CHECK(kouan_lmdb_limit_resident(s, 256 << 10) == 0);
@@ -2232,27 +2258,20 @@ static void test_resident_base_least(void)
     kouan_lmdb_times t0, t1, t2;
     CHECK(kouan_lmdb_times_get(s, &t0) == 0);
     /* another file's pages, resident for one drop */
-    int fd = open(other, O_RDWR | O_CREAT | O_TRUNC, 0644);
-    CHECK(fd >= 0 && ftruncate(fd, (off_t)other_kb << 10) == 0);
-    unsigned char *o = fd >= 0 ? mmap(NULL, (size_t)other_kb << 10, PROT_READ | PROT_WRITE,
-                                      MAP_SHARED, fd, 0) : MAP_FAILED;
-    CHECK(o != MAP_FAILED);
-    if (o == MAP_FAILED) {
-        if (fd >= 0) close(fd);
+    int fd;
+    unsigned char *o = resident_other(other, other_kb, &fd);
+    if (!o) {
         librdf_free_model(m);
         librdf_free_storage(s);
         return;
     }
-    for (long i = 0; i < other_kb << 10; i += 4096) o[i] = 1;
     /* a probe looks at the resident pages every 16th time: one drop */
     kouan_lmdb_triple q = { EX "e/0/0", EX "p1", "value 0 of 0", 1, "zh", NULL };
     char g[64];
     snprintf(g, sizeof g, EX "doc/%d", 0);
     for (int i = 0; i < 16; i++) CHECK(kouan_lmdb_has_quad(s, &q, g) == 1);
     CHECK(kouan_lmdb_times_get(s, &t1) == 0);
-    munmap(o, (size_t)other_kb << 10);
-    close(fd);
-    unlink(other);
+    resident_other_end(other, o, other_kb, fd);
     size_t again = count_stream(librdf_model_as_stream(m));
     long mapped = map_rss_kb(data);
     CHECK(kouan_lmdb_times_get(s, &t2) == 0);
