@@ -91,6 +91,8 @@ for r in $(seq 1 "$STORE_RUNS"); do
         echo "$SECS $r $CPU $RSS_MB" >>"$W/store.$j.runs"
     done
 done
+# the quads of the last store (-j 2): every run stores the same corpus'
+# (counting one takes ~11 s; emit_identical checks -j does not change them)
 Q=$(kquads "kouan:$W/store.2")
 for j in 1 2; do
     # the median run (by wall time), and every run's time

@@ -370,7 +370,7 @@ const cli_command cmd_extract = {
     "Options:\n"
     "  -q, --quiet        print errors only\n"
     "  -f, --force        extract files again even when unchanged\n"
-    "  -j, --jobs N       N workers (default: the number of cores)\n"
+    "  -j, --jobs N       N workers (default: the cores it may use)\n"
     "  --commit-every S   commit into a kouan: store at most every S seconds\n"
     "                     (default 1; 0: a commit, and a disk flush, per\n"
     "                     document: several times slower on most disks)\n"

@@ -323,11 +323,11 @@ typedef struct kenv {
     size_t       resident_max;/* kouan_lmdb_limit_resident: 0 none; set
                                  before kouan extract's workers start and
                                  only read after (idc_trim) */
-    size_t       resident_base;/* the process' other file-backed pages
-                                 (libraries, the lexicon), bytes: the least
-                                 of base_seen (atomic: workers trim too) */
     size_t       base_seen[BASE_SEEN];/* statm's "shared" just after each
-                                 of the last drops, 0: none (atomic) */
+                                 of the last drops, 0: none (atomic:
+                                 workers trim too); the least of them is
+                                 the base, the process' other file-backed
+                                 pages (libraries, the lexicon) */
     unsigned     base_next;   /* base_seen's next slot (atomic) */
     int          map_missing; /* map_find failed: no trimming */
     void        *map_at;      /* the map (found by resident_trim) */
@@ -1228,7 +1228,8 @@ static size_t resident_shared(int *fd)
 }
 
 /* Whether the map's resident pages exceed e->resident_max: the process'
- * file-backed pages less those that are not the map's (resident_base).
+ * file-backed pages less those that are not the map's (the base, the
+ * least of base_seen: map_drop).
  * Until 2026-12-03 the libraries and the lexicon (~30 MB) counted against
  * the limit (36 MB then), which left the map 6–10 MB: a B-tree descent
  * maps a whole large folio of the page cache (~320 KB a random page on
@@ -1236,8 +1237,12 @@ static size_t resident_shared(int *fd)
  * extract, and its branch pages faulted in again after each drop. */
 static int resident_over(kenv *e, int *fd)
 {
-    size_t now = resident_shared(fd);
-    return now > __atomic_load_n(&e->resident_base, __ATOMIC_RELAXED) + e->resident_max;
+    size_t base = 0;                    /* none measured yet: 0, the stricter bound */
+    for (unsigned i = 0; i < BASE_SEEN; i++) {
+        size_t v = __atomic_load_n(&e->base_seen[i], __ATOMIC_RELAXED);
+        if (v && (!base || v < base)) base = v;
+    }
+    return resident_shared(fd) > base + e->resident_max;
 }
 
 /* Drops the map's pages from the process (the page cache keeps them) and
@@ -1253,14 +1258,8 @@ static int resident_over(kenv *e, int *fd)
 static void map_drop(kenv *e, void *at, size_t len, int *fd)
 {
     madvise(at, len, MADV_DONTNEED);
-    size_t now = resident_shared(fd), least = now;
     unsigned slot = __atomic_fetch_add(&e->base_next, 1, __ATOMIC_RELAXED) % BASE_SEEN;
-    __atomic_store_n(&e->base_seen[slot], now, __ATOMIC_RELAXED);
-    for (unsigned i = 0; i < BASE_SEEN; i++) {
-        size_t v = __atomic_load_n(&e->base_seen[i], __ATOMIC_RELAXED);
-        if (v && v < least) least = v;
-    }
-    __atomic_store_n(&e->resident_base, least, __ATOMIC_RELAXED);
+    __atomic_store_n(&e->base_seen[slot], resident_shared(fd), __ATOMIC_RELAXED);
     __atomic_add_fetch(&e->drops, 1, __ATOMIC_RELAXED);
 }
 
@@ -1281,7 +1280,6 @@ int kouan_lmdb_limit_resident(librdf_storage *storage, size_t bytes)
     k->e->resident_max = bytes;
     /* what is not the map is measured at the first drop: until then
        every file-backed page counts (the stricter bound) */
-    __atomic_store_n(&k->e->resident_base, 0, __ATOMIC_RELAXED);
     for (unsigned i = 0; i < BASE_SEEN; i++)
         __atomic_store_n(&k->e->base_seen[i], 0, __ATOMIC_RELAXED);
     return 0;
