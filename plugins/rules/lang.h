@@ -44,6 +44,7 @@ typedef struct rl_cues {
     rl_words stop;      /* words that are never (part of) a port's name */
     rl_words dash;      /* marks between the two ports of a pair: — - ~ */
     rl_words clause;    /* punctuation that ends a clause: ， ； 。 */
+    rl_words side;      /* a country's side after its name: 尼方, 越南一侧 */
 } rl_cues;
 
 typedef struct rl_data {

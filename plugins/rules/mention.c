@@ -8,7 +8,8 @@
  * A sentence's mentions are found in four steps:
  *   1. cue: a name token (ordinary word or Latin, ≥ 2 characters, not generic,
  *      not a stop word) right before the head word, or the part before the
- *      head of one word (磨憨口岸 → 磨憨);
+ *      head of one word (磨憨口岸 → 磨憨), less a country's side at its start
+ *      (尼方热索瓦口岸, 尼泊尔 方热索瓦口岸 → 热索瓦);
  *   2. foreign names cut into pieces by the segmenter: after a country
  *      (俄罗斯 后 贝加尔 斯克口岸) the pieces between it and the cue join;
  *   3. pairs: a name token before a dash whose clause ends in the head word
@@ -59,6 +60,23 @@ static size_t abbrev_at(const rl_data *d, const char *s, size_t n)
     for (size_t i = 0; i < d->n_abbrevs && cl <= n; i++)
         if (strlen(d->abbrevs[i].ch) == cl && !memcmp(d->abbrevs[i].ch, s, cl)) return cl;
     return 0;
+}
+
+static const kouan_token *tok(const rl_sentence *s, size_t i);
+
+/* Bytes at the start of x[0..n), the start of token i, that name a
+ * country's side, not a port: a one-character abbreviation and a side word
+ * (尼方热索瓦口岸 → 尼方), or a side word right after a country token
+ * (尼泊尔 方热索瓦口岸 → 方).  0 when there are none. */
+static size_t side_prefix(const rl_sentence *s, const rl_data *d, size_t i,
+                          const char *x, size_t n)
+{
+    int after_country = i > 0 && tok(s, i - 1)->kind == KOUAN_TOKEN_ENTITY &&
+                        tok(s, i - 1)->cls == KOUAN_CLASS_COUNTRY;
+    size_t a = after_country ? 0 : abbrev_at(d, x, n);
+    if (!after_country && !a) return 0;
+    size_t w = starts_with_word(&d->cues.side, x + a, n - a);
+    return w ? a + w : 0;
 }
 
 /* Is s[0..n) made only of generic modifiers and 中X / 对X (中俄, 对蒙)? Then
@@ -217,10 +235,13 @@ static int cue_mentions(rl_sentence *s, const rl_data *d)
             for (size_t h = 0; h < d->cues.head.n; h++) {
                 size_t hl = d->cues.head.len[h];
                 if (len <= hl || memcmp(x + len - hl, d->cues.head.w[h], hl)) continue;
-                size_t pre = len - hl, pc = rl_chars(x, pre);
-                if (is_generic(d, x, pre) || in_words(&d->cues.stop, x, pre)) break;
-                size_t f = join_after_country(s, d, i, pc);
-                if (pc >= 2 || f != i) rc = add_mention(s, s->tok_start[f], s->tok_start[i] + pre, 0);
+                size_t pre = len - hl, side = side_prefix(s, d, i, x, pre);
+                const char *nm = x + side;                  /* 尼方热索瓦口岸 → 热索瓦 */
+                size_t nl = pre - side, pc = rl_chars(nm, nl);
+                if (is_generic(d, nm, nl) || in_words(&d->cues.stop, nm, nl)) break;
+                size_t f = side ? i : join_after_country(s, d, i, pc);
+                size_t from = f == i ? s->tok_start[i] + side : s->tok_start[f];
+                if (pc >= 2 || f != i) rc = add_mention(s, from, s->tok_start[i] + pre, 0);
                 break;
             }
         } else if (t->kind == KOUAN_TOKEN_PUNCT && in_words(&d->cues.dash, x, len) && i > 0 &&

@@ -150,7 +150,7 @@ static void words_free(rl_words *w)
 }
 
 /* mentions.tsv: "cue<TAB>word word …" per line; the cues are head, generic,
- * stop, dash and clause.  Missing: no mention pass. */
+ * stop, dash, clause and side.  Missing: no mention pass. */
 static int load_cues(rl_data *d, const kouan_config *cfg)
 {
     char path[4096];
@@ -159,9 +159,10 @@ static int load_cues(rl_data *d, const kouan_config *cfg)
     char *text = read_file(path, &missing);
     if (!text) return missing ? KOUAN_OK
                       : fail(cfg, KOUAN_EIO, "%s: cannot read (%s)", path, strerror(errno));
-    static const char *const KEYS[] = { "head", "generic", "stop", "dash", "clause" };
+    static const char *const KEYS[] = { "head", "generic", "stop", "dash", "clause", "side" };
     rl_words *lists[] = { &d->cues.head, &d->cues.generic, &d->cues.stop, &d->cues.dash,
-                          &d->cues.clause };
+                          &d->cues.clause, &d->cues.side };
+    const size_t nkeys = sizeof KEYS / sizeof *KEYS;
     int rc = KOUAN_OK;
     size_t line_no = 0;
     for (char *line = text, *nl; line && !rc; line = nl) {
@@ -172,10 +173,10 @@ static int load_cues(rl_data *d, const kouan_config *cfg)
         char *tab = strchr(line, '\t');
         if (tab) *tab = '\0';
         size_t k = 0;
-        while (k < 5 && strcmp(line, KEYS[k])) k++;
-        if (!tab || k == 5) {
+        while (k < nkeys && strcmp(line, KEYS[k])) k++;
+        if (!tab || k == nkeys) {
             char msg[600];
-            snprintf(msg, sizeof msg, "%s:%zu: expected head, generic, stop, dash or clause, "
+            snprintf(msg, sizeof msg, "%s:%zu: expected head, generic, stop, dash, clause or side, "
                      "a TAB and words separated by spaces, not “%.60s”", path, line_no, line);
             free(text);
             return fail(cfg, KOUAN_EINVAL, "%s%s", msg, "");
@@ -276,6 +277,7 @@ static void rules_fini(void *state)
     words_free(&st->data.cues.stop);
     words_free(&st->data.cues.dash);
     words_free(&st->data.cues.clause);
+    words_free(&st->data.cues.side);
     free(st);
 }
 

@@ -953,16 +953,21 @@ case_located_in_prose() {
 <!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>西藏邊境口岸</title></head>
 <body><h1>吉隆口岸</h1>
-<p>吉隆口岸位於西藏自治區日喀則市吉隆縣，與尼泊爾相鄰。</p></body></html>
+<p>吉隆口岸位於西藏自治區日喀則市吉隆縣，與尼泊爾相鄰，對應尼方熱索瓦口岸。</p></body></html>
 DOC
+    local said=吉隆口岸位於西藏自治區日喀則市吉隆縣，與尼泊爾相鄰，對應尼方熱索瓦口岸。
     expect_exit 0 k extract "$T/jilong.html"
     expect_exit 0 k query --format tsv 'SELECT ?l ?v ?r ?q WHERE { ?p a kouan:Port ;
         rdfs:label ?l ; kouan:province ?x . ?x rdfs:label ?v . ?e rdf:subject ?p ;
         rdf:predicate kouan:province ; kouan:rule ?r ; kouan:quote ?q }'
-    expect_eq "$(rows "$T/out")" "$(printf '%s\t%s\t%s\t%s' 吉隆 西藏 port-located-in \
-        吉隆口岸位於西藏自治區日喀則市吉隆縣，與尼泊爾相鄰。)" \
+    expect_eq "$(rows "$T/out")" "$(printf '%s\t%s\t%s\t%s' 吉隆 西藏 port-located-in "$said")" \
         "the port, its province, the rule and the sentence as written"
-    pass "吉隆口岸位於西藏自治區… places 吉隆 in 西藏, quoting the page"
+    # 尼方 (the Nepalese side) names the country, and is no part of the port
+    expect_exit 0 k query --format tsv 'SELECT ?a ?b ?c WHERE { ?p kouan:counterpart ?f .
+        ?p rdfs:label ?a . ?f rdfs:label ?b ; kouan:country ?n . ?n rdfs:label ?c }'
+    expect_eq "$(rows "$T/out")" "$(printf '%s\t%s\t%s' 吉隆 热索瓦 尼泊尔)" \
+        "對應尼方熱索瓦口岸: the counterpart 热索瓦, in 尼泊尔"
+    pass "吉隆口岸位於西藏自治區…，對應尼方熱索瓦口岸 places 吉隆 in 西藏 and faces 热索瓦"
 }
 
 # kouan's store in a process that cannot reserve 64 GiB of address space

@@ -22,9 +22,10 @@ static rl_alias ALIASES[] = {
     { KOUAN_CLASS_COUNTRY, "蒙古国", "蒙古" },
 };
 static char *HEAD[] = { "口岸" }, *GENERIC[] = { "边境" }, *STOP[] = { "的" },
-            *DASH[] = { "—", "-" }, *CLAUSE[] = { "，", "。" };
+            *DASH[] = { "—", "-" }, *CLAUSE[] = { "，", "。" },
+            *SIDE[] = { "方", "一侧" };
 static size_t HEAD_LEN[] = { 6 }, GENERIC_LEN[] = { 6 }, STOP_LEN[] = { 3 },
-              DASH_LEN[] = { 3, 1 }, CLAUSE_LEN[] = { 3, 3 };
+              DASH_LEN[] = { 3, 1 }, CLAUSE_LEN[] = { 3, 3 }, SIDE_LEN[] = { 3, 6 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -33,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         PREDS, sizeof PREDS / sizeof PREDS[0],
         ALIASES, sizeof ALIASES / sizeof ALIASES[0],
         { { HEAD, HEAD_LEN, 1 }, { GENERIC, GENERIC_LEN, 1 }, { STOP, STOP_LEN, 1 },
-          { DASH, DASH_LEN, 2 }, { CLAUSE, CLAUSE_LEN, 2 } },
+          { DASH, DASH_LEN, 2 }, { CLAUSE, CLAUSE_LEN, 2 },
+          { SIDE, SIDE_LEN, 2 } },
     };
     char *text = malloc(size + 1);          /* rl_parse reads a C string */
     if (!text) return 0;

@@ -358,6 +358,24 @@ static void test_mentions(void)
     EXPECT("河口", "transport", "Road");
     EXPECT("河口", "counterpart", "老街");
     CHECK(count("transport") == 2);
+
+    /* a country's side before the foreign port: 对应尼方热索瓦口岸 (尼方: the
+     * Nepalese side, one token with the port), 与尼泊尔方雅犁口岸相对, 与印度
+     * 一侧的乃堆拉口岸相对; 对应越南老街口岸: 老 (老挝) without 方 stays */
+    static const char *const side[] = {
+        "吉隆口岸/W", "对应/W", "尼方热索瓦口岸/W", "。/P", "||",
+        "普兰口岸/W", "与/W", "尼泊尔/E:" C, "方雅犁口岸/W", "相对/W", "。/P", "||",
+        "亚东/W", "口岸/W", "与/W", "印度/E:" C, "一侧/W", "的/W", "乃堆拉口岸/W", "相对/W", "。/P",
+        "||", "河口口岸/W", "对应/W", "越南/E:" C, "老街口岸/W", "。/P", NULL };
+    run_doc(st, side);
+    EXPECT("吉隆", "counterpart", "热索瓦");
+    EXPECT("吉隆", "opensTo", "尼泊尔");
+    EXPECT("热索瓦", "country", "尼泊尔");
+    EXPECT("普兰", "counterpart", "雅犁");
+    EXPECT("雅犁", "country", "尼泊尔");
+    EXPECT("亚东", "counterpart", "乃堆拉");
+    EXPECT("河口", "counterpart", "老街");
+    CHECK(count("counterpart") == 4 && count("country") == 4);
     plugin->fini(st);
 }
 
