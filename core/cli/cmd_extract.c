@@ -269,8 +269,7 @@ static int run(const cli_globals *g, int argc, char **argv)
        loads neither the plugins nor the text layer (OpenCC's dictionaries
        alone are ~250 M instructions); the workers open their own */
     if (emit) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        size_t workers = jobs ? (size_t)jobs : cores > 0 ? (size_t)cores : 1;
+        size_t workers = jobs ? (size_t)jobs : (size_t)kouan_usable_cores();
         o.no_plugins = workers > 1 && f.n > 1;
     }
     kouan_error err = {0};

@@ -344,9 +344,7 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
  * trimming.  Heaps' tops are still trimmed past 8 MB (kouan extract's
  * mallopt). */
 
-/* The CPUs this process may run on (its affinity: taskset), else the
- * online ones; at least 1. */
-static int usable_cores(void)
+int kouan_usable_cores(void)
 {
     cpu_set_t cpus;
     long n = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
@@ -365,7 +363,7 @@ static int group_start(kouan *k, held *h, FILE *emit, int threads, kouan_error *
     /* the store's helper caches the file ahead of the writer on a core the
        batch's threads leave idle, if any (lmdb_storage.c, "the file's
        tail"): -j 1 is one thread, -j N the writer and N workers */
-    kouan_store_set_spare_core(k->store, threads < usable_cores());
+    kouan_store_set_spare_core(k->store, threads < kouan_usable_cores());
     int rc = kouan_store_set_group(k->store, k->commit_ms, GROUP_QUADS, err);
     h->on = rc == KOUAN_OK && kouan_store_is_lmdb(k->store);
     return rc;
@@ -382,7 +380,7 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
 {
     if (!emit && !k->store)
         return kouan_error_set(err, KOUAN_ESTORE, "this session has no store");
-    if (jobs <= 0) jobs = usable_cores();
+    if (jobs <= 0) jobs = kouan_usable_cores();
     if ((size_t)jobs > n) jobs = n ? (int)n : 1;
     batch_clock clk;
     clock_start(&clk, k, n);

@@ -76,6 +76,7 @@ expect_one_line() {
 }
 
 k() { "$KOUAN" --store "$STORE" "$@"; }
+k_cpu0() { taskset -c 0 "$KOUAN" --store "$STORE" "$@"; }   # one CPU to run on
 
 # snapshot FILE: the whole store as N-Quads (sorted by kouan)
 snapshot() {
@@ -792,6 +793,13 @@ case_timings() {
     sum_check "$T/err"
     if [ 1 -lt "$cores" ]; then expect_contains "cached ahead of the writer" "$T/err"
     else expect_not_contains "cached ahead of the writer" "$T/err"; fi
+    # the default -j is the CPUs the process may use, not those online: on
+    # one CPU (taskset), one worker and no idle core to cache ahead on
+    STORE="kouan:$T/cpu0" expect_exit 0 k_cpu0 extract -q --timings "$T/c"
+    expect_contains "1 worker:" "$T/err"
+    expect_not_contains "cached ahead of the writer" "$T/err"
+    expect_exit 0 k_cpu0 extract -q --emit nquads --timings "$T/c"
+    expect_contains "1 worker" "$T/err"
     expect_exit 0 "$KOUAN" extract -q --emit nquads --timings "$T/c"
     expect_contains "writing N-Quads" "$T/err"
     expect_not_contains "(nice +" "$T/err"      # the workers are the critical path

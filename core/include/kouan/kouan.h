@@ -114,7 +114,11 @@ typedef void (*kouan_warn_cb)(const char *message, void *user);
 int kouan_extract_file(kouan *k, const char *path, kouan_extract_report *rep,
                        kouan_warn_cb warn, void *user, kouan_error *err);
 
-/* Extracts n files with jobs worker threads (0: one per core) and one
+/* The CPUs this process may run on (its affinity, as taskset sets it;
+ * else the online ones), at least 1: what jobs 0 below means. */
+int kouan_usable_cores(void);
+
+/* Extracts n files with jobs worker threads (0: kouan_usable_cores()) and one
  * ordered writer: each document is written — to the store, one graph and
  * one transaction per document, or as N-Quads to emit when emit is not
  * NULL — in the order given, as soon as it and those before it are done;
