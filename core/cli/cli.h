@@ -38,4 +38,21 @@ int  cli_usage_error(const cli_command *c, const char *fmt, ...)
 kouan *cli_open(const cli_globals *g, int read_only, int no_plugins, int no_create);
 /* True when argv[i] asks for help. */
 int  cli_wants_help(int argc, char **argv);
+
+/* A progress line on stderr for a long read of the whole store (ticker.c):
+ * init with what ("export") and whether to draw (stderr a terminal); pass
+ * cli_ticker_cb and the ticker to kouan_set_progress; end clears the line. */
+typedef struct cli_ticker {
+    const char *what;
+    int         on, drawn;
+    char        phase[16];
+    double      t0, phase_t0, drawn_at, called_at;
+    uint64_t    done, total;     /* the last call's */
+} cli_ticker;
+void   cli_ticker_init(cli_ticker *t, const char *what, int on);
+void   cli_ticker_cb(const char *phase, uint64_t done, uint64_t total, void *user);
+void   cli_ticker_end(cli_ticker *t);
+double cli_ticker_seconds(const cli_ticker *t);
+/* n as people read it: 812, 12,345 or 1.23 M */
+void   cli_count(char *buf, size_t cap, uint64_t n);
 #endif

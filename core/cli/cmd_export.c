@@ -60,7 +60,12 @@ static int run(const cli_globals *g, int argc, char **argv)
         }
     }
     kouan_error err = {0};
+    /* a progress line when stderr is a terminal the output does not go to */
+    cli_ticker tick;
+    cli_ticker_init(&tick, "export", isatty(STDERR_FILENO) && (tmp || !isatty(STDOUT_FILENO)));
+    kouan_set_progress(k, cli_ticker_cb, &tick);
     int rc = kouan_export(k, fmt, out, &err);
+    cli_ticker_end(&tick);
     if (tmp) {
         if (fclose(out) != 0 && !rc) {
             rc = KOUAN_EIO;
@@ -75,6 +80,12 @@ static int run(const cli_globals *g, int argc, char **argv)
         free(tmp);
     }
     if (rc) cli_error("%s%s%s", output ? output : "", output ? ": " : "", err.message);
+    else if (tick.on && tick.phase[0]) {            /* on a terminal: what was done */
+        char n[32];
+        cli_count(n, sizeof n, tick.total);
+        fprintf(stderr, "kouan: exported %s statements to %s in %.1f s\n", n,
+                tmp ? output : "stdout", cli_ticker_seconds(&tick));
+    }
     kouan_close(k);
     return rc ? EXIT_FAIL : EXIT_OK;
 }
@@ -99,7 +110,10 @@ const cli_command cmd_export = {
     "            transport, counterpart (several values joined by \"; \"),\n"
     "            sorted by zone, province and port; for a spreadsheet\n"
     "Output goes to stdout, or to FILE (written to a temporary file first and\n"
-    "renamed, so a failed export never replaces a good file).\n"
+    "renamed, so a failed export never replaces a good file).  When stderr is\n"
+    "a terminal and the output is not, a progress line shows the statements\n"
+    "read, then written (with the time left), and a last line what was done;\n"
+    "a script's stderr gets nothing.\n"
     "\n"
     "Memory: the RDF formats sort 64 MiB of lines at a time; a larger store's\n"
     "sorted runs go to temporary files in $TMPDIR (else /tmp; about 60 % of\n"

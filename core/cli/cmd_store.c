@@ -65,8 +65,12 @@ static int copy(const cli_globals *g, const char *other, int import)
     kouan_error err = {0};
     size_t n = 0;
     double t0 = now_s();
+    cli_ticker tick;                                 /* a progress line on a terminal */
+    cli_ticker_init(&tick, import ? "store import" : "store export", isatty(STDERR_FILENO));
+    kouan_set_progress(k, cli_ticker_cb, &tick);
     int rc = import ? kouan_store_import(k, other, &n, &err)
                     : kouan_store_export(k, other, &n, &err);
+    cli_ticker_end(&tick);
     if (rc) cli_error("store %s %s: %s", import ? "import" : "export", other, err.message);
     else fprintf(stderr, "kouan: %s %zu statements %s %s in %.2f s\n",
                  import ? "imported" : "exported", n, import ? "from" : "to", other,
@@ -190,7 +194,8 @@ const cli_command cmd_store = {
     "            and, if it fails, removes what it made; into a store that\n"
     "            exists, it is one transaction: all of it or none\n"
     "  export    copies the store into OTHER-SPEC (created when missing),\n"
-    "            the same way\n"
+    "            the same way.  Both show the statements copied on a\n"
+    "            terminal's stderr as they go, then what was copied\n"
     "  migrate   turns the Redland hashes store in DIR (default kouan.store)\n"
     "            into kouan's own: the old one is kept as DIR.hashes\n"
     "\n"

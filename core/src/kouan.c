@@ -208,6 +208,12 @@ void kouan_set_force(kouan *k, int force) { k->force = force; }
 
 void kouan_set_commit_interval(kouan *k, unsigned ms) { k->commit_ms = ms; }
 
+void kouan_set_progress(kouan *k, kouan_progress_cb cb, void *user)
+{
+    k->progress = cb;
+    k->progress_user = user;
+}
+
 /* Hex SHA-256 of bytes (nettle). */
 static void sha256_hex(const char *bytes, size_t len, char out[65])
 {

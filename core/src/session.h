@@ -49,6 +49,8 @@ struct kouan {
        (kouan_holds_bytes); NULL with --emit and in the writer's own
        session */
     kouan_store      *probe;
+    kouan_progress_cb progress;    /* kouan_set_progress: NULL, or called */
+    void             *progress_user;   /* as long reads go */
 };
 /* One document extracted but not yet written: its bytes, blocks and graph
  * (owned), the report and the outcome.  Free with kouan_extracted_free. */

@@ -1115,6 +1115,32 @@ print("\n".join(sorted(b["l"]["value"] for b in d["results"]["bindings"])))' \
     pass "table csv tsv json xml, ASK, empty results, -f, --time, --repeat"
 }
 
+# A long read of the whole store shows its progress on a terminal (script(1)
+# gives it one), and only there: export reads, then writes, then says what
+# it did; store export copies.  The line is redrawn in place (\r) and the
+# file is the one a script gets.
+case_export_progress() {
+    local n
+    extract_seed
+    n=$(k export --format nquads | grep -c .)            # the statements read
+    n=$(printf '%s' "$n" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta')
+    script -qec "\"$KOUAN\" --store \"$STORE\" export -o \"$T/p.ttl\"" /dev/null >"$T/tty" 2>&1 \
+        || fail "export on a terminal failed: $(cat "$T/tty")"
+    expect_contains "kouan: export: reading $n statements" "$T/tty"
+    expect_contains "kouan: export: writing $n of $n statements (100 %)" "$T/tty"
+    expect_contains "kouan: exported $n statements to $T/p.ttl in " "$T/tty"
+    expect_exit 0 k export -o "$T/q.ttl"
+    [ ! -s "$T/err" ] || fail "export wrote to a script's stderr: $(cat "$T/err")"
+    cmp -s "$T/p.ttl" "$T/q.ttl" || fail "the export on a terminal differs from a script's"
+    # the output on the terminal itself: no progress line among the Turtle
+    script -qec "\"$KOUAN\" --store \"$STORE\" export" /dev/null >"$T/tty" 2>&1
+    expect_not_contains "kouan: export:" "$T/tty"
+    script -qec "\"$KOUAN\" --store \"$STORE\" store export \"kouan:$T/copy\"" /dev/null \
+        >"$T/tty" 2>&1 || fail "store export on a terminal failed: $(cat "$T/tty")"
+    expect_contains "kouan: store export: copying $n statements" "$T/tty"
+    pass "export and store export: progress on a terminal, nothing for a script"
+}
+
 # An empty result still names its variables (SPARQL 1.1 results formats:
 # the head lists the projected variables whatever the rows).
 case_empty_result_header() {

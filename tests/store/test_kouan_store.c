@@ -96,6 +96,16 @@ static void test_replace(librdf_world *w, const char *spec)
     kouan_store_close(s);
 }
 
+
+/* A copy's progress (kouan_set_progress): the calls and the last count. */
+typedef struct copied { int calls; uint64_t last; } copied;
+static void on_copy(const char *phase, uint64_t done, uint64_t total, void *user)
+{
+    copied *c = user;
+    if (strcmp(phase, "copying") || total != 0) return;
+    c->calls++;
+    c->last = done;
+}
 static void test_messages(librdf_world *w, const char *dir)
 {
     kouan_error err = {0};
@@ -125,7 +135,9 @@ static void test_messages(librdf_world *w, const char *dir)
     snprintf(spec, sizeof spec, "kouan:%s/new", dir);
     kouan_store *k = kouan_store_open(w, spec, 0, 0, &err);
     size_t n = 0;
-    CHECK(h && k && kouan_store_copy(h, k, &n, &err) == 0 && n == 6);
+    copied seen = { 0, 0 };
+    CHECK(h && k && kouan_store_copy(h, k, &n, on_copy, &seen, &err) == 0 && n == 6);
+    CHECK(seen.calls == 1 && seen.last == 6);        /* the end of the phase */
     CHECK(k && kouan_store_count(k) == 6 && merged(k) == 3);
     kouan_store_close(h);
     kouan_store_close(k);

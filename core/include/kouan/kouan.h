@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <kouan/plugin.h>
 
 #ifdef __cplusplus
@@ -244,6 +245,19 @@ typedef enum kouan_export_format {
     /* TriG: each document's graph as a GRAPH block, with prefixes */
     KOUAN_EXPORT_TRIG
 } kouan_export_format;
+
+/* Progress of a long read of the whole store (kouan_export in an RDF
+ * format, kouan_store_import and kouan_store_export): cb is called from
+ * the calling thread every KOUAN_PROGRESS_EVERY statements and once at
+ * the end of each phase, with what is done: phase "reading" (statements
+ * read from the store, total 0: not known), "writing" (lines written of
+ * total, the statements read, repeats included: each is written once)
+ * or "copying" (statements copied, total 0).  NULL (the default) turns
+ * it off.  For a progress line on a terminal: `kouan export`. */
+#define KOUAN_PROGRESS_EVERY 65536
+typedef void (*kouan_progress_cb)(const char *phase, uint64_t done, uint64_t total,
+                                  void *user);
+void kouan_set_progress(kouan *k, kouan_progress_cb cb, void *user);
 
 /* Write the whole store: Turtle and N-Triples are the merged view of all
  * graphs, N-Quads and TriG keep each statement's graph. */

@@ -465,6 +465,9 @@ typedef struct writer {
     int      have;
     char    *line;           /* TriG/Turtle: this line with its '>' back */
     size_t   lcap;
+    uint64_t offered, total; /* lines put (repeats too), of the statements read */
+    kouan_progress_cb progress;
+    void    *user;
 } writer;
 
 /* A literal's lexical form t[0..n) (N-Triples escapes, quotes excluded) as
@@ -571,6 +574,8 @@ static void w_begin(writer *w)
 static int w_put(writer *w, const char *k, unsigned len, unsigned g, unsigned s, unsigned p)
 {
     FILE *out = w->out;
+    if (++w->offered % KOUAN_PROGRESS_EVERY == 0 && w->progress)
+        w->progress("writing", w->offered, w->total, w->user);
     if (w->have && w->plen == len && memcmp(w->prev, k, len) == 0) return KOUAN_OK;
     int grouped = w->fmt == KOUAN_EXPORT_TRIG || w->fmt == KOUAN_EXPORT_TURTLE;
     if (!grouped) fwrite(k, 1, len, out);
@@ -729,7 +734,10 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
     int graphs = fmt == KOUAN_EXPORT_TRIG || fmt == KOUAN_EXPORT_NQUADS;
     int grouped = fmt == KOUAN_EXPORT_TRIG || fmt == KOUAN_EXPORT_TURTLE;
     kouan_strbuf b = {0};
+    uint64_t nread = 0;
     for (; st && !librdf_stream_end(st) && rc == KOUAN_OK; librdf_stream_next(st)) {
+        if (++nread % KOUAN_PROGRESS_EVERY == 0 && k->progress)
+            k->progress("reading", nread, 0, k->progress_user);
         librdf_statement *s = librdf_stream_get_object(st);
         librdf_node *ctx = graphs ? librdf_stream_get_context2(st) : NULL;
         kouan_strbuf_cut(&b, 0);
@@ -756,11 +764,14 @@ int kouan_export(kouan *k, kouan_export_format fmt, FILE *out, kouan_error *err)
     }
     free(b.s);
     if (st) librdf_free_stream(st);
+    if (rc == KOUAN_OK && k->progress) k->progress("reading", nread, 0, k->progress_user);
     if (rc == KOUAN_OK) {
-        writer w = { .fmt = fmt, .out = out };
+        writer w = { .fmt = fmt, .out = out, .total = nread, .progress = k->progress,
+                     .user = k->progress_user };
         w_begin(&w);
         rc = xs_merge(&x, &w);
         w_end(&w);
+        if (rc == KOUAN_OK && w.progress) w.progress("writing", w.offered, nread, w.user);
         if (rc == KOUAN_OK && (fflush(out) != 0 || ferror(out))) {
             rc = KOUAN_EIO;
             snprintf(x.why, sizeof x.why, "writing the output failed: %s", strerror(errno));

@@ -876,10 +876,16 @@ int kouan_store_discard(kouan_store *s)
     return rc;
 }
 
+/* How a copy reports its progress (kouan_set_progress). */
+typedef struct copy_progress {
+    kouan_progress_cb cb;
+    void             *user;
+} copy_progress;
+
 /* Adds every quad of src, with its graph, to dst (*n counts them).  A
  * failure names the statement, and `after` says what dst holds then. */
 static int copy_statements(kouan_store *src, kouan_store *dst, size_t *n, const char *after,
-                           kouan_error *err)
+                           const copy_progress *pr, kouan_error *err)
 {
     librdf_stream *st = librdf_model_as_stream(src->model);
     if (!st) return kouan_error_set(err, KOUAN_ESTORE, "cannot read the source store");
@@ -893,9 +899,10 @@ static int copy_statements(kouan_store *src, kouan_store *dst, size_t *n, const 
                                  room_hint(dst->last_log), after);
             break;
         }
-        (*n)++;
+        if (++*n % KOUAN_PROGRESS_EVERY == 0 && pr->cb) pr->cb("copying", *n, 0, pr->user);
     }
     librdf_free_stream(st);
+    if (!rc && pr->cb) pr->cb("copying", *n, 0, pr->user);
     return rc;
 }
 
@@ -911,12 +918,13 @@ static int copy_statements(kouan_store *src, kouan_store *dst, size_t *n, const 
  * cost, and a crash loses a new store whole anyway). */
 enum { COPY_GROUP_MS = 60000, COPY_GROUP_QUADS = 150000 };
 
-static int copy_grouped(kouan_store *src, kouan_store *dst, size_t *n, kouan_error *err)
+static int copy_grouped(kouan_store *src, kouan_store *dst, size_t *n,
+                        const copy_progress *pr, kouan_error *err)
 {
     if (kouan_lmdb_set_group(dst->storage, COPY_GROUP_MS, COPY_GROUP_QUADS) != 0)
         return kouan_error_set(err, KOUAN_ESTORE, "starting the copy failed%s%s",
                                dst->last_log[0] ? ": " : "", dst->last_log);
-    int rc = copy_statements(src, dst, n, "", err);
+    int rc = copy_statements(src, dst, n, "", pr, err);
     /* groups end: the last one committed, the backlog merged, the new
        store's file flushed */
     if (!rc && kouan_lmdb_set_group(dst->storage, 0, 0) != 0)
@@ -926,18 +934,20 @@ static int copy_grouped(kouan_store *src, kouan_store *dst, size_t *n, kouan_err
     return rc;
 }
 
-int kouan_store_copy(kouan_store *src, kouan_store *dst, size_t *quads, kouan_error *err)
+int kouan_store_copy(kouan_store *src, kouan_store *dst, size_t *quads,
+                     kouan_progress_cb progress, void *user, kouan_error *err)
 {
     size_t n = 0;
+    copy_progress pr = { progress, user };
     int rc;
     dst->last_log[0] = '\0';
     librdf_world_set_logger(dst->world, dst, store_log);
-    if (dst->made) rc = copy_grouped(src, dst, &n, err);     /* a new kouan:DIR */
+    if (dst->made) rc = copy_grouped(src, dst, &n, &pr, err);     /* a new kouan:DIR */
     else {
         int txn = librdf_model_transaction_start(dst->model) == 0;
         rc = copy_statements(src, dst, &n, txn ? "; nothing was written"
                                                 : "; the target holds what was copied so far",
-                             err);
+                             &pr, err);
         if (rc && txn) librdf_model_transaction_rollback(dst->model);
         if (!rc && txn && librdf_model_transaction_commit(dst->model) != 0)
             rc = kouan_error_set(err, KOUAN_ESTORE, "committing the copy failed%s%s%s",

@@ -123,7 +123,8 @@ const char *kouan_store_dir(const kouan_store *s);
  * kouan: store this session made (kouan_store_made), in groups committed
  * as they fill (memory bounded; on failure discard dst); into any other,
  * in one transaction when dst has them, rolled back on failure (kouan:). */
-int kouan_store_copy(kouan_store *src, kouan_store *dst, size_t *quads, kouan_error *err);
+int kouan_store_copy(kouan_store *src, kouan_store *dst, size_t *quads,
+                     kouan_progress_cb progress, void *user, kouan_error *err);
 
 /* Whether opening s made it: a kouan:DIR with no store there before. */
 int kouan_store_made(const kouan_store *s);

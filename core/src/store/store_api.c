@@ -67,7 +67,7 @@ static int copy_with(kouan *k, const char *other_spec, int import, size_t *quads
            mapped pages are kept bounded, the target's as a writer's are */
         kouan_store_limit_resident(src, COPY_SOURCE_RESIDENT);
         kouan_store_limit_resident(dst, KOUAN_WRITER_RESIDENT);
-        rc = kouan_store_copy(src, dst, quads, err);
+        rc = kouan_store_copy(src, dst, quads, k->progress, k->progress_user, err);
     }
     /* a store this copy made and could not fill is removed: it held
        nothing before (kouan_store_copy fills a new store in groups) */
