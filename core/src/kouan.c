@@ -126,7 +126,7 @@ kouan *kouan_open_sharing(const kouan_options *opts, kouan_normalizer *nz, kouan
 void kouan_close(kouan *k)
 {
     if (!k) return;
-    kouan_store_close(k->store);
+    kouan_store_close_or_discard(k->store);     /* made and left empty: removed */
     kouan_plugins_unload(&k->plugins);
     if (!k->normalizer_borrowed) kouan_normalizer_free(k->normalizer);
     kouan_lexicon_close(k->lexicon);

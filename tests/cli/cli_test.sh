@@ -1346,6 +1346,19 @@ case_missing_file() {
     expect_contains "/nonexistent.md" "$T/err"
     expect_contains "cannot open" "$T/err"
     expect_one_line "$T/err"
+    # a first extract that stores nothing leaves no store behind: not the
+    # folder it made, not LMDB's files in a folder that was there
+    STORE="kouan:$T/typo" expect_exit 1 k extract /nonexistent.md
+    [ ! -e "$T/typo" ] || fail "a first extract that stored nothing left $T/typo behind"
+    printf 'x\0y\n' >"$T/bin.md"
+    mkdir "$T/there"
+    STORE="kouan:$T/there" expect_exit 1 k extract "$T/bin.md"
+    expect_contains "binary file" "$T/err"
+    [ -d "$T/there" ] && [ -z "$(ls -A "$T/there")" ] \
+        || fail "a first extract that stored nothing left files in $T/there: $(ls -A "$T/there")"
+    STORE="kouan:$T/there" expect_exit 0 k extract -q "$SEED"
+    STORE="kouan:$T/there" expect_exit 1 k extract /nonexistent.md
+    [ -s "$T/there/data.mdb" ] || fail "a failed extract removed a store it did not make"
     # a folder holding no documents says so (folders are walked)
     mkdir "$T/adir"
     touch "$T/adir/notes.tsv" "$T/adir/README.md"

@@ -62,6 +62,10 @@ typedef struct kouan kouan;
  * opts->no_plugins) every plugin on the path.  Returns NULL and fills err if
  * anything is refused.  Free with kouan_close(). */
 kouan *kouan_open(const kouan_options *opts, kouan_error *err);
+/* Closes the session.  A kouan: store that kouan_open made (no store in
+ * its folder before) and that holds no quad now is removed, with the
+ * folder when kouan_open made it: a first extract whose every file failed
+ * leaves nothing behind. */
 void   kouan_close(kouan *k);
 
 /* ---- plugins ------------------------------------------------------------ */

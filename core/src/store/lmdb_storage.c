@@ -4802,6 +4802,19 @@ int kouan_lmdb_add_triples(librdf_storage *storage, const char *graph,
     return 0;
 }
 
+int kouan_lmdb_is_empty(librdf_storage *storage)
+{
+    if (!kouan_lmdb_is_ours(storage)) return -1;
+    kstore *k = librdf_storage_get_instance(storage);
+    int is_w;
+    MDB_txn *txn = rd_begin(k->e, &is_w);
+    if (!txn) return -1;
+    MDB_stat st;
+    int rc = mdb_stat(txn, k->e->idx[I_SPOC], &st);
+    rd_end(k->e, is_w);
+    return rc ? -1 : st.ms_entries == 0;
+}
+
 int kouan_lmdb_is_ours(librdf_storage *storage)
 {
     void *inst = storage ? librdf_storage_get_instance(storage) : NULL;

@@ -855,6 +855,12 @@ int kouan_store_stats(kouan_store *s, kouan_store_info *info, kouan_error *err)
 
 int kouan_store_made(const kouan_store *s) { return s && s->made; }
 
+void kouan_store_close_or_discard(kouan_store *s)
+{
+    if (s && s->made && s->ours && kouan_lmdb_is_empty(s->storage) == 1) kouan_store_discard(s);
+    else kouan_store_close(s);
+}
+
 int kouan_store_discard(kouan_store *s)
 {
     if (!s) return 0;

@@ -128,6 +128,10 @@ int kouan_store_copy(kouan_store *src, kouan_store *dst, size_t *quads,
 
 /* Whether opening s made it: a kouan:DIR with no store there before. */
 int kouan_store_made(const kouan_store *s);
+/* Closes s; a kouan: store that opening made and that holds no quad when
+ * closed (a first extract whose every file failed) is removed, so that a
+ * command that wrote nothing leaves nothing behind.  NULL: nothing. */
+void kouan_store_close_or_discard(kouan_store *s);
 
 /* Closes s and, when opening it made it (kouan_store_made), removes what
  * it made: the store's files, and the folder when it was made too.  0, or
