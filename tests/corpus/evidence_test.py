@@ -8,7 +8,9 @@ kouan:evidenceEnd) cut from the original file (dcterms:source) hold a name
 (rdfs:label, skos:altLabel or skos:hiddenLabel, from any graph) of the
 fact's subject and, when the object is an entity, of the object — both
 sides compared NFKC-normalised and traditional → simplified (OpenCC's t2s,
-as kouan matches), so 滿洲里 in a traditional chapter names 满洲里.
+as kouan matches), so 滿洲里 in a traditional chapter names 满洲里.  The
+quote (kouan:quote) must name them too: a span too long to quote whole is
+quoted by its two ends, which hold the names.
 """
 import glob, os, subprocess, sys, tempfile, unicodedata, collections
 from rdflib import ConjunctiveGraph, URIRef, Literal
@@ -42,30 +44,31 @@ for st in set(g.subjects(RDF.type, RDF.Statement)):
     a = int(g.value(st, URIRef(KO + "evidenceStart")))
     b = int(g.value(st, URIRef(KO + "evidenceEnd")))
     facts.append((doc, a, b, g.value(st, RDF.subject), g.value(st, RDF.predicate),
-                  g.value(st, RDF.object)))
+                  g.value(st, RDF.object), str(g.value(st, URIRef(KO + "quote")))))
 files = {}
 spans = []
 for doc, a, b, *_ in facts:
     if doc not in files:
         files[doc] = open(source[doc], "rb").read()
     spans.append(files[doc][a:b].decode("utf-8"))
+quotes = [f[6] for f in facts]
 SEP = "\ue000"          # a private-use character: no span holds it
-assert not any(SEP in s for s in spans)
-simplified = subprocess.run(["opencc", "-c", "t2s"], input=SEP.join(spans), check=True,
+assert not any(SEP in s for s in spans + quotes)
+simplified = subprocess.run(["opencc", "-c", "t2s"], input=SEP.join(spans + quotes), check=True,
                             capture_output=True, text=True).stdout.split(SEP)
-assert len(simplified) == len(spans), "opencc changed the number of spans"
+assert len(simplified) == 2 * len(spans), "opencc changed the number of spans"
 norm = lambda x: unicodedata.normalize("NFKC", x)
 
 bad = []
-for (doc, a, b, s, p, o), text in zip(facts, simplified):
+for (doc, a, b, s, p, o, _), span, quote in zip(facts, simplified, simplified[len(spans):]):
     if p == RDF.type:
         continue
-    text = norm(text)
-    for e in [s] + ([o] if isinstance(o, URIRef) and o in names else []):
-        if not any(norm(n) in text for n in names.get(e, ())):
-            bad.append("%s [%d,%d) %s: none of %s in “%s”" % (
-                str(doc).rsplit("/", 1)[-1], a, b, str(p).rsplit("#", 1)[-1],
-                sorted(names.get(e, ()))[:4], text[:80]))
+    for what, text in (("span", norm(span)), ("quote", norm(quote))):
+        for e in [s] + ([o] if isinstance(o, URIRef) and o in names else []):
+            if not any(norm(n) in text for n in names.get(e, ())):
+                bad.append("%s [%d,%d) %s: none of %s in its %s “%s”" % (
+                    str(doc).rsplit("/", 1)[-1], a, b, str(p).rsplit("#", 1)[-1],
+                    sorted(names.get(e, ()))[:4], what, text[:80]))
 assert len(facts) > 500, "only %d facts: the corpus did not extract" % len(facts)
 print("%d facts in %d documents; %d whose evidence does not name what they link"
       % (len(facts), len(files), len(bad)))

@@ -20,6 +20,41 @@
 
 /* The longest evidence quote kept, in bytes (cut at a character boundary). */
 #define QUOTE_MAX 1200
+#define QUOTE_GAP " … "
+
+/* n bytes of t or fewer, cut back to a character boundary. */
+static size_t char_cut(const char *t, size_t n)
+{
+    while (n && ((unsigned char)t[n] & 0xC0) == 0x80) n--;
+    return n;
+}
+
+/* The quote of span [a, b) of the document's bytes d: the span's text, or
+ * when longer than QUOTE_MAX its two ends joined by " … ": its first line
+ * and its last (each cut to half of QUOTE_MAX).  A long span joins two
+ * places — a set's member placed by a table row far from the sentence
+ * about the set, a context sentence before the match — and each end
+ * names what the fact links, where the middle is text between them. */
+static char *quote_of(kouan_arena *ar, const char *d, size_t a, size_t b)
+{
+    size_t n = b - a;
+    if (n <= QUOTE_MAX) return kouan_arena_strndup(ar, d + a, n);
+    const size_t half = (QUOTE_MAX - (sizeof QUOTE_GAP - 1)) / 2;
+    const char *nl = memchr(d + a, '\n', half);
+    size_t head = nl ? (size_t)(nl - (d + a)) : char_cut(d + a, half);
+    size_t from = b - half;                          /* the last line's start */
+    while (from < b && ((unsigned char)d[from] & 0xC0) == 0x80) from++;
+    for (size_t i = b; i > from; i--)
+        if (d[i - 1] == '\n') { from = i; break; }
+    size_t tail = b - from;
+    char *q = kouan_arena_alloc(ar, head + sizeof QUOTE_GAP - 1 + tail + 1);
+    if (!q) return NULL;
+    memcpy(q, d + a, head);
+    memcpy(q + head, QUOTE_GAP, sizeof QUOTE_GAP - 1);
+    memcpy(q + head + sizeof QUOTE_GAP - 1, d + from, tail);
+    q[head + sizeof QUOTE_GAP - 1 + tail] = '\0';
+    return q;
+}
 
 /* Appends the triple as it is: every term (NULL when copying it failed)
  * is a string literal or an arena string of g. */
@@ -430,13 +465,7 @@ static int evidence(kouan_graph *g, const kouan_fact *f, const char *s,
     if (!rc && g->plugin)
         rc = append_kept(g, node, KO "plugin", g->plugin, KOUAN_TERM_LITERAL, NULL, NULL);
     if (!rc) {
-        size_t n = f->evidence.end - f->evidence.start;
-        if (n > QUOTE_MAX) {
-            n = QUOTE_MAX;
-            while (n && ((unsigned char)g->doc->bytes[f->evidence.start + n] & 0xC0) == 0x80)
-                n--;
-        }
-        char *qt = kouan_arena_strndup(&g->arena, g->doc->bytes + f->evidence.start, n);
+        char *qt = quote_of(&g->arena, g->doc->bytes, f->evidence.start, f->evidence.end);
         if (!qt) return KOUAN_ENOMEM;
         rc = append_kept(g, node, KO "quote", qt, KOUAN_TERM_LITERAL, NULL, NULL);
     }
