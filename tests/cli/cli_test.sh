@@ -978,6 +978,30 @@ DOC
     pass "吉隆口岸位於西藏自治區…，對應尼方熱索瓦口岸 places 吉隆 in 西藏 and faces 热索瓦"
 }
 
+# A set's member placed by a table row far from the sentence about the set:
+# its evidence spans both, too long to quote whole, so the quote is the
+# span's first line and its last (CRLF lines: no CR kept), which name the
+# port and the mode.
+case_long_quote() {
+    "$PY" - "$T/far.md" <<'PYTHON'
+import sys
+filler = "边境口岸是对外开放的门户，口岸建设关系到边境地区的发展和稳定，需要长期投入和持续建设。" * 6
+doc = ("# 西藏\r\n\r\n边贸区\t省区\t边 境 口 岸\r\n西南\t西藏\t樟木、吉隆、普兰、日屋\r\n\r\n"
+       + "\r\n\r\n".join([filler] * 4) + "\r\n\r\n西藏现有边境口岸均为公路运输口岸。\r\n")
+open(sys.argv[1], "w", newline="").write(doc)
+PYTHON
+    expect_exit 0 k extract -q "$T/far.md"
+    expect_exit 0 k query --format tsv 'SELECT ?q ?a ?b WHERE { ?e rdf:subject ?p ;
+        rdf:predicate kouan:transport ; kouan:quote ?q ; kouan:evidenceStart ?a ;
+        kouan:evidenceEnd ?b . ?p rdfs:label "普兰"@zh }'
+    expect_eq "$(rows "$T/out" | cut -f1)" \
+        '西南\t西藏\t樟木、吉隆、普兰、日屋 … 西藏现有边境口岸均为公路运输口岸。' \
+        "the quote of a 2 kB span: its first line and its last"
+    [ "$(rows "$T/out" | awk -F'\t' '{ print $3 - $2 }')" -gt 1200 ] \
+        || fail "the span is not longer than a quote: $(cat "$T/out")"
+    pass "a span too long to quote whole: the table row … the sentence"
+}
+
 # kouan's store in a process that cannot reserve 64 GiB of address space
 # (ulimit -v, valgrind, 32-bit): it opens with a smaller map and works.
 # Registered for the plain build only (ASan needs terabytes of address space).

@@ -40,8 +40,11 @@ static char *quote_of(kouan_arena *ar, const char *d, size_t a, size_t b)
     size_t n = b - a;
     if (n <= QUOTE_MAX) return kouan_arena_strndup(ar, d + a, n);
     const size_t half = (QUOTE_MAX - (sizeof QUOTE_GAP - 1)) / 2;
+    while (b - a > QUOTE_MAX && (d[a] == '\n' || d[a] == '\r')) a++;   /* ends, not */
+    while (b - a > QUOTE_MAX && (d[b - 1] == '\n' || d[b - 1] == '\r')) b--;   /* breaks */
     const char *nl = memchr(d + a, '\n', half);
     size_t head = nl ? (size_t)(nl - (d + a)) : char_cut(d + a, half);
+    if (head && d[a + head - 1] == '\r') head--;
     size_t from = b - half;                          /* the last line's start */
     while (from < b && ((unsigned char)d[from] & 0xC0) == 0x80) from++;
     for (size_t i = b; i > from; i--)
