@@ -1213,6 +1213,16 @@ case_bad_query() {
     check_bad 3 $'SELECT ?s\nWHERE {\n  ?s ?p ?o ]'
     check_bad 2 $'SELECT ?s WHERE {\n  ?s a }'
     check_bad 4 $'# a comment\nSELECT ?l\nWHERE { ?p rdfs:label ?l }\nORDER BY'
+    # valid SPARQL that Rasqal cannot run (an aggregate in ORDER BY): its
+    # error, and what to write instead — which runs
+    expect_exit 1 k query 'SELECT ?v (COUNT(?p) AS ?n) WHERE { ?p a kouan:Port ;
+        kouan:province ?v } GROUP BY ?v ORDER BY DESC(COUNT(?p))'
+    expect_one_line "$T/err"
+    expect_contains "name it in the SELECT and use the name" "$T/err"
+    expect_exit 0 k query --format tsv 'SELECT ?v (COUNT(?p) AS ?n) WHERE { ?p a kouan:Port ;
+        kouan:province ?v } GROUP BY ?v ORDER BY DESC(?n)'
+    [ "$(tail -n +2 "$T/out" | cut -f2 | head -1)" = "$(tail -n +2 "$T/out" | cut -f2 | sort -rn | head -1)" ] \
+        || fail "ORDER BY DESC(?n) did not put the largest count first: $(cat "$T/out")"
     # from a file: the message names the file too
     printf 'SELECT ?s\nWHERE { ?s ?p\n' >bad.rq
     expect_exit 1 k query -f bad.rq

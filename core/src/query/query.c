@@ -156,8 +156,15 @@ int kouan_query_bounded(kouan *k, const char *sparql, kouan_result_format fmt,
             snprintf(where, sizeof where, " line %d, column %d:", ql.line - 1, ql.column);
         else if (ql.errors && ql.line > 1)
             snprintf(where, sizeof where, " line %d:", ql.line - 1);
-        snprintf(err->message, sizeof err->message, "query:%s %s", where,
-                 ql.errors ? ql.message : "the query could not be run");
+        /* Rasqal's words for a limit of its own, not of SPARQL: what to
+           write instead */
+        const char *instead = ql.errors && strstr(ql.message, "general scalar expression")
+            ? " (Rasqal, kouan's SPARQL engine, cannot evaluate an aggregate inside "
+              "ORDER BY or another expression: name it in the SELECT and use the name, e.g. "
+              "SELECT ?v (COUNT(?p) AS ?n) WHERE { … } GROUP BY ?v ORDER BY DESC(?n))"
+            : "";
+        snprintf(err->message, sizeof err->message, "query:%s %s%s", where,
+                 ql.errors ? ql.message : "the query could not be run", instead);
     } else {
         /* Rasqal names a SELECT's variables only from its first row; read
            them off the parsed query so an empty result still has a header */
