@@ -38,6 +38,8 @@ int  cli_usage_error(const cli_command *c, const char *fmt, ...)
 kouan *cli_open(const cli_globals *g, int read_only, int no_plugins, int no_create);
 /* True when argv[i] asks for help. */
 int  cli_wants_help(int argc, char **argv);
+/* Seconds on the monotonic clock: for elapsed times. */
+double cli_now(void);
 
 /* A progress line on stderr for a long read of the whole store (ticker.c):
  * init with what ("export") and whether to draw (stderr a terminal); pass

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 typedef struct files {
@@ -96,13 +95,6 @@ typedef struct progress {
     char    said[1024];  /* the last error on_done printed: not again at the end */
 } progress;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void print_warning(const char *message, void *user)
 {
     progress *p = user;
@@ -146,7 +138,7 @@ static void on_done(const char *path, const kouan_extract_report *rep,
         fputc('\n', o);
     }
     if (p->tty && p->done < p->total) {
-        double t = now() - p->start, mbs = t > 0 ? p->bytes_done / 1e6 / t : 0;
+        double t = cli_now() - p->start, mbs = t > 0 ? p->bytes_done / 1e6 / t : 0;
         double left = mbs > 0 ? (p->bytes_total - p->bytes_done) / 1e6 / mbs : 0;
         fprintf(stderr, "[%zu/%zu] %.1f MB/s, about %.0f s left", p->done, p->total,
                 mbs, left);
@@ -285,7 +277,7 @@ static int run(const cli_globals *g, int argc, char **argv)
        on most disks: commit the documents of each second together */
     kouan_set_commit_interval(k, (unsigned)(commit_every * 1000 + 0.5));
     progress p = { quiet, !quiet && isatty(fileno(stderr)) && f.n > 1, emit, 0, f.n,
-                   0, 0, 0, 0, f.bytes, now(), &f, "" };
+                   0, 0, 0, 0, f.bytes, cli_now(), &f, "" };
     /* glibc's dynamic thresholds follow the largest chunk freed: after the
        writer's first 2 MB LMDB list (one per document's nested
        transaction) every chunk under ~2 MB came from the heap and a heap
@@ -305,7 +297,7 @@ static int run(const cli_globals *g, int argc, char **argv)
     if (!quiet && f.n > 1) {
         FILE *o = emit ? stderr : stdout;
         fprintf(o, "%zu of %zu files extracted%s in %.1fs", f.n - p.failed, f.n,
-                p.unchanged ? " (some unchanged)" : "", now() - p.start);
+                p.unchanged ? " (some unchanged)" : "", cli_now() - p.start);
         if (p.again)
             fprintf(o, "; %zu extracted again, the other documents renaming their ports", p.again);
         fputc('\n', o);

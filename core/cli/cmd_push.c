@@ -5,19 +5,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct push_view {
     int    dry_run, quiet;
     double started;
 } push_view;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void on_event(const kouan_push_event *e, void *user)
 {
@@ -151,11 +143,11 @@ static int run(const cli_globals *g, int argc, char **argv)
     kouan *k = cli_open(g, 1, 1, 0);
     if (!k) return EXIT_FAIL;
     view.dry_run = o.dry_run;
-    view.started = now_s();
+    view.started = cli_now();
     kouan_push_totals t;
     kouan_error err = {0};
     int rc = kouan_push(k, &o, on_event, &view, &t, &err);
-    double secs = now_s() - view.started;
+    double secs = cli_now() - view.started;
     char state[4200] = "";
     kouan_error ignored = {0};
     kouan_push_state_path(k, &o, state, sizeof state, &ignored);

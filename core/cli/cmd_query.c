@@ -5,14 +5,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
-#include <time.h>
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static char *read_all(FILE *f)
 {
@@ -102,10 +94,10 @@ static int run(const cli_globals *g, int argc, char **argv)
         cli_error("out of memory");
         return EXIT_FAIL;
     }
-    double t0 = now_ms();
+    double t0 = 1e3 * cli_now();
     kouan *k = cli_open(g, 1, 1, 0);
     if (!k) { free(text); return EXIT_FAIL; }
-    double t1 = now_ms();
+    double t1 = 1e3 * cli_now();
     kouan_error err = {0};
     size_t rows = 0;
     int rc = kouan_query(k, text, fmt, stdout, &rows, &err);
@@ -118,7 +110,7 @@ static int run(const cli_globals *g, int argc, char **argv)
         fprintf(stderr, "kouan query: no results: the query ran, and nothing in the store "
                 "matched it\n");
     }
-    double first = now_ms() - t1;
+    double first = 1e3 * cli_now() - t1;
     /* --repeat: the same query again in this process, its results written
        to /dev/null — the time a warm engine takes, as a server or a
        benchmark's in-memory peer answers */
@@ -127,9 +119,9 @@ static int run(const cli_globals *g, int argc, char **argv)
     long runs = 0;
     for (; sink && runs < repeat - 1 && !rc; runs++) {
         size_t r = 0;
-        double t = now_ms();
+        double t = 1e3 * cli_now();
         rc = kouan_query(k, text, fmt, sink, &r, &err);
-        warm[runs] = now_ms() - t;
+        warm[runs] = 1e3 * cli_now() - t;
         if (rc) cli_error("%s%s%s (run %ld)", file ? file : "", file ? ": " : "", err.message,
                           runs + 2);
     }

@@ -7,15 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void human(size_t b, char *out, size_t n)
 {
@@ -64,7 +56,7 @@ static int copy(const cli_globals *g, const char *other, int import)
     if (!k) return EXIT_FAIL;
     kouan_error err = {0};
     size_t n = 0;
-    double t0 = now_s();
+    double t0 = cli_now();
     cli_ticker tick;                                 /* a progress line on a terminal */
     cli_ticker_init(&tick, import ? "store import" : "store export", isatty(STDERR_FILENO));
     kouan_set_progress(k, cli_ticker_cb, &tick);
@@ -74,7 +66,7 @@ static int copy(const cli_globals *g, const char *other, int import)
     if (rc) cli_error("store %s %s: %s", import ? "import" : "export", other, err.message);
     else fprintf(stderr, "kouan: %s %zu statements %s %s in %.2f s\n",
                  import ? "imported" : "exported", n, import ? "from" : "to", other,
-                 now_s() - t0);
+                 cli_now() - t0);
     kouan_close(k);
     return rc ? EXIT_FAIL : EXIT_OK;
 }
@@ -85,11 +77,11 @@ static int merge(const cli_globals *g)
     if (!k) return EXIT_FAIL;
     kouan_error err = {0};
     size_t n = 0;
-    double t0 = now_s();
+    double t0 = cli_now();
     int rc = kouan_store_merge_backlog(k, &n, &err);
     if (rc) cli_error("store merge: %s", err.message);
     else if (n) fprintf(stderr, "kouan: merged %zu quads of the backlog into the predicate and "
-                        "object indexes in %.2f s\n", n, now_s() - t0);
+                        "object indexes in %.2f s\n", n, cli_now() - t0);
     else fprintf(stderr, "kouan: the store has no backlog: nothing to merge\n");
     kouan_close(k);
     return rc ? EXIT_FAIL : EXIT_OK;

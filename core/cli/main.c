@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const cli_command *const COMMANDS[] = {
     &cmd_extract, &cmd_query, &cmd_export, &cmd_remove, &cmd_eval, &cmd_explain, &cmd_check, &cmd_tokenize,
@@ -55,6 +56,13 @@ static void print_help(FILE *out)
     fprintf(out, MAIN_HELP, list ? list : "", kouan_builtin_ontology_dir(),
             kouan_builtin_plugin_dir());
     free(list);
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void cli_error(const char *fmt, ...)

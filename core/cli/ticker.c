@@ -4,24 +4,15 @@
  * the rate and, when the total is known, the share and the time left.
  * Redrawn at most every 0.25 s, and at the end of each phase; on stderr,
  * and only when the caller found it to be a terminal. */
-#define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include <string.h>
-#include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void cli_ticker_init(cli_ticker *t, const char *what, int on)
 {
     memset(t, 0, sizeof *t);
     t->what = what;
     t->on = on;
-    t->t0 = now_s();
+    t->t0 = cli_now();
 }
 
 void cli_count(char *buf, size_t cap, uint64_t n)
@@ -35,7 +26,7 @@ void cli_count(char *buf, size_t cap, uint64_t n)
 void cli_ticker_cb(const char *phase, uint64_t done, uint64_t total, void *user)
 {
     cli_ticker *t = user;
-    double now = now_s();
+    double now = cli_now();
     if (strcmp(phase, t->phase)) {          /* a new phase: since the last call */
         snprintf(t->phase, sizeof t->phase, "%s", phase);
         t->phase_t0 = t->called_at ? t->called_at : t->t0;
@@ -85,5 +76,5 @@ void cli_ticker_end(cli_ticker *t)
 
 double cli_ticker_seconds(const cli_ticker *t)
 {
-    return now_s() - t->t0;
+    return cli_now() - t->t0;
 }
