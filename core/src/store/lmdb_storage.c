@@ -4065,10 +4065,9 @@ static int k_close(librdf_storage *storage)
     return 0;
 }
 
-/* The quads the store holds (SPOC's entries: it holds every one), in
- * *n: 0, or -1 when the read failed. */
-static int spoc_entries(kstore *k, size_t *n)
+static int k_size(librdf_storage *storage)
 {
+    kstore *k = librdf_storage_get_instance(storage);
     int is_w;
     MDB_txn *txn = rd_begin(k->e, &is_w);
     if (!txn) return -1;
@@ -4076,15 +4075,7 @@ static int spoc_entries(kstore *k, size_t *n)
     int rc = mdb_stat(txn, k->e->idx[I_SPOC], &st);
     rd_end(k->e, is_w);
     if (rc) return -1;
-    *n = st.ms_entries;
-    return 0;
-}
-
-static int k_size(librdf_storage *storage)
-{
-    size_t n;
-    if (spoc_entries(librdf_storage_get_instance(storage), &n)) return -1;
-    return n > INT32_MAX ? INT32_MAX : (int)n;
+    return st.ms_entries > INT32_MAX ? INT32_MAX : (int)st.ms_entries;
 }
 
 static int k_context_add_statement(librdf_storage *storage, librdf_node *ctx,
@@ -4809,14 +4800,6 @@ int kouan_lmdb_add_triples(librdf_storage *storage, const char *graph,
     if (!rc) rc = add_strings(k, c, t, NULL, n, bad);
     if (rc) { log_bad(k, rc, *bad); return -1; }
     return 0;
-}
-
-int kouan_lmdb_is_empty(librdf_storage *storage)
-{
-    size_t n;
-    if (!kouan_lmdb_is_ours(storage) || spoc_entries(librdf_storage_get_instance(storage), &n))
-        return -1;
-    return n == 0;
 }
 
 int kouan_lmdb_is_ours(librdf_storage *storage)

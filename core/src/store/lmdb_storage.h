@@ -87,10 +87,6 @@ typedef struct kouan_lmdb_times {
 /* Fills t (zeroes when storage is not ours: -1). */
 int kouan_lmdb_times_get(librdf_storage *storage, kouan_lmdb_times *t);
 
-/* 1 when the store holds no quad (SPOC, which holds every one, is empty),
- * 0 when it holds some, -1 when storage is not ours or a read failed. */
-int kouan_lmdb_is_empty(librdf_storage *storage);
-
 /* Merges the backlog now (lmdb_storage.c, "the backlog"), committing the
  * storage's implicit transaction first; *merged (may be NULL): the quads
  * that waited.  0 (also when none waited), or -1 when storage is not

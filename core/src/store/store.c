@@ -857,7 +857,8 @@ int kouan_store_made(const kouan_store *s) { return s && s->made; }
 
 void kouan_store_close_or_discard(kouan_store *s)
 {
-    if (s && s->made && s->ours && kouan_lmdb_is_empty(s->storage) == 1) kouan_store_discard(s);
+    /* kouan_store_count: SPOC's entries, one read, on kouan: */
+    if (s && s->made && s->ours && kouan_store_count(s) == 0) kouan_store_discard(s);
     else kouan_store_close(s);
 }
 
