@@ -333,17 +333,6 @@ static int finish(kouan *k, held *h, char *const *paths, int rc, int failed, FIL
     return rc ? rc : failed ? KOUAN_EINPUT : KOUAN_OK;
 }
 
-/* Until 2026-12-06 the writer gave the threads' free heap memory back to
- * the system every 32 documents (malloc_trim(0): every arena, the free
- * pages inside a heap too).  It took the 200 MB batch's peak from 190–201
- * MB to 182–186, but each page given back was faulted in again at its next
- * use, and with -j 2 both cores are busy: the batch took 1.5–2.5 s longer
- * with it (33.4–34.6 s against 35.1–36.2, three runs each).  The peak came
- * mostly from the map (its base measured too high, map_drop in
- * lmdb_storage.c): bounded there, the batch peaks at 171–175 MiB without
- * trimming.  Heaps' tops are still trimmed past 8 MB (kouan extract's
- * mallopt). */
-
 int kouan_usable_cores(void)
 {
     cpu_set_t cpus;
@@ -552,6 +541,11 @@ int kouan_extract_batch(kouan *k, char *const *paths, size_t n, int jobs,
         if (x->rc) failed++;
         report_doc(k, &h, paths, i, x, wrc, &werr, done, user);
         if (!x->rc && wrc) { *err = werr; rc = wrc; }
+        /* no malloc_trim here (every 32 documents until 2026-12-06): each
+           page given back was faulted in again, on cores -j 2 keeps busy
+           (1.5–2.5 s of 35 at 200 MB); the peak it cut came from the map,
+           bounded in lmdb_storage.c (map_drop).  Heaps' tops are trimmed
+           past 8 MB (kouan extract's mallopt) */
         kouan_extracted_free(x);
 
         pthread_mutex_lock(&b.mu);

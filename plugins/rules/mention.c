@@ -62,23 +62,6 @@ static size_t abbrev_at(const rl_data *d, const char *s, size_t n)
     return 0;
 }
 
-static const kouan_token *tok(const rl_sentence *s, size_t i);
-
-/* Bytes at the start of x[0..n), the start of token i, that name a
- * country's side, not a port: a one-character abbreviation and a side word
- * (尼方热索瓦口岸 → 尼方), or a side word right after a country token
- * (尼泊尔 方热索瓦口岸 → 方).  0 when there are none. */
-static size_t side_prefix(const rl_sentence *s, const rl_data *d, size_t i,
-                          const char *x, size_t n)
-{
-    int after_country = i > 0 && tok(s, i - 1)->kind == KOUAN_TOKEN_ENTITY &&
-                        tok(s, i - 1)->cls == KOUAN_CLASS_COUNTRY;
-    size_t a = after_country ? 0 : abbrev_at(d, x, n);
-    if (!after_country && !a) return 0;
-    size_t w = starts_with_word(&d->cues.side, x + a, n - a);
-    return w ? a + w : 0;
-}
-
 /* Is s[0..n) made only of generic modifiers and 中X / 对X (中俄, 对蒙)? Then
  * X口岸 names a kind of port (边境口岸, 对俄口岸, 一类口岸), not one port. */
 static int is_generic(const rl_data *d, const char *s, size_t n)
@@ -103,6 +86,21 @@ static const kouan_token *tok(const rl_sentence *s, size_t i)
 static size_t tok_chars(const rl_sentence *s, size_t i)
 {
     return rl_chars(s->text + s->tok_start[i], s->tok_end[i] - s->tok_start[i]);
+}
+
+/* Bytes at the start of x[0..n), the start of token i, that name a
+ * country's side, not a port: a one-character abbreviation and a side word
+ * (尼方热索瓦口岸 → 尼方), or a side word right after a country token
+ * (尼泊尔 方热索瓦口岸 → 方).  0 when there are none. */
+static size_t side_prefix(const rl_sentence *s, const rl_data *d, size_t i,
+                          const char *x, size_t n)
+{
+    int after_country = i > 0 && tok(s, i - 1)->kind == KOUAN_TOKEN_ENTITY &&
+                        tok(s, i - 1)->cls == KOUAN_CLASS_COUNTRY;
+    size_t a = after_country ? 0 : abbrev_at(d, x, n);
+    if (!after_country && !a) return 0;
+    size_t w = starts_with_word(&d->cues.side, x + a, n - a);
+    return w ? a + w : 0;
 }
 
 /* A token that may be (part of) a name: an ordinary word or Latin, not a

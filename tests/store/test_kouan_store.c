@@ -96,7 +96,6 @@ static void test_replace(librdf_world *w, const char *spec)
     kouan_store_close(s);
 }
 
-
 /* A copy's progress (kouan_set_progress): the calls and the last count. */
 typedef struct copied { int calls; uint64_t last; } copied;
 static void on_copy(const char *phase, uint64_t done, uint64_t total, void *user)
@@ -106,6 +105,7 @@ static void on_copy(const char *phase, uint64_t done, uint64_t total, void *user
     c->calls++;
     c->last = done;
 }
+
 static void test_messages(librdf_world *w, const char *dir)
 {
     kouan_error err = {0};
