@@ -56,8 +56,7 @@ static int copy(const cli_globals *g, const char *other, int import)
     if (!k) return EXIT_FAIL;
     kouan_error err = {0};
     size_t n = 0;
-    double t0 = cli_now();
-    cli_ticker tick;                                 /* a progress line on a terminal */
+    cli_ticker tick;                /* a progress line on a terminal; the time taken */
     cli_ticker_init(&tick, import ? "store import" : "store export", isatty(STDERR_FILENO));
     kouan_set_progress(k, cli_ticker_cb, &tick);
     int rc = import ? kouan_store_import(k, other, &n, &err)
@@ -66,7 +65,7 @@ static int copy(const cli_globals *g, const char *other, int import)
     if (rc) cli_error("store %s %s: %s", import ? "import" : "export", other, err.message);
     else fprintf(stderr, "kouan: %s %zu statements %s %s in %.2f s\n",
                  import ? "imported" : "exported", n, import ? "from" : "to", other,
-                 cli_now() - t0);
+                 cli_ticker_seconds(&tick));
     kouan_close(k);
     return rc ? EXIT_FAIL : EXIT_OK;
 }
